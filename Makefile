@@ -1,0 +1,28 @@
+# Hoso. The logic lives in scripts/; this file only names the entry points.
+#   make run    build (release), start PostgreSQL + slapd, migrate, import demo tenants, serve
+#   make stop   stop the server and the run-mode services
+#   make test   throwaway test services + swift test (SWIFT_TEST_ARGS passes options through)
+#   make build  debug build
+#   make clean  stop everything, remove .build and the state dirs under /tmp
+
+.PHONY: all run stop test build clean deps
+
+all: build
+
+run:
+	scripts/run.sh
+
+stop:
+	scripts/stop.sh
+
+test:
+	scripts/test.sh
+
+build: deps
+	swift build
+
+clean:
+	scripts/clean.sh
+
+deps:
+	scripts/install-deps.sh

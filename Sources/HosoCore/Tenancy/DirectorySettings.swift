@@ -1,0 +1,53 @@
+/// How a tenant's LDAP directory is reached and read. Secrets are never here: the bind password
+/// is named by the environment variable that holds it.
+public struct DirectorySettings: Sendable, Equatable, Codable {
+    public enum Security: String, Sendable, Codable {
+        case none
+        case startTLS = "starttls"
+        case ldaps
+    }
+
+    public var url: String
+    public var security: Security
+    /// A PEM file of CA certificates to trust for TLS; system defaults when `nil`.
+    public var caFile: String?
+    public var bindDN: String
+    public var bindPasswordEnv: String
+    public var userBase: String
+    /// Attribute holding the login name (e.g. `uid`, `sAMAccountName`).
+    public var loginAttribute: String
+    /// Extra filter every user entry must match, e.g. `(objectClass=inetOrgPerson)`.
+    public var userFilter: String
+    public var groupBase: String
+    public var groupFilter: String
+    /// Attribute of a group that lists its members' DNs.
+    public var memberAttribute: String
+    public var displayNameAttribute: String
+    public var mailAttribute: String
+    public var networkTimeoutSeconds: Int
+    public var operationTimeoutSeconds: Int
+
+    public init(
+        url: String, security: Security = .none, caFile: String? = nil, bindDN: String, bindPasswordEnv: String,
+        userBase: String, loginAttribute: String = "uid", userFilter: String = "(objectClass=inetOrgPerson)",
+        groupBase: String, groupFilter: String = "(objectClass=groupOfNames)", memberAttribute: String = "member",
+        displayNameAttribute: String = "displayName", mailAttribute: String = "mail",
+        networkTimeoutSeconds: Int = 3, operationTimeoutSeconds: Int = 5
+    ) {
+        self.url = url
+        self.security = security
+        self.caFile = caFile
+        self.bindDN = bindDN
+        self.bindPasswordEnv = bindPasswordEnv
+        self.userBase = userBase
+        self.loginAttribute = loginAttribute
+        self.userFilter = userFilter
+        self.groupBase = groupBase
+        self.groupFilter = groupFilter
+        self.memberAttribute = memberAttribute
+        self.displayNameAttribute = displayNameAttribute
+        self.mailAttribute = mailAttribute
+        self.networkTimeoutSeconds = networkTimeoutSeconds
+        self.operationTimeoutSeconds = operationTimeoutSeconds
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import HosoCore
+import HosoStore
+
+/// Everything the server reads from its environment (`HOSO_*`), checked once at start-up so that
+/// a bad value stops the process with a clear message instead of failing on first use.
+public struct AppConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: DatabaseURL
+    /// Owner credentials for migrations at start-up; `nil` means the schema is migrated elsewhere.
+    public var migrationDatabase: DatabaseURL?
+    /// Root of `web/` (templates, static files, locales).
+    public var webDirectory: String
+    /// Overrides every tenant's directory URL (the local slapd of `make run` and `make test`).
+    public var directoryURLOverride: String?
+    public var sessionLifetime: SessionLifetime
+    public var throttle: SignInThrottle
+    /// Mark cookies `Secure` (set when served over TLS, directly or behind a proxy).
+    public var secureCookies: Bool
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    public var trustProxy: Bool
+    public var databaseTimeoutSeconds: Int
+    public var logLevel: String
+    /// Where secrets named by tenant files (directory bind passwords) are looked up.
+    public var environment: [String: String]
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, database: DatabaseURL, migrationDatabase: DatabaseURL? = nil,
+        webDirectory: String = "web", directoryURLOverride: String? = nil, sessionLifetime: SessionLifetime = .init(),
+        throttle: SignInThrottle = .init(), secureCookies: Bool = false, trustProxy: Bool = false,
+        databaseTimeoutSeconds: Int = 5, logLevel: String = "info", environment: [String: String] = [:]
+    ) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.migrationDatabase = migrationDatabase
+        self.webDirectory = webDirectory
+        self.directoryURLOverride = directoryURLOverride
+        self.sessionLifetime = sessionLifetime
+        self.throttle = throttle
+        self.secureCookies = secureCookies
+        self.trustProxy = trustProxy
+        self.databaseTimeoutSeconds = databaseTimeoutSeconds
+        self.logLevel = logLevel
+        self.environment = environment
+    }
+
+    /// Reads and checks the environment. Every problem is reported, not just the first.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var problems: [String] = []
+        func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
+            guard let raw = env[name], !raw.isEmpty else { return fallback }
+            guard let value = Int(raw), range.contains(value) else {
+                problems.append("\(name)=\(raw) must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+                return fallback
+            }
+            return value
+        }
+        func flag(_ name: String) -> Bool {
+            guard let raw = env[name], !raw.isEmpty else { return false }
+            if ["1", "true", "yes"].contains(raw.lowercased()) { return true }
+            if ["0", "false", "no"].contains(raw.lowercased()) { return false }
+            problems.append("\(name)=\(raw) must be 1 or 0")
+            return false
+        }
+        func url(_ name: String, required: Bool) -> DatabaseURL? {
+            guard let raw = env[name], !raw.isEmpty else {
+                if required { problems.append("\(name) is not set (postgres://user:password@host:port/database)") }
+                return nil
+            }
+            guard let parsed = try? DatabaseURL(raw) else {
+                problems.append("\(name) is not a postgres:// URL with a user, host and database")
+                return nil
+            }
+            return parsed
+        }
+
+        let database = url("HOSO_DATABASE_URL", required: true)
+        let migration = url("HOSO_MIGRATION_DATABASE_URL", required: false)
+        let web = env["HOSO_WEB_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "web"
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: web + "/templates", isDirectory: &isDirectory) || !isDirectory.boolValue {
+            problems.append("HOSO_WEB_DIR=\(web) has no templates/ folder (run from the repository root or set HOSO_WEB_DIR)")
+        }
+        let directoryURL = env["HOSO_DIRECTORY_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let directoryURL, !(directoryURL.hasPrefix("ldap://") || directoryURL.hasPrefix("ldaps://")) {
+            problems.append("HOSO_DIRECTORY_URL=\(directoryURL) must start with ldap:// or ldaps://")
+        }
+        let level = env["HOSO_LOG_LEVEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "info"
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
+            problems.append("HOSO_LOG_LEVEL=\(level) must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        let configuration = AppConfiguration(
+            host: env["HOSO_HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
+            port: integer("HOSO_HTTP_PORT", 8080, 1...65535),
+            database: database ?? DatabaseURL(host: "", port: 0, username: "", password: nil, database: ""),
+            migrationDatabase: migration,
+            webDirectory: web,
+            directoryURLOverride: directoryURL,
+            sessionLifetime: SessionLifetime(
+                idleSeconds: integer("HOSO_SESSION_IDLE_MINUTES", 30, 1...1440) * 60,
+                absoluteSeconds: integer("HOSO_SESSION_MAX_HOURS", 12, 1...168) * 3600
+            ),
+            throttle: SignInThrottle(
+                windowSeconds: integer("HOSO_SIGNIN_WINDOW_MINUTES", 15, 1...1440) * 60,
+                maxFailuresPerLogin: integer("HOSO_SIGNIN_MAX_FAILURES_LOGIN", 5, 1...1000),
+                maxFailuresPerAddress: integer("HOSO_SIGNIN_MAX_FAILURES_ADDRESS", 20, 1...100_000)
+            ),
+            secureCookies: flag("HOSO_SECURE_COOKIES"),
+            trustProxy: flag("HOSO_TRUST_PROXY"),
+            databaseTimeoutSeconds: integer("HOSO_DATABASE_TIMEOUT_SECONDS", 5, 1...120),
+            logLevel: level,
+            environment: env
+        )
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+        return configuration
+    }
+
+    /// A tenant's directory settings as they apply here: the URL override, if any, wins.
+    func directorySettings(for tenant: TenantRecord) -> DirectorySettings {
+        var settings = tenant.directory
+        let perTenant = "HOSO_DIRECTORY_URL_" + tenant.code.uppercased().replacingOccurrences(of: "-", with: "_")
+        if let url = environment[perTenant], !url.isEmpty { settings.url = url }
+        else if let directoryURLOverride { settings.url = directoryURLOverride }
+        return settings
+    }
+
+    func bindPassword(for settings: DirectorySettings) -> String {
+        environment[settings.bindPasswordEnv] ?? ""
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let problems: [String]
+    public init(problems: [String]) { self.problems = problems }
+    public var description: String { "configuration:\n" + problems.map { "  - " + $0 }.joined(separator: "\n") }
+}

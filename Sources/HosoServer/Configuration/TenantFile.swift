@@ -1,0 +1,136 @@
+import Foundation
+import HosoCore
+import Yams
+
+/// Reads `tenants/<id>/tenant.yaml` into a `TenantDefinition`, keeping each unit's line so that
+/// problems can be reported where they are. Structure errors (a missing field, a wrong type) are
+/// reported here; the tree's consistency is checked by `TenantValidator`.
+public enum TenantFile {
+    public static func load(directory: String) throws -> TenantDefinition {
+        let path = directory.hasSuffix(".yaml") ? directory : directory + "/tenant.yaml"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HosoError("tenant.file_missing", ["path": path])
+        }
+        return try parse(String(decoding: data, as: UTF8.self), source: path)
+    }
+
+    public static func parse(_ text: String, source: String = "tenant.yaml") throws -> TenantDefinition {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw HosoError("tenant.file_empty", ["path": source]) }
+            root = node
+        } catch let error as YamlError {
+            throw HosoError("tenant.bad_yaml", ["path": source, "detail": "\(error)"])
+        }
+        var problems: [HosoError] = []
+        let reader = NodeReader(source: source)
+
+        let id = reader.string(root, "id", &problems) ?? ""
+        let nameVi = reader.string(root, "name_vi", &problems) ?? ""
+        let nameEn = reader.string(root, "name_en", &problems) ?? nameVi
+        let hosts = (root["hosts"]?.sequence ?? []).compactMap { $0.string?.lowercased() }
+
+        var levels = UnitLevel.defaults
+        if let levelNodes = root["levels"]?.sequence {
+            levels = levelNodes.compactMap { node in
+                guard let kind = reader.string(node, "kind", &problems) else { return nil }
+                return UnitLevel(
+                    kind: kind, nameVi: reader.string(node, "name_vi", &problems) ?? kind,
+                    nameEn: node["name_en"]?.string ?? kind,
+                    parents: (node["parents"]?.sequence ?? []).compactMap(\.string),
+                    isSchool: node["school"]?.bool ?? false
+                )
+            }
+        }
+
+        var units: [UnitDefinition] = []
+        if let unitNodes = root["units"]?.sequence {
+            for node in unitNodes {
+                guard let code = reader.string(node, "code", &problems) else { continue }
+                var schoolLevels: [SchoolLevel] = []
+                for levelNode in node["school_levels"]?.sequence ?? [] {
+                    if let raw = levelNode.string, let level = SchoolLevel(rawValue: raw) { schoolLevels.append(level) }
+                    else { problems.append(HosoError("tenant.bad_school_level", ["line": reader.line(levelNode), "value": levelNode.string ?? ""])) }
+                }
+                units.append(UnitDefinition(
+                    code: code, nameVi: reader.string(node, "name_vi", &problems) ?? "",
+                    nameEn: node["name_en"]?.string ?? "", kind: reader.string(node, "kind", &problems) ?? "",
+                    schoolLevels: schoolLevels, parentCode: node["parent"]?.string,
+                    opensOn: node["opens_on"]?.string, closesOn: node["closes_on"]?.string,
+                    line: (node.mark?.line ?? 0)
+                ))
+            }
+        } else {
+            problems.append(HosoError("tenant.missing_field", ["line": "1", "field": "units"]))
+        }
+
+        var directory: DirectorySettings?
+        if let node = root["directory"] {
+            let base = node["base_dn"]?.string ?? ""
+            let security = node["security"]?.string ?? "none"
+            if DirectorySettings.Security(rawValue: security) == nil {
+                problems.append(HosoError("tenant.bad_value", ["line": reader.line(node), "field": "directory.security", "value": security]))
+            }
+            directory = DirectorySettings(
+                url: reader.string(node, "url", &problems) ?? "",
+                security: DirectorySettings.Security(rawValue: security) ?? .none,
+                caFile: node["ca_file"]?.string,
+                bindDN: reader.string(node, "bind_dn", &problems) ?? "",
+                bindPasswordEnv: reader.string(node, "bind_password_env", &problems) ?? "",
+                userBase: node["user_base"]?.string ?? base,
+                loginAttribute: node["login_attribute"]?.string ?? "uid",
+                userFilter: node["user_filter"]?.string ?? "(objectClass=inetOrgPerson)",
+                groupBase: node["group_base"]?.string ?? base,
+                groupFilter: node["group_filter"]?.string ?? "(objectClass=groupOfNames)",
+                memberAttribute: node["member_attribute"]?.string ?? "member",
+                displayNameAttribute: node["display_name_attribute"]?.string ?? "displayName",
+                mailAttribute: node["mail_attribute"]?.string ?? "mail",
+                networkTimeoutSeconds: node["network_timeout_seconds"]?.int ?? 3,
+                operationTimeoutSeconds: node["operation_timeout_seconds"]?.int ?? 5
+            )
+        } else {
+            problems.append(HosoError("tenant.missing_field", ["line": "1", "field": "directory"]))
+        }
+
+        var rules: [GroupRule] = []
+        for node in root["group_rules"]?.sequence ?? [] {
+            let line = node.mark?.line ?? 0
+            guard let group = reader.string(node, "group", &problems), let roleName = reader.string(node, "role", &problems) else { continue }
+            guard let role = Role(rawValue: roleName) else {
+                problems.append(HosoError("tenant.unknown_role", ["line": String(line), "role": roleName]))
+                continue
+            }
+            do {
+                let pattern = try GroupPattern(group)
+                let unit: GroupRule.UnitSource
+                if let attribute = node["unit_attribute"]?.string { unit = .attribute(attribute.lowercased()) }
+                else if let code = node["unit"]?.string, code != "{unit}" { unit = .code(code) }
+                else { unit = .capture }
+                rules.append(GroupRule(pattern: pattern, role: role, unit: unit, line: line))
+            } catch let error as HosoError {
+                problems.append(HosoError(error.code, error.parameters.merging(["line": String(line)]) { $1 }))
+            }
+        }
+
+        if !problems.isEmpty { throw HosoErrors(problems) }
+        guard let directory else { throw HosoErrors([HosoError("tenant.missing_field", ["line": "1", "field": "directory"])]) }
+        return TenantDefinition(
+            id: id, nameVi: Normalize.nfc(nameVi), nameEn: nameEn, hosts: hosts, levels: levels,
+            units: units.map(Normalize.nfc), directory: directory, groupRules: rules
+        )
+    }
+
+    private struct NodeReader {
+        let source: String
+        func line(_ node: Node) -> String { String(node.mark?.line ?? 0) }
+
+        /// A required scalar field; a problem is recorded when it is missing or empty.
+        func string(_ node: Node, _ key: String, _ problems: inout [HosoError]) -> String? {
+            guard let value = node[key]?.string, !value.isEmpty else {
+                problems.append(HosoError("tenant.missing_field", ["line": line(node), "field": key]))
+                return nil
+            }
+            return value
+        }
+    }
+}

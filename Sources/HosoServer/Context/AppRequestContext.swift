@@ -1,0 +1,42 @@
+import Hummingbird
+import HosoCore
+import Logging
+import NIOCore
+
+/// A signed-in session on this request.
+public struct ActiveSession: Sendable {
+    public let token: String
+    public let csrfToken: String
+    public let actor: Actor
+    public let tenantCode: String
+}
+
+/// Per-request state: the request id, the language, the client address and, once the session
+/// middleware has run, the signed-in actor.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var requestID: String
+    public var language: Language = .vi
+    public var session: ActiveSession?
+    /// The peer's address (or the forwarded one behind a trusted proxy).
+    public var clientAddress: String
+    /// True when the session cookie named a session that has expired (for a clearer message).
+    public var sessionExpired = false
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = Self.newRequestID()
+        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// The actor, or `auth.required` (401).
+    public func requireActor() throws -> Actor {
+        guard let session else { throw HosoError(sessionExpired ? "auth.expired" : "auth.required") }
+        return session.actor
+    }
+
+    static func newRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(UInt64.random(in: 0 ... .max, using: &generator), radix: 36)
+    }
+}

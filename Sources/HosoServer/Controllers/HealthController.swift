@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import HosoCore
+
+/// `GET /healthz`: the database and every tenant's directory. 503 when any is down, with a
+/// message that says which.
+struct HealthController: Sendable {
+    let services: AppServices
+
+    struct Health: Encodable {
+        let status: String
+        let database: String
+        let directories: [String: String]
+        let message: String?
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/healthz") { request, context in try await self.health(request: request, context: context) }
+    }
+
+    func health(request: Request, context: AppRequestContext) async throws -> Response {
+        let databaseUp = await services.database.ping()
+        var directories: [String: String] = [:]
+        if databaseUp, let tenants = try? await services.tenants.tenants() {
+            let results = await withTaskGroup(of: (String, Bool).self) { group in
+                for tenant in tenants {
+                    let settings = services.configuration.directorySettings(for: tenant)
+                    let password = services.configuration.bindPassword(for: settings)
+                    group.addTask { (tenant.code, await services.directory.check(settings: settings, bindPassword: password)) }
+                }
+                var collected: [(String, Bool)] = []
+                for await result in group { collected.append(result) }
+                return collected
+            }
+            for (code, up) in results { directories[code] = up ? "up" : "down" }
+        }
+        let down = (databaseUp ? [] : [services.localizer.text("health.database", context.language)])
+            + directories.filter { $0.value == "down" }.keys.sorted().map { services.localizer.text("health.directory", context.language, ["tenant": $0]) }
+        let message = down.isEmpty ? nil : services.localizer.text("health.down", context.language, ["parts": down.joined(separator: ", ")])
+        return try JSONResponse.make(
+            Health(status: down.isEmpty ? "ok" : "unavailable", database: databaseUp ? "up" : "down", directories: directories, message: message),
+            status: down.isEmpty ? .ok : .serviceUnavailable
+        )
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import HosoCore
+
+/// Unsafe requests that carry a session need its CSRF token: the `X-CSRF-Token` header (API) or a
+/// `_csrf` field (HTML forms). Compared in constant time.
+struct CSRFMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let formField = "_csrf"
+    /// Forms here are small; anything bigger is refused before it is read.
+    static let maxFormBytes = 64 * 1024
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard ![.get, .head, .options].contains(request.method), let session = context.session else {
+            return try await next(request, context)
+        }
+        var request = request
+        var presented = request.headers[.xCSRFToken]
+        if presented == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+            let body = try await request.collectBody(upTo: Self.maxFormBytes)
+            presented = FormFields(String(buffer: body))[Self.formField]
+        }
+        guard let presented, !presented.isEmpty else { throw HosoError("csrf.missing") }
+        guard Self.constantTimeEquals(presented, session.csrfToken) else { throw HosoError("csrf.invalid") }
+        return try await next(request, context)
+    }
+
+    static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8), b = Array(rhs.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
+
+/// `application/x-www-form-urlencoded` fields (the first value of each name).
+struct FormFields {
+    private var values: [String: String] = [:]
+
+    init(_ body: String) {
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(parts[0])
+            if values[name] == nil { values[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
+        }
+    }
+
+    subscript(name: String) -> String? { values[name] }
+
+    private static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import HosoCore
+
+/// Turns every error into what a person can act on, in their language, with a stable code:
+/// JSON `{"error":{"code","message"}}` under `/api/`, an HTML page elsewhere. Internals (SQL,
+/// LDAP diagnostics) are logged with the request id, never shown.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let services: AppServices
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return respond(to: error, request: request, context: context)
+        }
+    }
+
+    func respond(to error: any Error, request: Request, context: Context) -> Response {
+        let isAPI = request.uri.path.hasPrefix("/api/")
+        let problem: HosoError
+        var details: [String] = []
+        switch error {
+        case let error as HosoError:
+            problem = error
+        case let errors as HosoErrors:
+            problem = errors.errors.first ?? HosoError("internal")
+            details = errors.errors.map { services.localizer.message(for: $0, context.language) }
+        case let error as HTTPError:
+            problem = HosoError(Self.code(for: error.status))
+        case is DecodingError:
+            problem = HosoError("request.bad_json")
+        default:
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            problem = HosoError("internal")
+        }
+        let status = problem.code == "internal" ? .internalServerError : ErrorStatus.status(for: problem.code)
+        if status == .internalServerError, !(error is HosoError) || problem.code == "internal" {
+            context.logger.error("request failed", metadata: ["code": "\(problem.code)"])
+        }
+        let message = services.localizer.message(for: problem, context.language)
+
+        if isAPI {
+            var body: [String: Any] = ["code": problem.code, "message": message]
+            if !details.isEmpty { body["details"] = details }
+            let data = (try? JSONSerialization.data(withJSONObject: ["error": body], options: [.sortedKeys])) ?? Data()
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            headers[.cacheControl] = "no-store"
+            if status == .serviceUnavailable { headers[.retryAfter] = "30" }
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+
+        // Pages: a person who must sign in is sent to the sign-in page and brought back after.
+        if problem.code == "auth.required" || problem.code == "auth.expired" {
+            let next = PageRenderer.percentEncoded(request.uri.path)
+            let expired = problem.code == "auth.expired" ? "&expired=1" : ""
+            return Response(status: .seeOther, headers: [.location: "/signin?next=\(next)\(expired)"])
+        }
+        return services.renderer.render(
+            "error", ["code": problem.code, "message": message, "details": details, "status": Int(status.code)],
+            context: context, request: request, status: status, title: services.localizer.text("error.title", context.language)
+        )
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: return "http.not_found"
+        case .methodNotAllowed: return "http.method_not_allowed"
+        case .contentTooLarge: return "request.too_large"
+        case .unsupportedMediaType: return "request.unsupported_media_type"
+        case .badRequest: return "request.bad_json"
+        default: return "internal"
+        }
+    }
+}

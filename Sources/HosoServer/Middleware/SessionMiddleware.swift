@@ -1,0 +1,47 @@
+import Hummingbird
+import HosoCore
+import HosoStore
+
+/// Finds the session the cookie names and puts the actor on the context. A session that has
+/// expired, was ended, or belongs to another tenant than the host selects is ignored (the request
+/// is then anonymous); protected routes refuse anonymous requests themselves.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let cookieName = "hoso_session"
+    let services: AppServices
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let forwarded = request.headers[.xForwardedFor], services.configuration.trustProxy,
+           let first = forwarded.split(separator: ",").first {
+            context.clientAddress = first.trimmingCharacters(in: .whitespaces)
+        }
+        guard let token = request.cookies[Self.cookieName]?.value, !token.isEmpty, token.count <= 100 else {
+            return try await next(request, context)
+        }
+        if let record = try await services.sessions.find(token: token) {
+            let alive = services.configuration.sessionLifetime.isAlive(ageSeconds: record.ageSeconds, idleForSeconds: record.idleSeconds)
+            let hostTenant = try await tenantForHost(request)
+            if !alive {
+                context.sessionExpired = true
+                try await services.sessions.end(token: token)
+            } else if hostTenant == nil || hostTenant?.id == record.tenantID,
+                      let actor = try await services.users.actor(tenantID: record.tenantID, userID: record.userID),
+                      let tenant = try await services.tenants.tenant(id: record.tenantID) {
+                context.session = ActiveSession(token: token, csrfToken: record.csrfToken, actor: actor, tenantCode: tenant.code)
+                try await services.sessions.touch(token: token)
+            }
+        } else {
+            context.sessionExpired = true
+        }
+        return try await next(request, context)
+    }
+
+    /// The tenant the Host header selects, if the host is one a tenant file names.
+    func tenantForHost(_ request: Request) async throws -> TenantRecord? {
+        guard let authority = request.head.authority else { return nil }
+        let host = String(authority.split(separator: ":").first ?? "")
+        guard !host.isEmpty, host != "127.0.0.1", host != "localhost" else { return nil }
+        return try await services.tenants.tenant(host: host)
+    }
+}

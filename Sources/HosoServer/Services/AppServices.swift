@@ -1,0 +1,35 @@
+import HosoCore
+import HosoDirectory
+import HosoStore
+import Logging
+
+/// The long-lived parts the controllers share, built once in `buildApplication`.
+public struct AppServices: Sendable {
+    public let configuration: AppConfiguration
+    public let database: Database
+    public let tenants: TenantStore
+    public let units: UnitStore
+    public let users: UserStore
+    public let sessions: SessionStore
+    public let throttle: ThrottleStore
+    public let directory: any DirectoryService
+    public let localizer: Localizer
+    public let renderer: PageRenderer
+    public let policy = Policy()
+    public let logger: Logger
+
+    public init(configuration: AppConfiguration, database: Database, directory: any DirectoryService,
+                localizer: Localizer, renderer: PageRenderer, logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.tenants = TenantStore(database: database, logger: logger)
+        self.units = UnitStore(database: database, logger: logger)
+        self.users = UserStore(database: database, logger: logger)
+        self.sessions = SessionStore(database: database, logger: logger)
+        self.throttle = ThrottleStore(database: database, logger: logger)
+        self.directory = directory
+        self.localizer = localizer
+        self.renderer = renderer
+        self.logger = logger
+    }
+}

@@ -1,0 +1,72 @@
+import HosoCore
+import HosoStore
+import HummingbirdBcrypt
+import Logging
+import NIOPosix
+
+/// Signing in: throttling, the directory-independent local administrators, the tenant's directory,
+/// just-in-time users with grants re-read from their groups, and a new session.
+struct SignInService: Sendable {
+    let services: AppServices
+
+    struct Outcome: Sendable {
+        let actor: Actor
+        let tenant: TenantRecord
+        let token: String
+        let csrfToken: String
+    }
+
+    func signIn(tenantCode: String, login rawLogin: String, password: String, clientAddress: String, logger: Logger) async throws -> Outcome {
+        guard tenantCode.count <= 64 else { throw HosoError("input.too_long", ["field": "tenant", "max": "64"]) }
+        let credentials = try Credentials(login: Normalize.nfc(rawLogin), password: password)
+        guard let tenant = try await services.tenants.tenant(code: tenantCode) else { throw HosoError("signin.unknown_tenant") }
+        let throttleKey = credentials.login.lowercased()
+
+        let config = services.configuration.throttle
+        let recent = try await services.throttle.recent(
+            tenantID: tenant.id, login: throttleKey, address: clientAddress, windowSeconds: config.windowSeconds
+        )
+        if let refusal = config.check(login: recent.login, address: recent.address) {
+            logger.notice("sign-in throttled", metadata: ["tenant": "\(tenant.code)", "login": "\(throttleKey)", "address": "\(clientAddress)"])
+            throw refusal
+        }
+
+        let actor: Actor
+        do {
+            actor = try await authenticate(credentials, tenant: tenant, logger: logger)
+        } catch let error as HosoError where error.code == "signin.invalid_credentials" {
+            try await services.throttle.recordFailure(tenantID: tenant.id, login: throttleKey, address: clientAddress)
+            logger.notice("sign-in refused", metadata: ["tenant": "\(tenant.code)", "login": "\(throttleKey)", "address": "\(clientAddress)"])
+            throw error
+        }
+        try await services.throttle.clear(tenantID: tenant.id, login: throttleKey)
+        let session = try await services.sessions.create(tenantID: tenant.id, userID: actor.userID, clientAddress: clientAddress)
+        logger.info("signed in", metadata: ["tenant": "\(tenant.code)", "login": "\(actor.login)", "grants": "\(actor.grants.count)"])
+        return Outcome(actor: actor, tenant: tenant, token: session.token, csrfToken: session.csrfToken)
+    }
+
+    private func authenticate(_ credentials: Credentials, tenant: TenantRecord, logger: Logger) async throws -> Actor {
+        // Local administrators first: they must work when the directory is down.
+        if let local = try await services.users.localAccount(tenantID: tenant.id, login: credentials.login) {
+            let password = credentials.password
+            let valid = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: local.passwordHash) }
+            guard valid else { throw HosoError("signin.invalid_credentials") }
+            try await services.users.recordLocalSignIn(tenantID: tenant.id, userID: local.userID)
+            guard let actor = try await services.users.actor(tenantID: tenant.id, userID: local.userID) else {
+                throw HosoError("signin.invalid_credentials")
+            }
+            return actor
+        }
+        let settings = services.configuration.directorySettings(for: tenant)
+        let account = try await services.directory.authenticate(
+            credentials, settings: settings, bindPassword: services.configuration.bindPassword(for: settings),
+            groupAttributes: GroupMapper.attributesNeeded(by: tenant.groupRules)
+        )
+        let requested = GroupMapper.requestedGrants(groups: account.groups, rules: tenant.groupRules)
+        let normalized = DirectoryAccount(
+            dn: account.dn, login: Normalize.nfc(account.login), displayName: Normalize.nfc(account.displayName),
+            email: account.email, groups: account.groups
+        )
+        return try await services.users.recordDirectorySignIn(tenantID: tenant.id, account: normalized, requested: requested)
+    }
+}

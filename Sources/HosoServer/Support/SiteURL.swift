@@ -1,0 +1,40 @@
+import Foundation
+
+/// Every path of the site in one place: route patterns and the links that point at them.
+enum SiteURL {
+    case home
+    case signIn
+    case signOut
+    case unit(String)
+    case unitPeople(String)
+    case language(String)
+
+    var path: String {
+        switch self {
+        case .home: return "/"
+        case .signIn: return "/signin"
+        case .signOut: return "/signout"
+        case .unit(let code): return "/units/" + Self.segment(code)
+        case .unitPeople(let code): return "/units/" + Self.segment(code) + "/people"
+        case .language(let code): return "/lang/" + code
+        }
+    }
+
+    /// Route patterns (Hummingbird syntax).
+    enum Pattern {
+        static let unit = "/units/:code"
+        static let unitPeople = "/units/:code/people"
+        static let language = "/lang/:code"
+    }
+
+    static func segment(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? value
+    }
+
+    /// A `next=` target is followed only when it is a path on this site (no open redirect).
+    static func safeNext(_ raw: String?) -> String {
+        guard let raw, let decoded = raw.removingPercentEncoding, decoded.hasPrefix("/"), !decoded.hasPrefix("//"),
+              !decoded.contains("\\"), decoded.count < 512 else { return "/" }
+        return decoded
+    }
+}

@@ -1,0 +1,84 @@
+import HosoCore
+import HosoStore
+
+/// The JSON shapes of `/api/v1` (described in `web/openapi.yaml`).
+enum API {
+    struct Names: Encodable {
+        let vi: String
+        let en: String
+    }
+
+    struct UnitRef: Encodable {
+        let code: String
+        let name: String
+        let names: Names
+        let kind: String
+        let closed: Bool
+
+        init(_ unit: StoredUnit, _ language: Language) {
+            code = unit.code
+            names = Names(vi: unit.nameVi, en: unit.nameEn.isEmpty ? unit.nameVi : unit.nameEn)
+            name = language == .vi ? names.vi : names.en
+            kind = unit.kind
+            closed = unit.isClosed
+        }
+    }
+
+    struct UnitDetail: Encodable {
+        let unit: UnitRef
+        let schoolLevels: [String]
+        let opensOn: String?
+        let closesOn: String?
+        let breadcrumbs: [UnitRef]
+        let children: [UnitRef]
+        let subtreeCounts: [String: Int]
+        let rolesHere: [String]
+    }
+
+    struct GrantView: Encodable {
+        let role: String
+        let roleName: String
+        let unit: UnitRef?
+    }
+
+    struct Me: Encodable {
+        struct User: Encodable {
+            let login: String
+            let displayName: String
+        }
+        struct Tenant: Encodable {
+            let code: String
+            let name: String
+        }
+        let user: User
+        let tenant: Tenant
+        let grants: [GrantView]
+        /// The tops of what the person may see.
+        let visibleUnits: [UnitRef]
+        let csrfToken: String
+    }
+
+    struct SignInRequest: Decodable {
+        let tenant: String
+        let username: String
+        let password: String
+    }
+
+    struct TenantSummary: Encodable {
+        let code: String
+        let name: String
+    }
+
+    struct Member: Encodable {
+        let login: String
+        let displayName: String
+        let role: String
+        let roleName: String
+        let lastSignInAt: String?
+    }
+
+    struct People: Encodable {
+        let unit: UnitRef
+        let people: [Member]
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HosoCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The PostgreSQL connection pool and the one way to reach tenant data: `withTenant`, which opens
+/// a transaction that row-level security scopes to the tenant.
+public final class Database: Sendable {
+    public let client: PostgresClient
+    public let url: DatabaseURL
+    let logger: Logger
+    /// How long a call waits for a connection before the database counts as down.
+    let timeout: Duration
+
+    public init(url: DatabaseURL, logger: Logger, maxConnections: Int = 20, timeout: Duration = .seconds(5)) {
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password,
+            database: url.database, tls: url.requireTLS ? .require(.makeClientConfiguration()) : .disable
+        )
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.connectTimeout = .seconds(3)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.url = url
+        self.logger = logger
+        self.timeout = timeout
+    }
+
+    /// Runs the pool until the task is cancelled (a ServiceLifecycle service in the server).
+    public func run() async {
+        await client.run()
+    }
+
+    /// A transaction in which only `tenantID`'s rows exist. Everything tenant-owned goes through here.
+    public func withTenant<Result: Sendable>(
+        _ tenantID: Int64, _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withTransaction { connection in
+            try await connection.query("SELECT set_config('hoso.tenant_id', \(String(tenantID)), true)", logger: self.logger)
+            return try await body(connection)
+        }
+    }
+
+    /// A transaction without a tenant: only the registry tables (tenants, sessions) are visible.
+    public func withTransaction<Result: Sendable>(
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await guarded {
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                try await body(connection)
+            }
+        }
+    }
+
+    /// Whether the database answers now (for `/healthz`).
+    public func ping() async -> Bool {
+        do {
+            try await guarded { try await self.client.query("SELECT 1", logger: self.logger) }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Gives up after `timeout` and turns "cannot reach the server" into `service.database_unavailable`
+    /// so that callers answer 503 instead of hanging or failing obscurely.
+    func guarded<Result: Sendable>(_ body: @Sendable @escaping () async throws -> Result) async throws -> Result {
+        do {
+            return try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: self.timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let result = first else {
+                    throw HosoError("service.database_unavailable")
+                }
+                return result
+            }
+        } catch let error as PSQLError where Self.isUnavailable(error) {
+            logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            throw HosoError("service.database_unavailable")
+        } catch is CancellationError {
+            throw HosoError("service.database_unavailable")
+        }
+    }
+
+    static func isUnavailable(_ error: PSQLError) -> Bool {
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed, .clientClosedConnection:
+            return true
+        case .server:
+            // Class 08 (connection exception), 57P01-03 (shutdown, cannot connect now).
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
+        default:
+            return false
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement and drops its rows.
+    func run(_ query: PostgresQuery, logger: Logger) async throws {
+        _ = try await self.query(query, logger: logger)
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a query and decodes every row (result sets here are small and bounded).
+    func fetch<each Column: PostgresDecodable>(
+        _ query: PostgresQuery, _ types: (repeat each Column).Type, logger: Logger
+    ) async throws -> [(repeat each Column)] {
+        let rows = try await self.query(query, logger: logger)
+        var result: [(repeat each Column)] = []
+        for try await row in rows.decode((repeat each Column).self) { result.append(row) }
+        return result
+    }
+}

@@ -1,0 +1,59 @@
+import HosoCore
+
+/// A tenant as stored: its file's settings plus the database id.
+public struct TenantRecord: Sendable, Equatable {
+    public let id: Int64
+    public let code: String
+    public let nameVi: String
+    public let nameEn: String
+    public let hosts: [String]
+    public let levels: [UnitLevel]
+    public let directory: DirectorySettings
+    public let groupRules: [GroupRule]
+}
+
+/// A unit as stored.
+public struct StoredUnit: Sendable, Equatable {
+    public let id: Int64
+    public let tenantID: Int64
+    public let code: String
+    public let parentID: Int64?
+    /// Ids from the root down to this unit.
+    public let ancestry: [Int64]
+    public let kind: String
+    public let nameVi: String
+    public let nameEn: String
+    public let schoolLevels: [SchoolLevel]
+    public let opensOn: String?
+    public let closesOn: String?
+
+    public var position: UnitPosition { UnitPosition(tenantID: tenantID, unitID: id, ancestry: ancestry) }
+    public var isClosed: Bool { closesOn != nil }
+}
+
+/// What a tenant import changed.
+public struct ImportSummary: Sendable, Equatable {
+    public var tenantCreated = false
+    public var created: [String] = []
+    public var updated: [String] = []
+    public var moved: [String] = []
+    public var closed: [String] = []
+    public var reopened: [String] = []
+}
+
+/// A person holding a grant at a unit (for the unit's people list).
+public struct UnitMember: Sendable, Equatable {
+    public let login: String
+    public let displayName: String
+    public let role: Role
+    public let lastSignInAt: String?
+}
+
+/// A live session as found by its token.
+public struct SessionRecord: Sendable, Equatable {
+    public let tenantID: Int64
+    public let userID: Int64
+    public let csrfToken: String
+    public let ageSeconds: Int
+    public let idleSeconds: Int
+}

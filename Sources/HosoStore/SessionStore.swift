@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+import HosoCore
+import Logging
+import PostgresNIO
+
+/// Server-side sessions. The browser holds a random token; the database keeps only its SHA-256.
+public struct SessionStore: Sendable {
+    let database: Database
+    let logger: Logger
+
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Starts a session; returns the token for the cookie and the CSRF token for forms.
+    public func create(tenantID: Int64, userID: Int64, clientAddress: String?) async throws -> (token: String, csrfToken: String) {
+        let token = Self.randomToken()
+        let csrf = Self.randomToken()
+        let hash = Self.hash(token)
+        try await database.withTransaction { connection in
+            try await connection.run("""
+                INSERT INTO sessions (token_hash, tenant_id, user_id, csrf_token, client_address)
+                VALUES (\(hash), \(tenantID), \(userID), \(csrf), \(clientAddress))
+                """, logger: self.logger)
+        }
+        return (token, csrf)
+    }
+
+    /// The session a token names, unless it was ended. Lifetimes are judged by the caller.
+    public func find(token: String) async throws -> SessionRecord? {
+        let hash = Self.hash(token)
+        return try await database.withTransaction { connection in
+            try await connection.fetch("""
+                SELECT tenant_id, user_id, csrf_token,
+                       extract(epoch FROM now() - created_at)::int8, extract(epoch FROM now() - last_seen_at)::int8
+                FROM sessions WHERE token_hash = \(hash) AND ended_at IS NULL
+                """, (Int64, Int64, String, Int64, Int64).self, logger: self.logger).first.map {
+                SessionRecord(tenantID: $0.0, userID: $0.1, csrfToken: $0.2, ageSeconds: Int($0.3), idleSeconds: Int($0.4))
+            }
+        }
+    }
+
+    /// Marks the session used now. Skipped within a minute of the last mark to spare writes.
+    public func touch(token: String) async throws {
+        let hash = Self.hash(token)
+        try await database.withTransaction { connection in
+            try await connection.run("""
+                UPDATE sessions SET last_seen_at = now()
+                WHERE token_hash = \(hash) AND ended_at IS NULL AND last_seen_at < now() - interval '1 minute'
+                """, logger: self.logger)
+        }
+    }
+
+    public func end(token: String) async throws {
+        let hash = Self.hash(token)
+        try await database.withTransaction { connection in
+            try await connection.run(
+                "UPDATE sessions SET ended_at = now() WHERE token_hash = \(hash) AND ended_at IS NULL", logger: self.logger
+            )
+        }
+    }
+
+    static func hash(_ token: String) -> ByteBuffer {
+        ByteBuffer(bytes: Array(SHA256.hash(data: Data(token.utf8))))
+    }
+
+    /// 256 random bits, base64url without padding.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

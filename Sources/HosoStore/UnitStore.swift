@@ -1,0 +1,76 @@
+import HosoCore
+import Logging
+import PostgresNIO
+
+/// Reading the unit tree of one tenant. Every call runs inside `Database.withTenant`.
+public struct UnitStore: Sendable {
+    let database: Database
+    let logger: Logger
+
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Codes are matched exactly first, then ignoring ASCII case (directory groups are often lower-case).
+    public func unit(tenantID: Int64, code: String) async throws -> StoredUnit? {
+        try await database.withTenant(tenantID) { connection in
+            try await Self.decode(try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM units WHERE tenant_id = \(tenantID) AND upper(code) = upper(\(code))
+                ORDER BY (code = \(code)) DESC LIMIT 1
+                """, logger: self.logger)).first
+        }
+    }
+
+    public func units(tenantID: Int64, ids: [Int64]) async throws -> [StoredUnit] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.decode(try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM units WHERE tenant_id = \(tenantID) AND id = ANY (\(ids))", logger: self.logger
+            ))
+        }
+    }
+
+    /// Direct children, open ones first, in Vietnamese order.
+    public func children(tenantID: Int64, of unitID: Int64) async throws -> [StoredUnit] {
+        try await database.withTenant(tenantID) { connection in
+            try await Self.decode(try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM units WHERE tenant_id = \(tenantID) AND parent_id = \(unitID)
+                ORDER BY closes_on IS NOT NULL, name_vi COLLATE "vi-VN-x-icu", code
+                """, logger: self.logger))
+        }
+    }
+
+    /// How many units lie under each of `unitIDs` (the units themselves excluded), by kind.
+    public func subtreeCounts(tenantID: Int64, of unit: StoredUnit) async throws -> [String: Int] {
+        let path = unit.ancestry.map(String.init).joined(separator: ".")
+        return try await database.withTenant(tenantID) { connection in
+            var counts: [String: Int] = [:]
+            for (kind, count) in try await connection.fetch("""
+                SELECT kind, count(*) FROM units
+                WHERE tenant_id = \(tenantID) AND path <@ \(path)::ltree AND id <> \(unit.id) AND closes_on IS NULL
+                GROUP BY kind
+                """, (String, Int64).self, logger: self.logger) {
+                counts[kind] = Int(count)
+            }
+            return counts
+        }
+    }
+
+    static let columns = "id, tenant_id, code, parent_id, path::text, kind, name_vi, name_en, school_levels, opens_on::text, closes_on::text"
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [StoredUnit] {
+        var result: [StoredUnit] = []
+        for try await (id, tenantID, code, parentID, path, kind, nameVi, nameEn, levels, opensOn, closesOn) in rows.decode(
+            (Int64, Int64, String, Int64?, String, String, String, String, [String], String?, String?).self
+        ) {
+            result.append(StoredUnit(
+                id: id, tenantID: tenantID, code: code, parentID: parentID,
+                ancestry: path.split(separator: ".").compactMap { Int64($0) },
+                kind: kind, nameVi: nameVi, nameEn: nameEn, schoolLevels: levels.compactMap(SchoolLevel.init(rawValue:)),
+                opensOn: opensOn, closesOn: closesOn
+            ))
+        }
+        return result
+    }
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `make run`: builds the server, starts the run-mode services, migrates, imports the demo tenants and
+# starts `hoso serve` in the background. `make stop` (scripts/stop.sh) stops it all again.
+#
+# Honours HOSO_HTTP_HOST (default 127.0.0.1), HOSO_HTTP_PORT (default 8080), and HOSO_DATABASE_URL /
+# HOSO_DIRECTORY_URL for external servers (see scripts/services.sh).
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+source "$script_dir/lib.sh"
+cd "$HOSO_REPO_DIR"
+
+export HOSO_HTTP_HOST="${HOSO_HTTP_HOST:-127.0.0.1}"
+export HOSO_HTTP_PORT="${HOSO_HTTP_PORT:-8080}"
+
+"$script_dir/install-deps.sh"
+
+say "building hoso (release)"
+swift build -c release --product hoso
+bin="$(swift build -c release --show-bin-path)/hoso"
+[[ -x "$bin" ]] || die "build did not produce $bin"
+
+"$script_dir/services.sh" start run
+# Assign first: `eval "$(...)"` would hide a failure of the command inside.
+service_env="$("$script_dir/services.sh" env run)"
+eval "$service_env"
+
+state_dir="$HOSO_STATE_DIR"
+pidfile="$(hoso_server_pidfile "$state_dir")"
+logfile="$(hoso_server_logfile "$state_dir")"
+
+# A server from an earlier `make run` would hold the port (and run an older binary).
+hoso_stop_server "$state_dir"
+
+# Talk to the server the way a browser on this machine would: a wildcard bind is reachable on loopback.
+case "$HOSO_HTTP_HOST" in
+    0.0.0.0 | '::' | '[::]' | '') probe_host=127.0.0.1 ;;
+    *:*) probe_host="[$HOSO_HTTP_HOST]" ;; # IPv6 literal
+    *) probe_host="$HOSO_HTTP_HOST" ;;
+esac
+base_url="http://$probe_host:$HOSO_HTTP_PORT"
+# Another program on the port would answer the health check in our server's place.
+if [[ "$probe_host" == 127.0.0.1 || "$probe_host" == localhost ]] && hoso_port_in_use "$HOSO_HTTP_PORT"; then
+    die "port $HOSO_HTTP_PORT is already in use; stop that program or set HOSO_HTTP_PORT"
+fi
+
+say "migrating the database"
+"$bin" migrate
+say "importing tenants demo, demo2"
+"$bin" tenant import tenants/demo tenants/demo2
+
+# setsid: the server gets its own session, so it outlives make and ignores the terminal's signals.
+# In a non-interactive shell a background job is not a process-group leader, so setsid execs in
+# place and $! is the server's own pid.
+say "starting hoso serve on $HOSO_HTTP_HOST:$HOSO_HTTP_PORT (log: $logfile)"
+# Keep one previous log, so the tail printed on failure is about this start only.
+if [[ -f "$logfile" ]]; then mv -f "$logfile" "$logfile.prev"; fi
+setsid "$bin" serve </dev/null >>"$logfile" 2>&1 &
+echo "$!" >"$pidfile"
+
+healthy=0
+for ((i = 0; i < 60; i++)); do
+    if curl -fsS -o /dev/null --max-time 2 "$base_url/healthz" 2>/dev/null; then
+        healthy=1
+        break
+    fi
+    if ! hoso_pid_alive "$pidfile" hoso; then
+        break # it exited: waiting longer will not help
+    fi
+    sleep 0.5
+done
+
+if ((!healthy)); then
+    say "hoso serve did not answer $base_url/healthz within 30 s; last lines of $logfile:"
+    tail -n 40 "$logfile" >&2 || true
+    hoso_stop_server "$state_dir"
+    exit 1
+fi
+
+cat <<MSG
+
+Hoso is running at $base_url/
+
+Demo logins (password for all: Demo@2026!)
+  tenant demo:  so.officer, so.inspector, d1.officer, d1.inspector, s1.principal, s1.head,
+                s1.teacher, s1.teacher2, s1.admin, s2.principal, t1.principal
+  tenant demo2: p2.officer
+
+Server log: $logfile
+make stop to stop.
+MSG
