@@ -153,9 +153,17 @@ hoso_pid_alive() {
     [[ -s "$pidfile" ]] || return 1
     pid="$(head -n1 "$pidfile" | tr -dc '0-9')"
     [[ -n "$pid" ]] || return 1
-    kill -0 "$pid" 2>/dev/null || return 1
+    hoso_process_running "$pid" || return 1
     comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
     [[ "$comm" == "$name"* ]]
+}
+
+# hoso_process_running PID: true while the process exists and has not exited. A daemon whose
+# parent is a PID 1 that does not reap (common in containers) stays a zombie after it exits, and
+# `kill -0` still succeeds on a zombie.
+hoso_process_running() {
+    kill -0 "$1" 2>/dev/null || return 1
+    ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"
 }
 
 # hoso_stop_pidfile PIDFILE NAME [TIMEOUT_S]: sends SIGTERM to the process named in PIDFILE (if it is
@@ -169,10 +177,10 @@ hoso_stop_pidfile() {
     pid="$(head -n1 "$pidfile" | tr -dc '0-9')"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < timeout * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        hoso_process_running "$pid" || break
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if hoso_process_running "$pid"; then
         say "$name (pid $pid) did not stop within ${timeout}s; killing it"
         kill -KILL "$pid" 2>/dev/null || true
         sleep 0.2

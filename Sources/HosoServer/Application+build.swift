@@ -37,27 +37,28 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
     let database = Database(url: configuration.database, logger: logger, timeout: .seconds(Int64(configuration.databaseTimeoutSeconds)))
     return AppServices(
         configuration: configuration, database: database, directory: directory ?? LDAPDirectory(logger: logger),
-        localizer: localizer, renderer: renderer, logger: logger
+        localizer: localizer, renderer: renderer, staticFiles: try StaticFiles(directory: configuration.webDirectory + "/static"),
+        logger: logger
     )
 }
 
-/// Every route, behind the middleware chain of ARCHITECTURE.md: request id and log → errors →
-/// language → session → CSRF → controller.
+/// Every route, behind the middleware chain of ARCHITECTURE.md: request id and log → language →
+/// errors → session → errors → CSRF → controller. Errors are rendered twice over: the outer
+/// layer catches a failing session lookup (the database down), the inner one renders every other
+/// error with the signed-in person's page frame.
 public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: ErrorMiddleware(services: services))
-    router.add(middleware: FileMiddleware(
-        services.configuration.webDirectory + "/static", urlBasePath: "/static", cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]),
-        logger: services.logger
-    ))
     router.add(middleware: LanguageMiddleware())
+    router.add(middleware: ErrorMiddleware(services: services))
     router.add(middleware: SessionMiddleware(services: services))
+    router.add(middleware: ErrorMiddleware(services: services))
     router.add(middleware: CSRFMiddleware())
 
     HealthController(services: services).addRoutes(to: router)
     SessionController(services: services).addRoutes(to: router)
     UnitController(services: services).addRoutes(to: router)
     OpenAPIController(webDirectory: services.configuration.webDirectory).addRoutes(to: router)
+    StaticController(files: services.staticFiles).addRoutes(to: router)
     return router
 }

@@ -108,7 +108,8 @@ public struct TenantStore: Sendable {
         let oldPath = unit.ancestry.map(String.init).joined(separator: ".")
         let newPath = (parent.ancestry + [unit.id]).map(String.init).joined(separator: ".")
         try await connection.run("""
-            UPDATE units SET path = \(newPath)::ltree || subpath(path, nlevel(\(oldPath)::ltree)), updated_at = now()
+            UPDATE units SET updated_at = now(), path = CASE WHEN path = \(oldPath)::ltree THEN \(newPath)::ltree
+                ELSE \(newPath)::ltree || subpath(path, nlevel(\(oldPath)::ltree)) END
             WHERE path <@ \(oldPath)::ltree
             """, logger: logger)
         try await connection.run("UPDATE units SET parent_id = \(parent.id) WHERE id = \(unit.id)", logger: logger)

@@ -11,6 +11,17 @@ import Testing
         #expect(try GroupPattern("{unit}-hieutruong").match("-hieutruong") == nil)
     }
 
+    @Test func theFirstMatchingRuleDecides() throws {
+        let rules = [
+            GroupRule(pattern: try GroupPattern("so-canbo"), role: .provincialOfficer, unit: .code("SO")),
+            GroupRule(pattern: try GroupPattern("{unit}-canbo"), role: .districtOfficer, unit: .capture),
+        ]
+        let grants = GroupMapper.requestedGrants(groups: [
+            DirectoryGroup(dn: "cn=so-canbo", name: "so-canbo"), DirectoryGroup(dn: "cn=D01-canbo", name: "D01-canbo"),
+        ], rules: rules)
+        #expect(grants.map { "\($0.role.rawValue)@\($0.unitCode)" } == ["provincial_officer@SO", "district_officer@D01"])
+    }
+
     @Test func badPatternsAreRefused() {
         #expect(throws: HosoError.self) { try GroupPattern("{unit}-{unit}") }
         #expect(throws: HosoError.self) { try GroupPattern("{school}-x") }

@@ -39,6 +39,8 @@ public struct RequestedGrant: Sendable, Hashable {
 
 public enum GroupMapper {
     /// Every (role, unit) that the groups ask for under the rules; duplicates removed, order kept.
+    /// For each group the first rule that matches decides, so a specific rule (`so-canbo`) listed
+    /// before a general one (`{unit}-canbo`) is not shadowed by it.
     public static func requestedGrants(groups: [DirectoryGroup], rules: [GroupRule]) -> [RequestedGrant] {
         var result: [RequestedGrant] = []
         var seen: Set<String> = []
@@ -57,6 +59,7 @@ public enum GroupMapper {
                         result.append(RequestedGrant(role: rule.role, unitCode: code, group: group.name))
                     }
                 }
+                break
             }
         }
         return result

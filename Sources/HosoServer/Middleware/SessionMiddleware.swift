@@ -16,7 +16,10 @@ struct SessionMiddleware: RouterMiddleware {
            let first = forwarded.split(separator: ",").first {
             context.clientAddress = first.trimmingCharacters(in: .whitespaces)
         }
-        guard let token = request.cookies[Self.cookieName]?.value, !token.isEmpty, token.count <= 100 else {
+        // Static files and health checks need no session (and must not depend on the database).
+        let path = request.uri.path
+        guard !path.hasPrefix("/static/"), path != "/healthz",
+              let token = request.cookies[Self.cookieName]?.value, !token.isEmpty, token.count <= 100 else {
             return try await next(request, context)
         }
         if let record = try await services.sessions.find(token: token) {

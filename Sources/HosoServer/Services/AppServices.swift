@@ -15,11 +15,12 @@ public struct AppServices: Sendable {
     public let directory: any DirectoryService
     public let localizer: Localizer
     public let renderer: PageRenderer
+    public let staticFiles: StaticFiles
     public let policy = Policy()
     public let logger: Logger
 
     public init(configuration: AppConfiguration, database: Database, directory: any DirectoryService,
-                localizer: Localizer, renderer: PageRenderer, logger: Logger) {
+                localizer: Localizer, renderer: PageRenderer, staticFiles: StaticFiles, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.tenants = TenantStore(database: database, logger: logger)
@@ -30,6 +31,7 @@ public struct AppServices: Sendable {
         self.directory = directory
         self.localizer = localizer
         self.renderer = renderer
+        self.staticFiles = staticFiles
         self.logger = logger
     }
 }

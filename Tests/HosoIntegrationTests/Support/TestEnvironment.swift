@@ -1,0 +1,59 @@
+import Foundation
+import HosoStore
+import Logging
+import PostgresNIO
+
+/// What `make test` (scripts/test.sh) provides: a throwaway PostgreSQL and slapd and their
+/// credentials. Integration tests never run against anything else; without these variables they
+/// fail with a message that says to use `make test`.
+enum TestEnvironment {
+    struct Missing: Error, CustomStringConvertible {
+        let name: String
+        var description: String { "\(name) is not set: run the integration tests with `make test`, which starts PostgreSQL and slapd" }
+    }
+
+    static func value(_ name: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { throw Missing(name: name) }
+        return value
+    }
+
+    static func ownerURL(database: String = "hoso") throws -> DatabaseURL {
+        let host = try value("HOSO_TEST_PG_HOST")
+        // A guard against pointing the suite at a real server: tests create and drop databases.
+        guard host == "127.0.0.1" || host == "localhost" else { throw Missing(name: "HOSO_TEST_PG_HOST (must be local)") }
+        return DatabaseURL(host: host, port: Int(try value("HOSO_TEST_PG_PORT")) ?? 0, username: try value("HOSO_TEST_PG_OWNER"),
+                           password: try value("HOSO_TEST_PG_OWNER_PASSWORD"), database: database)
+    }
+
+    static func appURL(database: String) throws -> DatabaseURL {
+        DatabaseURL(host: try value("HOSO_TEST_PG_HOST"), port: Int(try value("HOSO_TEST_PG_PORT")) ?? 0,
+                    username: try value("HOSO_TEST_PG_APP"), password: try value("HOSO_TEST_PG_APP_PASSWORD"), database: database)
+    }
+
+    static var ldapURL: String { get throws { try value("HOSO_TEST_LDAP_URL") } }
+    static var directoryPassword: String { get throws { try value("HOSO_DEMO_DIRECTORY_PASSWORD") } }
+    static var repoDirectory: String { get throws { try value("HOSO_REPO_DIR") } }
+
+    static var logger: Logger {
+        var logger = Logger(label: "hoso-test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Runs a one-off statement as the owner on the maintenance database.
+    static func ownerExecute(_ sql: String, database: String = "hoso") async throws {
+        let url = try ownerURL(database: database)
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password,
+                                 database: url.database, tls: .disable),
+            id: 1, logger: logger
+        )
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
