@@ -52,6 +52,7 @@ public struct UnitMember: Sendable, Equatable {
 /// A live session as found by its token.
 public struct SessionRecord: Sendable, Equatable {
     public let tenantID: Int64
+    public let tenantCode: String
     public let userID: Int64
     public let csrfToken: String
     public let ageSeconds: Int

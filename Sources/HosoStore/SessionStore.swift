@@ -33,16 +33,19 @@ public struct SessionStore: Sendable {
         let hash = Self.hash(token)
         return try await database.withTransaction { connection in
             try await connection.fetch("""
-                SELECT tenant_id, user_id, csrf_token,
-                       extract(epoch FROM now() - created_at)::int8, extract(epoch FROM now() - last_seen_at)::int8
-                FROM sessions WHERE token_hash = \(hash) AND ended_at IS NULL
-                """, (Int64, Int64, String, Int64, Int64).self, logger: self.logger).first.map {
-                SessionRecord(tenantID: $0.0, userID: $0.1, csrfToken: $0.2, ageSeconds: Int($0.3), idleSeconds: Int($0.4))
+                SELECT s.tenant_id, t.code, s.user_id, s.csrf_token,
+                       extract(epoch FROM now() - s.created_at)::int8, extract(epoch FROM now() - s.last_seen_at)::int8
+                FROM sessions s JOIN tenants t ON t.id = s.tenant_id
+                WHERE s.token_hash = \(hash) AND s.ended_at IS NULL
+                """, (Int64, String, Int64, String, Int64, Int64).self, logger: self.logger).first.map {
+                SessionRecord(tenantID: $0.0, tenantCode: $0.1, userID: $0.2, csrfToken: $0.3, ageSeconds: Int($0.4), idleSeconds: Int($0.5))
             }
         }
     }
 
-    /// Marks the session used now. Skipped within a minute of the last mark to spare writes.
+    /// Marks the session used now (callers skip it within a minute of the last mark to spare writes).
+    public static let touchIntervalSeconds = 60
+
     public func touch(token: String) async throws {
         let hash = Self.hash(token)
         try await database.withTransaction { connection in

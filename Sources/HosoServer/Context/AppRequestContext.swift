@@ -11,11 +11,10 @@ public struct ActiveSession: Sendable {
     public let tenantCode: String
 }
 
-/// Per-request state: the request id, the language, the client address and, once the session
+/// Per-request state (Hummingbird's request id is on the logger as `hb.request.id`): the language, the client address and, once the session
 /// middleware has run, the signed-in actor.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public var requestID: String
     public var language: Language = .vi
     public var session: ActiveSession?
     /// The peer's address (or the forwarded one behind a trusted proxy).
@@ -25,7 +24,6 @@ public struct AppRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.requestID = Self.newRequestID()
         self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
@@ -33,10 +31,5 @@ public struct AppRequestContext: RequestContext {
     public func requireActor() throws -> Actor {
         guard let session else { throw HosoError(sessionExpired ? "auth.expired" : "auth.required") }
         return session.actor
-    }
-
-    static func newRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(UInt64.random(in: 0 ... .max, using: &generator), radix: 36)
     }
 }

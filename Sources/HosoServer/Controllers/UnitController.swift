@@ -44,9 +44,12 @@ struct UnitController: Sendable {
         let levels = try await levelNames(actor.tenantID, language)
         var unit = unitValues(page.unit, language)
         unit["kindName"] = levels[page.unit.kind] ?? page.unit.kind
-        unit["schoolLevels"] = page.unit.schoolLevels.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", ")
-        unit["opensOn"] = page.unit.opensOn.map(Self.vietnameseDate) ?? ""
-        unit["closesOn"] = page.unit.closesOn.map(Self.vietnameseDate) ?? ""
+        // Absent, not empty: Mustache treats an empty string as present.
+        if !page.unit.schoolLevels.isEmpty {
+            unit["schoolLevels"] = page.unit.schoolLevels.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", ")
+        }
+        if let opensOn = page.unit.opensOn { unit["opensOn"] = Self.vietnameseDate(opensOn) }
+        if let closesOn = page.unit.closesOn { unit["closesOn"] = Self.vietnameseDate(closesOn) }
         let counts = page.subtreeCounts.sorted { $0.key < $1.key }.map { ["kind": levels[$0.key] ?? $0.key, "count": $0.value] as [String: Any] }
         return services.renderer.render(
             "unit",

@@ -59,7 +59,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return Response(status: .seeOther, headers: [.location: "/signin?next=\(next)\(expired)"])
         }
         return services.renderer.render(
-            "error", ["code": problem.code, "message": message, "details": details, "status": Int(status.code)],
+            "error", ["code": problem.code, "message": message, "details": details, "status": Int(status.code),
+                      "requestID": context.logger[metadataKey: "hb.request.id"].map { "\($0)" } as Any],
             context: context, request: request, status: status, title: services.localizer.text("error.title", context.language)
         )
     }

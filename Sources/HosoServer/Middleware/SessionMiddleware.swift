@@ -29,10 +29,9 @@ struct SessionMiddleware: RouterMiddleware {
                 context.sessionExpired = true
                 try await services.sessions.end(token: token)
             } else if hostTenant == nil || hostTenant?.id == record.tenantID,
-                      let actor = try await services.users.actor(tenantID: record.tenantID, userID: record.userID),
-                      let tenant = try await services.tenants.tenant(id: record.tenantID) {
-                context.session = ActiveSession(token: token, csrfToken: record.csrfToken, actor: actor, tenantCode: tenant.code)
-                try await services.sessions.touch(token: token)
+                      let actor = try await services.users.actor(tenantID: record.tenantID, userID: record.userID) {
+                context.session = ActiveSession(token: token, csrfToken: record.csrfToken, actor: actor, tenantCode: record.tenantCode)
+                if record.idleSeconds >= SessionStore.touchIntervalSeconds { try await services.sessions.touch(token: token) }
             }
         } else {
             context.sessionExpired = true
