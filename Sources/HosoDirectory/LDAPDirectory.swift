@@ -10,7 +10,15 @@ public struct LDAPDirectory: DirectoryService {
     let logger: Logger
     let threadPool: NIOThreadPool
 
-    public init(logger: Logger, threadPool: NIOThreadPool = .singleton) {
+    /// Blocking libldap calls run here, apart from `NIOThreadPool.singleton` (bcrypt, files): a
+    /// directory that hangs must not hold up the local administrators' sign-in.
+    public static let sharedThreadPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
+
+    public init(logger: Logger, threadPool: NIOThreadPool = LDAPDirectory.sharedThreadPool) {
         self.logger = logger
         self.threadPool = threadPool
     }
@@ -70,7 +78,8 @@ public struct LDAPDirectory: DirectoryService {
 
         do {
             try handle.bind(dn: person.dn, password: credentials.password)
-        } catch let failure as LDAPHandle.Failure where failure.isInvalidCredentials {
+        } catch let failure as LDAPHandle.Failure where !failure.isUnavailable {
+            // 49 (wrong password), 53 (unwilling, e.g. locked by ppolicy), 19, 48 …: all the person's.
             throw HosoError("signin.invalid_credentials")
         }
         // Back to the service account: people may not be allowed to read groups themselves.

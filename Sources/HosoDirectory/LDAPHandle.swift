@@ -34,6 +34,10 @@ final class LDAPHandle {
     private let operationTimeout: Int
 
     init(settings: DirectorySettings) throws {
+        // A TLS setting must not silently fall back to plain text through a URL override.
+        guard settings.security != .ldaps || settings.url.lowercased().hasPrefix("ldaps://") else {
+            throw Failure(operation: "configuration (security ldaps needs an ldaps:// URL)", code: LDAP_PARAM_ERROR)
+        }
         var pointer: OpaquePointer?
         let rc = ldap_initialize(&pointer, settings.url)
         guard rc == LDAP_SUCCESS, let pointer else { throw Failure(operation: "initialize", code: rc) }
@@ -69,7 +73,12 @@ final class LDAPHandle {
     func bind(dn: String, password: String) throws {
         // An empty password would be an unauthenticated bind, which succeeds: never send one.
         guard !password.isEmpty else { throw Failure(operation: "bind", code: LDAP_INVALID_CREDENTIALS) }
-        let rc = password.withCString { hoso_ldap_simple_bind(handle, dn, $0, strlen($0)) }
+        // The password's bytes with their real length: never let a C string length decide it.
+        let bytes = Array(password.utf8)
+        guard !bytes.contains(0) else { throw Failure(operation: "bind", code: LDAP_INVALID_CREDENTIALS) }
+        let rc = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { hoso_ldap_simple_bind(handle, dn, $0.baseAddress, $0.count) }
+        }
         guard rc == LDAP_SUCCESS else { throw Failure(operation: "bind", code: rc) }
     }
 

@@ -22,11 +22,13 @@ public func buildApplication(
         logger: logger
     )
     app.addServices(services.database.client)
-    if let migration = configuration.migrationDatabase {
-        app.beforeServerStarts {
+    let database = services.database
+    app.beforeServerStarts {
+        if let migration = configuration.migrationDatabase {
             let applied = try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(migration)
             if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
         }
+        try await database.checkApplicationRole()
     }
     return app
 }

@@ -52,6 +52,28 @@ public final class Database: Sendable {
         }
     }
 
+    /// Refuses to serve as a role that row-level security does not bind: a superuser, a role with
+    /// BYPASSRLS, or the owner of the tables. Returns false when the database cannot be reached
+    /// (the server then starts and answers 503 until it can).
+    @discardableResult
+    public func checkApplicationRole() async throws -> Bool {
+        let privileged: Bool
+        do {
+            privileged = try await withTransaction { connection in
+                try await connection.fetch("""
+                    SELECT r.rolsuper OR r.rolbypassrls OR EXISTS (
+                        SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'units' AND tableowner = current_user)
+                    FROM pg_roles r WHERE r.rolname = current_user
+                    """, Bool.self, logger: self.logger).first ?? false
+            }
+        } catch let error as HosoError where error.code == "service.database_unavailable" {
+            logger.warning("database unavailable at start-up; the role is checked when it answers")
+            return false
+        }
+        if privileged { throw HosoError("config.privileged_database_role", ["role": url.username]) }
+        return true
+    }
+
     /// Whether the database answers now (for `/healthz`).
     public func ping() async -> Bool {
         do {
@@ -78,11 +100,27 @@ public final class Database: Sendable {
                 }
                 return result
             }
-        } catch let error as PSQLError where Self.isUnavailable(error) {
+        } catch {
+            throw Self.unwrap(error, logger: logger)
+        }
+    }
+
+    /// PostgresNIO wraps whatever a transaction's body throws in `PostgresTransactionError`: the
+    /// domain's own errors come out as they were thrown, a lost server as `service.database_unavailable`.
+    static func unwrap(_ error: any Error, logger: Logger) -> any Error {
+        switch error {
+        case let transaction as PostgresTransactionError:
+            if let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
+                return unwrap(inner, logger: logger)
+            }
+            return error
+        case let error as PSQLError where isUnavailable(error):
             logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
-            throw HosoError("service.database_unavailable")
-        } catch is CancellationError {
-            throw HosoError("service.database_unavailable")
+            return HosoError("service.database_unavailable")
+        case is CancellationError:
+            return HosoError("service.database_unavailable")
+        default:
+            return error
         }
     }
 

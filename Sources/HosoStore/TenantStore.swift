@@ -50,7 +50,7 @@ public struct TenantStore: Sendable {
             }
             try await connection.run("SELECT set_config('hoso.tenant_id', \(String(tenantID)), true)", logger: logger)
 
-            var stored = try await Self.allUnits(connection, logger: logger)
+            var stored = try await Self.allUnits(connection, tenantID: tenantID, logger: logger)
             for unit in ordered {
                 let parent = unit.parentCode.flatMap { stored[$0] }
                 let levels = unit.schoolLevels.map(\.rawValue)
@@ -58,7 +58,7 @@ public struct TenantStore: Sendable {
                     if current.parentID != parent?.id, let parent {
                         try await Self.move(current, under: parent, tenantID: tenantID, connection, logger: logger)
                         summary.moved.append(unit.code)
-                        stored = try await Self.allUnits(connection, logger: logger)
+                        stored = try await Self.allUnits(connection, tenantID: tenantID, logger: logger)
                     }
                     let changed = current.kind != unit.kind || current.nameVi != unit.nameVi || current.nameEn != unit.nameEn
                         || current.schoolLevels.map(\.rawValue) != levels || current.opensOn != unit.opensOn
@@ -95,7 +95,7 @@ public struct TenantStore: Sendable {
             let inFile = Set(definition.units.map(\.code))
             for unit in stored.values.sorted(by: { $0.code < $1.code }) where !inFile.contains(unit.code) && unit.closesOn == nil {
                 try await connection.run(
-                    "UPDATE units SET closes_on = current_date, updated_at = now() WHERE id = \(unit.id)", logger: logger
+                    "UPDATE units SET closes_on = current_date, updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(unit.id)", logger: logger
                 )
                 summary.closed.append(unit.code)
             }
@@ -110,20 +110,20 @@ public struct TenantStore: Sendable {
         try await connection.run("""
             UPDATE units SET updated_at = now(), path = CASE WHEN path = \(oldPath)::ltree THEN \(newPath)::ltree
                 ELSE \(newPath)::ltree || subpath(path, nlevel(\(oldPath)::ltree)) END
-            WHERE path <@ \(oldPath)::ltree
+            WHERE tenant_id = \(tenantID) AND path <@ \(oldPath)::ltree
             """, logger: logger)
-        try await connection.run("UPDATE units SET parent_id = \(parent.id) WHERE id = \(unit.id)", logger: logger)
+        try await connection.run("UPDATE units SET parent_id = \(parent.id) WHERE tenant_id = \(tenantID) AND id = \(unit.id)", logger: logger)
         try await connection.run(
-            "UPDATE unit_parent_history SET valid_to = now() WHERE unit_id = \(unit.id) AND valid_to IS NULL", logger: logger
+            "UPDATE unit_parent_history SET valid_to = now() WHERE tenant_id = \(tenantID) AND unit_id = \(unit.id) AND valid_to IS NULL", logger: logger
         )
         try await connection.run("""
             INSERT INTO unit_parent_history (tenant_id, unit_id, parent_id, valid_from) VALUES (\(tenantID), \(unit.id), \(parent.id), now())
             """, logger: logger)
     }
 
-    static func allUnits(_ connection: PostgresConnection, logger: Logger) async throws -> [String: StoredUnit] {
+    static func allUnits(_ connection: PostgresConnection, tenantID: Int64, logger: Logger) async throws -> [String: StoredUnit] {
         var result: [String: StoredUnit] = [:]
-        for unit in try await UnitStore.decode(try await connection.query("SELECT \(unescaped: UnitStore.columns) FROM units", logger: logger)) { result[unit.code] = unit }
+        for unit in try await UnitStore.decode(try await connection.query("SELECT \(unescaped: UnitStore.columns) FROM units WHERE tenant_id = \(tenantID)", logger: logger)) { result[unit.code] = unit }
         return result
     }
 

@@ -95,7 +95,7 @@ public struct UserStore: Sendable {
     public func upsertLocalAdministrator(tenantID: Int64, login: String, displayName: String, passwordHash: String) async throws {
         try await database.withTenant(tenantID) { connection in
             guard let rootID = try await connection.fetch(
-                "SELECT id FROM units WHERE tenant_id = \(tenantID) AND parent_id IS NULL", Int64.self, logger: self.logger).first else { throw HosoError("admin.no_root_unit") }
+                "SELECT id FROM units WHERE tenant_id = \(tenantID) AND parent_id IS NULL AND closes_on IS NULL", Int64.self, logger: self.logger).first else { throw HosoError("admin.no_root_unit") }
             let userID = try await connection.fetch("""
                 INSERT INTO users (tenant_id, login, source, display_name, password_hash)
                 VALUES (\(tenantID), \(login), 'local', \(displayName), \(passwordHash))

@@ -75,7 +75,8 @@ func withDatabase<T: Sendable>(_ body: @Sendable @escaping (Database, Logger) as
         throw ConfigurationError(problems: ["HOSO_DATABASE_URL is not set"])
     }
     let logger = makeLogger(ProcessInfo.processInfo.environment["HOSO_LOG_LEVEL"] ?? "warning")
-    let database = Database(url: try DatabaseURL(raw), logger: logger)
+    // One-off commands (a province-sized import) may take minutes: no request-sized timeout.
+    let database = Database(url: try DatabaseURL(raw), logger: logger, timeout: .seconds(3600))
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { await database.run(); return nil }
         defer { group.cancelAll() }

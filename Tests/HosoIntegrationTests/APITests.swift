@@ -102,6 +102,13 @@ import Testing
             let foreign = try await browser.send(client, .post, "/api/v1/session", json: #"{"tenant":"demo","username":"p2.officer","password":"Demo@2026!"}"#)
             #expect(foreign.errorCode == "signin.invalid_credentials")
 
+            let nul = try await browser.send(client, .post, "/api/v1/session", json: #"{"tenant":"demo","username":"s1.teacher","password":"\u0000x"}"#)
+            #expect(nul.status == .badRequest)
+            #expect(nul.errorCode == "signin.bad_password")
+
+            let oddHeader = try await browser.send(client, .get, "/api/v1/me", headers: [.acceptLanguage: ";"])
+            #expect(oddHeader.errorCode == "auth.required", "a malformed Accept-Language is ignored, not fatal")
+
             let unknownTenant = try await browser.send(client, .post, "/api/v1/session", json: #"{"tenant":"atlantis","username":"a","password":"b"}"#)
             #expect(unknownTenant.errorCode == "signin.unknown_tenant")
             #expect(browser.cookies["hoso_session"] == nil)
@@ -219,6 +226,24 @@ import Testing
             #expect(throttled.errorCode == "signin.throttled_login")
             #expect(throttled.errorMessage?.contains("15 phút") == true)
         }
+    }
+
+    @Test func parallelGuessesCannotOutrunTheThrottle() async throws {
+        let world = try await TestWorld.make()
+        let codes = try await world.withApp { client in
+            try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        var browser = Browser()
+                        return try await browser.send(client, .post, "/api/v1/session",
+                                                      json: #"{"tenant":"demo","username":"ghost.race","password":"guess"}"#).errorCode
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1 ?? "") }
+            }
+        }
+        #expect(codes.filter { $0 == "signin.invalid_credentials" }.count == 5)
+        #expect(codes.filter { $0 == "signin.throttled_login" }.count == 5)
     }
 
     @Test func signInIsThrottledPerAddress() async throws {

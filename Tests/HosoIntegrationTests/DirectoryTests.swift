@@ -34,10 +34,10 @@ import Testing
         await #expect(throws: HosoError("signin.invalid_credentials")) { try await authenticate("s1.vice", password) }
     }
 
-    @Test(arguments: ["nobody", "*", "s1.t*", "*)(uid=*", "s1.teacher)(|(uid=*", "\\", "a\\2a", "s1.teacher\u{0}"])
+    @Test(arguments: ["nobody", "*", "s1.t*", "*)(uid=*", "s1.teacher)(|(uid=*", "\\", "a\\2a", "s1.teacher\\00"])
     func unknownAndInjectedLoginsMatchNobody(login: String) async throws {
         // A wildcard that reached the filter unescaped would find (and bind as) a real person.
-        await #expect(throws: HosoError.self) { try await authenticate(login) }
+        await #expect(throws: HosoError("signin.invalid_credentials")) { try await authenticate(login) }
         #expect(LDAPFilter.escape(login).contains("*") == false)
     }
 
@@ -47,9 +47,11 @@ import Testing
         #expect(LDAPFilter.escape("x\u{0}") == "x\\00")
     }
 
-    @Test func anEmptyPasswordNeverReachesTheDirectory() async throws {
-        // Credentials refuse it; and were it to slip through, the handle refuses to bind with it.
+    @Test func emptyOrNULPasswordsNeverReachTheDirectory() async throws {
+        // A NUL first would reach C as an empty password: an unauthenticated bind.
         #expect(throws: HosoError("signin.empty_password")) { try Credentials(login: "s1.teacher", password: "") }
+        #expect(throws: HosoError("signin.bad_password")) { try Credentials(login: "s1.teacher", password: "\u{0}x") }
+        #expect(throws: HosoError("signin.bad_password")) { try Credentials(login: "s1.teacher", password: "Demo@2026!\u{0}tail") }
     }
 
     @Test func aDirectoryThatIsDownSaysSo() async throws {

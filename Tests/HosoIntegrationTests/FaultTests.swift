@@ -1,7 +1,7 @@
 import Foundation
 import HosoCore
 import HosoServer
-import HosoStore
+@testable import HosoStore
 import Hummingbird
 import HummingbirdBcrypt
 import HTTPTypes
@@ -41,7 +41,13 @@ import Testing
             #expect(String(buffer: health.body).contains(#""demo":"down""#))
             // Sessions made before the outage keep working: they do not need the directory.
             #expect(try await browser.send(client, .get, "/api/v1/me").status == .ok)
-            // A failed directory is not a failed password: no throttling was counted.
+            // A failed directory is not a failed password: no attempt stays counted.
+            let counted = try await withDatabase(try world.database.ownerURL) { pool in
+                try await pool.withTransaction { connection in
+                    try await connection.fetch("SELECT count(*) FROM sign_in_attempts", Int64.self, logger: TestEnvironment.logger)[0]
+                }
+            }
+            #expect(counted == 0)
             try slapd.start()
             try await next.signIn(client, "s1.principal")
         }

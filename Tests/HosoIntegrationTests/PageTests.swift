@@ -110,7 +110,9 @@ import Testing
             _ = try await browser.send(client, .get, "/lang/vi?next=/")
             #expect(try await browser.send(client, .get, "/units/SO").text.contains("Đơn vị trực thuộc"))
             // No open redirect through next=.
-            #expect(try await browser.send(client, .get, "/lang/en?next=//evil.example").headers[.location] == "/")
+            for target in ["//evil.example", "/%09/evil.example", "/%0a/evil.example", "/%5Cevil.example", "https://evil.example", "/%252F%252Fevil"] {
+                #expect(try await browser.send(client, .get, "/lang/en?next=\(target)").headers[.location]?.contains("evil") != true, "\(target)")
+            }
         }
     }
 

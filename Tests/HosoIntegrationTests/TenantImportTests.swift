@@ -13,7 +13,7 @@ import Testing
     func units(_ pool: Database, tenant: String) async throws -> [String: StoredUnit] {
         guard let record = try await TenantStore(database: pool, logger: TestEnvironment.logger).tenant(code: tenant) else { return [:] }
         return try await pool.withTenant(record.id) { connection in
-            try await TenantStore.allUnits(connection, logger: TestEnvironment.logger)
+            try await TenantStore.allUnits(connection, tenantID: record.id, logger: TestEnvironment.logger)
         }
     }
 
@@ -113,18 +113,51 @@ import Testing
                 try await connection.fetch("SELECT DISTINCT tenant_id FROM units", Int64.self, logger: TestEnvironment.logger)
             }
             // And cannot write into another tenant.
-            var refused = false
+            var refused = ""
             do {
                 try await pool.withTenant(demo.id) { connection in
                     _ = try await connection.query("""
                         INSERT INTO units (tenant_id, code, path, kind, name_vi, name_en) VALUES (\(demo2.id), 'X', '1', 'school', 'x', 'x')
                         """, logger: TestEnvironment.logger)
                 }
-            } catch { refused = true }
+            } catch {
+                refused = String(reflecting: error)
+            }
             return (none, seen, refused)
         }
         #expect(withoutTenant == 0)
         #expect(demoSees.count == 1)
-        #expect(foreign)
+        #expect(foreign.contains("42501"), "refused by the row-level security policy: \(foreign)")
+    }
+}
+
+@Suite struct StoreErrorTests {
+    @Test func domainErrorsThrownInsideATransactionComeOutAsThemselves() async throws {
+        // setup: s1.teacher has signed in through the directory
+        let world = try await TestWorld.make()
+        try await world.withApp { client in
+            var browser = Browser()
+            try await browser.signIn(client, "s1.teacher")
+        }
+        // act + verify: a local administrator cannot take a directory person's login
+        try await withDatabase(try world.database.appURL) { pool in
+            let tenant = try #require(try await TenantStore(database: pool, logger: TestEnvironment.logger).tenant(code: "demo"))
+            await #expect(throws: HosoError("admin.login_taken", ["login": "s1.teacher"])) {
+                try await UserStore(database: pool, logger: TestEnvironment.logger).upsertLocalAdministrator(
+                    tenantID: tenant.id, login: "s1.teacher", displayName: "x", passwordHash: "$2b$04$abcdefghijklmnopqrstuv"
+                )
+            }
+        }
+    }
+
+    @Test func theServerRefusesARoleThatBypassesRowLevelSecurity() async throws {
+        let world = try await TestWorld.make()
+        try await withDatabase(try world.database.ownerURL) { pool in
+            await #expect(throws: HosoError("config.privileged_database_role", ["role": "hoso_owner"])) {
+                try await pool.checkApplicationRole()
+            }
+        }
+        let fine = try await withDatabase(try world.database.appURL) { pool in try await pool.checkApplicationRole() }
+        #expect(fine)
     }
 }

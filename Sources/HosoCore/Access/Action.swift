@@ -18,11 +18,12 @@ public enum Action: String, Sendable, CaseIterable, Hashable {
     case publishReports = "publish_reports"
     case administerTenant = "administer_tenant"
 
-    /// Actions that change a school's records; inspectors never get these, whatever a role table says.
-    public var changesRecords: Bool {
+    /// What an inspector may do at all, whatever a role table says: look, export, and record their
+    /// own inspection (which writes findings, never a school's records). Listed as a whitelist so
+    /// that a new action is refused to inspectors until someone decides otherwise.
+    public var isOpenToInspectors: Bool {
         switch self {
-        case .submitRecords, .reviewRecords, .signRecords, .exemptObligations, .consentCorrection,
-             .manageEntryWindows, .managePeople, .administerTenant:
+        case .viewUnit, .viewPeople, .viewRecords, .viewCompliance, .viewAudit, .exportReports, .conductInspection:
             return true
         default:
             return false

@@ -17,7 +17,7 @@ public struct Policy: Sendable {
         let covering = actor.grants.filter { unit.ancestry.contains($0.unitID) }
         guard !covering.isEmpty else { return .outOfScope }
         let permitted = covering.contains { grant in
-            grant.role.permittedActions.contains(action) && !(grant.role.isInspector && action.changesRecords)
+            grant.role.permittedActions.contains(action) && (!grant.role.isInspector || action.isOpenToInspectors)
         }
         return permitted ? .allowed : .forbidden
     }

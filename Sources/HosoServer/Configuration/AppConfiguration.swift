@@ -21,6 +21,8 @@ public struct AppConfiguration: Sendable {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     public var trustProxy: Bool
     public var databaseTimeoutSeconds: Int
+    /// How long `/healthz` reuses its directory checks.
+    public var healthCacheSeconds: Int
     public var logLevel: String
     /// Where secrets named by tenant files (directory bind passwords) are looked up.
     public var environment: [String: String]
@@ -29,7 +31,7 @@ public struct AppConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseURL, migrationDatabase: DatabaseURL? = nil,
         webDirectory: String = "web", directoryURLOverride: String? = nil, sessionLifetime: SessionLifetime = .init(),
         throttle: SignInThrottle = .init(), secureCookies: Bool = false, trustProxy: Bool = false,
-        databaseTimeoutSeconds: Int = 5, logLevel: String = "info", environment: [String: String] = [:]
+        databaseTimeoutSeconds: Int = 5, healthCacheSeconds: Int = 5, logLevel: String = "info", environment: [String: String] = [:]
     ) {
         self.host = host
         self.port = port
@@ -42,6 +44,7 @@ public struct AppConfiguration: Sendable {
         self.secureCookies = secureCookies
         self.trustProxy = trustProxy
         self.databaseTimeoutSeconds = databaseTimeoutSeconds
+        self.healthCacheSeconds = healthCacheSeconds
         self.logLevel = logLevel
         self.environment = environment
     }
@@ -110,6 +113,7 @@ public struct AppConfiguration: Sendable {
             secureCookies: flag("HOSO_SECURE_COOKIES"),
             trustProxy: flag("HOSO_TRUST_PROXY"),
             databaseTimeoutSeconds: integer("HOSO_DATABASE_TIMEOUT_SECONDS", 5, 1...120),
+            healthCacheSeconds: integer("HOSO_HEALTH_CACHE_SECONDS", 5, 0...300),
             logLevel: level,
             environment: env
         )

@@ -66,6 +66,14 @@ public enum TenantFile {
 
         var directory: DirectorySettings?
         if let node = root["directory"] {
+            // A tenant file names the variable holding its bind password; it may not name any
+            // other secret of the server (the directory at `url` would receive it).
+            if let name = node["bind_password_env"]?.string, !(name.hasPrefix("HOSO_") && name.contains("DIRECTORY_PASSWORD")) {
+                problems.append(HosoError("tenant.bad_secret_name", ["line": reader.line(node), "name": name]))
+            }
+            if let url = node["url"]?.string, let security = node["security"]?.string, security == "ldaps", !url.hasPrefix("ldaps://") {
+                problems.append(HosoError("tenant.bad_value", ["line": reader.line(node), "field": "directory.url", "value": url]))
+            }
             let base = node["base_dn"]?.string ?? ""
             let security = node["security"]?.string ?? "none"
             if DirectorySettings.Security(rawValue: security) == nil {

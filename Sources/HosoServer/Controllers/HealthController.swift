@@ -22,15 +22,17 @@ struct HealthController: Sendable {
         let databaseUp = await services.database.ping()
         var directories: [String: String] = [:]
         if databaseUp, let tenants = try? await services.tenants.tenants() {
-            let results = await withTaskGroup(of: (String, Bool).self) { group in
-                for tenant in tenants {
-                    let settings = services.configuration.directorySettings(for: tenant)
-                    let password = services.configuration.bindPassword(for: settings)
-                    group.addTask { (tenant.code, await services.directory.check(settings: settings, bindPassword: password)) }
+            let results = await services.directoryHealth.results(maxAgeSeconds: services.configuration.healthCacheSeconds) {
+                await withTaskGroup(of: (String, Bool).self) { group in
+                    for tenant in tenants {
+                        let settings = services.configuration.directorySettings(for: tenant)
+                        let password = services.configuration.bindPassword(for: settings)
+                        group.addTask { (tenant.code, await services.directory.check(settings: settings, bindPassword: password)) }
+                    }
+                    var collected: [String: Bool] = [:]
+                    for await (code, up) in group { collected[code] = up }
+                    return collected
                 }
-                var collected: [(String, Bool)] = []
-                for await result in group { collected.append(result) }
-                return collected
             }
             for (code, up) in results { directories[code] = up ? "up" : "down" }
         }
@@ -41,5 +43,21 @@ struct HealthController: Sendable {
             Health(status: down.isEmpty ? "ok" : "unavailable", database: databaseUp ? "up" : "down", directories: directories, message: message),
             status: down.isEmpty ? .ok : .serviceUnavailable
         )
+    }
+}
+
+/// The directories' last health answers, kept a few seconds: `/healthz` needs no sign-in, and
+/// must not let anyone make the server bind to every tenant's directory at will.
+public actor DirectoryHealthCache {
+    private var checkedAt: ContinuousClock.Instant?
+    private var last: [String: Bool] = [:]
+
+    public init() {}
+
+    func results(maxAgeSeconds: Int, check: @Sendable () async -> [String: Bool]) async -> [String: Bool] {
+        if let checkedAt, ContinuousClock.now - checkedAt < .seconds(maxAgeSeconds) { return last }
+        last = await check()
+        checkedAt = .now
+        return last
     }
 }

@@ -63,7 +63,9 @@ struct SessionController: Sendable {
     func signInForm(request: Request, context: AppRequestContext) async throws -> Response {
         let form = try await request.decodeForm()
         let login = form["username"] ?? ""
-        let tenantCode = form["tenant"] ?? ""
+        // A host that names a tenant decides it; the form's field cannot override it.
+        let hostTenant = try await SessionMiddleware(services: services).tenantForHost(request)
+        let tenantCode = hostTenant?.code ?? form["tenant"] ?? ""
         guard let cookie = request.cookies[Self.signInCookie]?.value, let field = form["_signin"],
               CSRFMiddleware.constantTimeEquals(cookie, field) else {
             return try await signInPage(request: request, context: context, error: HosoError("csrf.invalid"), login: login, tenantCode: tenantCode)
@@ -73,6 +75,8 @@ struct SessionController: Sendable {
                 tenantCode: tenantCode, login: login, password: form["password"] ?? "",
                 clientAddress: context.clientAddress, logger: context.logger
             )
+            // A new sign-in replaces the session this browser had.
+            if let previous = context.session { try await services.sessions.end(token: previous.token) }
             var response = Response(status: .seeOther, headers: [.location: SiteURL.safeNext(form["next"])])
             response.setCookie(SessionCookie.make(outcome.token, secure: services.configuration.secureCookies))
             return response
@@ -113,6 +117,7 @@ struct SessionController: Sendable {
             tenantCode: input.tenant, login: input.username, password: input.password,
             clientAddress: context.clientAddress, logger: context.logger
         )
+        if let previous = context.session { try await services.sessions.end(token: previous.token) }
         var signedIn = context
         signedIn.session = ActiveSession(token: outcome.token, csrfToken: outcome.csrfToken, actor: outcome.actor, tenantCode: outcome.tenant.code)
         var response = try JSONResponse.make(try await meBody(signedIn), status: .created)

@@ -30,7 +30,10 @@ struct ErrorMiddleware: RouterMiddleware {
         case let error as HTTPError:
             problem = HosoError(Self.code(for: error.status))
         case is DecodingError:
-            problem = HosoError("request.bad_json")
+            // Request bodies are decoded by `decodeJSON`, which says `request.bad_json` itself; a
+            // decoding error here is about stored data.
+            context.logger.error("decoding failed", metadata: ["error": "\(String(reflecting: error))"])
+            problem = HosoError("internal")
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             problem = HosoError("internal")

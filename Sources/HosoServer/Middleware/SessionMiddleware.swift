@@ -12,9 +12,11 @@ struct SessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        // Behind a trusted proxy: the right-most entry is the one that proxy added (the client
+        // writes whatever it likes to the left of it).
         if let forwarded = request.headers[.xForwardedFor], services.configuration.trustProxy,
-           let first = forwarded.split(separator: ",").first {
-            context.clientAddress = first.trimmingCharacters(in: .whitespaces)
+           let last = forwarded.split(separator: ",").last {
+            context.clientAddress = last.trimmingCharacters(in: .whitespaces)
         }
         // Static files and health checks need no session (and must not depend on the database).
         let path = request.uri.path

@@ -17,6 +17,7 @@ public struct AppServices: Sendable {
     public let renderer: PageRenderer
     public let staticFiles: StaticFiles
     public let policy = Policy()
+    public let directoryHealth = DirectoryHealthCache()
     public let logger: Logger
 
     public init(configuration: AppConfiguration, database: Database, directory: any DirectoryService,

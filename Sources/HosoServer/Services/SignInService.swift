@@ -1,3 +1,4 @@
+import Foundation
 import HosoCore
 import HosoStore
 import HummingbirdBcrypt
@@ -20,13 +21,15 @@ struct SignInService: Sendable {
         guard tenantCode.count <= 64 else { throw HosoError("input.too_long", ["field": "tenant", "max": "64"]) }
         let credentials = try Credentials(login: Normalize.nfc(rawLogin), password: password)
         guard let tenant = try await services.tenants.tenant(code: tenantCode) else { throw HosoError("signin.unknown_tenant") }
-        let throttleKey = credentials.login.lowercased()
+        // Compatibility-folded and lower-cased, as the directory compares names: "ｓ1.Teacher" is s1.teacher.
+        let throttleKey = credentials.login.precomposedStringWithCompatibilityMapping.lowercased()
 
-        let config = services.configuration.throttle
-        let recent = try await services.throttle.recent(
-            tenantID: tenant.id, login: throttleKey, address: clientAddress, windowSeconds: config.windowSeconds
-        )
-        if let refusal = config.check(login: recent.login, address: recent.address) {
+        let attempt: Int64
+        do {
+            attempt = try await services.throttle.begin(
+                tenantID: tenant.id, login: throttleKey, address: clientAddress, throttle: services.configuration.throttle
+            )
+        } catch let refusal as HosoError where refusal.code.hasPrefix("signin.throttled") {
             logger.notice("sign-in throttled", metadata: ["tenant": "\(tenant.code)", "login": "\(throttleKey)", "address": "\(clientAddress)"])
             throw refusal
         }
@@ -35,8 +38,11 @@ struct SignInService: Sendable {
         do {
             actor = try await authenticate(credentials, tenant: tenant, logger: logger)
         } catch let error as HosoError where error.code == "signin.invalid_credentials" {
-            try await services.throttle.recordFailure(tenantID: tenant.id, login: throttleKey, address: clientAddress)
+            // The attempt stays recorded: it is a failure.
             logger.notice("sign-in refused", metadata: ["tenant": "\(tenant.code)", "login": "\(throttleKey)", "address": "\(clientAddress)"])
+            throw error
+        } catch {
+            try? await services.throttle.forget(tenantID: tenant.id, attempt: attempt)
             throw error
         }
         try await services.throttle.clear(tenantID: tenant.id, login: throttleKey)

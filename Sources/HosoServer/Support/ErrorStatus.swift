@@ -9,7 +9,7 @@ enum ErrorStatus {
         if code.hasPrefix("input.") || code.hasPrefix("tenant.") { return .badRequest }
         switch code {
         case "signin.invalid_credentials", "auth.required", "auth.expired": return .unauthorized
-        case "signin.empty_password", "signin.missing_login", "signin.bad_login", "signin.unknown_tenant",
+        case "signin.empty_password", "signin.bad_password", "signin.missing_login", "signin.bad_login", "signin.unknown_tenant",
              "request.bad_json", "request.bad_form", "request.unsupported_media_type":
             return .badRequest
         case "csrf.missing", "csrf.invalid", "scope.forbidden": return .forbidden

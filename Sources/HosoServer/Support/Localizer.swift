@@ -10,7 +10,8 @@ public enum Language: String, Sendable, CaseIterable {
     static func from(acceptLanguage header: String?) -> Language {
         guard let header else { return .vi }
         for part in header.split(separator: ",") {
-            let tag = part.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+            guard let first = part.split(separator: ";").first else { continue }
+            let tag = first.trimmingCharacters(in: .whitespaces).lowercased()
             if let language = Language(rawValue: String(tag.prefix(2))) { return language }
         }
         return .vi

@@ -33,8 +33,12 @@ enum SiteURL {
 
     /// A `next=` target is followed only when it is a path on this site (no open redirect).
     static func safeNext(_ raw: String?) -> String {
-        guard let raw, let decoded = raw.removingPercentEncoding, decoded.hasPrefix("/"), !decoded.hasPrefix("//"),
-              !decoded.contains("\\"), decoded.count < 512 else { return "/" }
+        guard let raw, let decoded = raw.removingPercentEncoding, decoded.count < 512, decoded.hasPrefix("/"),
+              !decoded.hasPrefix("//"), !decoded.contains("\\"),
+              // Browsers drop tabs and newlines from URLs: "/\t/evil" would become "//evil".
+              !decoded.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }),
+              let components = URLComponents(string: decoded), components.scheme == nil, components.host == nil
+        else { return "/" }
         return decoded
     }
 }

@@ -99,21 +99,25 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user_idx ON sessions (user_id);
 
-CREATE TABLE sign_in_failures (
+-- Sign-in attempts not (yet) known to have succeeded. A row is written before the directory is
+-- asked, so parallel attempts count at once; success deletes that login's rows, an outage of the
+-- directory deletes its own row (not the person's fault).
+CREATE TABLE sign_in_attempts (
+    id             bigserial PRIMARY KEY,
     tenant_id      bigint NOT NULL REFERENCES tenants (id),
     login          text NOT NULL,
     client_address text NOT NULL,
-    failed_at      timestamptz NOT NULL DEFAULT now()
+    attempted_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX sign_in_failures_login_idx ON sign_in_failures (tenant_id, login, failed_at);
-CREATE INDEX sign_in_failures_address_idx ON sign_in_failures (tenant_id, client_address, failed_at);
+CREATE INDEX sign_in_attempts_login_idx ON sign_in_attempts (tenant_id, login, attempted_at);
+CREATE INDEX sign_in_attempts_address_idx ON sign_in_attempts (tenant_id, client_address, attempted_at);
 
 -- Row-level security on every tenant-owned table.
 ALTER TABLE units ENABLE ROW LEVEL SECURITY;
 ALTER TABLE unit_parent_history ENABLE ROW LEVEL SECURITY;
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE user_grants ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sign_in_failures ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sign_in_attempts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON units
     USING (tenant_id = hoso_current_tenant()) WITH CHECK (tenant_id = hoso_current_tenant());
 CREATE POLICY tenant_isolation ON unit_parent_history
@@ -122,11 +126,11 @@ CREATE POLICY tenant_isolation ON users
     USING (tenant_id = hoso_current_tenant()) WITH CHECK (tenant_id = hoso_current_tenant());
 CREATE POLICY tenant_isolation ON user_grants
     USING (tenant_id = hoso_current_tenant()) WITH CHECK (tenant_id = hoso_current_tenant());
-CREATE POLICY tenant_isolation ON sign_in_failures
+CREATE POLICY tenant_isolation ON sign_in_attempts
     USING (tenant_id = hoso_current_tenant()) WITH CHECK (tenant_id = hoso_current_tenant());
 
 -- What the application may do. Units are closed, never deleted; nothing here grants DELETE on them.
 GRANT SELECT, INSERT, UPDATE ON tenants, units, unit_parent_history, users TO hoso_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON user_grants, sessions, sign_in_failures TO hoso_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON user_grants, sessions, sign_in_attempts TO hoso_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hoso_app;
 GRANT EXECUTE ON FUNCTION hoso_current_tenant() TO hoso_app;

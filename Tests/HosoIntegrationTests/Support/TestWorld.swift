@@ -24,7 +24,7 @@ struct TestWorld {
         }
         var configuration = AppConfiguration(
             host: "127.0.0.1", port: 0, database: try database.appURL, webDirectory: "\(repo)/web",
-            directoryURLOverride: try TestEnvironment.ldapURL, databaseTimeoutSeconds: 3, logLevel: "warning",
+            directoryURLOverride: try TestEnvironment.ldapURL, databaseTimeoutSeconds: 3, healthCacheSeconds: 0, logLevel: "warning",
             environment: ["HOSO_DEMO_DIRECTORY_PASSWORD": try TestEnvironment.directoryPassword]
         )
         try configure(&configuration)
