@@ -68,3 +68,14 @@ import Testing
         }
     }
 }
+
+extension DirectoryTests {
+    /// The demo directory's password policy locks an account after five wrong passwords.
+    @Test func theDemoDirectoryLocksAnAccountAfterRepeatedFailures() async throws {
+        for _ in 0..<5 {
+            await #expect(throws: HosoError("signin.invalid_credentials")) { try await authenticate("t1.teacher", "wrong") }
+        }
+        // Now even the right password is refused (and refused as the person's problem, not an outage).
+        await #expect(throws: HosoError("signin.invalid_credentials")) { try await authenticate("t1.teacher") }
+    }
+}
