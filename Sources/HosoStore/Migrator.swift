@@ -104,6 +104,7 @@ public struct Migrator: Sendable {
             try await connection.run("BEGIN", logger: logger)
             do {
                 for statement in SQLScript.statements(migration.sql) {
+                    // The project's own migration files, shipped in the binary: never user input.
                     try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.run(

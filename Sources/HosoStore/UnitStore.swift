@@ -57,6 +57,7 @@ public struct UnitStore: Sendable {
         }
     }
 
+    /// Constant column list shared by the selects (interpolated `unescaped`; no input reaches it).
     static let columns = "id, tenant_id, code, parent_id, path::text, kind, name_vi, name_en, school_levels, opens_on::text, closes_on::text"
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [StoredUnit] {
