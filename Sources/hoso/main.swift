@@ -12,7 +12,7 @@ struct Hoso: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hoso",
         abstract: "Hoso: oversight of electronic school records.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, AdminCommand.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, AdminCommand.self, AuditCommand.self]
     )
 }
 
@@ -138,6 +138,41 @@ struct AdminCommand: AsyncParsableCommand {
                 }
                 print("hoso: local administrator \(login) ready in tenant \(tenantCode)")
             }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute each tenant's hash chain and name the first broken entry. Exits 1 when a chain is broken."
+        )
+
+        @Option(help: "Only this tenant (default: all).") var tenant: String?
+
+        func run() async throws {
+            let only = tenant
+            var broken = false
+            try await reporting {
+                broken = try await withDatabase { database, logger in
+                    let tenants = try await TenantStore(database: database, logger: logger).tenants().filter { only == nil || $0.code == only }
+                    guard !tenants.isEmpty else { throw HosoError("signin.unknown_tenant") }
+                    var broken = false
+                    for tenant in tenants {
+                        let result = try await AuditStore(database: database, logger: logger).verify(tenantID: tenant.id)
+                        if let seq = result.firstBroken {
+                            broken = true
+                            print("hoso: tenant \(tenant.code): BROKEN at entry \(seq) (\(result.reason ?? "?")) after \(result.checked) good entries")
+                        } else {
+                            print("hoso: tenant \(tenant.code): \(result.checked) entries, chain intact")
+                        }
+                    }
+                    return broken
+                }
+            }
+            if broken { throw ExitCode.failure }
         }
     }
 }

@@ -76,7 +76,7 @@ struct SessionController: Sendable {
                 clientAddress: context.clientAddress, logger: context.logger
             )
             // A new sign-in replaces the session this browser had.
-            if let previous = context.session { try await services.sessions.end(token: previous.token) }
+            if let previous = context.session { try await end(previous) }
             var response = Response(status: .seeOther, headers: [.location: SiteURL.safeNext(form["next"])])
             response.setCookie(SessionCookie.make(outcome.token, secure: services.configuration.secureCookies))
             return response
@@ -87,7 +87,7 @@ struct SessionController: Sendable {
     }
 
     func signOutForm(request: Request, context: AppRequestContext) async throws -> Response {
-        if let session = context.session { try await services.sessions.end(token: session.token) }
+        if let session = context.session { try await end(session) }
         var response = Response(status: .seeOther, headers: [.location: SiteURL.signIn.path])
         response.setCookie(SessionCookie.clear(secure: services.configuration.secureCookies))
         return response
@@ -100,6 +100,14 @@ struct SessionController: Sendable {
         response.setCookie(Cookie(name: LanguageMiddleware.cookieName, value: language.rawValue, maxAge: 365 * 86400, path: "/",
                                   secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
+    }
+
+    /// Ends a session and records it in the audit trail.
+    func end(_ session: ActiveSession) async throws {
+        try await services.sessions.end(token: session.token)
+        try await services.audit.append(tenantID: session.actor.tenantID, AuditEvent(
+            actorUserID: session.actor.userID, actorLogin: session.actor.login, action: "session.sign_out"
+        ))
     }
 
     // MARK: - API
@@ -117,7 +125,7 @@ struct SessionController: Sendable {
             tenantCode: input.tenant, login: input.username, password: input.password,
             clientAddress: context.clientAddress, logger: context.logger
         )
-        if let previous = context.session { try await services.sessions.end(token: previous.token) }
+        if let previous = context.session { try await end(previous) }
         var signedIn = context
         signedIn.session = ActiveSession(token: outcome.token, csrfToken: outcome.csrfToken, actor: outcome.actor, tenantCode: outcome.tenant.code)
         var response = try JSONResponse.make(try await meBody(signedIn), status: .created)
@@ -127,7 +135,7 @@ struct SessionController: Sendable {
 
     func deleteSession(request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.requireActor()
-        if let session = context.session { try await services.sessions.end(token: session.token) }
+        if let session = context.session { try await end(session) }
         var response = Response(status: .noContent)
         response.setCookie(SessionCookie.clear(secure: services.configuration.secureCookies))
         return response

@@ -12,6 +12,7 @@ public struct AppServices: Sendable {
     public let users: UserStore
     public let sessions: SessionStore
     public let throttle: ThrottleStore
+    public let audit: AuditStore
     public let directory: any DirectoryService
     public let localizer: Localizer
     public let renderer: PageRenderer
@@ -29,6 +30,7 @@ public struct AppServices: Sendable {
         self.users = UserStore(database: database, logger: logger)
         self.sessions = SessionStore(database: database, logger: logger)
         self.throttle = ThrottleStore(database: database, logger: logger)
+        self.audit = AuditStore(database: database, logger: logger)
         self.directory = directory
         self.localizer = localizer
         self.renderer = renderer

@@ -47,6 +47,10 @@ struct SignInService: Sendable {
         }
         try await services.throttle.clear(tenantID: tenant.id, login: throttleKey)
         let session = try await services.sessions.create(tenantID: tenant.id, userID: actor.userID, clientAddress: clientAddress)
+        try await services.audit.append(tenantID: tenant.id, AuditEvent(
+            actorUserID: actor.userID, actorLogin: actor.login, action: "session.sign_in",
+            details: ["address": clientAddress, "grants": actor.grants.map { "\($0.role.rawValue)@\($0.unitCode)" }.joined(separator: ",")]
+        ))
         logger.info("signed in", metadata: ["tenant": "\(tenant.code)", "login": "\(actor.login)", "grants": "\(actor.grants.count)"])
         return Outcome(actor: actor, tenant: tenant, token: session.token, csrfToken: session.csrfToken)
     }

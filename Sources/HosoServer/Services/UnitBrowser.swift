@@ -39,6 +39,12 @@ struct UnitBrowser: Sendable {
         let children = try await services.units.children(tenantID: actor.tenantID, of: unit.id)
         let counts = try await services.units.subtreeCounts(tenantID: actor.tenantID, of: unit)
         let roles = actor.grants.filter { unit.ancestry.contains($0.unitID) }.map(\.role)
+        // Inspectors' views are part of the record: a school sees who looked at it.
+        if roles.contains(where: \.isInspector) {
+            try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
+                actorUserID: actor.userID, actorLogin: actor.login, action: "unit.view", unitID: unit.id, subject: unit.code
+            ))
+        }
         return UnitPage(
             unit: unit, breadcrumbs: above.sorted { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }, children: children,
             subtreeCounts: counts, canViewPeople: services.policy.allows(actor, .viewPeople, on: unit.position),

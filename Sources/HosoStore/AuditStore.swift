@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+import HosoCore
+import Logging
+import PostgresNIO
+
+/// One event for the audit trail.
+public struct AuditEvent: Sendable, Equatable {
+    public let actorUserID: Int64?
+    public let actorLogin: String?
+    /// Stable, dotted: `session.sign_in`, `unit.view`, …
+    public let action: String
+    public let unitID: Int64?
+    public let subject: String?
+    public let details: [String: String]
+
+    public init(actorUserID: Int64?, actorLogin: String?, action: String, unitID: Int64? = nil, subject: String? = nil,
+                details: [String: String] = [:]) {
+        self.actorUserID = actorUserID
+        self.actorLogin = actorLogin
+        self.action = action
+        self.unitID = unitID
+        self.subject = subject
+        self.details = details
+    }
+}
+
+/// What `verify` found: how many entries it checked and the first broken one, if any.
+public struct AuditVerification: Sendable, Equatable {
+    public let checked: Int
+    /// The sequence number of the first entry whose hash, link or position is wrong.
+    public let firstBroken: Int64?
+    public let reason: String?
+}
+
+/// The append-only, hash-chained audit log of a tenant.
+public struct AuditStore: Sendable {
+    let database: Database
+    let logger: Logger
+
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    public func append(tenantID: Int64, _ event: AuditEvent) async throws {
+        try await database.withTenant(tenantID) { connection in
+            try await Self.append(tenantID: tenantID, event, on: connection, logger: self.logger)
+        }
+    }
+
+    /// Appends inside the caller's transaction, so the entry commits (or not) with the change it records.
+    public static func append(tenantID: Int64, _ event: AuditEvent, on connection: PostgresConnection, logger: Logger) async throws {
+        // One writer at a time per tenant: the chain has no forks.
+        try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("audit:" + String(tenantID))))", logger: logger)
+        let last = try await connection.fetch(
+            "SELECT seq, hash FROM audit_log WHERE tenant_id = \(tenantID) ORDER BY seq DESC LIMIT 1", (Int64, ByteBuffer).self, logger: logger
+        ).first
+        let seq = (last?.0 ?? 0) + 1
+        let previous = last.map { Array(buffer: $0.1) } ?? [UInt8](repeating: 0, count: 32)
+        let atMicroseconds = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let details = canonicalJSON(event.details)
+        let hash = chainHash(previous: previous, tenantID: tenantID, seq: seq, atMicroseconds: atMicroseconds, event: event, details: details)
+        try await connection.run("""
+            INSERT INTO audit_log (tenant_id, seq, at_us, actor_user_id, actor_login, action, unit_id, subject, details, previous_hash, hash)
+            VALUES (\(tenantID), \(seq), \(atMicroseconds), \(event.actorUserID), \(event.actorLogin), \(event.action), \(event.unitID),
+                    \(event.subject), \(details), \(ByteBuffer(bytes: previous)), \(ByteBuffer(bytes: hash)))
+            """, logger: logger)
+    }
+
+    /// Recomputes the whole chain of a tenant.
+    public func verify(tenantID: Int64) async throws -> AuditVerification {
+        try await database.withTenant(tenantID) { connection in
+            let rows = try await connection.query("""
+                SELECT seq, at_us, actor_user_id, actor_login, action, unit_id, subject, details, previous_hash, hash
+                FROM audit_log WHERE tenant_id = \(tenantID) ORDER BY seq
+                """, logger: self.logger)
+            var previous = [UInt8](repeating: 0, count: 32)
+            var expectedSeq: Int64 = 1
+            var checked = 0
+            for try await (seq, at, userID, login, action, unitID, subject, details, previousHash, hash) in rows.decode(
+                (Int64, Int64, Int64?, String?, String, Int64?, String?, String, ByteBuffer, ByteBuffer).self
+            ) {
+                if seq != expectedSeq {
+                    return AuditVerification(checked: checked, firstBroken: expectedSeq, reason: "missing")
+                }
+                if Array(buffer: previousHash) != previous {
+                    return AuditVerification(checked: checked, firstBroken: seq, reason: "link")
+                }
+                let event = AuditEvent(actorUserID: userID, actorLogin: login, action: action, unitID: unitID, subject: subject)
+                let recomputed = Self.chainHash(previous: previous, tenantID: tenantID, seq: seq, atMicroseconds: at, event: event, details: details)
+                if recomputed != Array(buffer: hash) {
+                    return AuditVerification(checked: checked, firstBroken: seq, reason: "hash")
+                }
+                previous = recomputed
+                expectedSeq += 1
+                checked += 1
+            }
+            return AuditVerification(checked: checked, firstBroken: nil, reason: nil)
+        }
+    }
+
+    /// SHA-256 over the previous hash and every field, each length-prefixed so that no two
+    /// different entries share an encoding.
+    static func chainHash(previous: [UInt8], tenantID: Int64, seq: Int64, atMicroseconds: Int64, event: AuditEvent, details: String) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        for field in [String(tenantID), String(seq), String(atMicroseconds), event.actorUserID.map(String.init) ?? "-",
+                      event.actorLogin ?? "-", event.action, event.unitID.map(String.init) ?? "-", event.subject ?? "-", details] {
+            let bytes = Array(field.utf8)
+            hasher.update(data: withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { Array($0) })
+            hasher.update(data: bytes)
+        }
+        return Array(hasher.finalize())
+    }
+
+    static func canonicalJSON(_ details: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(details), as: UTF8.self)) ?? "{}"
+    }
+}
