@@ -1,3 +1,5 @@
+import HosoCore
+
 /// Splits a migration file into statements. PostgreSQL's extended protocol (which PostgresNIO
 /// uses) takes one statement at a time; this splitter knows quotes, dollar-quoted bodies and
 /// comments, so a `;` inside a function body or a string does not end the statement.
@@ -8,7 +10,7 @@ enum SQLScript {
         var current: [Character] = []
         var index = 0
         func flush() {
-            let text = String(current).trimmingWhitespace()
+            let text = Text.trimmed(String(current))
             if !text.isEmpty { statements.append(text) }
             current = []
         }
@@ -80,14 +82,5 @@ enum SQLScript {
             index += 1
         }
         return nil
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
-        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
-        return String(slice)
     }
 }

@@ -129,9 +129,5 @@ struct UnitController: Sendable {
     }
 
     /// `yyyy-MM-dd` → `dd/MM/yyyy`, as Vietnamese pages show dates.
-    static func vietnameseDate(_ iso: String) -> String {
-        let parts = iso.split(separator: "-")
-        guard parts.count == 3 else { return iso }
-        return "\(parts[2])/\(parts[1])/\(parts[0])"
-    }
+    static func vietnameseDate(_ iso: String) -> String { LocalDate(iso: iso)?.vietnamese ?? iso }
 }
