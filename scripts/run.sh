@@ -26,6 +26,9 @@ service_env="$("$script_dir/services.sh" env run)"
 eval "$service_env"
 
 state_dir="$HOSO_STATE_DIR"
+# Uploaded documents (content-addressed, SHA-256) live next to the database's files.
+export HOSO_BLOB_DIR="${HOSO_BLOB_DIR:-$state_dir/blobs}"
+export HOSO_TENANTS_DIR="${HOSO_TENANTS_DIR:-$HOSO_REPO_DIR/tenants}"
 pidfile="$(hoso_server_pidfile "$state_dir")"
 logfile="$(hoso_server_logfile "$state_dir")"
 
@@ -48,6 +51,20 @@ say "migrating the database"
 "$bin" migrate
 say "importing tenants demo, demo2"
 "$bin" tenant import tenants/demo tenants/demo2
+# Rule-sets and calendars of every year on file; people of each school; then the obligations. Each
+# step is idempotent: a second `make run` changes nothing that is already there.
+for tenant in demo demo2; do
+    say "importing rule-sets and calendars of $tenant"
+    "$bin" rules import --tenant "$tenant"
+    for calendar in tenants/"$tenant"/calendars/*.yaml; do
+        year="$(basename "$calendar" .yaml)"
+        people=(tenants/"$tenant"/people/*.csv)
+        if [[ -e "${people[0]}" ]]; then
+            "$bin" people import --tenant "$tenant" --year "$year" "${people[@]}"
+        fi
+        "$bin" obligations generate --tenant "$tenant" --year "$year"
+    done
+done
 
 # setsid: the server gets its own session, so it outlives make and ignores the terminal's signals.
 # In a non-interactive shell a background job is not a process-group leader, so setsid execs in
@@ -85,6 +102,9 @@ Demo logins (password for all: Demo@2026!)
   tenant demo:  so.officer, so.inspector, d1.officer, d1.inspector, s1.principal, s1.head,
                 s1.teacher, s1.teacher2, s1.admin, s2.principal, t1.principal
   tenant demo2: p2.officer
+
+  s1.teacher owes lesson plans (Việc cần nộp), s1.head and s1.principal approve them (Chờ phê duyệt),
+  s1.admin opens and closes entry windows (/units/S01/windows).
 
 Server log: $logfile
 make stop to stop.

@@ -29,7 +29,11 @@ public func buildApplication(
             if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ", "))"]) }
         }
         try await database.checkApplicationRole()
+        // Uploads cut short by a crash left only temporary files, which nothing names.
+        let abandoned = services.blobs.removeAbandonedUploads()
+        if abandoned > 0 { logger.info("removed abandoned uploads", metadata: ["count": "\(abandoned)"]) }
     }
+    app.addServices(MissingSweep(services: services))
     return app
 }
 
@@ -40,7 +44,7 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
     return AppServices(
         configuration: configuration, database: database, directory: directory ?? LDAPDirectory(logger: logger),
         localizer: localizer, renderer: renderer, staticFiles: try StaticFiles(directory: configuration.webDirectory + "/static"),
-        logger: logger
+        blobs: try BlobStore(root: configuration.blobDirectory), logger: logger
     )
 }
 
@@ -60,6 +64,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     HealthController(services: services).addRoutes(to: router)
     SessionController(services: services).addRoutes(to: router)
     UnitController(services: services).addRoutes(to: router)
+    RecordController(services: services).addRoutes(to: router)
     OpenAPIController(webDirectory: services.configuration.webDirectory).addRoutes(to: router)
     StaticController(files: services.staticFiles).addRoutes(to: router)
     return router

@@ -68,6 +68,37 @@ public struct AuditStore: Sendable {
             """, logger: logger)
     }
 
+    /// One entry as pages show it.
+    public struct Entry: Sendable, Equatable {
+        public let seq: Int64
+        public let atMicroseconds: Int64
+        public let actorLogin: String?
+        public let actorName: String?
+        public let action: String
+        public let subject: String?
+        public let details: String
+    }
+
+    /// The entries about one subject (e.g. `obligation:42`), oldest first; or, with `unitID`,
+    /// the inspectors' views of a unit's records (a school sees who inspected it).
+    public func entries(tenantID: Int64, subject: String? = nil, inspectionsOf unitID: Int64? = nil, limit: Int = 200) async throws -> [Entry] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await connection.fetch("""
+                SELECT a.seq, a.at_us, a.actor_login, u.display_name, a.action, a.subject, a.details
+                FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
+                WHERE a.tenant_id = \(tenantID)
+                  AND (\(subject)::text IS NULL OR a.subject = \(subject))
+                  AND (\(unitID)::bigint IS NULL OR (a.unit_id = \(unitID) AND a.action IN ('unit.view', 'record.view', 'record.download')
+                       AND EXISTS (SELECT 1 FROM user_grants g WHERE g.user_id = a.actor_user_id
+                                   AND g.role IN ('provincial_inspector', 'district_inspector'))))
+                ORDER BY a.seq DESC LIMIT \(limit)
+                """, (Int64, Int64, String?, String?, String, String?, String).self, logger: logger).reversed().map {
+                Entry(seq: $0.0, atMicroseconds: $0.1, actorLogin: $0.2, actorName: $0.3, action: $0.4, subject: $0.5, details: $0.6)
+            }
+        }
+    }
+
     /// Recomputes the whole chain of a tenant.
     public func verify(tenantID: Int64) async throws -> AuditVerification {
         try await database.withTenant(tenantID) { connection in

@@ -12,7 +12,8 @@ struct Hoso: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hoso",
         abstract: "Hoso: oversight of electronic school records.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, AdminCommand.self, AuditCommand.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, RulesCommand.self, PeopleCommand.self, ObligationsCommand.self,
+                      AdminCommand.self, AuditCommand.self]
     )
 }
 
@@ -173,6 +174,93 @@ struct AuditCommand: AsyncParsableCommand {
                 }
             }
             if broken { throw ExitCode.failure }
+        }
+    }
+}
+
+/// Where tenant folders are: `HOSO_TENANTS_DIR`, else `tenants` in the working directory.
+func tenantsDirectory() -> String { ProcessInfo.processInfo.environment["HOSO_TENANTS_DIR"] ?? "tenants" }
+
+struct RulesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rules", abstract: "Rule-sets and school calendars.", subcommands: [Import.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate and load a tenant's calendars and rule-sets (tenants/shared/rulesets, tenants/<id>/rules, tenants/<id>/calendars). A changed rule-set is a new version; other years are never touched."
+        )
+        @Option(help: "Tenant id.") var tenant: String
+        @Option(help: "School year (e.g. 2025-2026); every year with a calendar when omitted.") var year: [String] = []
+
+        func run() async throws {
+            try await reporting {
+                let (tenant, years) = (self.tenant, self.year)
+                try await withDatabase { database, logger in
+                    let setup = RecordsSetup(database: database, logger: logger, tenantsDirectory: tenantsDirectory())
+                    for line in try await setup.importRules(tenant: tenant, years: years.isEmpty ? nil : years) { print("hoso: rules \(line)") }
+                }
+            }
+        }
+    }
+}
+
+struct PeopleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "people", abstract: "The people of schools.", subcommands: [Import.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a school's teachers, groups and homeroom classes from CSV (header: login,display_name,subject_group,...). Bad lines are listed and skipped."
+        )
+        @Option(help: "Tenant id.") var tenant: String
+        @Option(help: "School year (e.g. 2025-2026).") var year: String
+        @Option(help: "School code; taken from the file name (SCHOOL.csv) when omitted.") var school: String?
+        @Argument(help: "CSV files (UTF-8).") var files: [String]
+
+        func run() async throws {
+            try await reporting {
+                let (tenant, year, school, files) = (self.tenant, self.year, self.school, self.files)
+                try await withDatabase { database, logger in
+                    let setup = RecordsSetup(database: database, logger: logger, tenantsDirectory: tenantsDirectory())
+                    let localizer = try? Localizer(directory: (ProcessInfo.processInfo.environment["HOSO_WEB_DIR"] ?? "web") + "/locales")
+                    for file in files {
+                        guard let data = FileManager.default.contents(atPath: file) else { throw HosoError("people.file_missing", ["path": file]) }
+                        let code = school ?? String((file.split(separator: "/").last ?? "").replacingOccurrences(of: ".csv", with: ""))
+                        let result = try await setup.importPeople(tenant: tenant, school: code, schoolYear: year, csv: String(decoding: data, as: UTF8.self))
+                        print("hoso: people \(tenant) \(code): \(result.summary.people) lines applied, \(result.summary.groups) groups, \(result.summary.classes) classes, \(result.rejected.count) rejected")
+                        for rejection in result.rejected {
+                            print("hoso:   line \(rejection.line): \(localizer?.message(for: rejection.error, .en) ?? rejection.error.description) [\(rejection.error.code)]")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct ObligationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "obligations", abstract: "Expected items.", subcommands: [Generate.self])
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a school year's obligations from the rule-set, the calendar and the people. Idempotent; keeps what is fulfilled; one school per transaction."
+        )
+        @Option(help: "Tenant id.") var tenant: String
+        @Option(help: "School year (e.g. 2025-2026).") var year: String
+        @Option(help: "Only this unit's subtree.") var unit: String?
+
+        func run() async throws {
+            try await reporting {
+                let (tenant, year, unit) = (self.tenant, self.year, self.unit)
+                let interactive = isatty(STDERR_FILENO) != 0
+                try await withDatabase { database, logger in
+                    let setup = RecordsSetup(database: database, logger: logger, tenantsDirectory: tenantsDirectory())
+                    let summary = try await setup.generate(tenant: tenant, schoolYear: year, unit: unit) { done, total in
+                        if interactive || done == total {
+                            FileHandle.standardError.write(Data("\rhoso: obligations \(done)/\(total) schools\(done == total ? "\n" : "")".utf8))
+                        }
+                    }
+                    print("hoso: obligations \(tenant) \(year): \(summary.schools) schools, \(summary.planned) expected, \(summary.inserted) new, \(summary.updated) updated, \(summary.withdrawn) withdrawn")
+                }
+            }
         }
     }
 }

@@ -12,6 +12,8 @@ public enum DeadlineRule: Sendable, Hashable {
     case daysAfterSemesterEnd(Int)
     /// `days` days after the last day of the school year.
     case daysAfterYearEnd(Int)
+    /// `days` days after the last day of a month.
+    case daysAfterMonthEnd(Int)
 
     /// What a deadline falling on a Sunday or a day off does.
     public enum Shift: String, Sendable, Hashable, Codable {
@@ -25,6 +27,8 @@ public enum DeadlineRule: Sendable, Hashable {
     public enum Period: Sendable, Hashable {
         case week(Int)
         case semester(Int)
+        /// A month of the school year, named by its first day.
+        case month(LocalDate)
         case year
     }
 
@@ -39,6 +43,18 @@ public enum DeadlineRule: Sendable, Hashable {
         case (.daysBeforeWeek(let days), .week(let number)):
             guard let week = calendar.week(number) else { throw HosoError("deadline.no_such_week", ["week": String(number)]) }
             raw = week.monday.adding(days: -days)
+        case (.daysBeforeWeek(let days), .year):
+            // A yearly plan: before the first teaching week.
+            guard let week = calendar.week(1) else { throw HosoError("deadline.no_such_week", ["week": "1"]) }
+            raw = week.monday.adding(days: -days)
+        case (.daysBeforeWeek(let days), .semester(let number)):
+            // A semester plan: before the semester's first teaching week.
+            guard let week = calendar.teachingWeeks.first(where: { $0.semester == number }) else {
+                throw HosoError("deadline.no_such_semester", ["semester": String(number)])
+            }
+            raw = week.monday.adding(days: -days)
+        case (.daysAfterMonthEnd(let days), .month(let first)):
+            raw = first.lastOfMonth.adding(days: days)
         case (.fixedDate(let month, let day), _):
             let years = calendar.schoolYear.split(separator: "-").compactMap { Int($0) }
             let year = month >= 8 ? years.first ?? calendar.opening.year : years.last ?? calendar.last.year

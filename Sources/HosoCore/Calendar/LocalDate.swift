@@ -7,7 +7,19 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public enum Weekday: Int, Sendable, CaseIterable, Codable {
         case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
+
+        /// The English name in lower case, as rule-set files write it.
+        public var name: String { String(describing: self) }
+
+        public init?(name: String) {
+            guard let day = Self.allCases.first(where: { $0.name == name }) else { return nil }
+            self = day
+        }
     }
+
+    /// The last day of this date's month.
+    public var lastOfMonth: LocalDate { LocalDate(year, month, Self.daysIn(month: month, year: year)) ?? self }
+    public var firstOfMonth: LocalDate { LocalDate(year, month, 1) ?? self }
 
     /// `nil` when the date does not exist (2026-02-30).
     public init?(_ year: Int, _ month: Int, _ day: Int) {
@@ -112,5 +124,21 @@ public enum VietnamTime {
     public static func date(epochSeconds: Int64) -> LocalDate {
         let local = epochSeconds + Int64(offsetSeconds)
         return LocalDate(dayNumber: Int((local - ((local % 86_400) + 86_400) % 86_400) / 86_400))
+    }
+
+    /// `dd/MM/yyyy HH:mm` in Vietnam time, as pages show instants.
+    public static func display(epochSeconds: Int64) -> String {
+        let date = date(epochSeconds: epochSeconds)
+        let seconds = ((epochSeconds + Int64(offsetSeconds)) % 86_400 + 86_400) % 86_400
+        let hour = Int(seconds / 3600), minute = Int(seconds % 3600 / 60)
+        return date.vietnamese + " " + (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
+    }
+
+    /// ISO 8601 with the +07:00 offset, as the API gives instants.
+    public static func iso(epochSeconds: Int64) -> String {
+        let date = date(epochSeconds: epochSeconds)
+        let seconds = ((epochSeconds + Int64(offsetSeconds)) % 86_400 + 86_400) % 86_400
+        func two(_ value: Int64) -> String { (value < 10 ? "0" : "") + String(value) }
+        return "\(date.iso)T\(two(seconds / 3600)):\(two(seconds % 3600 / 60)):\(two(seconds % 60))+07:00"
     }
 }

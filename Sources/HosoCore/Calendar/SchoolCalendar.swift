@@ -1,7 +1,7 @@
 /// One tenant's school year: opening, semesters, holidays and breaks (Tết), and the teaching weeks
 /// that follow from them, in Asia/Ho_Chi_Minh dates. Built from tenant data and checked whole.
 public struct SchoolCalendar: Sendable, Equatable {
-    public struct Semester: Sendable, Equatable, Codable {
+    public struct Semester: Sendable, Hashable, Codable {
         public let number: Int
         public let first: LocalDate
         public let last: LocalDate
@@ -13,7 +13,7 @@ public struct SchoolCalendar: Sendable, Equatable {
     }
 
     /// Days off: a single holiday (first == last) or a break such as Tết.
-    public struct DaysOff: Sendable, Equatable, Codable {
+    public struct DaysOff: Sendable, Hashable, Codable {
         public let nameVi: String
         public let nameEn: String
         public let first: LocalDate

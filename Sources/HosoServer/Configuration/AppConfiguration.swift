@@ -24,6 +24,10 @@ public struct AppConfiguration: Sendable {
     /// How long `/healthz` reuses its directory checks.
     public var healthCacheSeconds: Int
     public var logLevel: String
+    /// Where document content is kept (content-addressed; `HOSO_BLOB_DIR`).
+    public var blobDirectory: String
+    /// Where `tenants/` is (rule-set and calendar files; `HOSO_TENANTS_DIR`).
+    public var tenantsDirectory: String
     /// Where secrets named by tenant files (directory bind passwords) are looked up.
     public var environment: [String: String]
 
@@ -31,8 +35,11 @@ public struct AppConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseURL, migrationDatabase: DatabaseURL? = nil,
         webDirectory: String = "web", directoryURLOverride: String? = nil, sessionLifetime: SessionLifetime = .init(),
         throttle: SignInThrottle = .init(), secureCookies: Bool = false, trustProxy: Bool = false,
-        databaseTimeoutSeconds: Int = 5, healthCacheSeconds: Int = 5, logLevel: String = "info", environment: [String: String] = [:]
+        databaseTimeoutSeconds: Int = 5, healthCacheSeconds: Int = 5, logLevel: String = "info", blobDirectory: String = "data/blobs",
+        tenantsDirectory: String = "tenants", environment: [String: String] = [:]
     ) {
+        self.blobDirectory = blobDirectory
+        self.tenantsDirectory = tenantsDirectory
         self.host = host
         self.port = port
         self.database = database
@@ -115,6 +122,8 @@ public struct AppConfiguration: Sendable {
             databaseTimeoutSeconds: integer("HOSO_DATABASE_TIMEOUT_SECONDS", 5, 1...120),
             healthCacheSeconds: integer("HOSO_HEALTH_CACHE_SECONDS", 5, 0...300),
             logLevel: level,
+            blobDirectory: env["HOSO_BLOB_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/blobs",
+            tenantsDirectory: env["HOSO_TENANTS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "tenants",
             environment: env
         )
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }

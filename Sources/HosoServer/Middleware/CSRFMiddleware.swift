@@ -16,6 +16,12 @@ struct CSRFMiddleware: RouterMiddleware {
         }
         var request = request
         var presented = request.headers[.xCSRFToken]
+        // A file upload form is checked by its handler, which reads `_csrf` from the multipart body
+        // before it accepts any byte of the file. No other route takes multipart bodies.
+        if presented == nil, request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true {
+            guard Self.isUploadForm(request.uri.path) else { throw HosoError("csrf.missing") }
+            return try await next(request, context)
+        }
         if presented == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
             let body = try await request.collectBody(upTo: Self.maxFormBytes)
             presented = FormFields(String(buffer: body))[Self.formField]
@@ -23,6 +29,12 @@ struct CSRFMiddleware: RouterMiddleware {
         guard let presented, !presented.isEmpty else { throw HosoError("csrf.missing") }
         guard Self.constantTimeEquals(presented, session.csrfToken) else { throw HosoError("csrf.invalid") }
         return try await next(request, context)
+    }
+
+    /// `/records/<id>/upload`.
+    static func isUploadForm(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[1] == "records" && Int64(parts[2]) != nil && parts[3] == "upload"
     }
 
     static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {

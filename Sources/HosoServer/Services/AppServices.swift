@@ -13,6 +13,10 @@ public struct AppServices: Sendable {
     public let sessions: SessionStore
     public let throttle: ThrottleStore
     public let audit: AuditStore
+    public let ruleSets: RuleSetStore
+    public let obligations: ObligationStore
+    public let records: RecordStore
+    public let blobs: BlobStore
     public let directory: any DirectoryService
     public let localizer: Localizer
     public let renderer: PageRenderer
@@ -22,7 +26,7 @@ public struct AppServices: Sendable {
     public let logger: Logger
 
     public init(configuration: AppConfiguration, database: Database, directory: any DirectoryService,
-                localizer: Localizer, renderer: PageRenderer, staticFiles: StaticFiles, logger: Logger) {
+                localizer: Localizer, renderer: PageRenderer, staticFiles: StaticFiles, blobs: BlobStore, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.tenants = TenantStore(database: database, logger: logger)
@@ -31,6 +35,10 @@ public struct AppServices: Sendable {
         self.sessions = SessionStore(database: database, logger: logger)
         self.throttle = ThrottleStore(database: database, logger: logger)
         self.audit = AuditStore(database: database, logger: logger)
+        self.ruleSets = RuleSetStore(database: database, logger: logger)
+        self.obligations = ObligationStore(database: database, logger: logger)
+        self.records = RecordStore(database: database, logger: logger)
+        self.blobs = blobs
         self.directory = directory
         self.localizer = localizer
         self.renderer = renderer

@@ -7,13 +7,33 @@ enum ErrorStatus {
         if code.hasPrefix("service.") { return .serviceUnavailable }
         if code.hasPrefix("signin.throttled") { return .tooManyRequests }
         if code.hasPrefix("input.") || code.hasPrefix("tenant.") { return .badRequest }
+        // Bad documents, rule files, people files, forms: the request is at fault.
+        for prefix in ["upload.", "rules.", "calendar.", "people.", "csv.", "window.", "deadline.", "obligation.reason"] where code.hasPrefix(prefix) {
+            return code == "upload.too_large" ? .contentTooLarge : code == "window.closed" ? .conflict : .badRequest
+        }
+        // The record's state does not allow it now (someone else acted first, it is locked, ...).
+        if code.hasPrefix("workflow.") || code.hasPrefix("correction.") {
+            switch code {
+            case "workflow.wrong_role", "workflow.not_submitter", "workflow.not_your_group": return .forbidden
+            case "workflow.step_required", "workflow.comment_required", "workflow.comment_too_long", "workflow.reason_required",
+                 "correction.witnesses_required":
+                return .badRequest
+            default: return .conflict
+            }
+        }
         switch code {
         case "signin.invalid_credentials", "auth.required", "auth.expired": return .unauthorized
         case "signin.empty_password", "signin.bad_password", "signin.missing_login", "signin.bad_login", "signin.unknown_tenant",
              "request.bad_json", "request.bad_form", "request.unsupported_media_type":
             return .badRequest
         case "csrf.missing", "csrf.invalid", "scope.forbidden": return .forbidden
-        case "scope.not_found", "http.not_found": return .notFound
+        case "scope.not_found", "http.not_found", "record.not_found": return .notFound
+        case "record.not_owner": return .forbidden
+        case "record.exempt", "record.paper", "record.withdrawn", "obligation.already_exempt", "obligation.not_exempt",
+             "obligation.not_exemptable":
+            return .conflict
+        case "blob.unavailable", "blob.missing": return .serviceUnavailable
+        case "obligations.no_rule_set", "obligations.no_calendar": return .conflict
         case "http.method_not_allowed": return .methodNotAllowed
         case "request.too_large": return .contentTooLarge
         default: return .internalServerError

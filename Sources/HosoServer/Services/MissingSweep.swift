@@ -1,0 +1,28 @@
+import HosoStore
+import Logging
+import ServiceLifecycle
+
+/// Moves items whose due time has passed from pending to missing, every minute, for every tenant
+/// (readers already count them as missing; this keeps the stored figures exact for aggregates).
+struct MissingSweep: Service {
+    let services: AppServices
+    var interval: Duration = .seconds(60)
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        while !Task.isCancelled {
+            do {
+                for tenant in try await services.tenants.tenants() {
+                    let moved = try await services.obligations.sweepMissing(tenantID: tenant.id)
+                    if moved > 0 { services.logger.info("obligations now missing", metadata: ["tenant": "\(tenant.code)", "count": "\(moved)"]) }
+                }
+            } catch {
+                services.logger.debug("missing sweep skipped", metadata: ["error": "\(error)"])
+            }
+            do { try await Task.sleep(for: interval) } catch { return }
+        }
+    }
+}

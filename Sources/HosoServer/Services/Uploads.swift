@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import HosoCore
+import HosoStore
+import MultipartKit
+import NIOCore
+
+/// Receiving a document: the body streams into the blob store, hashed as it goes and cut off at
+/// the record type's size limit, then is recognised by its content and committed (synced) before
+/// the database row that names it. Nothing is kept of a refused upload.
+struct Uploads: Sendable {
+    let blobs: BlobStore
+
+    struct Received {
+        let staged: StagedBlob
+        let format: FileFormat
+        let filename: String
+    }
+
+    /// A raw body (the API): the file name comes with the request.
+    func receive(body: RequestBody, filename rawName: String?, type: RecordType) async throws -> Received {
+        let filename = try DocumentName.check(Normalize.nfc(rawName ?? ""))
+        let writer = try blobs.writer(limit: type.maxBytes)
+        do {
+            for try await buffer in body {
+                try buffer.withUnsafeReadableBytes { try writer.write($0) }
+            }
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return try finish(writer, filename: filename, type: type)
+    }
+
+    /// A `multipart/form-data` body (the page's form): `_csrf` must come before the file and
+    /// match the session's token; the file part is streamed like a raw body.
+    func receive(multipart request: Request, csrfToken: String, type: RecordType) async throws -> (Received, [String: String]) {
+        guard let contentType = request.headers[.contentType], let boundary = Self.boundary(contentType) else {
+            throw HosoError("request.bad_form")
+        }
+        let parser = MultipartParser(boundary: boundary)
+        enum Piece { case header(String, String), body(ByteBuffer), end }
+        var pieces: [Piece] = []
+        parser.onHeader = { pieces.append(.header($0, $1)) }
+        parser.onBody = { pieces.append(.body($0)) }
+        parser.onPartComplete = { pieces.append(.end) }
+
+        var fields: [String: String] = [:]
+        var currentName: String?
+        var currentFilename: String?
+        var fieldBytes: [UInt8] = []
+        var writer: BlobWriter?
+        var filename: String?
+        var csrfChecked = false
+        defer { if filename == nil { writer?.abort() } }
+
+        for try await buffer in request.body {
+            do { try parser.execute(buffer) } catch { throw HosoError("request.bad_form") }
+            let batch = pieces
+            pieces.removeAll(keepingCapacity: true)
+            for piece in batch {
+                switch piece {
+                case .header(let name, let value):
+                    if name.lowercased() == "content-disposition" {
+                        currentName = Self.parameter("name", in: value)
+                        currentFilename = Self.filename(in: value)
+                    }
+                case .body(var bytes):
+                    if currentName == "file" {
+                        guard csrfChecked else { throw HosoError("csrf.missing") }
+                        if writer == nil {
+                            filename = nil
+                            writer = try blobs.writer(limit: type.maxBytes)
+                        }
+                        try bytes.withUnsafeReadableBytes { try writer!.write($0) }
+                    } else {
+                        fieldBytes += bytes.readBytes(length: bytes.readableBytes) ?? []
+                        guard fieldBytes.count <= 4096 else { throw HosoError("request.too_large") }
+                    }
+                case .end:
+                    if currentName == "file" {
+                        // An empty file part still names the file: the writer exists only once bytes came.
+                        if writer == nil { writer = try blobs.writer(limit: type.maxBytes) }
+                        filename = currentFilename ?? ""
+                    } else if let name = currentName {
+                        let value = String(decoding: fieldBytes, as: UTF8.self)
+                        fields[name] = value
+                        if name == CSRFMiddleware.formField {
+                            guard CSRFMiddleware.constantTimeEquals(value, csrfToken) else { throw HosoError("csrf.invalid") }
+                            csrfChecked = true
+                        }
+                    }
+                    currentName = nil
+                    currentFilename = nil
+                    fieldBytes = []
+                }
+            }
+        }
+        guard csrfChecked else { throw HosoError("csrf.missing") }
+        guard let writer, let name = filename else { throw HosoError("upload.missing_file") }
+        let checked: String
+        do { checked = try DocumentName.check(Normalize.nfc(name)) } catch {
+            writer.abort()
+            throw error
+        }
+        return (try finish(writer, filename: checked, type: type), fields)
+    }
+
+    func finish(_ writer: BlobWriter, filename: String, type: RecordType) throws -> Received {
+        guard writer.size > 0 else {
+            writer.abort()
+            throw HosoError("upload.empty")
+        }
+        let staged = try writer.finish()
+        guard let format = FileSniffer.detect(head: staged.head, tail: staged.tail) else {
+            staged.discard()
+            throw HosoError("upload.unrecognised", ["formats": type.formats.map(\.rawValue).joined(separator: ", ")])
+        }
+        guard type.formats.contains(format) else {
+            staged.discard()
+            throw HosoError("upload.format_not_accepted", ["formats": type.formats.map(\.rawValue).joined(separator: ", ")])
+        }
+        try staged.commit()
+        return Received(staged: staged, format: format, filename: filename)
+    }
+
+    static func boundary(_ contentType: String) -> String? {
+        guard contentType.lowercased().hasPrefix("multipart/form-data"), let value = parameter("boundary", in: contentType),
+              !value.isEmpty, value.count <= 200 else { return nil }
+        return value
+    }
+
+    /// A parameter of a header value (`name="x"` or `name=x`).
+    static func parameter(_ name: String, in header: String) -> String? {
+        for part in header.split(separator: ";").dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, Text.trimmed(String(pair[0])).lowercased() == name else { continue }
+            var value = Text.trimmed(String(pair[1]))
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            return value
+        }
+        return nil
+    }
+
+    /// The file name of a part: RFC 5987 `filename*=UTF-8''…` first, else `filename="…"` (browsers
+    /// send it as raw UTF-8 with `"` as `%22`).
+    static func filename(in header: String) -> String? {
+        if let extended = parameter("filename*", in: header), extended.lowercased().hasPrefix("utf-8''") {
+            return String(extended.dropFirst(7)).removingPercentEncoding
+        }
+        return parameter("filename", in: header)?.replacingOccurrences(of: "%22", with: "\"")
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import HosoCore
+import Logging
+import PostgresNIO
+
+/// One expected item as pages and the API show it.
+public struct ObligationRow: Sendable, Equatable {
+    public let id: Int64
+    public let unitID: Int64
+    public let unitCode: String
+    public let unitNameVi: String
+    public let unitNameEn: String
+    public let schoolYear: String
+    public let ruleSetID: Int64
+    public let recordType: String
+    public let typeNameVi: String
+    public let typeNameEn: String
+    public let ownerKey: String
+    public let ownerUserID: Int64?
+    public let ownerName: String
+    public let periodKind: String
+    public let periodNumber: Int
+    public let periodFirst: String
+    public let periodLast: String
+    public let dueAt: Int64
+    public let state: RecordWorkflow.State
+    public let awaitingRole: Role?
+    public let status: ObligationStatus
+    public let firstSubmittedAt: Int64?
+    public let currentVersionID: Int64?
+    public let revision: Int
+    public let exemptReason: String?
+    public let withdrawn: Bool
+}
+
+/// What a generation changed.
+public struct GenerationSummary: Sendable, Equatable {
+    public var schools = 0
+    public var planned = 0
+    public var inserted = 0
+    public var updated = 0
+    public var withdrawn = 0
+}
+
+/// Obligations: generated from the rule-set, the calendar and the people; read as "what I owe",
+/// approval queues and record pages; exempted with a reason.
+public struct ObligationStore: Sendable {
+    let database: Database
+    let logger: Logger
+
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Generates the school year's obligations for every open school (in `unitCode`'s subtree when
+    /// given). Idempotent: a second run changes nothing; what was already submitted keeps its
+    /// state and due time; an item no longer expected is withdrawn, never deleted.
+    public func generate(tenantID: Int64, schoolYear: String, unitCode: String? = nil,
+                         progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> GenerationSummary {
+        let logger = self.logger
+        let (ruleSetID, ruleSet, calendar, schools) = try await database.withTenant(tenantID) { connection in
+            guard let latest = try await RuleSetStore.latest(connection, tenantID: tenantID, schoolYear: schoolYear, logger: logger) else {
+                throw HosoError("obligations.no_rule_set", ["year": schoolYear])
+            }
+            guard let calendar = try await RuleSetStore.calendar(connection, tenantID: tenantID, schoolYear: schoolYear, logger: logger) else {
+                throw HosoError("obligations.no_calendar", ["year": schoolYear])
+            }
+            var scope: String?
+            if let unitCode {
+                guard let path = try await connection.fetch("SELECT path::text FROM units WHERE tenant_id = \(tenantID) AND code = \(unitCode)",
+                                                            String.self, logger: logger).first else {
+                    throw HosoError("scope.not_found")
+                }
+                scope = path
+            }
+            let schools = try await connection.fetch("""
+                SELECT id, school_levels FROM units
+                WHERE tenant_id = \(tenantID) AND closes_on IS NULL AND cardinality(school_levels) > 0
+                  AND (\(scope)::ltree IS NULL OR path <@ \(scope)::ltree)
+                ORDER BY id
+                """, (Int64, [String]).self, logger: logger)
+            return (latest.id, latest.ruleSet, calendar, schools)
+        }
+        var summary = GenerationSummary()
+        for (index, (unitID, rawLevels)) in schools.enumerated() {
+            let levels = rawLevels.compactMap(SchoolLevel.init(rawValue:))
+            let school = try await database.withTenant(tenantID) { connection in
+                let people = try await PeopleStore.people(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, logger: logger)
+                let planned = try ObligationPlanner.plan(levels: levels, ruleSet: ruleSet, calendar: calendar, people: people)
+                return try await Self.upsert(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, ruleSetID: ruleSetID,
+                                             planned: planned, logger: logger)
+            }
+            summary.schools += 1
+            summary.planned += school.planned
+            summary.inserted += school.inserted
+            summary.updated += school.updated
+            summary.withdrawn += school.withdrawn
+            progress?(index + 1, schools.count)
+        }
+        return summary
+    }
+
+    static func upsert(_ connection: PostgresConnection, tenantID: Int64, unitID: Int64, schoolYear: String, ruleSetID: Int64,
+                       planned: [PlannedObligation], logger: Logger) async throws -> GenerationSummary {
+        var summary = GenerationSummary()
+        summary.planned = planned.count
+        var types: [String] = [], keys: [String] = [], users: [Int64] = [], groups: [Int64] = [], classes: [Int64] = []
+        var kinds: [String] = [], numbers: [Int] = [], firsts: [String] = [], lasts: [String] = [], dues: [Int64] = []
+        for item in planned {
+            types.append(item.recordType)
+            keys.append(item.owner.key)
+            users.append(item.responsibleUserID ?? 0)
+            switch item.owner {
+            case .group(let id): groups.append(id); classes.append(0)
+            case .schoolClass(let id): groups.append(0); classes.append(id)
+            default: groups.append(0); classes.append(0)
+            }
+            kinds.append(item.period.kind.rawValue)
+            numbers.append(item.period.number)
+            firsts.append(item.period.first.iso)
+            lasts.append(item.period.last.iso)
+            dues.append(item.dueAt)
+        }
+        // Open items follow the rules of the newest rule-set; anything already acted on keeps its
+        // due time, state and status (regeneration never rewrites what happened).
+        let changed = try await connection.fetch("""
+            INSERT INTO obligations (tenant_id, unit_id, school_year, rule_set_id, record_type, owner_key, owner_user_id, owner_group_id,
+                                     owner_class_id, period_kind, period_number, period_first, period_last, due_at, status)
+            SELECT \(tenantID), \(unitID), \(schoolYear), \(ruleSetID), x.rt, x.ok, nullif(x.ou, 0), nullif(x.og, 0), nullif(x.oc, 0),
+                   x.pk, x.pn, x.pf::date, x.pl::date, to_timestamp(x.due),
+                   CASE WHEN to_timestamp(x.due) < now() THEN 'missing' ELSE 'pending' END
+            FROM unnest(\(types)::text[], \(keys)::text[], \(users)::bigint[], \(groups)::bigint[], \(classes)::bigint[],
+                        \(kinds)::text[], \(numbers)::int[], \(firsts)::text[], \(lasts)::text[], \(dues)::bigint[])
+                 AS x(rt, ok, ou, og, oc, pk, pn, pf, pl, due)
+            ON CONFLICT (tenant_id, unit_id, school_year, record_type, owner_key, period_kind, period_number) DO UPDATE SET
+                withdrawn = false,
+                rule_set_id = CASE WHEN obligations.state = 'open' THEN excluded.rule_set_id ELSE obligations.rule_set_id END,
+                due_at = CASE WHEN obligations.state = 'open' THEN excluded.due_at ELSE obligations.due_at END,
+                owner_user_id = CASE WHEN obligations.state = 'open' THEN excluded.owner_user_id ELSE obligations.owner_user_id END,
+                status = CASE WHEN obligations.state = 'open' AND obligations.exempt_reason IS NULL THEN excluded.status ELSE obligations.status END
+            WHERE obligations.withdrawn
+               OR (obligations.state = 'open' AND (obligations.rule_set_id, obligations.due_at, obligations.owner_user_id)
+                   IS DISTINCT FROM (excluded.rule_set_id, excluded.due_at, excluded.owner_user_id))
+            RETURNING (xmax = 0)
+            """, Bool.self, logger: logger)
+        summary.inserted = changed.filter { $0 }.count
+        summary.updated = changed.count - summary.inserted
+        let plannedKeys = zip(zip(types, keys), zip(kinds, numbers)).map { "\($0.0)|\($0.1)|\($1.0)|\($1.1)" }
+        summary.withdrawn = try await connection.fetch("""
+            UPDATE obligations SET withdrawn = true
+            WHERE tenant_id = \(tenantID) AND unit_id = \(unitID) AND school_year = \(schoolYear) AND NOT withdrawn
+              AND NOT (record_type || '|' || owner_key || '|' || period_kind || '|' || period_number = ANY (\(plannedKeys)::text[]))
+            RETURNING id
+            """, Int64.self, logger: logger).count
+        return summary
+    }
+
+    /// Moves pending items whose due time has passed to missing (run periodically; readers do
+    /// not wait for it).
+    @discardableResult
+    public func sweepMissing(tenantID: Int64) async throws -> Int {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await connection.fetch("""
+                UPDATE obligations SET status = 'missing' WHERE tenant_id = \(tenantID) AND status = 'pending' AND due_at < now() RETURNING id
+                """, Int64.self, logger: logger).count
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The common select: the item, its unit, its type's names and its owner's name.
+    static let select = """
+        SELECT o.id, o.unit_id, u.code, u.name_vi, u.name_en, o.school_year, o.rule_set_id, o.record_type, rt.name_vi, rt.name_en,
+               o.owner_key, o.owner_user_id, coalesce(ou.display_name, g.name_vi, c.code, u.name_vi),
+               o.period_kind, o.period_number, o.period_first::text, o.period_last::text,
+               extract(epoch FROM o.due_at)::bigint, o.state, o.step, o.awaiting_role,
+               CASE WHEN o.status = 'pending' AND o.due_at < now() THEN 'missing' ELSE o.status END,
+               extract(epoch FROM o.first_submitted_at)::bigint, o.current_version_id, o.revision, o.exempt_reason, o.withdrawn
+        FROM obligations o
+        JOIN units u ON u.id = o.unit_id
+        JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
+        LEFT JOIN users ou ON ou.id = o.owner_user_id
+        LEFT JOIN school_groups g ON g.id = o.owner_group_id
+        LEFT JOIN school_classes c ON c.id = o.owner_class_id
+        """
+
+    static func rows(_ connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) async throws -> [ObligationRow] {
+        var result: [ObligationRow] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            let r = row.makeRandomAccess()
+            func v<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try r[index].decode(T.self) }
+            let stateName = try v(18, String.self)
+            let step = try v(19, Int?.self)
+            result.append(ObligationRow(
+                id: try v(0, Int64.self), unitID: try v(1, Int64.self), unitCode: try v(2, String.self), unitNameVi: try v(3, String.self),
+                unitNameEn: try v(4, String.self), schoolYear: try v(5, String.self), ruleSetID: try v(6, Int64.self),
+                recordType: try v(7, String.self), typeNameVi: try v(8, String.self), typeNameEn: try v(9, String.self),
+                ownerKey: try v(10, String.self), ownerUserID: try v(11, Int64?.self), ownerName: try v(12, String.self),
+                periodKind: try v(13, String.self), periodNumber: try v(14, Int.self), periodFirst: try v(15, String.self),
+                periodLast: try v(16, String.self), dueAt: try v(17, Int64.self),
+                state: RecordWorkflow.State(stored: stateName, step: step) ?? .open,
+                awaitingRole: try v(20, String?.self).flatMap(Role.init(rawValue:)),
+                status: ObligationStatus(rawValue: try v(21, String.self)) ?? .pending,
+                firstSubmittedAt: try v(22, Int64?.self), currentVersionID: try v(23, Int64?.self), revision: try v(24, Int.self),
+                exemptReason: try v(25, String?.self), withdrawn: try v(26, Bool.self)
+            ))
+        }
+        return result
+    }
+
+    public func obligation(tenantID: Int64, id: Int64) async throws -> ObligationRow? {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.rows(connection, "\(unescaped: Self.select) WHERE o.tenant_id = \(tenantID) AND o.id = \(id)", logger: logger).first
+        }
+    }
+
+    /// What a person owes: their open, returned and recently due items, soonest first, from
+    /// `from` (epoch seconds) up to `until`, plus anything late or returned whenever it was due.
+    public func owed(tenantID: Int64, userID: Int64, from: Int64, until: Int64, limit: Int = 300) async throws -> [ObligationRow] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.rows(connection, """
+                \(unescaped: Self.select)
+                WHERE o.tenant_id = \(tenantID) AND o.owner_user_id = \(userID) AND NOT o.withdrawn
+                  AND (o.due_at BETWEEN to_timestamp(\(from)) AND to_timestamp(\(until))
+                       OR (o.state IN ('open', 'returned', 'correcting') AND o.exempt_reason IS NULL AND o.due_at < to_timestamp(\(until))))
+                ORDER BY o.due_at, o.id LIMIT \(limit)
+                """, logger: logger)
+        }
+    }
+
+    /// The items waiting for one of the actor's roles, in the subtrees where they hold it. A
+    /// subject-group head who heads groups sees their groups' teachers' items.
+    public func approvalQueue(_ actor: Actor, limit: Int = 300) async throws -> [ObligationRow] {
+        let roles = actor.grants.map(\.role.rawValue)
+        let units = actor.grants.map(\.unitID)
+        let logger = self.logger
+        return try await database.withTenant(actor.tenantID) { connection in
+            try await Self.rows(connection, """
+                \(unescaped: Self.select)
+                JOIN unnest(\(roles)::text[], \(units)::bigint[]) AS gr(role, unit_id) ON gr.role = o.awaiting_role
+                JOIN units gu ON gu.id = gr.unit_id AND u.path <@ gu.path
+                WHERE o.tenant_id = \(actor.tenantID) AND o.state = 'awaiting' AND NOT o.withdrawn
+                  AND (o.awaiting_role <> 'subject_group_head' OR o.owner_user_id IS NULL
+                       OR NOT EXISTS (SELECT 1 FROM group_members WHERE user_id = \(actor.userID) AND is_head)
+                       OR EXISTS (SELECT 1 FROM group_members h JOIN group_members m ON m.group_id = h.group_id
+                                  WHERE h.user_id = \(actor.userID) AND h.is_head AND m.user_id = o.owner_user_id))
+                ORDER BY o.due_at, o.id LIMIT \(limit)
+                """, logger: logger)
+        }
+    }
+
+    /// A unit's items for a period of time (the school's deadline view), in its subtree.
+    public func forUnit(tenantID: Int64, unitID: Int64, from: Int64, until: Int64, limit: Int = 500) async throws -> [ObligationRow] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.rows(connection, """
+                \(unescaped: Self.select)
+                WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(unitID) AND NOT o.withdrawn
+                  AND o.due_at BETWEEN to_timestamp(\(from)) AND to_timestamp(\(until))
+                ORDER BY o.due_at, o.id LIMIT \(limit)
+                """, logger: logger)
+        }
+    }
+}
