@@ -221,7 +221,10 @@ public struct RecordStore: Sendable {
         if row.exemptReason != nil { throw HosoError("record.exempt") }
         if locked.type.storage == .paper { throw HosoError("record.paper") }
         // A person's book is theirs to submit; a group's, its members'.
-        if let owner = row.ownerUserID, owner != actor.userID { throw HosoError("record.not_owner") }
+        // Someone who is only a teacher here does not even see another teacher's item.
+        if let owner = row.ownerUserID, owner != actor.userID {
+            throw HosoError(locked.roles.subtracting([.teacher]).isEmpty ? "record.not_found" : "record.not_owner")
+        }
         if row.ownerKey.hasPrefix("group:") {
             let member = try await connection.fetch("""
                 SELECT EXISTS (SELECT 1 FROM group_members m JOIN obligations o ON o.owner_group_id = m.group_id

@@ -34,10 +34,44 @@ enum TestEnvironment {
     static var directoryPassword: String { get throws { try value("HOSO_DEMO_DIRECTORY_PASSWORD") } }
     static var repoDirectory: String { get throws { try value("HOSO_REPO_DIR") } }
 
+    /// A new empty directory under the test services' state folder (removed by `make clean`).
+    static func temporaryDirectory(_ prefix: String) throws -> String {
+        let path = "\(try value("HOSO_TEST_STATE_DIR"))/tmp/\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
     static var logger: Logger {
         var logger = Logger(label: "hoso-test")
         logger.logLevel = .warning
         return logger
+    }
+
+    /// Rows of a query run as the owner (bypassing row-level security), every column as text:
+    /// for tests that look at what was written, not through the application.
+    static func ownerRows(_ sql: String, database: String) async throws -> [[String?]] {
+        let url = try ownerURL(database: database)
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password,
+                                 database: url.database, tls: .disable),
+            id: 1, logger: logger
+        )
+        do {
+            var rows: [[String?]] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                rows.append(try row.map { try $0.decode(String?.self) })
+            }
+            try await connection.close()
+            return rows
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// The first column of the first row, as text.
+    static func ownerValue(_ sql: String, database: String) async throws -> String? {
+        try await ownerRows(sql, database: database).first?.first ?? nil
     }
 
     /// Runs a one-off statement as the owner on the maintenance database.

@@ -14,17 +14,33 @@ struct TestWorld {
     let database: TestDatabase
     var configuration: AppConfiguration
 
-    static func make(importing tenants: [String] = ["demo", "demo2"], configure: (inout AppConfiguration) throws -> Void = { _ in }) async throws -> TestWorld {
+    /// `records`: also import the tenants' rule-sets, calendars and people, and generate the
+    /// obligations of `years`, the way `make run` does.
+    static func make(importing tenants: [String] = ["demo", "demo2"], records years: [String] = [],
+                     configure: (inout AppConfiguration) throws -> Void = { _ in }) async throws -> TestWorld {
         let database = try await TestDatabase.make()
         let repo = try TestEnvironment.repoDirectory
         let definitions = try tenants.map { try TenantFile.load(directory: "\(repo)/tenants/\($0)") }
         try await withDatabase(try database.appURL) { pool in
             let store = TenantStore(database: pool, logger: TestEnvironment.logger)
             for definition in definitions { _ = try await store.importTenant(definition) }
+            guard !years.isEmpty else { return }
+            let setup = RecordsSetup(database: pool, logger: TestEnvironment.logger, tenantsDirectory: "\(repo)/tenants")
+            for tenant in tenants {
+                _ = try await setup.importRules(tenant: tenant)
+                for year in years where FileManager.default.fileExists(atPath: "\(repo)/tenants/\(tenant)/calendars/\(year).yaml") {
+                    for (school, path) in setup.peopleFiles(tenant: tenant) {
+                        let csv = try String(contentsOfFile: path, encoding: .utf8)
+                        _ = try await setup.importPeople(tenant: tenant, school: school, schoolYear: year, csv: csv)
+                    }
+                    _ = try await setup.generate(tenant: tenant, schoolYear: year)
+                }
+            }
         }
         var configuration = AppConfiguration(
             host: "127.0.0.1", port: 0, database: try database.appURL, webDirectory: "\(repo)/web",
             directoryURLOverride: try TestEnvironment.ldapURL, databaseTimeoutSeconds: 3, healthCacheSeconds: 0, logLevel: "warning",
+            blobDirectory: try TestEnvironment.temporaryDirectory("blobs"), tenantsDirectory: "\(repo)/tenants",
             environment: ["HOSO_DEMO_DIRECTORY_PASSWORD": try TestEnvironment.directoryPassword]
         )
         try configure(&configuration)
