@@ -85,7 +85,10 @@ import Testing
         #expect(try DeadlineRule.fixedDate(month: 5, day: 31).dueDate(for: .year, in: calendar) == Self.date("2026-05-30"), "a Sunday")
         #expect(try DeadlineRule.daysAfterSemesterEnd(7).dueDate(for: .semester(1), in: calendar) == Self.date("2026-01-17"))
         #expect(try DeadlineRule.daysAfterYearEnd(0).dueDate(for: .year, in: calendar) == Self.date("2026-05-30"))
-        #expect(throws: HosoError("deadline.period_mismatch")) { try DeadlineRule.daysBeforeWeek(3).dueDate(for: .year, in: calendar) }
+        #expect(throws: HosoError("deadline.period_mismatch")) { try DeadlineRule.daysAfterSemesterEnd(3).dueDate(for: .week(4), in: calendar) }
+        // A yearly or semester plan "N days before" is due before the first teaching week of its period.
+        #expect(try DeadlineRule.daysBeforeWeek(10).dueDate(for: .year, in: calendar) == calendar.week(1)?.monday.adding(days: -10))
+        #expect(try DeadlineRule.daysAfterMonthEnd(5).dueDate(for: .month(Self.date("2025-10-01")), in: calendar, shift: .none) == Self.date("2025-11-05"))
         #expect(throws: HosoError("deadline.no_such_week", ["week": "36"])) {
             try DeadlineRule.daysBeforeWeek(3).dueDate(for: .week(36), in: calendar)
         }
