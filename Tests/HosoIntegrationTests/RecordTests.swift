@@ -483,4 +483,76 @@ import Testing
         let broken = try await verify(world, tenantID)
         #expect(broken.firstBroken == approveSeq)
     }
+
+    // MARK: - Pages
+
+    func multipart(_ fields: [(String, String)], file: (name: String, bytes: [UInt8])?) -> (String, [UInt8]) {
+        let boundary = "hoso-test-\(UUID().uuidString)"
+        var body: [UInt8] = []
+        for (name, value) in fields {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        if let file {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += file.bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return ("multipart/form-data; boundary=\(boundary)", body)
+    }
+
+    func postMultipart(_ client: any TestClientProtocol, _ browser: Browser, _ path: String, _ form: (String, [UInt8])) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: form.0]
+        headers[.cookie] = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: form.1))
+    }
+
+    @Test func theFormsOfThePagesRunTheSameWorkflow() async throws {
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        let id = try await obligation(world, owner: "s1.teacher", period: 30)
+        try await world.withApp { client in
+            var teacher = Browser(), head = Browser(), admin = Browser()
+            let t = try await teacher.signIn(client, "s1.teacher")
+            let h = try await head.signIn(client, "s1.head")
+            let a = try await admin.signIn(client, "s1.admin")
+
+            let owe = try await teacher.send(client, .get, "/owe")
+            #expect(owe.status == .ok && owe.text.contains("Hồ sơ tôi cần nộp"))
+            let page = try await teacher.send(client, .get, "/records/\(id)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("action=\"/records/\(id)/upload\""), "the owner gets the upload form")
+
+            // The form's file part must come after a valid _csrf field.
+            let pdf = Array(Self.pdf().utf8)
+            let forged = try await postMultipart(client, teacher, "/records/\(id)/upload", multipart([], file: ("giáo án.pdf", pdf)))
+            #expect(forged.status == .forbidden)
+            let wrong = try await postMultipart(client, teacher, "/records/\(id)/upload", multipart([("_csrf", "x")], file: ("giáo án.pdf", pdf)))
+            #expect(wrong.status == .forbidden)
+            #expect(try await row(world, id)[0] == "open", "nothing was submitted by the refused forms")
+            let sent = try await postMultipart(client, teacher, "/records/\(id)/upload", multipart([("_csrf", t)], file: ("giáo án.pdf", pdf)))
+            #expect((300..<400).contains(sent.status.code), "\(sent.status) \(sent.text)")
+            #expect(try await row(world, id)[0] == "awaiting")
+
+            // The head finds it in the queue and approves it from the record page's form.
+            let queue = try await head.send(client, .get, "/approvals")
+            #expect(queue.status == .ok && queue.text.contains("/records/\(id)"))
+            let headPage = try await head.send(client, .get, "/records/\(id)")
+            #expect(headPage.text.contains("action=\"/records/\(id)/approve\""))
+            #expect(!page.text.contains("action=\"/records/\(id)/approve\""), "the teacher had no approve form")
+            let approved = try await head.send(client, .post, "/records/\(id)/approve", form: [("_csrf", h), ("step", "1")])
+            #expect((300..<400).contains(approved.status.code), "\(approved.status) \(approved.text)")
+            #expect(try await row(world, id)[3] == "principal")
+
+            // Entry windows: the school administrator's page; a teacher may not set them.
+            let windows = try await admin.send(client, .get, "/units/S01/windows")
+            #expect(windows.status == .ok && windows.text.contains("Thời hạn nhập liệu"))
+            let fields = [("record_type", "lesson_plan"), ("period_kind", "week"), ("period_number", "31"), ("open", "no"),
+                          ("ordered_by", "Hiệu trưởng"), ("year", Self.year)]
+            let setByTeacher = try await teacher.send(client, .post, "/units/S01/windows", form: [("_csrf", t)] + fields)
+            #expect(setByTeacher.status == .forbidden)
+            let set = try await admin.send(client, .post, "/units/S01/windows", form: [("_csrf", a)] + fields)
+            #expect((300..<400).contains(set.status.code), "\(set.status) \(set.text)")
+            let after = try await admin.send(client, .get, "/units/S01/windows?year=\(Self.year)")
+            #expect(after.text.contains("Hiệu trưởng") && after.text.contains("Đang đóng"))
+        }
+    }
 }

@@ -55,10 +55,19 @@ public enum DocumentName {
         let trimmed = Text.trimmed(name)
         guard !trimmed.isEmpty else { throw HosoError("upload.missing_filename") }
         guard trimmed.utf8.count <= 255 else { throw HosoError("upload.bad_filename", ["name": String(trimmed.prefix(40))]) }
-        let forbidden = trimmed.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == "/" || $0 == "\\" }
+        let forbidden = trimmed.unicodeScalars.contains { DocumentName.isForbidden($0) }
         guard !forbidden, trimmed != ".", trimmed != "..", !trimmed.hasPrefix("../") else {
             throw HosoError("upload.bad_filename", ["name": String(trimmed.unicodeScalars.filter { $0.value >= 0x20 }.prefix(40))])
         }
         return trimmed
+    }
+
+    /// C0 and C1 controls, DEL, path separators, and the bidirectional overrides and isolates
+    /// that can make "invoice\u{202E}fdp.exe" read as "invoiceexe.pdf".
+    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return scalar == "/" || scalar == "\\"
+        }
     }
 }

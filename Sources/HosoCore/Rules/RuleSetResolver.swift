@@ -163,7 +163,8 @@ public enum RuleSetResolver {
         case "fixed_date":
             try fits(cadence == .yearly)
             let parts = (raw.date ?? "").split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 2, LocalDate(2024, parts[0], parts[1]) != nil else {
+            // Checked against a common year: 29 February would have no due date three years in four.
+            guard parts.count == 2, LocalDate(2025, parts[0], parts[1]) != nil else {
                 throw HosoError("rules.bad_deadline", ["detail": "date \(raw.date ?? "")"])
             }
             return (.fixedDate(month: parts[0], day: parts[1]), shift)

@@ -50,22 +50,12 @@ enum TestEnvironment {
     /// Rows of a query run as the owner (bypassing row-level security), every column as text:
     /// for tests that look at what was written, not through the application.
     static func ownerRows(_ sql: String, database: String) async throws -> [[String?]] {
-        let url = try ownerURL(database: database)
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password,
-                                 database: url.database, tls: .disable),
-            id: 1, logger: logger
-        )
-        do {
+        try await withOwnerConnection(database: database) { connection in
             var rows: [[String?]] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
                 rows.append(try row.map { try $0.decode(String?.self) })
             }
-            try await connection.close()
             return rows
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 
@@ -76,6 +66,12 @@ enum TestEnvironment {
 
     /// Runs a one-off statement as the owner on the maintenance database.
     static func ownerExecute(_ sql: String, database: String = "hoso") async throws {
+        try await withOwnerConnection(database: database) { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+
+    static func withOwnerConnection<T>(database: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let url = try ownerURL(database: database)
         let connection = try await PostgresConnection.connect(
             configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password,
@@ -83,8 +79,9 @@ enum TestEnvironment {
             id: 1, logger: logger
         )
         do {
-            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            let value = try await body(connection)
             try await connection.close()
+            return value
         } catch {
             try? await connection.close()
             throw error
