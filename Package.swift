@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/vapor/multipart-kit.git", exact: "4.7.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
     ],
     targets: [
         // Pure domain: no I/O, no C, no Hummingbird.
@@ -54,10 +55,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Spreadsheets and CSV for exports and reports (PDF joins with the reports issue).
+        .target(
+            name: "HosoReports",
+            dependencies: ["HosoCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
+
         .target(
             name: "HosoServer",
             dependencies: [
-                "HosoCore", "HosoStore", "HosoDirectory",
+                "HosoCore", "HosoStore", "HosoDirectory", "HosoReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -84,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "HosoIntegrationTests",
             dependencies: [
-                "HosoServer", "HosoStore", "HosoDirectory",
+                "HosoServer", "HosoStore", "HosoDirectory", "HosoReports",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

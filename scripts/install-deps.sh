@@ -22,6 +22,8 @@ packages=(
     poppler-utils   # pdftotext, used by tests
     qpdf
     curl            # health check in scripts/run.sh
+    zlib1g-dev      # ZIPFoundation (XLSX exports)
+    wrk             # make bench: the load generator
 )
 
 missing=()

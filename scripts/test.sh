@@ -26,6 +26,10 @@ eval "$service_env"
 mkdir -p test-output
 say "test output folder: $HOSO_REPO_DIR/test-output/"
 
+# Python readers for what the tests export (openpyxl), exported for the tests to find.
+HOSO_TEST_PYTHON="$("$script_dir/python-env.sh")"
+export HOSO_TEST_PYTHON
+
 swift build --build-tests
 
 # SWIFT_TEST_ARGS is split on blanks on purpose: it carries several options.

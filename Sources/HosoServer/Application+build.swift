@@ -65,6 +65,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     SessionController(services: services).addRoutes(to: router)
     UnitController(services: services).addRoutes(to: router)
     RecordController(services: services).addRoutes(to: router)
+    DashboardController(services: services).addRoutes(to: router)
     OpenAPIController(webDirectory: services.configuration.webDirectory).addRoutes(to: router)
     StaticController(files: services.staticFiles).addRoutes(to: router)
     return router

@@ -89,7 +89,7 @@ public struct ObligationStore: Sendable {
                 let people = try await PeopleStore.people(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, logger: logger)
                 let planned = try ObligationPlanner.plan(levels: levels, ruleSet: ruleSet, calendar: calendar, people: people)
                 return try await Self.upsert(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, ruleSetID: ruleSetID,
-                                             planned: planned, logger: logger)
+                                             firstMonday: YearWeeks(calendar).firstMonday, planned: planned, logger: logger)
             }
             summary.schools += 1
             summary.planned += school.planned
@@ -102,7 +102,7 @@ public struct ObligationStore: Sendable {
     }
 
     static func upsert(_ connection: PostgresConnection, tenantID: Int64, unitID: Int64, schoolYear: String, ruleSetID: Int64,
-                       planned: [PlannedObligation], logger: Logger) async throws -> GenerationSummary {
+                       firstMonday: LocalDate, planned: [PlannedObligation], logger: Logger) async throws -> GenerationSummary {
         var summary = GenerationSummary()
         summary.planned = planned.count
         var types: [String] = [], keys: [String] = [], users: [Int64] = [], groups: [Int64] = [], classes: [Int64] = []
@@ -126,9 +126,9 @@ public struct ObligationStore: Sendable {
         // due time, state and status (regeneration never rewrites what happened).
         let changed = try await connection.fetch("""
             INSERT INTO obligations (tenant_id, unit_id, school_year, rule_set_id, record_type, owner_key, owner_user_id, owner_group_id,
-                                     owner_class_id, period_kind, period_number, period_first, period_last, due_at, status)
+                                     owner_class_id, period_kind, period_number, period_first, period_last, due_at, due_week, status)
             SELECT \(tenantID), \(unitID), \(schoolYear), \(ruleSetID), x.rt, x.ok, nullif(x.ou, 0), nullif(x.og, 0), nullif(x.oc, 0),
-                   x.pk, x.pn, x.pf::date, x.pl::date, to_timestamp(x.due),
+                   x.pk, x.pn, x.pf::date, x.pl::date, to_timestamp(x.due), hoso_year_week(to_timestamp(x.due), \(firstMonday.iso)::date),
                    CASE WHEN to_timestamp(x.due) < now() THEN 'missing' ELSE 'pending' END
             FROM unnest(\(types)::text[], \(keys)::text[], \(users)::bigint[], \(groups)::bigint[], \(classes)::bigint[],
                         \(kinds)::text[], \(numbers)::int[], \(firsts)::text[], \(lasts)::text[], \(dues)::bigint[])
@@ -137,6 +137,7 @@ public struct ObligationStore: Sendable {
                 withdrawn = false,
                 rule_set_id = CASE WHEN obligations.state = 'open' THEN excluded.rule_set_id ELSE obligations.rule_set_id END,
                 due_at = CASE WHEN obligations.state = 'open' THEN excluded.due_at ELSE obligations.due_at END,
+                due_week = CASE WHEN obligations.state = 'open' THEN excluded.due_week ELSE obligations.due_week END,
                 owner_user_id = CASE WHEN obligations.state = 'open' THEN excluded.owner_user_id ELSE obligations.owner_user_id END,
                 status = CASE WHEN obligations.state = 'open' AND obligations.exempt_reason IS NULL THEN excluded.status ELSE obligations.status END
             WHERE obligations.withdrawn
@@ -188,12 +189,18 @@ public struct ObligationStore: Sendable {
 
     static func rows(_ connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) async throws -> [ObligationRow] {
         var result: [ObligationRow] = []
-        for try await row in try await connection.query(query, logger: logger) {
+        try await decode(try await connection.query(query, logger: logger)) { result.append($0) }
+        return result
+    }
+
+    /// Decodes rows of `select` one at a time, as they arrive.
+    static func decode(_ rows: PostgresRowSequence, body: (ObligationRow) throws -> Void) async throws {
+        for try await row in rows {
             let r = row.makeRandomAccess()
             func v<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try r[index].decode(T.self) }
             let stateName = try v(18, String.self)
             let step = try v(19, Int?.self)
-            result.append(ObligationRow(
+            try body(ObligationRow(
                 id: try v(0, Int64.self), unitID: try v(1, Int64.self), unitCode: try v(2, String.self), unitNameVi: try v(3, String.self),
                 unitNameEn: try v(4, String.self), schoolYear: try v(5, String.self), ruleSetID: try v(6, Int64.self),
                 recordType: try v(7, String.self), typeNameVi: try v(8, String.self), typeNameEn: try v(9, String.self),
@@ -207,7 +214,6 @@ public struct ObligationStore: Sendable {
                 exemptReason: try v(25, String?.self), withdrawn: try v(26, Bool.self)
             ))
         }
-        return result
     }
 
     public func obligation(tenantID: Int64, id: Int64) async throws -> ObligationRow? {

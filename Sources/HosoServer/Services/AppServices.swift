@@ -16,6 +16,8 @@ public struct AppServices: Sendable {
     public let ruleSets: RuleSetStore
     public let obligations: ObligationStore
     public let records: RecordStore
+    public let compliance: ComplianceStore
+    let catalog: ComplianceCatalog
     public let blobs: BlobStore
     public let directory: any DirectoryService
     public let localizer: Localizer
@@ -38,6 +40,8 @@ public struct AppServices: Sendable {
         self.ruleSets = RuleSetStore(database: database, logger: logger)
         self.obligations = ObligationStore(database: database, logger: logger)
         self.records = RecordStore(database: database, logger: logger)
+        self.compliance = ComplianceStore(database: database, logger: logger)
+        self.catalog = ComplianceCatalog(ruleSets: ruleSets)
         self.blobs = blobs
         self.directory = directory
         self.localizer = localizer

@@ -11,6 +11,8 @@ enum ErrorStatus {
         for prefix in ["upload.", "rules.", "calendar.", "people.", "csv.", "window.", "deadline.", "obligation.reason"] where code.hasPrefix(prefix) {
             return code == "upload.too_large" ? .contentTooLarge : code == "window.closed" ? .conflict : .badRequest
         }
+        // Dashboard filters: unknown values, weeks outside the year.
+        if code.hasPrefix("dashboard.") { return code == "dashboard.no_calendar" ? .conflict : .badRequest }
         // The record's state does not allow it now (someone else acted first, it is locked, ...).
         if code.hasPrefix("workflow.") || code.hasPrefix("correction.") {
             switch code {

@@ -1,0 +1,51 @@
+import Foundation
+import HosoCore
+import HosoStore
+
+/// What a dashboard needs to read its filters: each school year with a calendar (its weeks) and the
+/// record types of its newest rule-set. Calendars and rule-sets change by import, rarely; they are
+/// kept for a short while so that a dashboard does not decode them on every request.
+actor ComplianceCatalog {
+    struct Year: Sendable {
+        let weeks: YearWeeks
+        /// Codes in the rule-set's order, with their names.
+        let types: [(code: String, nameVi: String, nameEn: String)]
+    }
+
+    struct Tenant: Sendable {
+        let years: [String: Year]
+        /// Newest first.
+        let order: [String]
+        let loadedAt: Date
+
+        /// The year whose calendar contains today, else the newest that has begun, else the newest.
+        func currentYear(today: LocalDate) -> String? {
+            let begun = order.filter { years[$0].map { $0.weeks.firstMonday.adding(days: -14) <= today } ?? false }
+            return begun.first { years[$0].map { today.dayNumber <= $0.weeks.monday(of: $0.weeks.count).adding(days: 6).dayNumber } ?? false }
+                ?? begun.first ?? order.first
+        }
+    }
+
+    let ruleSets: RuleSetStore
+    let lifetime: TimeInterval
+    var tenants: [Int64: Tenant] = [:]
+
+    init(ruleSets: RuleSetStore, lifetime: TimeInterval = 30) {
+        self.ruleSets = ruleSets
+        self.lifetime = lifetime
+    }
+
+    func tenant(_ tenantID: Int64) async throws -> Tenant {
+        if let cached = tenants[tenantID], Date().timeIntervalSince(cached.loadedAt) < lifetime { return cached }
+        var years: [String: Year] = [:]
+        let order = try await ruleSets.schoolYears(tenantID: tenantID)
+        for year in order {
+            guard let calendar = try await ruleSets.calendar(tenantID: tenantID, schoolYear: year) else { continue }
+            let types = try await ruleSets.latest(tenantID: tenantID, schoolYear: year)?.ruleSet.types ?? []
+            years[year] = Year(weeks: YearWeeks(calendar), types: types.map { ($0.code, $0.nameVi, $0.nameEn) })
+        }
+        let loaded = Tenant(years: years, order: order.filter { years[$0] != nil }, loadedAt: Date())
+        tenants[tenantID] = loaded
+        return loaded
+    }
+}

@@ -1,0 +1,205 @@
+import HosoCore
+import Logging
+import PostgresNIO
+
+/// One line of figures: for a unit, a record type or a week (whichever the grouping names).
+public struct ComplianceLine: Sendable, Equatable {
+    public let unitID: Int64?
+    public let recordType: String?
+    public let week: Int?
+    public let counts: ComplianceCounts
+}
+
+/// A person's figures at a school (the teacher level of the drill-down).
+public struct OwnerFigures: Sendable, Equatable {
+    public let userID: Int64
+    public let login: String
+    public let displayName: String
+    public let counts: ComplianceCounts
+}
+
+/// Someone with items due soon or overdue (the reminder list).
+public struct ReminderLine: Sendable, Equatable {
+    public let userID: Int64
+    public let login: String
+    public let displayName: String
+    public let email: String?
+    public let unitCode: String
+    public let unitNameVi: String
+    public let unitNameEn: String
+    public let dueSoon: Int
+    public let overdue: Int
+    public let returned: Int
+    /// The earliest due time among them (epoch seconds).
+    public let earliestDue: Int64
+}
+
+/// Which items of a subtree a list shows: one column of the figures.
+public enum ComplianceColumn: String, Sendable, CaseIterable {
+    case expected, onTime = "on_time", late, late1to3 = "late_1_3", late4to7 = "late_4_7", lateOver7 = "late_over_7"
+    case missing, notDue = "not_due", awaiting, returned, approved, signed, locked, exempt
+
+    /// The condition on `hoso_compliance_vector(...)` (1-based SQL array `v`).
+    var predicate: String {
+        switch self {
+        case .expected: "v[1] = 1"
+        case .onTime: "v[2] = 1"
+        case .late: "(v[3] + v[4] + v[5]) = 1"
+        case .late1to3: "v[3] = 1"
+        case .late4to7: "v[4] = 1"
+        case .lateOver7: "v[5] = 1"
+        case .missing: "v[6] = 1"
+        case .notDue: "v[7] = 1"
+        case .awaiting: "v[8] = 1"
+        case .returned: "v[9] = 1"
+        case .approved: "v[10] = 1"
+        case .signed: "v[11] = 1"
+        case .locked: "v[12] = 1"
+        case .exempt: "v[13] = 1"
+        }
+    }
+}
+
+/// Compliance figures for any unit's subtree, read from the counts the obligations' trigger keeps
+/// (migration 0004), and the lists behind them read from the obligations themselves.
+public struct ComplianceStore: Sendable {
+    public enum Grouping: Sendable { case unitAndType, week }
+
+    let database: Database
+    let logger: Logger
+
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    static let sums = """
+        sum(expected)::int, sum(on_time)::int, sum(late_1_3)::int, sum(late_4_7)::int, sum(late_over_7)::int, sum(missing)::int,
+        sum(not_due)::int, sum(awaiting)::int, sum(returned)::int, sum(approved)::int, sum(signed)::int, sum(locked)::int, sum(exempt)::int
+        """
+
+    /// The subtree totals of `unitIDs` under `filter`, grouped by unit and record type, or by week
+    /// (all units together).
+    public func figures(tenantID: Int64, unitIDs: [Int64], filter: ComplianceFilter, by grouping: Grouping) async throws -> [ComplianceLine] {
+        let logger = self.logger
+        let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
+        let type = filter.recordType, level = filter.schoolLevel?.rawValue
+        return try await database.withTenant(tenantID) { connection in
+            let select: String, group: String
+            switch grouping {
+            case .unitAndType: (select, group) = ("unit_id, record_type, NULL::int", "GROUP BY unit_id, record_type")
+            case .week: (select, group) = ("NULL::bigint, NULL::text, due_week", "GROUP BY due_week ORDER BY due_week")
+            }
+            let rows = try await connection.query("""
+                SELECT \(unescaped: select), \(unescaped: Self.sums)
+                FROM compliance_counts
+                WHERE tenant_id = \(tenantID) AND unit_id = ANY (\(unitIDs)::bigint[]) AND school_year = \(filter.schoolYear)
+                  AND due_week BETWEEN \(lower) AND \(upper)
+                  AND (\(type)::text IS NULL OR record_type = \(type)) AND (\(level)::text IS NULL OR school_level = \(level))
+                \(unescaped: group)
+                """, logger: logger)
+            var lines: [ComplianceLine] = []
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                let vector = try (3..<16).map { try r[$0].decode(Int.self) }
+                lines.append(ComplianceLine(unitID: try r[0].decode(Int64?.self), recordType: try r[1].decode(String?.self),
+                                            week: try r[2].decode(Int?.self), counts: ComplianceCounts(vector: vector)))
+            }
+            return lines
+        }
+    }
+
+    /// The people of a school with their own items' figures (the responsible person of each item).
+    public func owners(tenantID: Int64, schoolID: Int64, filter: ComplianceFilter) async throws -> [OwnerFigures] {
+        let logger = self.logger
+        let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
+        let type = filter.recordType
+        return try await database.withTenant(tenantID) { connection in
+            let rows = try await connection.query("""
+                SELECT x.owner_user_id, u.login, u.display_name,
+                       sum(v[1])::int, sum(v[2])::int, sum(v[3])::int, sum(v[4])::int, sum(v[5])::int, sum(v[6])::int, sum(v[7])::int,
+                       sum(v[8])::int, sum(v[9])::int, sum(v[10])::int, sum(v[11])::int, sum(v[12])::int, sum(v[13])::int
+                FROM (SELECT o.owner_user_id, \(unescaped: Self.vector) AS v
+                      FROM obligations o
+                      WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND o.school_year = \(filter.schoolYear)
+                        AND NOT o.withdrawn AND o.owner_user_id IS NOT NULL AND o.due_week BETWEEN \(lower) AND \(upper)
+                        AND (\(type)::text IS NULL OR o.record_type = \(type))) x
+                JOIN users u ON u.id = x.owner_user_id
+                GROUP BY x.owner_user_id, u.login, u.display_name
+                ORDER BY u.display_name, u.login
+                """, logger: logger)
+            var result: [OwnerFigures] = []
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                let vector = try (3..<16).map { try r[$0].decode(Int.self) }
+                result.append(OwnerFigures(userID: try r[0].decode(Int64.self), login: try r[1].decode(String.self),
+                                           displayName: try r[2].decode(String.self), counts: ComplianceCounts(vector: vector)))
+            }
+            return result
+        }
+    }
+
+    static let vector = "hoso_compliance_vector(o.withdrawn, o.exempt_reason IS NOT NULL, o.status, o.state, o.first_submitted_at, o.due_at)"
+
+    /// The items behind a figure, in `unitID`'s subtree, soonest due first: one column, one
+    /// person, or all. A long list is read a page at a time: by `offset`, or after the last row
+    /// of the previous page (`after`: its due time and id), which stays fast at any depth.
+    public func items(tenantID: Int64, unitID: Int64, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
+                      limit: Int, offset: Int = 0, after: (dueAt: Int64, id: Int64)? = nil) async throws -> [ObligationRow] {
+        let logger = self.logger
+        let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
+        let type = filter.recordType, level = filter.schoolLevel?.rawValue
+        let predicate = column?.predicate ?? "true"
+        let afterDue = after?.dueAt, afterID = after?.id
+        return try await database.withTenant(tenantID) { connection in
+            try await ObligationStore.rows(connection, """
+                \(unescaped: ObligationStore.select)
+                CROSS JOIN LATERAL (SELECT \(unescaped: Self.vector) AS v) cv
+                WHERE o.tenant_id = \(tenantID) AND NOT o.withdrawn AND o.school_year = \(filter.schoolYear)
+                  AND u.path <@ (SELECT path FROM units WHERE id = \(unitID))
+                  AND o.due_week BETWEEN \(lower) AND \(upper)
+                  AND (\(type)::text IS NULL OR o.record_type = \(type))
+                  AND (\(level)::text IS NULL OR u.school_levels[1] = \(level))
+                  AND (\(ownerUserID)::bigint IS NULL OR o.owner_user_id = \(ownerUserID))
+                  AND (\(afterDue)::bigint IS NULL OR (o.due_at, o.id) > (to_timestamp(\(afterDue)), \(afterID)))
+                  AND \(unescaped: predicate)
+                ORDER BY o.due_at, o.id LIMIT \(limit) OFFSET \(max(0, offset))
+                """, logger: logger)
+        }
+    }
+
+    /// People in `unitID`'s subtree with items due within `days` days of `now`, or overdue (due
+    /// with nothing submitted, or returned and not yet sent again), the most overdue first.
+    public func reminders(tenantID: Int64, unitID: Int64, now: Int64, days: Int) async throws -> [ReminderLine] {
+        let logger = self.logger
+        let until = now + Int64(days) * 86_400
+        return try await database.withTenant(tenantID) { connection in
+            let rows = try await connection.query("""
+                SELECT o.owner_user_id, p.login, p.display_name, p.email, u.code, u.name_vi, u.name_en,
+                       count(*) FILTER (WHERE o.state = 'open' AND o.due_at >= to_timestamp(\(now)))::int,
+                       count(*) FILTER (WHERE o.state = 'open' AND o.due_at < to_timestamp(\(now)))::int,
+                       count(*) FILTER (WHERE o.state IN ('returned', 'correcting'))::int,
+                       extract(epoch FROM min(o.due_at))::bigint
+                FROM obligations o
+                JOIN units u ON u.id = o.unit_id
+                JOIN users p ON p.id = o.owner_user_id
+                WHERE o.tenant_id = \(tenantID) AND NOT o.withdrawn AND o.exempt_reason IS NULL
+                  AND u.path <@ (SELECT path FROM units WHERE id = \(unitID))
+                  AND (o.state IN ('returned', 'correcting') OR (o.state = 'open' AND o.due_at <= to_timestamp(\(until))))
+                GROUP BY o.owner_user_id, p.login, p.display_name, p.email, u.code, u.name_vi, u.name_en
+                ORDER BY 9 DESC, 11, 3, 2
+                """, logger: logger)
+            var lines: [ReminderLine] = []
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                lines.append(ReminderLine(
+                    userID: try r[0].decode(Int64.self), login: try r[1].decode(String.self), displayName: try r[2].decode(String.self),
+                    email: try r[3].decode(String?.self), unitCode: try r[4].decode(String.self), unitNameVi: try r[5].decode(String.self),
+                    unitNameEn: try r[6].decode(String.self), dueSoon: try r[7].decode(Int.self), overdue: try r[8].decode(Int.self),
+                    returned: try r[9].decode(Int.self), earliestDue: try r[10].decode(Int64.self)
+                ))
+            }
+            return lines
+        }
+    }
+}
