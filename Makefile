@@ -2,10 +2,11 @@
 #   make run    build (release), start PostgreSQL + slapd, migrate, import demo tenants, serve
 #   make stop   stop the server and the run-mode services
 #   make test   throwaway test services + swift test (SWIFT_TEST_ARGS passes options through)
+#   make bench  the large synthetic province, a release server, latencies and throughput (a table)
 #   make build  debug build
 #   make clean  stop everything, remove .build and the state dirs under /tmp
 
-.PHONY: all run stop test build clean deps
+.PHONY: all run stop test bench build clean deps
 
 all: build
 
@@ -17,6 +18,9 @@ stop:
 
 test:
 	scripts/test.sh
+
+bench:
+	scripts/bench.sh
 
 build: deps
 	swift build

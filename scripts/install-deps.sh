@@ -24,6 +24,8 @@ packages=(
     curl            # health check in scripts/run.sh
     zlib1g-dev      # ZIPFoundation (XLSX exports)
     wrk             # make bench: the load generator
+    chromium        # browser tests (Selenium, headless)
+    chromium-driver
 )
 
 missing=()

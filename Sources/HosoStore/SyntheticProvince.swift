@@ -153,19 +153,34 @@ public struct SyntheticProvince: Sendable {
         let pending = plans.filter { byCode[$0.code]?.1 == false }
         summary.skipped = plans.count - pending.count
         let weeks = YearWeeks(calendar)
-        for start in stride(from: 0, to: pending.count, by: options.batchSchools) {
-            try Task.checkCancellation()
-            let batch = Array(pending[start..<min(start + options.batchSchools, pending.count)]).compactMap { plan in
-                byCode[plan.code].map { (plan, $0.0) }
+        let batches = stride(from: 0, to: pending.count, by: options.batchSchools).map { start in
+            Array(pending[start..<min(start + options.batchSchools, pending.count)]).compactMap { plan in byCode[plan.code].map { (plan, $0.0) } }
+        }
+        // Two batches at a time: one is planned and encoded here while the database loads the other.
+        try await withThrowingTaskGroup(of: (Int, Written).self) { group in
+            var next = 0
+            func start() {
+                guard next < batches.count else { return }
+                let batch = batches[next]
+                next += 1
+                group.addTask {
+                    try Task.checkCancellation()
+                    let written = try await loadBatch(batch, tenantID: tenant.id, ruleSetID: latest.id, ruleSet: latest.ruleSet, calendar: calendar,
+                                                      weeks: weeks, placeholders: placeholders, options: options)
+                    return (batch.count, written)
+                }
             }
-            let written = try await loadBatch(batch, tenantID: tenant.id, ruleSetID: latest.id, ruleSet: latest.ruleSet, calendar: calendar,
-                                              weeks: weeks, placeholders: placeholders, options: options)
-            summary.schools += batch.count
-            summary.users += written.users
-            summary.obligations += written.obligations
-            summary.versions += written.versions
-            let elapsed = Date().timeIntervalSince(started)
-            progress(String(format: "%d/%d schools, %d obligations, %.0f s", start + batch.count, pending.count, summary.obligations, elapsed))
+            start()
+            start()
+            while let (schools, written) = try await group.next() {
+                summary.schools += schools
+                summary.users += written.users
+                summary.obligations += written.obligations
+                summary.versions += written.versions
+                progress(String(format: "%d/%d schools, %d obligations, %.0f s", summary.schools, pending.count, summary.obligations,
+                                Date().timeIntervalSince(started)))
+                start()
+            }
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary

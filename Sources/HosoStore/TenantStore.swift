@@ -99,6 +99,10 @@ public struct TenantStore: Sendable {
                 )
                 summary.closed.append(unit.code)
             }
+            // A school that moved (or changed level) counts elsewhere now: its figures follow it.
+            if !summary.moved.isEmpty || !summary.updated.isEmpty {
+                try await connection.run("SELECT hoso_compliance_rebuild(\(tenantID))", logger: logger)
+            }
             return summary
         }
     }

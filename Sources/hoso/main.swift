@@ -299,7 +299,7 @@ struct DemoCommand: AsyncParsableCommand {
                 let chosen = options
                 let interactive = isatty(STDERR_FILENO) != 0
                 try await withDatabase { app, logger in
-                    let owner = Database(url: try DatabaseURL(ownerURL), logger: logger, maxConnections: 2, timeout: .seconds(3600))
+                    let owner = Database(url: try DatabaseURL(ownerURL), logger: logger, maxConnections: 4, timeout: .seconds(3600))
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { await owner.run() }
                         defer { group.cancelAll() }

@@ -198,6 +198,8 @@ CREATE POLICY tenant_isolation ON compliance_counts
     USING (tenant_id = hoso_current_tenant()) WITH CHECK (tenant_id = hoso_current_tenant());
 GRANT SELECT ON compliance_counts TO hoso_app;
 REVOKE ALL ON FUNCTION hoso_compliance_rebuild(bigint) FROM PUBLIC;
+-- A tenant import that moves a school recounts (it only ever recomputes from the rows).
+GRANT EXECUTE ON FUNCTION hoso_compliance_rebuild(bigint) TO hoso_app;
 REVOKE ALL ON FUNCTION hoso_compliance_count(bigint, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_compliance_add(bigint, bigint, text, text, int, int[], int) FROM PUBLIC;
 

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""The portal in a real browser: headless Chromium driven by Selenium against a running server with
+the demo tenant. Signs in as the provincial officer, a district inspector, a principal and a
+teacher; walks the drill-down; checks what each may and may not see; switches language; fails on
+any JavaScript console error; saves a screenshot of every page visited to --out.
+
+    python portal.py --base http://127.0.0.1:8080 --out test-output/screenshots
+"""
+import argparse
+import os
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+PASSWORD = "Demo@2026!"
+YEAR = "2026-2027"
+
+
+class Walk:
+    def __init__(self, base, out):
+        self.base, self.out = base.rstrip("/"), out
+        self.failures = []
+        self.shots = 0
+
+    def browser(self):
+        options = webdriver.ChromeOptions()
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,1000",
+                     "--lang=vi"):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        binary = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None)
+        if binary:
+            options.binary_location = binary
+        driver_path = next((p for p in ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver") if os.path.exists(p)), None)
+        return webdriver.Chrome(service=Service(driver_path) if driver_path else None, options=options)
+
+    def check(self, condition, message):
+        if not condition:
+            self.failures.append(message)
+            print(f"FAIL: {message}", file=sys.stderr)
+
+    def shot(self, driver, name):
+        self.shots += 1
+        path = os.path.join(self.out, f"{self.shots:02d}-{name}.png")
+        driver.save_screenshot(path)
+        # A refused page (403, 404) is what some steps ask for: only its own load may fail.
+        page = driver.current_url.split("#")[0]
+        errors = [entry for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"
+                  and not (entry.get("source") == "network" and entry.get("message", "").startswith(page + " "))]
+        self.check(not errors, f"{name}: console errors {errors}")
+
+    def sign_in(self, driver, login):
+        driver.get(f"{self.base}/signin")
+        tenant = driver.find_elements(By.CSS_SELECTOR, "select#tenant")
+        if tenant:
+            for option in tenant[0].find_elements(By.TAG_NAME, "option"):
+                if option.get_attribute("value") == "demo":
+                    option.click()
+        driver.find_element(By.ID, "username").send_keys(login)
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+        self.check("/signin" not in driver.current_url, f"{login} signed in (at {driver.current_url})")
+
+    def text(self, driver):
+        return driver.find_element(By.TAG_NAME, "body").text
+
+    def officer(self):
+        driver = self.browser()
+        try:
+            self.sign_in(driver, "so.officer")
+            driver.get(f"{self.base}/dashboard")
+            self.check(driver.current_url.endswith("/units/SO/dashboard"), f"officer lands on the province ({driver.current_url})")
+            driver.get(f"{self.base}/units/SO/dashboard?year={YEAR}")
+            self.check(driver.find_elements(By.CSS_SELECTOR, "svg.chart title"), "the trend chart has a title")
+            self.check("Các đơn vị trực thuộc" in self.text(driver), "the province table of offices")
+            self.shot(driver, "province")
+            driver.find_element(By.CSS_SELECTOR, "table.matrix a[href^='/units/D01/dashboard']").click()
+            self.check("/units/D01/dashboard" in driver.current_url, "drill-down to the office")
+            self.shot(driver, "office")
+            driver.find_element(By.CSS_SELECTOR, "table.matrix a[href^='/units/S01/dashboard']").click()
+            self.check("Giáo viên và bộ phận" in self.text(driver), "drill-down to the school: its people")
+            self.shot(driver, "school")
+            people = driver.find_elements(By.CSS_SELECTOR, "a[href*='/units/S01/items'][href*='owner=']")
+            self.check(bool(people), "the school lists its people")
+            if people:
+                people[0].click()
+                self.shot(driver, "person-items")
+                items = driver.find_elements(By.CSS_SELECTOR, "table.grid a[href^='/records/']")
+                self.check(bool(items), "a person's items are listed")
+                if items:
+                    items[0].click()
+                    self.check("/records/" in driver.current_url, "drill-down to the obligation")
+                    self.shot(driver, "obligation")
+            # Language switch, then back.
+            driver.get(f"{self.base}/units/SO/dashboard?year={YEAR}")
+            driver.find_element(By.CSS_SELECTOR, "a.lang").click()
+            self.check("Completeness" in self.text(driver), "the English page")
+            self.shot(driver, "province-en")
+            driver.find_element(By.CSS_SELECTOR, "a.lang").click()
+            self.check("Tỷ lệ đã nộp" in self.text(driver), "back to Vietnamese")
+        finally:
+            driver.quit()
+
+    def inspector(self):
+        driver = self.browser()
+        try:
+            self.sign_in(driver, "d1.inspector")
+            driver.get(f"{self.base}/dashboard")
+            self.check(driver.current_url.endswith("/units/D01/dashboard"), f"inspector lands on the office ({driver.current_url})")
+            self.shot(driver, "inspector-office")
+            driver.get(f"{self.base}/units/D02/dashboard")
+            self.check("D02" not in driver.title and "Bạch Đằng" not in self.text(driver), "another office stays hidden")
+            self.shot(driver, "inspector-other-office")
+            driver.get(f"{self.base}/units/SO/dashboard")
+            self.check("Thủy Nguyên" not in self.text(driver), "the province above stays hidden")
+        finally:
+            driver.quit()
+
+    def principal(self):
+        driver = self.browser()
+        try:
+            self.sign_in(driver, "s1.principal")
+            driver.get(f"{self.base}/dashboard")
+            self.check(driver.current_url.endswith("/units/S01/dashboard"), f"principal lands on the school ({driver.current_url})")
+            body = self.text(driver)
+            self.check("Hạn trong tuần này" in body and "Chờ phê duyệt (ở bước nào)" in body, "the school's deadline sections")
+            self.shot(driver, "principal-school")
+            driver.get(f"{self.base}/units/S01/reminders")
+            self.shot(driver, "principal-reminders")
+            driver.get(f"{self.base}/units/S02/dashboard")
+            self.check("Bạch Đằng" not in self.text(driver), "another school stays hidden")
+        finally:
+            driver.quit()
+
+    def teacher(self):
+        driver = self.browser()
+        try:
+            self.sign_in(driver, "s1.teacher")
+            driver.get(f"{self.base}/dashboard")
+            self.check(driver.current_url.endswith("/owe"), f"a teacher's dashboard is what they owe ({driver.current_url})")
+            self.shot(driver, "teacher-owe")
+            driver.get(f"{self.base}/units/S01/dashboard")
+            self.check("Giáo viên và bộ phận" not in self.text(driver), "a teacher does not see the school's figures")
+            self.shot(driver, "teacher-refused")
+        finally:
+            driver.quit()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    walk = Walk(args.base, args.out)
+    for step in (walk.officer, walk.inspector, walk.principal, walk.teacher):
+        try:
+            step()
+        except Exception as error:  # a missing element is a failure of this walk, reported with the others
+            walk.failures.append(f"{step.__name__}: {type(error).__name__}: {error}".splitlines()[0])
+    print(f"screenshots: {walk.shots} in {args.out}")
+    if walk.failures:
+        print("\n".join(walk.failures), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
