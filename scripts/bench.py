@@ -103,6 +103,14 @@ def wrk(url, token=None, seconds=10, connections=16):
     return {"rps": rate, "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
+def resident_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def peak_memory_kib(pid):
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -199,7 +207,7 @@ def main():
                    FROM obligations o JOIN units s ON s.id = o.unit_id JOIN units c ON c.parent_id = {so} AND s.path <@ c.path
                    WHERE o.tenant_id = {tenant_id} AND o.school_year = '{YEAR}' AND NOT o.withdrawn GROUP BY c.id, o.record_type"""
     counts_sql = f"""SELECT unit_id, record_type, sum(expected), sum(on_time + late_1_3 + late_4_7 + late_over_7), sum(on_time), sum(missing)
-                     FROM compliance_counts WHERE tenant_id = {tenant_id} AND school_year = '{YEAR}'
+                     FROM compliance_counts WHERE tenant_id = {tenant_id} AND school_year = '{YEAR}' AND due_week = -1
                        AND unit_id IN (SELECT id FROM units WHERE parent_id = {so}) GROUP BY unit_id, record_type"""
     floor_rows = floor(rows_sql, runs=3)
     floor_counts = floor(counts_sql)
@@ -208,6 +216,15 @@ def main():
     dashboard = wrk(f"{args.base}/api/v1/units/{office}/compliance?{q}", token=office_officer[0])
     static = wrk(f"{args.base}/static/hoso.css")
 
+    # An export of a large view streams: the server's resident memory before and after.
+    print("bench: a large export (items of the largest office, CSV)", file=sys.stderr)
+    resident_before = resident_kib(args.pid)
+    exporter = Client(args.base, *office_officer)
+    started = time.perf_counter()
+    status, data, _ = exporter.request("GET", f"/units/{office}/items.csv?{q}")
+    export = {"rows": data.count(b"\r\n") - 1, "seconds": round(time.perf_counter() - started, 2), "status": status,
+              "resident_before_mib": round(resident_before / 1024, 1), "resident_after_mib": round(resident_kib(args.pid) / 1024, 1)}
+
     memory = peak_memory_kib(args.pid)
     report = {
         "preset": args.preset, "schools": int(schools), "teachers": int(teachers), "obligations": int(rows),
@@ -215,6 +232,7 @@ def main():
         "floor_ms": {"province aggregate over obligation rows (psql)": floor_rows, "province aggregate over kept counts (psql)": floor_counts},
         "throughput": {"office dashboard API": dashboard, "static route": static},
         "peak_memory_mib": round(memory / 1024, 1),
+        "export": export,
     }
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as out:
@@ -239,6 +257,8 @@ def main():
     print(f"{'throughput, office dashboard API':<38}{dashboard['rps']:>9.0f} req/s  ({dashboard['errors']} errors)")
     print(f"{'throughput, static route (ceiling)':<38}{static['rps']:>9.0f} req/s  (dashboard = {ratio:.2f} of it; target ≥ 0.33)")
     print(f"{'server peak memory (VmHWM)':<38}{memory / 1024:>9.1f} MiB")
+    print(f"{'export, items of ' + office + ' (CSV)':<38}{export['rows']:>9} rows in {export['seconds']} s; "
+          f"resident {export['resident_before_mib']} → {export['resident_after_mib']} MiB")
     print(f"\nJSON: {args.out}")
 
 

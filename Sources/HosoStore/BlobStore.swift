@@ -149,6 +149,8 @@ public struct StagedBlob: Sendable {
     public func commit() throws {
         guard let final = store.path(of: sha256) else { throw HosoError("blob.unavailable") }
         let directory = String(final.dropLast(sha256.count + 1))
+        // The fan-out folder's own entry needs syncing only when this upload made the folder.
+        let madeDirectory = access(directory, F_OK) != 0
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if access(final, F_OK) == 0 {
             unlink(temporaryPath)
@@ -156,7 +158,7 @@ public struct StagedBlob: Sendable {
         }
         guard rename(temporaryPath, final) == 0 else { discard(); throw HosoError("blob.unavailable") }
         BlobStore.syncDirectory(directory)
-        BlobStore.syncDirectory(store.root + "/objects")
+        if madeDirectory { BlobStore.syncDirectory(String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])) }
     }
 
     public func discard() {

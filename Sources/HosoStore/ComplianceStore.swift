@@ -73,9 +73,10 @@ public struct ComplianceStore: Sendable {
         self.logger = logger
     }
 
+    /// The thirteen sums as one int[] (one value to decode per row, not thirteen).
     static let sums = """
-        sum(expected)::int, sum(on_time)::int, sum(late_1_3)::int, sum(late_4_7)::int, sum(late_over_7)::int, sum(missing)::int,
-        sum(not_due)::int, sum(awaiting)::int, sum(returned)::int, sum(approved)::int, sum(signed)::int, sum(locked)::int, sum(exempt)::int
+        ARRAY[sum(expected), sum(on_time), sum(late_1_3), sum(late_4_7), sum(late_over_7), sum(missing), sum(not_due),
+              sum(awaiting), sum(returned), sum(approved), sum(signed), sum(locked), sum(exempt)]::int[]
         """
 
     /// The subtree totals of `unitIDs` under `filter`, grouped by unit and record type, or by week
@@ -90,20 +91,19 @@ public struct ComplianceStore: Sendable {
             case .unitAndType: (select, group) = ("unit_id, record_type, NULL::int", "GROUP BY unit_id, record_type")
             case .week: (select, group) = ("NULL::bigint, NULL::text, due_week", "GROUP BY due_week ORDER BY due_week")
             }
+            // The whole year is one stored row per unit, type and level (week -1); a range sums weeks.
+            let (first, last) = grouping == .unitAndType && filter.wholeYear ? (-1, -1) : (max(0, lower), upper)
             let rows = try await connection.query("""
                 SELECT \(unescaped: select), \(unescaped: Self.sums)
                 FROM compliance_counts
                 WHERE tenant_id = \(tenantID) AND unit_id = ANY (\(unitIDs)::bigint[]) AND school_year = \(filter.schoolYear)
-                  AND due_week BETWEEN \(lower) AND \(upper)
+                  AND due_week BETWEEN \(first) AND \(last)
                   AND (\(type)::text IS NULL OR record_type = \(type)) AND (\(level)::text IS NULL OR school_level = \(level))
                 \(unescaped: group)
                 """, logger: logger)
             var lines: [ComplianceLine] = []
-            for try await row in rows {
-                let r = row.makeRandomAccess()
-                let vector = try (3..<16).map { try r[$0].decode(Int.self) }
-                lines.append(ComplianceLine(unitID: try r[0].decode(Int64?.self), recordType: try r[1].decode(String?.self),
-                                            week: try r[2].decode(Int?.self), counts: ComplianceCounts(vector: vector)))
+            for try await (unitID, recordType, week, vector) in rows.decode((Int64?, String?, Int?, [Int32]).self) {
+                lines.append(ComplianceLine(unitID: unitID, recordType: recordType, week: week, counts: ComplianceCounts(vector: vector.map(Int.init))))
             }
             return lines
         }
@@ -113,7 +113,7 @@ public struct ComplianceStore: Sendable {
     public func owners(tenantID: Int64, schoolID: Int64, filter: ComplianceFilter) async throws -> [OwnerFigures] {
         let logger = self.logger
         let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
-        let type = filter.recordType
+        let type = filter.recordType, whole = filter.wholeYear
         return try await database.withTenant(tenantID) { connection in
             let rows = try await connection.query("""
                 SELECT x.owner_user_id, u.login, u.display_name,
@@ -122,7 +122,7 @@ public struct ComplianceStore: Sendable {
                 FROM (SELECT o.owner_user_id, \(unescaped: Self.vector) AS v
                       FROM obligations o
                       WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND o.school_year = \(filter.schoolYear)
-                        AND NOT o.withdrawn AND o.owner_user_id IS NOT NULL AND o.due_week BETWEEN \(lower) AND \(upper)
+                        AND NOT o.withdrawn AND o.owner_user_id IS NOT NULL AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper))
                         AND (\(type)::text IS NULL OR o.record_type = \(type))) x
                 JOIN users u ON u.id = x.owner_user_id
                 GROUP BY x.owner_user_id, u.login, u.display_name
@@ -148,7 +148,7 @@ public struct ComplianceStore: Sendable {
                       limit: Int, offset: Int = 0, after: (dueAt: Int64, id: Int64)? = nil) async throws -> [ObligationRow] {
         let logger = self.logger
         let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
-        let type = filter.recordType, level = filter.schoolLevel?.rawValue
+        let type = filter.recordType, level = filter.schoolLevel?.rawValue, whole = filter.wholeYear
         let predicate = column?.predicate ?? "true"
         let afterDue = after?.dueAt, afterID = after?.id
         return try await database.withTenant(tenantID) { connection in
@@ -157,7 +157,7 @@ public struct ComplianceStore: Sendable {
                 CROSS JOIN LATERAL (SELECT \(unescaped: Self.vector) AS v) cv
                 WHERE o.tenant_id = \(tenantID) AND NOT o.withdrawn AND o.school_year = \(filter.schoolYear)
                   AND u.path <@ (SELECT path FROM units WHERE id = \(unitID))
-                  AND o.due_week BETWEEN \(lower) AND \(upper)
+                  AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper))
                   AND (\(type)::text IS NULL OR o.record_type = \(type))
                   AND (\(level)::text IS NULL OR u.school_levels[1] = \(level))
                   AND (\(ownerUserID)::bigint IS NULL OR o.owner_user_id = \(ownerUserID))

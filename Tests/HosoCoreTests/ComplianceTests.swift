@@ -58,7 +58,9 @@ import Testing
         #expect(weeks.monday(of: 38) == CalendarTests.date("2027-05-24"))
         // Semester 1 ends Saturday 9 January 2027, in week 18; semester 2 starts on Monday 11 January.
         #expect(weeks.weeks(ofSemester: 1) == 0...18)
-        #expect(weeks.weeks(ofSemester: 2) == 19...38)
+        // The last semester runs to the horizon: summer deadlines (17 weeks on) belong to the year.
+        #expect(weeks.horizon == 55)
+        #expect(weeks.weeks(ofSemester: 2) == 19...55)
         #expect(weeks.weeks(ofSemester: 3) == nil)
         // An instant late on Sunday in Vietnam is still that week, though it is Sunday afternoon in UTC.
         #expect(weeks.week(ofEpoch: VietnamTime.epochSeconds(CalendarTests.date("2026-09-13"), hour: 23, minute: 30)) == 1)
@@ -72,19 +74,21 @@ import Testing
 
     @Test func aFilterComesFromTheURLAndGoesBackIntoIt() throws {
         let all = try Self.parse([:])
-        #expect(all == ComplianceFilter(schoolYear: "2026-2027", weeks: 0...38))
+        #expect(all == ComplianceFilter(schoolYear: "2026-2027", weeks: 0...55, wholeYear: true))
+        #expect(all.query.map(\.0) == ["year"], "the whole year needs no weeks in its URL")
+        #expect(try Self.parse(["from": "0", "to": "55"]).wholeYear)
         let narrowed = try Self.parse(["semester": "2", "from": "20", "to": "25", "type": "lesson_plan", "level": "primary", "year": " "])
         #expect(narrowed == ComplianceFilter(schoolYear: "2026-2027", semester: 2, weeks: 20...25, recordType: "lesson_plan", schoolLevel: .primary))
         let back = Dictionary(uniqueKeysWithValues: narrowed.query)
         #expect(try Self.parse(back) == narrowed)
-        #expect(try Self.parse(["from": "10"]).weeks == 10...38)
+        #expect(try Self.parse(["from": "10"]).weeks == 10...55)
         #expect(try Self.parse(["semester": "1"]).weeks == 0...18)
     }
 
     @Test func unknownValuesAndWeeksOutsideTheYearAreRefusedByName() {
         let cases: [([String: String], String)] = [
             (["year": "2019-2020"], "dashboard.unknown_year"), (["semester": "3"], "dashboard.unknown_semester"),
-            (["semester": "x"], "dashboard.unknown_semester"), (["from": "39"], "dashboard.bad_weeks"), (["to": "-1"], "dashboard.bad_weeks"),
+            (["semester": "x"], "dashboard.unknown_semester"), (["from": "56"], "dashboard.bad_weeks"), (["to": "-1"], "dashboard.bad_weeks"),
             (["from": "12", "to": "11"], "dashboard.bad_weeks"), (["semester": "1", "to": "19"], "dashboard.bad_weeks"),
             (["from": "one"], "dashboard.bad_weeks"), (["type": "grade_book'--"], "dashboard.unknown_type"),
             (["level": "university"], "dashboard.unknown_level"),

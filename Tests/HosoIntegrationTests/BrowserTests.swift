@@ -7,6 +7,10 @@ import Testing
 @Suite struct BrowserTests {
     @Test func fourRolesWalkThePortalInARealBrowser() async throws {
         let world = try await TestWorld.make(importing: ["demo"], records: [RecordTests.year])
+        // A very long unit name: the layout must hold (portal.py checks the page's width).
+        try await TestEnvironment.ownerExecute(
+            "UPDATE units SET name_vi = 'Trường Tiểu học ' || repeat('Lê Văn Tám Thành phố Hải Phòng ', 8) WHERE code = 'S03'",
+            database: world.database.name)
         let server = try ServerProcess(world: world)
         try server.start()
         let repo = try TestEnvironment.repoDirectory

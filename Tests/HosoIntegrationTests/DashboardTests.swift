@@ -116,7 +116,7 @@ import Testing
         try await world.withApp { client in
             var officer = Browser()
             _ = try await officer.signIn(client, "so.officer")
-            let whole = try await officer.send(client, .get, "/api/v1/units/SO/compliance?year=\(Self.year)").json()
+            let whole = try await officer.send(client, .get, "/api/v1/units/SO/compliance?year=\(Self.year)&detail=types").json()
             let range = try #require(whole["filter"] as? [String: Any])
             let year = (range["fromWeek"] as? Int ?? -1)...(range["toWeek"] as? Int ?? -1)
             #expect(year.lowerBound == 0 && year.upperBound > 35)

@@ -22,11 +22,18 @@ public struct YearWeeks: Sendable, Equatable {
 
     public func monday(of week: Int) -> LocalDate { firstMonday.adding(days: 7 * (max(week, 1) - 1)) }
 
-    /// The weeks a semester covers (week 0 belongs to the first semester).
+    /// The last week that still holds the year's deadlines: reports due after the last day of
+    /// school (in the summer) belong to the year too.
+    public var horizon: Int { count + 17 }
+
+    /// The weeks a semester covers: from its first week (week 0 for the first semester) to the
+    /// week before the next one begins, the last semester to the horizon. Every week belongs to
+    /// exactly one semester.
     public func weeks(ofSemester number: Int) -> ClosedRange<Int>? {
-        guard let semester = semesters.first(where: { $0.number == number }) else { return nil }
-        let first = semester.number == semesters.first?.number ? 0 : week(of: semester.first)
-        return first...min(count, week(of: semester.last))
+        guard let index = semesters.firstIndex(where: { $0.number == number }) else { return nil }
+        let first = index == 0 ? 0 : week(of: semesters[index].first)
+        let last = index + 1 < semesters.count ? week(of: semesters[index + 1].first) - 1 : horizon
+        return first...max(first, last)
     }
 }
 
@@ -39,13 +46,17 @@ public struct ComplianceFilter: Sendable, Equatable {
     public var weeks: ClosedRange<Int>
     public var recordType: String?
     public var schoolLevel: SchoolLevel?
+    /// The whole school year, every week of it (the stored year totals answer it).
+    public var wholeYear: Bool
 
-    public init(schoolYear: String, semester: Int? = nil, weeks: ClosedRange<Int>, recordType: String? = nil, schoolLevel: SchoolLevel? = nil) {
+    public init(schoolYear: String, semester: Int? = nil, weeks: ClosedRange<Int>, recordType: String? = nil, schoolLevel: SchoolLevel? = nil,
+                wholeYear: Bool = false) {
         self.schoolYear = schoolYear
         self.semester = semester
         self.weeks = weeks
         self.recordType = recordType
         self.schoolLevel = schoolLevel
+        self.wholeYear = wholeYear
     }
 
     /// - Parameters:
@@ -61,7 +72,7 @@ public struct ComplianceFilter: Sendable, Equatable {
         }
         let year = value("year") ?? defaultYear
         guard let weeks = years[year] else { throw HosoError("dashboard.unknown_year", ["year": String(year.prefix(20))]) }
-        var range = 0...weeks.count
+        var range = 0...weeks.horizon
         var semester: Int?
         if let raw = value("semester") {
             guard let number = Int(raw), let semesterWeeks = weeks.weeks(ofSemester: number) else {
@@ -76,7 +87,7 @@ public struct ComplianceFilter: Sendable, Equatable {
             let lower = from ?? range.lowerBound, upper = to ?? range.upperBound
             // Within a semester the weeks must lie inside it; otherwise anywhere in the year.
             guard lower <= upper, range.contains(lower), range.contains(upper) else {
-                throw HosoError("dashboard.bad_weeks", ["from": String(lower), "to": String(upper), "last": String(weeks.count)])
+                throw HosoError("dashboard.bad_weeks", ["from": String(lower), "to": String(upper), "last": String(weeks.horizon)])
             }
             range = lower...upper
         }
@@ -90,12 +101,13 @@ public struct ComplianceFilter: Sendable, Equatable {
             guard let known = SchoolLevel(rawValue: raw) else { throw HosoError("dashboard.unknown_level", ["level": String(raw.prefix(40))]) }
             level = known
         }
-        return ComplianceFilter(schoolYear: year, semester: semester, weeks: range, recordType: type, schoolLevel: level)
+        return ComplianceFilter(schoolYear: year, semester: semester, weeks: range, recordType: type, schoolLevel: level,
+                                wholeYear: range == 0...weeks.horizon)
     }
 
     static func week(_ raw: String, _ weeks: YearWeeks) throws -> Int {
-        guard let number = Int(raw), (0...weeks.count).contains(number) else {
-            throw HosoError("dashboard.bad_weeks", ["from": String(raw.prefix(10)), "to": String(raw.prefix(10)), "last": String(weeks.count)])
+        guard let number = Int(raw), (0...weeks.horizon).contains(number) else {
+            throw HosoError("dashboard.bad_weeks", ["from": String(raw.prefix(10)), "to": String(raw.prefix(10)), "last": String(weeks.horizon)])
         }
         return number
     }
@@ -104,8 +116,10 @@ public struct ComplianceFilter: Sendable, Equatable {
     public var query: [(String, String)] {
         var items: [(String, String)] = [("year", schoolYear)]
         if let semester { items.append(("semester", String(semester))) }
-        items.append(("from", String(weeks.lowerBound)))
-        items.append(("to", String(weeks.upperBound)))
+        if !wholeYear {
+            items.append(("from", String(weeks.lowerBound)))
+            items.append(("to", String(weeks.upperBound)))
+        }
         if let recordType { items.append(("type", recordType)) }
         if let schoolLevel { items.append(("level", schoolLevel.rawValue)) }
         return items

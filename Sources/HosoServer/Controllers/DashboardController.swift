@@ -93,19 +93,25 @@ struct DashboardController: Sendable {
     /// Child units in the order asked for; by default the worst completeness first, units with
     /// nothing expected last.
     func sorted(_ view: View, _ sort: Sort, language: Language) -> [StoredUnit] {
+        // Names compared without case or diacritics, keys made once (a province has hundreds of units).
+        let keys = Dictionary(uniqueKeysWithValues: view.children.map {
+            ($0.id, displayName($0, language).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil))
+        })
         func counts(_ unit: StoredUnit) -> ComplianceCounts { view.childTotals[unit.id] ?? ComplianceCounts() }
-        func name(_ unit: StoredUnit) -> String { displayName(unit, language) }
+        func byName(_ a: StoredUnit, _ b: StoredUnit) -> Bool { (keys[a.id] ?? "", a.code) < (keys[b.id] ?? "", b.code) }
         return view.children.sorted { a, b in
             switch sort {
             case .name:
-                return name(a).localizedStandardCompare(name(b)) == .orderedAscending
+                return byName(a, b)
             case .missing:
-                return (counts(a).missing, name(b)) > (counts(b).missing, name(a))
+                let (ma, mb) = (counts(a).missing, counts(b).missing)
+                return ma != mb ? ma > mb : byName(a, b)
             case .expected:
-                return (counts(a).expected, name(b)) > (counts(b).expected, name(a))
+                let (ea, eb) = (counts(a).expected, counts(b).expected)
+                return ea != eb ? ea > eb : byName(a, b)
             case .worst:
                 let ra = counts(a).completeness ?? 2, rb = counts(b).completeness ?? 2
-                return ra != rb ? ra < rb : name(a).localizedStandardCompare(name(b)) == .orderedAscending
+                return ra != rb ? ra < rb : byName(a, b)
             }
         }
     }
@@ -139,27 +145,8 @@ struct DashboardController: Sendable {
         let types = view.types
         let base = "/units/\(SiteURL.segment(view.unit.code))"
 
-        let children: [[String: Any]] = sorted(view, sort, language: language).map { child in
-            let counts = view.childTotals[child.id] ?? ComplianceCounts()
-            let childBase = "/units/\(SiteURL.segment(child.code))"
-            var row = figureValues(counts)
-            row["name"] = displayName(child, language)
-            row["url"] = "\(childBase)/dashboard?\(query)&sort=\(sort.rawValue)"
-            row["missingURL"] = "\(childBase)/items?\(query)&column=missing"
-            row["cells"] = types.map { type -> [String: Any] in
-                let cell = view.childByType[child.id]?[type.code]
-                // Every key present: Mustache would otherwise find the row's or the page's.
-                var value: [String: Any] = ["band": ComplianceBand(cell?.completeness).rawValue, "text": Self.percent(cell?.completeness),
-                                            "linked": cell != nil, "cellTitle": "", "cellURL": ""]
-                if let cell {
-                    value["cellTitle"] = t("dashboard.cell_title", ["submitted": String(cell.submitted), "expected": String(cell.expected),
-                                                                    "missing": String(cell.missing)])
-                    value["cellURL"] = "\(childBase)/items?\(Self.query(view.filter.query.filter { $0.0 != "type" }))&type=\(type.code)"
-                }
-                return value
-            }
-            return row
-        }
+        let children = sorted(view, sort, language: language)
+        let matrix = matrixRows(view, children, types: types, sort: sort, query: query, language: language)
         let weeks = (view.filter.weeks.lowerBound...view.filter.weeks.upperBound).compactMap { week -> [String: Any]? in
             guard let counts = view.weeks[week], counts.expected > 0 else { return nil }
             var row = figureValues(counts)
@@ -193,7 +180,7 @@ struct DashboardController: Sendable {
                 return row
             },
             "hasTypes": !types.isEmpty,
-            "children": children, "hasChildren": !children.isEmpty,
+            "matrixRows": matrix, "hasChildren": !children.isEmpty,
             "weeks": weeks, "hasWeeks": !weeks.isEmpty, "chart": chart.svg,
             "filter": filterValues(view, language),
             "sorts": Sort.allCases.map { ["code": $0.rawValue, "label": t("dashboard.sort." + $0.rawValue, [:]), "selected": $0 == sort] },
@@ -211,6 +198,37 @@ struct DashboardController: Sendable {
         }
         return services.renderer.render("dashboard", values, context: context, request: request,
                                         title: t("dashboard.title", ["unit": displayName(view.unit, language)]))
+    }
+
+    /// The rows of the child units × record types table, written straight to HTML: a province
+    /// has hundreds of units and dozens of types, too many cells to go through the template engine.
+    func matrixRows(_ view: View, _ children: [StoredUnit], types: [(code: String, nameVi: String, nameEn: String)], sort: Sort,
+                    query: String, language: Language) -> String {
+        let e = HTML.escape
+        let typeQuery = Self.query(view.filter.query.filter { $0.0 != "type" })
+        var html = ""
+        html.reserveCapacity(children.count * (200 + types.count * 120))
+        for child in children {
+            let counts = view.childTotals[child.id] ?? ComplianceCounts()
+            let base = "/units/\(SiteURL.segment(child.code))"
+            html += "<tr><th scope=\"row\" class=\"name\"><a href=\"\(e("\(base)/dashboard?\(query)&sort=\(sort.rawValue)"))\">\(e(displayName(child, language)))</a></th>"
+            html += "<td>\(counts.expected)</td><td class=\"band-\(ComplianceBand(counts.completeness).rawValue)\">\(Self.percent(counts.completeness))</td>"
+            html += "<td>\(Self.percent(counts.timeliness))</td><td><a href=\"\(e("\(base)/items?\(query)&column=missing"))\">\(counts.missing)</a></td>"
+            let byType = view.childByType[child.id] ?? [:]
+            for type in types {
+                guard let cell = byType[type.code] else {
+                    html += "<td class=\"band-none\">—</td>"
+                    continue
+                }
+                let title = services.localizer.text("dashboard.cell_title", language, [
+                    "submitted": String(cell.submitted), "expected": String(cell.expected), "missing": String(cell.missing),
+                ])
+                html += "<td class=\"band-\(ComplianceBand(cell.completeness).rawValue)\" title=\"\(e(title))\">"
+                    + "<a href=\"\(e("\(base)/items?\(typeQuery)&type=\(SiteURL.segment(type.code))"))\">\(Self.percent(cell.completeness))</a></td>"
+            }
+            html += "</tr>\n"
+        }
+        return html
     }
 
     /// A school's own sections: its people's figures, the next two weeks' deadlines, what is late
@@ -519,6 +537,8 @@ struct DashboardController: Sendable {
         let actor = try context.requireActor()
         let view = try await view(actor, code: try context.pathParameter("code"), request: request)
         let language = context.language
+        // Each child's figures by record type on request (`detail=types`): hundreds of units × dozens of types.
+        let detail = request.uri.queryParameters["detail"].map(String.init) == "types"
         func typeFigures(_ byType: [String: ComplianceCounts]) -> [API.TypeFigures] {
             view.types.compactMap { type in byType[type.code].map { API.TypeFigures(recordType: type.code, name: language == .en ? type.nameEn : type.nameVi, figures: API.Figures($0)) } }
         }
@@ -529,7 +549,7 @@ struct DashboardController: Sendable {
             total: API.Figures(view.total), byType: typeFigures(view.byType),
             children: sorted(view, try sort(request), language: language).map { child in
                 API.ChildFigures(unit: API.UnitRef(child, language), total: API.Figures(view.childTotals[child.id] ?? ComplianceCounts()),
-                                 byType: typeFigures(view.childByType[child.id] ?? [:]))
+                                 byType: detail ? typeFigures(view.childByType[child.id] ?? [:]) : nil)
             },
             weeks: view.weeks.sorted { $0.key < $1.key }.map { API.WeekFigures(week: $0.key, monday: view.year.weeks.monday(of: $0.key).iso, figures: API.Figures($0.value)) }
         ))
@@ -589,7 +609,7 @@ struct DashboardController: Sendable {
         return [
             "years": view.years.map { ["value": $0, "selected": $0 == view.filter.schoolYear] },
             "semesters": view.year.weeks.semesters.map { ["value": $0.number, "selected": $0.number == view.filter.semester] },
-            "from": view.filter.weeks.lowerBound, "to": view.filter.weeks.upperBound, "lastWeek": view.year.weeks.count,
+            "from": view.filter.weeks.lowerBound, "to": view.filter.weeks.upperBound, "lastWeek": view.year.weeks.horizon,
             "types": view.year.types.map { ["value": $0.code, "label": language == .en ? $0.nameEn : $0.nameVi, "selected": $0.code == view.filter.recordType] },
             "levels": SchoolLevel.allCases.map { ["value": $0.rawValue, "label": t($0.messageKey), "selected": $0 == view.filter.schoolLevel] },
         ]
@@ -627,7 +647,7 @@ extension API {
     struct ChildFigures: Encodable {
         let unit: UnitRef
         let total: Figures
-        let byType: [TypeFigures]
+        let byType: [TypeFigures]?
     }
 
     struct WeekFigures: Encodable {
