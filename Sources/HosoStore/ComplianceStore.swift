@@ -63,7 +63,7 @@ public enum ComplianceColumn: String, Sendable, CaseIterable {
 /// Compliance figures for any unit's subtree, read from the counts the obligations' trigger keeps
 /// (migration 0004), and the lists behind them read from the obligations themselves.
 public struct ComplianceStore: Sendable {
-    public enum Grouping: Sendable { case unitAndType, week }
+    public enum Grouping: Sendable { case unit, unitAndType, week }
 
     let database: Database
     let logger: Logger
@@ -88,16 +88,18 @@ public struct ComplianceStore: Sendable {
         return try await database.withTenant(tenantID) { connection in
             let select: String, group: String
             switch grouping {
+            case .unit: (select, group) = ("unit_id, NULL::text, NULL::int", "GROUP BY unit_id")
             case .unitAndType: (select, group) = ("unit_id, record_type, NULL::int", "GROUP BY unit_id, record_type")
             case .week: (select, group) = ("NULL::bigint, NULL::text, due_week", "GROUP BY due_week ORDER BY due_week")
             }
-            // The whole year is one stored row per unit, type and level (week -1); a range sums weeks.
-            let (first, last) = grouping == .unitAndType && filter.wholeYear ? (-1, -1) : (max(0, lower), upper)
+            // The whole year is one stored row per unit, type and level (week -1, a literal so that
+            // its partial index applies); a range sums its weeks.
+            let weeks = grouping != .week && filter.wholeYear ? "due_week = -1" : "due_week BETWEEN \(max(0, lower)) AND \(upper)"
             let rows = try await connection.query("""
                 SELECT \(unescaped: select), \(unescaped: Self.sums)
                 FROM compliance_counts
                 WHERE tenant_id = \(tenantID) AND unit_id = ANY (\(unitIDs)::bigint[]) AND school_year = \(filter.schoolYear)
-                  AND due_week BETWEEN \(first) AND \(last)
+                  AND \(unescaped: weeks)
                   AND (\(type)::text IS NULL OR record_type = \(type)) AND (\(level)::text IS NULL OR school_level = \(level))
                 \(unescaped: group)
                 """, logger: logger)
@@ -165,6 +167,103 @@ public struct ComplianceStore: Sendable {
                   AND \(unescaped: predicate)
                 ORDER BY o.due_at, o.id LIMIT \(limit) OFFSET \(max(0, offset))
                 """, logger: logger)
+        }
+    }
+
+    /// A school's deadlines between two instants, one line per record type and due day.
+    public struct DeadlineLine: Sendable {
+        public let recordType: String
+        public let typeNameVi: String
+        public let typeNameEn: String
+        public let dueAt: Int64
+        public let expected: Int
+        public let submitted: Int
+        public let exempt: Int
+    }
+
+    public func deadlines(tenantID: Int64, schoolID: Int64, from: Int64, until: Int64) async throws -> [DeadlineLine] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            var lines: [DeadlineLine] = []
+            for try await (type, nameVi, nameEn, due, expected, submitted, exempt) in try await connection.query("""
+                SELECT o.record_type, rt.name_vi, rt.name_en, extract(epoch FROM max(o.due_at))::bigint,
+                       count(*) FILTER (WHERE o.exempt_reason IS NULL)::int,
+                       count(*) FILTER (WHERE o.exempt_reason IS NULL AND o.first_submitted_at IS NOT NULL)::int,
+                       count(*) FILTER (WHERE o.exempt_reason IS NOT NULL)::int
+                FROM obligations o JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
+                WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND NOT o.withdrawn
+                  AND o.due_at BETWEEN to_timestamp(\(from)) AND to_timestamp(\(until))
+                GROUP BY o.record_type, rt.name_vi, rt.name_en, (o.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+                ORDER BY 4, 1
+                """, logger: logger).decode((String, String, String, Int64, Int, Int, Int).self) {
+                lines.append(DeadlineLine(recordType: type, typeNameVi: nameVi, typeNameEn: nameEn, dueAt: due, expected: expected,
+                                          submitted: submitted, exempt: exempt))
+            }
+            return lines
+        }
+    }
+
+    /// Who at a school has items overdue with nothing submitted, the most first.
+    public struct OverdueLine: Sendable {
+        public let userID: Int64
+        public let login: String
+        public let displayName: String
+        public let count: Int
+        public let oldestDue: Int64
+    }
+
+    public func overdueByOwner(tenantID: Int64, schoolID: Int64, filter: ComplianceFilter, limit: Int = 40) async throws -> [OverdueLine] {
+        let logger = self.logger
+        let (lower, upper, whole) = (filter.weeks.lowerBound, filter.weeks.upperBound, filter.wholeYear)
+        let type = filter.recordType
+        return try await database.withTenant(tenantID) { connection in
+            var lines: [OverdueLine] = []
+            for try await (id, login, name, count, oldest) in try await connection.query("""
+                SELECT o.owner_user_id, u.login, u.display_name, count(*)::int, extract(epoch FROM min(o.due_at))::bigint
+                FROM obligations o JOIN users u ON u.id = o.owner_user_id
+                WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND o.school_year = \(filter.schoolYear) AND NOT o.withdrawn
+                  AND o.exempt_reason IS NULL AND o.first_submitted_at IS NULL AND o.due_at < now()
+                  AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper)) AND (\(type)::text IS NULL OR o.record_type = \(type))
+                GROUP BY o.owner_user_id, u.login, u.display_name
+                ORDER BY 4 DESC, 3, 2 LIMIT \(limit)
+                """, logger: logger).decode((Int64, String, String, Int, Int64).self) {
+                lines.append(OverdueLine(userID: id, login: login, displayName: name, count: count, oldestDue: oldest))
+            }
+            return lines
+        }
+    }
+
+    /// What waits for approval at a school, by record type and step of the chain.
+    public struct WaitingLine: Sendable {
+        public let recordType: String
+        public let typeNameVi: String
+        public let typeNameEn: String
+        public let step: Int
+        public let role: String
+        public let count: Int
+        public let oldestSubmitted: Int64?
+    }
+
+    public func awaitingBySteps(tenantID: Int64, schoolID: Int64, filter: ComplianceFilter) async throws -> [WaitingLine] {
+        let logger = self.logger
+        let (lower, upper, whole) = (filter.weeks.lowerBound, filter.weeks.upperBound, filter.wholeYear)
+        let type = filter.recordType
+        return try await database.withTenant(tenantID) { connection in
+            var lines: [WaitingLine] = []
+            for try await (code, nameVi, nameEn, step, role, count, oldest) in try await connection.query("""
+                SELECT o.record_type, rt.name_vi, rt.name_en, coalesce(o.step, 0), o.awaiting_role, count(*)::int,
+                       extract(epoch FROM min(o.last_event_at))::bigint
+                FROM obligations o JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
+                WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND o.school_year = \(filter.schoolYear) AND NOT o.withdrawn
+                  AND o.state = 'awaiting' AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper))
+                  AND (\(type)::text IS NULL OR o.record_type = \(type))
+                GROUP BY o.record_type, rt.name_vi, rt.name_en, coalesce(o.step, 0), o.awaiting_role
+                ORDER BY 6 DESC, 1, 4
+                """, logger: logger).decode((String, String, String, Int, String, Int, Int64?).self) {
+                lines.append(WaitingLine(recordType: code, typeNameVi: nameVi, typeNameEn: nameEn, step: step, role: role, count: count,
+                                         oldestSubmitted: oldest))
+            }
+            return lines
         }
     }
 

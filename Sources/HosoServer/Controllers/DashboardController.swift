@@ -42,7 +42,7 @@ struct DashboardController: Sendable {
         let byType: [String: ComplianceCounts]
         let children: [StoredUnit]
         let childTotals: [Int64: ComplianceCounts]
-        let childByType: [Int64: [String: ComplianceCounts]]
+        var childByType: [Int64: [String: ComplianceCounts]]
         let weeks: [Int: ComplianceCounts]
         /// The record types that have anything in this view, in the rule-set's order.
         var types: [(code: String, nameVi: String, nameEn: String)] {
@@ -68,25 +68,36 @@ struct DashboardController: Sendable {
         let unit = try await browser.authorize(actor, .viewCompliance, code: code)
         let (filter, year, years) = try await self.filter(request, tenantID: actor.tenantID)
         let children = try await services.units.children(tenantID: actor.tenantID, of: unit.id)
-        let lines = try await services.compliance.figures(tenantID: actor.tenantID, unitIDs: [unit.id] + children.map(\.id), filter: filter, by: .unitAndType)
-        let weekLines = try await services.compliance.figures(tenantID: actor.tenantID, unitIDs: [unit.id], filter: filter, by: .week)
-        var total = ComplianceCounts(), byType: [String: ComplianceCounts] = [:]
-        var childTotals: [Int64: ComplianceCounts] = [:], childByType: [Int64: [String: ComplianceCounts]] = [:]
-        for line in lines {
-            guard let unitID = line.unitID, let type = line.recordType else { continue }
-            if unitID == unit.id {
-                total += line.counts
-                byType[type, default: ComplianceCounts()] += line.counts
-            } else {
-                childTotals[unitID, default: ComplianceCounts()] += line.counts
-                childByType[unitID, default: [:]][type, default: ComplianceCounts()] += line.counts
-            }
+        let compliance = services.compliance, tenantID = actor.tenantID
+        async let own = compliance.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .unitAndType)
+        async let totals = compliance.figures(tenantID: tenantID, unitIDs: children.map(\.id), filter: filter, by: .unit)
+        async let weekLines = compliance.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .week)
+        var total = ComplianceCounts(), byType: [String: ComplianceCounts] = [:], childTotals: [Int64: ComplianceCounts] = [:]
+        for line in try await own {
+            guard let type = line.recordType else { continue }
+            total += line.counts
+            byType[type, default: ComplianceCounts()] += line.counts
         }
+        for line in try await totals { if let unitID = line.unitID { childTotals[unitID] = line.counts } }
         var weeks: [Int: ComplianceCounts] = [:]
-        for line in weekLines { if let week = line.week { weeks[week, default: ComplianceCounts()] += line.counts } }
+        for line in try await weekLines { if let week = line.week { weeks[week, default: ComplianceCounts()] += line.counts } }
         return View(unit: unit, filter: filter, year: year, years: years, total: total, byType: byType, children: children,
-                    childTotals: childTotals, childByType: childByType, weeks: weeks)
+                    childTotals: childTotals, childByType: [:], weeks: weeks)
     }
+
+    /// Some child units' figures by record type (the cells of the table).
+    func childTypes(_ actor: Actor, _ view: View, _ units: [StoredUnit]) async throws -> [Int64: [String: ComplianceCounts]] {
+        guard !units.isEmpty else { return [:] }
+        var result: [Int64: [String: ComplianceCounts]] = [:]
+        for line in try await services.compliance.figures(tenantID: actor.tenantID, unitIDs: units.map(\.id), filter: view.filter, by: .unitAndType) {
+            guard let unitID = line.unitID, let type = line.recordType else { continue }
+            result[unitID, default: [:]][type] = line.counts
+        }
+        return result
+    }
+
+    /// How many child units the page's table shows unless asked for all (the worst first).
+    static let shownChildren = 60
 
     enum Sort: String, CaseIterable { case worst, name, missing, expected }
 
@@ -137,15 +148,18 @@ struct DashboardController: Sendable {
     func dashboardPage(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let code = try context.pathParameter("code")
-        let view = try await view(actor, code: code, request: request)
+        var view = try await view(actor, code: code, request: request)
         let sort = try sort(request)
         let language = context.language
+        let showAll = request.uri.queryParameters["all"].map(String.init) == "1"
         let t = { (key: String, values: [String: String]) in self.services.localizer.text(key, language, values) }
         let query = Self.query(view.filter.query)
         let types = view.types
         let base = "/units/\(SiteURL.segment(view.unit.code))"
 
-        let children = sorted(view, sort, language: language)
+        let ordered = sorted(view, sort, language: language)
+        let children = showAll ? ordered : Array(ordered.prefix(Self.shownChildren))
+        view.childByType = try await childTypes(actor, view, children)
         let matrix = matrixRows(view, children, types: types, sort: sort, query: query, language: language)
         let weeks = (view.filter.weeks.lowerBound...view.filter.weeks.upperBound).compactMap { week -> [String: Any]? in
             guard let counts = view.weeks[week], counts.expected > 0 else { return nil }
@@ -181,6 +195,9 @@ struct DashboardController: Sendable {
             },
             "hasTypes": !types.isEmpty,
             "matrixRows": matrix, "hasChildren": !children.isEmpty,
+            "shownChildren": children.count < ordered.count
+                ? t("dashboard.shown_children", ["shown": String(children.count), "all": String(ordered.count)]) : "",
+            "moreChildren": children.count < ordered.count, "allURL": "\(base)/dashboard?\(query)&sort=\(sort.rawValue)&all=1",
             "weeks": weeks, "hasWeeks": !weeks.isEmpty, "chart": chart.svg,
             "filter": filterValues(view, language),
             "sorts": Sort.allCases.map { ["code": $0.rawValue, "label": t("dashboard.sort." + $0.rawValue, [:]), "selected": $0 == sort] },
@@ -205,59 +222,78 @@ struct DashboardController: Sendable {
     func matrixRows(_ view: View, _ children: [StoredUnit], types: [(code: String, nameVi: String, nameEn: String)], sort: Sort,
                     query: String, language: Language) -> String {
         let e = HTML.escape
-        let typeQuery = Self.query(view.filter.query.filter { $0.0 != "type" })
+        let cellsQuery = e(Self.query(view.filter.query.filter { $0.0 != "type" }))
+        let pageQuery = e("\(query)&sort=\(sort.rawValue)"), missingQuery = e("\(query)&column=missing")
+        let typeParameters = types.map { "&amp;type=" + e(SiteURL.segment($0.code)) }
+        // The cell title's words, looked up once: "{submitted}/{expected} ... {missing}".
+        let title = CellTitle(services.localizer.text("dashboard.cell_title", language))
         var html = ""
         html.reserveCapacity(children.count * (200 + types.count * 120))
         for child in children {
             let counts = view.childTotals[child.id] ?? ComplianceCounts()
-            let base = "/units/\(SiteURL.segment(child.code))"
-            html += "<tr><th scope=\"row\" class=\"name\"><a href=\"\(e("\(base)/dashboard?\(query)&sort=\(sort.rawValue)"))\">\(e(displayName(child, language)))</a></th>"
+            let base = "/units/" + e(SiteURL.segment(child.code))
+            html += "<tr><th scope=\"row\" class=\"name\"><a href=\"\(base)/dashboard?\(pageQuery)\">\(e(displayName(child, language)))</a></th>"
             html += "<td>\(counts.expected)</td><td class=\"band-\(ComplianceBand(counts.completeness).rawValue)\">\(Self.percent(counts.completeness))</td>"
-            html += "<td>\(Self.percent(counts.timeliness))</td><td><a href=\"\(e("\(base)/items?\(query)&column=missing"))\">\(counts.missing)</a></td>"
+            html += "<td>\(Self.percent(counts.timeliness))</td><td><a href=\"\(base)/items?\(missingQuery)\">\(counts.missing)</a></td>"
             let byType = view.childByType[child.id] ?? [:]
-            for type in types {
+            for (index, type) in types.enumerated() {
                 guard let cell = byType[type.code] else {
                     html += "<td class=\"band-none\">—</td>"
                     continue
                 }
-                let title = services.localizer.text("dashboard.cell_title", language, [
-                    "submitted": String(cell.submitted), "expected": String(cell.expected), "missing": String(cell.missing),
-                ])
-                html += "<td class=\"band-\(ComplianceBand(cell.completeness).rawValue)\" title=\"\(e(title))\">"
-                    + "<a href=\"\(e("\(base)/items?\(typeQuery)&type=\(SiteURL.segment(type.code))"))\">\(Self.percent(cell.completeness))</a></td>"
+                html += "<td class=\"band-\(ComplianceBand(cell.completeness).rawValue)\" title=\"\(e(title.text(cell)))\">"
+                    + "<a href=\"\(base)/items?\(cellsQuery)\(typeParameters[index])\">\(Self.percent(cell.completeness))</a></td>"
             }
             html += "</tr>\n"
         }
         return html
     }
 
-    /// A school's own sections: its people's figures, the next two weeks' deadlines, what is late
-    /// and by whom, what waits for approval and at which step.
+    /// A school's own sections: its people's figures, the next two weeks' deadlines (by record
+    /// type and day), who has items overdue, and what waits for approval at which step.
     func schoolValues(_ actor: Actor, _ view: View, query: String, language: Language) async throws -> [String: Any] {
         let now = Int64(Date().timeIntervalSince1970)
         let monday = VietnamTime.date(epochSeconds: now).monday
-        let rows = RecordController(services: services)
         let base = "/units/\(SiteURL.segment(view.unit.code))"
-        let owners = try await services.compliance.owners(tenantID: actor.tenantID, schoolID: view.unit.id, filter: view.filter)
-        let upcoming = try await services.obligations.forUnit(
-            tenantID: actor.tenantID, unitID: view.unit.id,
-            from: VietnamTime.epochSeconds(monday, hour: 0, minute: 0, second: 0), until: VietnamTime.epochSeconds(monday.adding(days: 13)), limit: 200
-        )
-        let late = try await itemRows(actor, view.unit, view.filter, column: .missing, owner: nil, limit: 50)
-        let awaiting = try await itemRows(actor, view.unit, view.filter, column: .awaiting, owner: nil, limit: 50)
+        let compliance = services.compliance, tenantID = actor.tenantID, schoolID = view.unit.id, filter = view.filter
+        async let owners = compliance.owners(tenantID: tenantID, schoolID: schoolID, filter: filter)
+        async let deadlines = compliance.deadlines(tenantID: tenantID, schoolID: schoolID,
+                                                   from: VietnamTime.epochSeconds(monday, hour: 0, minute: 0, second: 0),
+                                                   until: VietnamTime.epochSeconds(monday.adding(days: 13)))
+        async let overdue = compliance.overdueByOwner(tenantID: tenantID, schoolID: schoolID, filter: filter)
+        async let waiting = compliance.awaitingBySteps(tenantID: tenantID, schoolID: schoolID, filter: filter)
         let thisWeekEnd = VietnamTime.epochSeconds(monday.adding(days: 6))
-        func list(_ items: [ObligationRow]) -> [String: Any] { ["items": items.map { rows.values($0, language) }, "empty": items.isEmpty] }
+        func deadlineRows(_ lines: [ComplianceStore.DeadlineLine]) -> [String: Any] {
+            ["rows": lines.map { line -> [String: Any] in
+                ["type": language == .en ? line.typeNameEn : line.typeNameVi, "due": VietnamTime.display(epochSeconds: line.dueAt),
+                 "expected": line.expected, "submitted": line.submitted, "open": line.expected - line.submitted,
+                 "url": "\(base)/items?\(Self.query([("year", filter.schoolYear), ("type", line.recordType)]))"]
+            }, "empty": lines.isEmpty]
+        }
+        let upcoming = try await deadlines
         return [
-            "people": owners.map { owner -> [String: Any] in
+            "people": try await owners.map { owner -> [String: Any] in
                 var row = figureValues(owner.counts)
                 row["name"] = owner.displayName
                 row["login"] = owner.login
                 row["url"] = "\(base)/items?\(query)&owner=\(owner.userID)"
                 return row
             },
-            "hasPeople": !owners.isEmpty,
-            "thisWeek": list(upcoming.filter { $0.dueAt <= thisWeekEnd }), "nextWeek": list(upcoming.filter { $0.dueAt > thisWeekEnd }),
-            "late": list(late), "awaiting": list(awaiting),
+            "hasPeople": !(try await owners).isEmpty,
+            "thisWeek": deadlineRows(upcoming.filter { $0.dueAt <= thisWeekEnd }),
+            "nextWeek": deadlineRows(upcoming.filter { $0.dueAt > thisWeekEnd }),
+            "overdue": try await overdue.map { line -> [String: Any] in
+                ["name": line.displayName, "login": line.login, "count": line.count, "oldest": VietnamTime.display(epochSeconds: line.oldestDue),
+                 "url": "\(base)/items?\(query)&owner=\(line.userID)&column=missing"]
+            },
+            "hasOverdue": !(try await overdue).isEmpty,
+            "waiting": try await waiting.map { line -> [String: Any] in
+                ["type": language == .en ? line.typeNameEn : line.typeNameVi, "step": line.step + 1, "count": line.count,
+                 "role": Role(rawValue: line.role).map { services.localizer.text($0.messageKey, language) } ?? line.role,
+                 "since": line.oldestSubmitted.map { VietnamTime.display(epochSeconds: $0) } ?? "—",
+                 "url": "\(base)/items?\(Self.query(filter.query.filter { $0.0 != "type" }))&type=\(SiteURL.segment(line.recordType))&column=awaiting"]
+            },
+            "hasWaiting": !(try await waiting).isEmpty,
         ]
     }
 
@@ -434,8 +470,9 @@ struct DashboardController: Sendable {
 
     func dashboardExport(request: Request, context: AppRequestContext, xlsx: Bool) async throws -> Response {
         let actor = try context.requireActor()
-        let view = try await view(actor, code: try context.pathParameter("code"), request: request)
+        var view = try await view(actor, code: try context.pathParameter("code"), request: request)
         guard services.policy.allows(actor, .exportReports, on: view.unit.position) else { throw HosoError("scope.forbidden") }
+        view.childByType = try await childTypes(actor, view, view.children)
         let language = context.language
         let t = { (key: String) in self.services.localizer.text(key, language) }
         let header = [t("dashboard.unit_code"), t("dashboard.unit"), t("record.type")] + Self.figureKeys.map { t($0) }
@@ -535,10 +572,11 @@ struct DashboardController: Sendable {
 
     func complianceJSON(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
-        let view = try await view(actor, code: try context.pathParameter("code"), request: request)
+        var view = try await view(actor, code: try context.pathParameter("code"), request: request)
         let language = context.language
         // Each child's figures by record type on request (`detail=types`): hundreds of units × dozens of types.
         let detail = request.uri.queryParameters["detail"].map(String.init) == "types"
+        if detail { view.childByType = try await childTypes(actor, view, view.children) }
         func typeFigures(_ byType: [String: ComplianceCounts]) -> [API.TypeFigures] {
             view.types.compactMap { type in byType[type.code].map { API.TypeFigures(recordType: type.code, name: language == .en ? type.nameEn : type.nameVi, figures: API.Figures($0)) } }
         }
@@ -588,7 +626,40 @@ struct DashboardController: Sendable {
 
     static func percent(_ ratio: Double?) -> String {
         guard let ratio else { return "—" }
-        return String(format: "%.0f%%", (ratio * 100).rounded(.down))
+        return "\(Int((ratio * 100).rounded(.down)))%"
+    }
+
+    /// A cell's title from its localized pattern, split once at its placeholders.
+    struct CellTitle {
+        let parts: [Substring]
+        let names: [String]
+
+        init(_ pattern: String) {
+            var parts: [Substring] = [], names: [String] = []
+            var rest = pattern[...]
+            while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+                parts.append(rest[..<open])
+                names.append(String(rest[rest.index(after: open)..<close]))
+                rest = rest[rest.index(after: close)...]
+            }
+            parts.append(rest)
+            self.parts = parts
+            self.names = names
+        }
+
+        func text(_ counts: ComplianceCounts) -> String {
+            var text = String(parts[0])
+            for (index, name) in names.enumerated() {
+                switch name {
+                case "submitted": text += String(counts.submitted)
+                case "expected": text += String(counts.expected)
+                case "missing": text += String(counts.missing)
+                default: text += "{\(name)}"
+                }
+                text += parts[index + 1]
+            }
+            return text
+        }
     }
 
     static func query(_ items: [(String, String)]) -> String {
