@@ -125,7 +125,8 @@ public struct ComplianceStore: Sendable {
                       FROM obligations o
                       WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND o.school_year = \(filter.schoolYear)
                         AND NOT o.withdrawn AND o.owner_user_id IS NOT NULL AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper))
-                        AND (\(type)::text IS NULL OR o.record_type = \(type))) x
+                        AND (\(type)::text IS NULL OR o.record_type = \(type))
+                      OFFSET 0) x -- a fence: the vector is computed once per row, not once per sum
                 JOIN users u ON u.id = x.owner_user_id
                 GROUP BY x.owner_user_id, u.login, u.display_name
                 ORDER BY u.display_name, u.login

@@ -161,12 +161,11 @@ struct DashboardController: Sendable {
         let children = showAll ? ordered : Array(ordered.prefix(Self.shownChildren))
         view.childByType = try await childTypes(actor, view, children)
         let matrix = matrixRows(view, children, types: types, sort: sort, query: query, language: language)
-        let weeks = (view.filter.weeks.lowerBound...view.filter.weeks.upperBound).compactMap { week -> [String: Any]? in
+        let weekRows = (view.filter.weeks.lowerBound...view.filter.weeks.upperBound).compactMap { week -> String? in
             guard let counts = view.weeks[week], counts.expected > 0 else { return nil }
-            var row = figureValues(counts)
-            row["week"] = week
-            row["monday"] = view.year.weeks.monday(of: week).vietnamese
-            return row
+            return Self.row(header: String(week), [view.year.weeks.monday(of: week).vietnamese, String(counts.expected),
+                                                   Self.percent(counts.completeness), Self.percent(counts.timeliness), String(counts.missing)],
+                            headerIsText: true)
         }
         let chart = TrendChart(
             title: t("dashboard.trend_title", ["unit": displayName(view.unit, language), "year": view.filter.schoolYear]),
@@ -185,20 +184,20 @@ struct DashboardController: Sendable {
                 ["label": t("dashboard.late_4_7", [:]), "count": view.total.late4to7, "url": "\(base)/items?\(query)&column=late_4_7"],
                 ["label": t("dashboard.late_over_7", [:]), "count": view.total.lateOver7, "url": "\(base)/items?\(query)&column=late_over_7"],
             ],
-            "types": types.map { type -> [String: Any] in
-                let counts = view.byType[type.code] ?? ComplianceCounts()
-                var row = figureValues(counts)
-                row["name"] = language == .en ? type.nameEn : type.nameVi
-                row["code"] = type.code
-                row["url"] = "\(base)/items?\(Self.query(view.filter.query.filter { $0.0 != "type" }))&type=\(type.code)"
-                return row
-            },
+            "typeRows": types.map { type -> String in
+                let c = view.byType[type.code] ?? ComplianceCounts()
+                let url = "\(base)/items?\(Self.query(view.filter.query.filter { $0.0 != "type" }))&type=\(SiteURL.segment(type.code))"
+                return Self.row(link: url, name: language == .en ? type.nameEn : type.nameVi,
+                                [String(c.expected), String(c.submitted), Self.percent(c.completeness), Self.percent(c.timeliness),
+                                 String(c.late), String(c.missing), String(c.awaiting), String(c.locked)],
+                                band: (2, ComplianceBand(c.completeness)))
+            }.joined(),
             "hasTypes": !types.isEmpty,
             "matrixRows": matrix, "hasChildren": !children.isEmpty,
             "shownChildren": children.count < ordered.count
                 ? t("dashboard.shown_children", ["shown": String(children.count), "all": String(ordered.count)]) : "",
             "moreChildren": children.count < ordered.count, "allURL": "\(base)/dashboard?\(query)&sort=\(sort.rawValue)&all=1",
-            "weeks": weeks, "hasWeeks": !weeks.isEmpty, "chart": chart.svg,
+            "weekRows": weekRows.joined(), "hasWeeks": !weekRows.isEmpty, "chart": chart.svg,
             "filter": filterValues(view, language),
             "sorts": Sort.allCases.map { ["code": $0.rawValue, "label": t("dashboard.sort." + $0.rawValue, [:]), "selected": $0 == sort] },
             "links": [
@@ -249,6 +248,26 @@ struct DashboardController: Sendable {
         return html
     }
 
+    /// A table row written straight to HTML (long tables cost too much in the template engine):
+    /// a header cell (a link with an optional note, or text), then plain cells, one of which may
+    /// carry the completeness colour.
+    static func row(link: String? = nil, name: String = "", note: String? = nil, header: String = "", _ cells: [String],
+                    band: (index: Int, band: ComplianceBand)? = nil, headerIsText: Bool = false) -> String {
+        let e = HTML.escape
+        var html = "<tr>"
+        if let link {
+            html += "<th scope=\"row\"><a href=\"\(e(link))\">\(e(name))</a>"
+            if let note { html += " <small class=\"muted\">\(e(note))</small>" }
+            html += "</th>"
+        } else {
+            html += headerIsText ? "<td>\(e(header))</td>" : "<th scope=\"row\">\(e(header))</th>"
+        }
+        for (index, cell) in cells.enumerated() {
+            html += band?.index == index ? "<td class=\"band-\(band!.band.rawValue)\">\(e(cell))</td>" : "<td>\(e(cell))</td>"
+        }
+        return html + "</tr>\n"
+    }
+
     /// A school's own sections: its people's figures, the next two weeks' deadlines (by record
     /// type and day), who has items overdue, and what waits for approval at which step.
     func schoolValues(_ actor: Actor, _ view: View, query: String, language: Language) async throws -> [String: Any] {
@@ -272,13 +291,12 @@ struct DashboardController: Sendable {
         }
         let upcoming = try await deadlines
         return [
-            "people": try await owners.map { owner -> [String: Any] in
-                var row = figureValues(owner.counts)
-                row["name"] = owner.displayName
-                row["login"] = owner.login
-                row["url"] = "\(base)/items?\(query)&owner=\(owner.userID)"
-                return row
-            },
+            "peopleRows": try await owners.map { owner -> String in
+                let c = owner.counts
+                return Self.row(link: "\(base)/items?\(query)&owner=\(owner.userID)", name: owner.displayName, note: owner.login,
+                                [String(c.expected), Self.percent(c.completeness), Self.percent(c.timeliness), String(c.late),
+                                 String(c.missing), String(c.returned)], band: (1, ComplianceBand(c.completeness)))
+            }.joined(),
             "hasPeople": !(try await owners).isEmpty,
             "thisWeek": deadlineRows(upcoming.filter { $0.dueAt <= thisWeekEnd }),
             "nextWeek": deadlineRows(upcoming.filter { $0.dueAt > thisWeekEnd }),

@@ -83,19 +83,21 @@ CREATE TABLE compliance_counts (
     PRIMARY KEY (tenant_id, unit_id, school_year, record_type, school_level, due_week)
 );
 
--- Adds `sign` times the vector to the counts of the school and every unit above it, root first
--- (one lock order for every writer, so two transactions never wait on each other in a circle).
+-- Adds `sign` times the vector to the counts of the school and every unit above it, for its week
+-- and for week -1 ("every week of the year": a whole-year dashboard reads one row per unit, type
+-- and level), root first: one lock order for every writer, so no two transactions wait in a circle.
 CREATE FUNCTION hoso_compliance_add(p_tenant bigint, p_unit bigint, p_year text, p_type text, p_week int, v int[], sign int)
     RETURNS void LANGUAGE sql
     AS $$
     INSERT INTO compliance_counts AS c (tenant_id, unit_id, school_year, record_type, school_level, due_week,
         expected, on_time, late_1_3, late_4_7, late_over_7, missing, not_due, awaiting, returned, approved, signed, locked, exempt)
-    SELECT p_tenant, a.id, p_year, p_type, coalesce(s.school_levels[1], ''), p_week,
+    SELECT p_tenant, a.id, p_year, p_type, coalesce(s.school_levels[1], ''), w.week,
            sign * v[1], sign * v[2], sign * v[3], sign * v[4], sign * v[5], sign * v[6], sign * v[7],
            sign * v[8], sign * v[9], sign * v[10], sign * v[11], sign * v[12], sign * v[13]
     FROM units s JOIN units a ON a.tenant_id = s.tenant_id AND a.path @> s.path
+    CROSS JOIN (VALUES (-1), (p_week)) AS w (week)
     WHERE s.id = p_unit
-    ORDER BY nlevel(a.path)
+    ORDER BY nlevel(a.path), w.week
     ON CONFLICT (tenant_id, unit_id, school_year, record_type, school_level, due_week) DO UPDATE SET
         expected = c.expected + excluded.expected, on_time = c.on_time + excluded.on_time,
         late_1_3 = c.late_1_3 + excluded.late_1_3, late_4_7 = c.late_4_7 + excluded.late_4_7,
@@ -141,14 +143,15 @@ CREATE TRIGGER obligations_compliance AFTER INSERT OR UPDATE OR DELETE ON obliga
     FOR EACH ROW EXECUTE FUNCTION hoso_obligations_count();
 
 -- Adds the counts of some schools' items (all the tenant's when `p_schools` is NULL) to the totals
--- of those schools and every unit above them, in one pass.
+-- of those schools and every unit above them, weekly and for the whole year (week -1), in one pass.
 CREATE FUNCTION hoso_compliance_count(p_tenant bigint, p_schools bigint[]) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
     AS $$
 DECLARE
     written bigint;
 BEGIN
-    WITH per_school AS (
+    -- MATERIALIZED: each item's vector is computed once, not once per sum.
+    WITH per_school AS MATERIALIZED (
         SELECT o.unit_id, o.school_year, o.record_type, o.due_week,
                hoso_compliance_vector(o.withdrawn, o.exempt_reason IS NOT NULL, o.status, o.state, o.first_submitted_at, o.due_at) AS v
         FROM obligations o
@@ -161,13 +164,14 @@ BEGIN
     )
     INSERT INTO compliance_counts AS c (tenant_id, unit_id, school_year, record_type, school_level, due_week,
         expected, on_time, late_1_3, late_4_7, late_over_7, missing, not_due, awaiting, returned, approved, signed, locked, exempt)
-    SELECT p_tenant, a.id, x.school_year, x.record_type, coalesce(s.school_levels[1], ''), x.due_week,
+    SELECT p_tenant, a.id, x.school_year, x.record_type, coalesce(s.school_levels[1], ''), w.week,
            sum(e), sum(ot), sum(l1), sum(l4), sum(l8), sum(mi), sum(nd), sum(aw), sum(re), sum(ap), sum(si), sum(lo), sum(ex)
     FROM summed x
     JOIN units s ON s.id = x.unit_id
     JOIN units a ON a.tenant_id = s.tenant_id AND a.path @> s.path
-    GROUP BY a.id, x.school_year, x.record_type, coalesce(s.school_levels[1], ''), x.due_week
-    ORDER BY min(nlevel(a.path)), a.id
+    CROSS JOIN LATERAL (VALUES (-1), (x.due_week)) AS w (week)
+    GROUP BY a.id, x.school_year, x.record_type, coalesce(s.school_levels[1], ''), w.week
+    ORDER BY min(nlevel(a.path)), a.id, w.week
     ON CONFLICT (tenant_id, unit_id, school_year, record_type, school_level, due_week) DO UPDATE SET
         expected = c.expected + excluded.expected, on_time = c.on_time + excluded.on_time,
         late_1_3 = c.late_1_3 + excluded.late_1_3, late_4_7 = c.late_4_7 + excluded.late_4_7,
@@ -189,6 +193,9 @@ BEGIN
 END $$;
 
 SELECT hoso_compliance_rebuild(id) FROM tenants;
+
+-- The whole-year rows of every unit, read without walking the weekly ones.
+CREATE INDEX compliance_year_idx ON compliance_counts (tenant_id, school_year, unit_id, record_type) WHERE due_week = -1;
 
 -- "Late and by whom", reminders and the drill-down to items read obligations by unit and due week.
 CREATE INDEX obligations_week_idx ON obligations (tenant_id, unit_id, school_year, due_week) WHERE NOT withdrawn;
