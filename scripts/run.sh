@@ -105,6 +105,8 @@ Demo logins (password for all: Demo@2026!)
 
   s1.teacher owes lesson plans (Việc cần nộp), s1.head and s1.principal approve them (Chờ phê duyệt),
   s1.admin opens and closes entry windows (/units/S01/windows).
+  so.officer, d1.inspector and s1.principal watch compliance (Bảng theo dõi, /dashboard).
+  A large synthetic province for load tests: make bench (or hoso demo generate --preset small).
 
 Server log: $logfile
 make stop to stop.
