@@ -67,10 +67,31 @@ public struct ComplianceStore: Sendable {
 
     let database: Database
     let logger: Logger
+    /// Set inside `together`: the queries share that transaction instead of opening their own.
+    let connection: PostgresConnection?
 
     public init(database: Database, logger: Logger) {
+        self.init(database: database, logger: logger, connection: nil)
+    }
+
+    init(database: Database, logger: Logger, connection: PostgresConnection?) {
         self.database = database
         self.logger = logger
+        self.connection = connection
+    }
+
+    /// Runs several reads in one tenant transaction (a page's worth: one BEGIN and COMMIT, not one
+    /// per query). The store handed to `body` must be used from `body` alone, one query at a time.
+    public func together<T: Sendable>(tenantID: Int64, _ body: @Sendable @escaping (ComplianceStore) async throws -> T) async throws -> T {
+        let (database, logger) = (self.database, self.logger)
+        return try await run(tenantID) { connection in
+            try await body(ComplianceStore(database: database, logger: logger, connection: connection))
+        }
+    }
+
+    func run<T: Sendable>(_ tenantID: Int64, _ body: @Sendable @escaping (PostgresConnection) async throws -> T) async throws -> T {
+        if let connection { return try await body(connection) }
+        return try await database.withTenant(tenantID, body)
     }
 
     /// The thirteen sums as one int[] (one value to decode per row, not thirteen).
@@ -85,7 +106,7 @@ public struct ComplianceStore: Sendable {
         let logger = self.logger
         let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
         let type = filter.recordType, level = filter.schoolLevel?.rawValue
-        return try await database.withTenant(tenantID) { connection in
+        return try await run(tenantID) { connection in
             let select: String, group: String
             switch grouping {
             case .unit: (select, group) = ("unit_id, NULL::text, NULL::int", "GROUP BY unit_id")
@@ -116,7 +137,7 @@ public struct ComplianceStore: Sendable {
         let logger = self.logger
         let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
         let type = filter.recordType, whole = filter.wholeYear
-        return try await database.withTenant(tenantID) { connection in
+        return try await run(tenantID) { connection in
             let rows = try await connection.query("""
                 SELECT x.owner_user_id, u.login, u.display_name,
                        sum(v[1])::int, sum(v[2])::int, sum(v[3])::int, sum(v[4])::int, sum(v[5])::int, sum(v[6])::int, sum(v[7])::int,
@@ -154,7 +175,7 @@ public struct ComplianceStore: Sendable {
         let type = filter.recordType, level = filter.schoolLevel?.rawValue, whole = filter.wholeYear
         let predicate = column?.predicate ?? "true"
         let afterDue = after?.dueAt, afterID = after?.id
-        return try await database.withTenant(tenantID) { connection in
+        return try await run(tenantID) { connection in
             try await ObligationStore.rows(connection, """
                 \(unescaped: ObligationStore.select)
                 CROSS JOIN LATERAL (SELECT \(unescaped: Self.vector) AS v) cv
@@ -184,7 +205,7 @@ public struct ComplianceStore: Sendable {
 
     public func deadlines(tenantID: Int64, schoolID: Int64, from: Int64, until: Int64) async throws -> [DeadlineLine] {
         let logger = self.logger
-        return try await database.withTenant(tenantID) { connection in
+        return try await run(tenantID) { connection in
             var lines: [DeadlineLine] = []
             for try await (type, nameVi, nameEn, due, expected, submitted, exempt) in try await connection.query("""
                 SELECT o.record_type, rt.name_vi, rt.name_en, extract(epoch FROM max(o.due_at))::bigint,
@@ -217,7 +238,7 @@ public struct ComplianceStore: Sendable {
         let logger = self.logger
         let (lower, upper, whole) = (filter.weeks.lowerBound, filter.weeks.upperBound, filter.wholeYear)
         let type = filter.recordType
-        return try await database.withTenant(tenantID) { connection in
+        return try await run(tenantID) { connection in
             var lines: [OverdueLine] = []
             for try await (id, login, name, count, oldest) in try await connection.query("""
                 SELECT o.owner_user_id, u.login, u.display_name, count(*)::int, extract(epoch FROM min(o.due_at))::bigint
@@ -249,7 +270,7 @@ public struct ComplianceStore: Sendable {
         let logger = self.logger
         let (lower, upper, whole) = (filter.weeks.lowerBound, filter.weeks.upperBound, filter.wholeYear)
         let type = filter.recordType
-        return try await database.withTenant(tenantID) { connection in
+        return try await run(tenantID) { connection in
             var lines: [WaitingLine] = []
             for try await (code, nameVi, nameEn, step, role, count, oldest) in try await connection.query("""
                 SELECT o.record_type, rt.name_vi, rt.name_en, coalesce(o.step, 0), o.awaiting_role, count(*)::int,
@@ -273,7 +294,7 @@ public struct ComplianceStore: Sendable {
     public func reminders(tenantID: Int64, unitID: Int64, now: Int64, days: Int) async throws -> [ReminderLine] {
         let logger = self.logger
         let until = now + Int64(days) * 86_400
-        return try await database.withTenant(tenantID) { connection in
+        return try await run(tenantID) { connection in
             let rows = try await connection.query("""
                 SELECT o.owner_user_id, p.login, p.display_name, p.email, u.code, u.name_vi, u.name_en,
                        count(*) FILTER (WHERE o.state = 'open' AND o.due_at >= to_timestamp(\(now)))::int,

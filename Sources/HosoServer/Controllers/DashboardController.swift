@@ -68,19 +68,22 @@ struct DashboardController: Sendable {
         let unit = try await browser.authorize(actor, .viewCompliance, code: code)
         let (filter, year, years) = try await self.filter(request, tenantID: actor.tenantID)
         let children = try await services.units.children(tenantID: actor.tenantID, of: unit.id)
-        let compliance = services.compliance, tenantID = actor.tenantID
-        async let own = compliance.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .unitAndType)
-        async let totals = compliance.figures(tenantID: tenantID, unitIDs: children.map(\.id), filter: filter, by: .unit)
-        async let weekLines = compliance.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .week)
+        let tenantID = actor.tenantID, childIDs = children.map(\.id)
+        // One transaction for the three reads.
+        let (own, totals, weekLines) = try await services.compliance.together(tenantID: tenantID) { store in
+            (try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .unitAndType),
+             try await store.figures(tenantID: tenantID, unitIDs: childIDs, filter: filter, by: .unit),
+             try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .week))
+        }
         var total = ComplianceCounts(), byType: [String: ComplianceCounts] = [:], childTotals: [Int64: ComplianceCounts] = [:]
-        for line in try await own {
+        for line in own {
             guard let type = line.recordType else { continue }
             total += line.counts
             byType[type, default: ComplianceCounts()] += line.counts
         }
-        for line in try await totals { if let unitID = line.unitID { childTotals[unitID] = line.counts } }
+        for line in totals { if let unitID = line.unitID { childTotals[unitID] = line.counts } }
         var weeks: [Int: ComplianceCounts] = [:]
-        for line in try await weekLines { if let week = line.week { weeks[week, default: ComplianceCounts()] += line.counts } }
+        for line in weekLines { if let week = line.week { weeks[week, default: ComplianceCounts()] += line.counts } }
         return View(unit: unit, filter: filter, year: year, years: years, total: total, byType: byType, children: children,
                     childTotals: childTotals, childByType: [:], weeks: weeks)
     }
@@ -274,13 +277,15 @@ struct DashboardController: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         let monday = VietnamTime.date(epochSeconds: now).monday
         let base = "/units/\(SiteURL.segment(view.unit.code))"
-        let compliance = services.compliance, tenantID = actor.tenantID, schoolID = view.unit.id, filter = view.filter
-        async let owners = compliance.owners(tenantID: tenantID, schoolID: schoolID, filter: filter)
-        async let deadlines = compliance.deadlines(tenantID: tenantID, schoolID: schoolID,
-                                                   from: VietnamTime.epochSeconds(monday, hour: 0, minute: 0, second: 0),
-                                                   until: VietnamTime.epochSeconds(monday.adding(days: 13)))
-        async let overdue = compliance.overdueByOwner(tenantID: tenantID, schoolID: schoolID, filter: filter)
-        async let waiting = compliance.awaitingBySteps(tenantID: tenantID, schoolID: schoolID, filter: filter)
+        let tenantID = actor.tenantID, schoolID = view.unit.id, filter = view.filter
+        let from = VietnamTime.epochSeconds(monday, hour: 0, minute: 0, second: 0), until = VietnamTime.epochSeconds(monday.adding(days: 13))
+        // One transaction for the school's four reads.
+        let (owners, deadlines, overdue, waiting) = try await services.compliance.together(tenantID: tenantID) { store in
+            (try await store.owners(tenantID: tenantID, schoolID: schoolID, filter: filter),
+             try await store.deadlines(tenantID: tenantID, schoolID: schoolID, from: from, until: until),
+             try await store.overdueByOwner(tenantID: tenantID, schoolID: schoolID, filter: filter),
+             try await store.awaitingBySteps(tenantID: tenantID, schoolID: schoolID, filter: filter))
+        }
         let thisWeekEnd = VietnamTime.epochSeconds(monday.adding(days: 6))
         func deadlineRows(_ lines: [ComplianceStore.DeadlineLine]) -> [String: Any] {
             ["rows": lines.map { line -> [String: Any] in
@@ -289,29 +294,29 @@ struct DashboardController: Sendable {
                  "url": "\(base)/items?\(Self.query([("year", filter.schoolYear), ("type", line.recordType)]))"]
             }, "empty": lines.isEmpty]
         }
-        let upcoming = try await deadlines
+        let upcoming = deadlines
         return [
-            "peopleRows": try await owners.map { owner -> String in
+            "peopleRows": owners.map { owner -> String in
                 let c = owner.counts
                 return Self.row(link: "\(base)/items?\(query)&owner=\(owner.userID)", name: owner.displayName, note: owner.login,
                                 [String(c.expected), Self.percent(c.completeness), Self.percent(c.timeliness), String(c.late),
                                  String(c.missing), String(c.returned)], band: (1, ComplianceBand(c.completeness)))
             }.joined(),
-            "hasPeople": !(try await owners).isEmpty,
+            "hasPeople": !owners.isEmpty,
             "thisWeek": deadlineRows(upcoming.filter { $0.dueAt <= thisWeekEnd }),
             "nextWeek": deadlineRows(upcoming.filter { $0.dueAt > thisWeekEnd }),
-            "overdue": try await overdue.map { line -> [String: Any] in
+            "overdue": overdue.map { line -> [String: Any] in
                 ["name": line.displayName, "login": line.login, "count": line.count, "oldest": VietnamTime.display(epochSeconds: line.oldestDue),
                  "url": "\(base)/items?\(query)&owner=\(line.userID)&column=missing"]
             },
-            "hasOverdue": !(try await overdue).isEmpty,
-            "waiting": try await waiting.map { line -> [String: Any] in
+            "hasOverdue": !overdue.isEmpty,
+            "waiting": waiting.map { line -> [String: Any] in
                 ["type": language == .en ? line.typeNameEn : line.typeNameVi, "step": line.step + 1, "count": line.count,
                  "role": Role(rawValue: line.role).map { services.localizer.text($0.messageKey, language) } ?? line.role,
                  "since": line.oldestSubmitted.map { VietnamTime.display(epochSeconds: $0) } ?? "—",
                  "url": "\(base)/items?\(Self.query(filter.query.filter { $0.0 != "type" }))&type=\(SiteURL.segment(line.recordType))&column=awaiting"]
             },
-            "hasWaiting": !(try await waiting).isEmpty,
+            "hasWaiting": !waiting.isEmpty,
         ]
     }
 
