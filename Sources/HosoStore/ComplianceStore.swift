@@ -113,14 +113,15 @@ public struct ComplianceStore: Sendable {
             case .unitAndType: (select, group) = ("unit_id, record_type, NULL::int", "GROUP BY unit_id, record_type")
             case .week: (select, group) = ("NULL::bigint, NULL::text, due_week", "GROUP BY due_week ORDER BY due_week")
             }
-            // The whole year is one stored row per unit, type and level (week -1, a literal so that
-            // its partial index applies); a range sums its weeks.
-            let weeks = grouping != .week && filter.wholeYear ? "due_week = -1" : "due_week BETWEEN \(max(0, lower)) AND \(upper)"
+            // The whole year is one stored row per unit, type and level (week -1, written as a
+            // literal so that its partial index applies); a range sums its weeks.
+            let yearRows = grouping != .week && filter.wholeYear
+            let (first, last) = yearRows ? (-1, -1) : (max(0, lower), upper)
             let rows = try await connection.query("""
                 SELECT \(unescaped: select), \(unescaped: Self.sums)
                 FROM compliance_counts
                 WHERE tenant_id = \(tenantID) AND unit_id = ANY (\(unitIDs)::bigint[]) AND school_year = \(filter.schoolYear)
-                  AND \(unescaped: weeks)
+                  AND \(unescaped: yearRows ? "due_week = -1" : "due_week >= 0") AND due_week BETWEEN \(first) AND \(last)
                   AND (\(type)::text IS NULL OR record_type = \(type)) AND (\(level)::text IS NULL OR school_level = \(level))
                 \(unescaped: group)
                 """, logger: logger)

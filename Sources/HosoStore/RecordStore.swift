@@ -195,7 +195,7 @@ public struct RecordStore: Sendable {
             try await Self.event(connection, actor, locked, kind: "submit", role: locked.type.submitter, versionID: versionID,
                                  details: ["version": String(number), "sha256": blob.sha256, "size": String(blob.size), "filename": filename],
                                  logger: logger)
-            guard let version = try await Self.versions(connection, "WHERE v.id = \(versionID)", logger: logger).first else {
+            guard let version = try await Self.versions(connection, id: versionID, logger: logger).first else {
                 throw HosoError("store.insert_failed")
             }
             return version
@@ -441,11 +441,15 @@ public struct RecordStore: Sendable {
 
     // MARK: - Reading a record
 
-    static func versions(_ connection: PostgresConnection, _ filter: String, logger: Logger) async throws -> [VersionRow] {
+    /// One version by its id, or every version of an obligation (newest first).
+    static func versions(_ connection: PostgresConnection, id versionID: Int64? = nil, obligation obligationID: Int64? = nil,
+                         logger: Logger) async throws -> [VersionRow] {
         try await connection.fetch("""
             SELECT v.id, v.obligation_id, v.version, v.sha256, v.size, v.media_type, v.format, v.filename, u.display_name,
                    extract(epoch FROM v.uploaded_at)::bigint, extract(epoch FROM v.superseded_at)::bigint, v.correction_id
-            FROM record_versions v JOIN users u ON u.id = v.uploaded_by \(unescaped: filter) ORDER BY v.version DESC
+            FROM record_versions v JOIN users u ON u.id = v.uploaded_by
+            WHERE (\(versionID)::bigint IS NULL OR v.id = \(versionID)) AND (\(obligationID)::bigint IS NULL OR v.obligation_id = \(obligationID))
+            ORDER BY v.version DESC
             """, (Int64, Int64, Int, String, Int64, String, String, String, String, Int64, Int64?, Int64?).self, logger: logger).map {
             VersionRow(id: $0.0, obligationID: $0.1, version: $0.2, sha256: $0.3, size: $0.4, mediaType: $0.5, format: $0.6, filename: $0.7,
                        uploadedBy: $0.8, uploadedAt: $0.9, supersededAt: $0.10, correctionID: $0.11)
@@ -455,14 +459,14 @@ public struct RecordStore: Sendable {
     public func versions(tenantID: Int64, obligationID: Int64) async throws -> [VersionRow] {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
-            try await Self.versions(connection, "WHERE v.obligation_id = \(obligationID)", logger: logger)
+            try await Self.versions(connection, obligation: obligationID, logger: logger)
         }
     }
 
     public func version(tenantID: Int64, versionID: Int64) async throws -> VersionRow? {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
-            try await Self.versions(connection, "WHERE v.id = \(versionID)", logger: logger).first
+            try await Self.versions(connection, id: versionID, logger: logger).first
         }
     }
 

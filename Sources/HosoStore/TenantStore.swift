@@ -51,6 +51,8 @@ public struct TenantStore: Sendable {
             try await connection.run("SELECT set_config('hoso.tenant_id', \(String(tenantID)), true)", logger: logger)
 
             var stored = try await Self.allUnits(connection, tenantID: tenantID, logger: logger)
+            // A school that changes level counts under another level: its figures are recounted.
+            var levelsChanged = false
             for unit in ordered {
                 let parent = unit.parentCode.flatMap { stored[$0] }
                 let levels = unit.schoolLevels.map(\.rawValue)
@@ -63,6 +65,7 @@ public struct TenantStore: Sendable {
                     let changed = current.kind != unit.kind || current.nameVi != unit.nameVi || current.nameEn != unit.nameEn
                         || current.schoolLevels.map(\.rawValue) != levels || current.opensOn != unit.opensOn
                         || current.closesOn != unit.closesOn
+                    if current.schoolLevels.map(\.rawValue) != levels { levelsChanged = true }
                     if changed {
                         try await connection.run("""
                             UPDATE units SET kind = \(unit.kind), name_vi = \(unit.nameVi), name_en = \(unit.nameEn),
@@ -100,7 +103,7 @@ public struct TenantStore: Sendable {
                 summary.closed.append(unit.code)
             }
             // A school that moved (or changed level) counts elsewhere now: its figures follow it.
-            if !summary.moved.isEmpty || !summary.updated.isEmpty {
+            if !summary.moved.isEmpty || levelsChanged {
                 try await connection.run("SELECT hoso_compliance_rebuild(\(tenantID))", logger: logger)
             }
             return summary

@@ -13,37 +13,24 @@ import Testing
 @Suite struct DashboardTests {
     static let year = "2026-2027"
 
-    /// A small deterministic generator (SplitMix64), so that a failure can be replayed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    }
-
     /// Changes about `percent` of the items at random: workflow state, stored status, first
     /// submission (on time, or 1 to 20 days late), exemption, withdrawal and due week.
     func scramble(_ world: TestWorld, seed: UInt64, percent: Int, moveWeeks: Bool) async throws {
         let ids = try await TestEnvironment.ownerRows("SELECT id::text FROM obligations ORDER BY id", database: world.database.name)
             .compactMap { $0[0].flatMap { Int64($0) } }
-        var random = Random(state: seed)
+        // The generator's SplitMix64: the same seed replays the same changes.
+        var random = SyntheticProvince.Random(seed: seed)
         let states = ["open", "awaiting", "returned", "approved", "locked", "correcting"]
         let statuses = ObligationStatus.allCases.map(\.rawValue)
         var values: [String] = []
-        for id in ids where random.chance(percent) {
-            let submitted = random.chance(60) ? "o.due_at + interval '\(random.below(20 * 86_400) - 4 * 86_400) seconds'" : "NULL"
-            let exempt = random.chance(6) ? "'lý do'" : "NULL"
-            let week = moveWeeks && random.chance(20) ? "o.due_week + \(random.below(5) - 2)" : "o.due_week"
+        for id in ids where random.below(100) < percent {
+            let submitted = (random.below(100) < 60) ? "o.due_at + interval '\(random.below(20 * 86_400) - 4 * 86_400) seconds'" : "NULL"
+            let exempt = (random.below(100) < 6) ? "'lý do'" : "NULL"
+            let week = moveWeeks && (random.below(100) < 20) ? "o.due_week + \(random.below(5) - 2)" : "o.due_week"
             // Each SQL fragment travels as a quoted literal and is spliced in by format(%s).
             func literal(_ sql: String) -> String { "'" + sql.replacingOccurrences(of: "'", with: "''") + "'" }
             values.append("(\(id), '\(states[random.below(states.count)])', '\(statuses[random.below(statuses.count)])', "
-                          + "\(random.chance(4)), \(literal(submitted)), \(literal(exempt)), \(literal(week)))")
+                          + "\((random.below(100) < 4)), \(literal(submitted)), \(literal(exempt)), \(literal(week)))")
         }
         // One UPDATE per row kind would be quicker; row by row exercises the trigger as events do.
         for chunk in stride(from: 0, to: values.count, by: 200) {
@@ -149,6 +136,43 @@ import Testing
         let after = try await TestEnvironment.ownerRows("SELECT * FROM compliance_counts WHERE expected <> 0 OR exempt <> 0 ORDER BY 1, 2, 3, 4, 5, 6",
                                                         database: world.database.name)
         #expect(before == after)
+    }
+
+    @Test func aSchoolMovedToAnotherOfficeTakesItsFiguresWithIt() async throws {
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        let original = try TenantFile.load(directory: try TestEnvironment.repoDirectory + "/tenants/demo")
+        let units = original.units.map { unit in
+            unit.code == "S01" ? UnitDefinition(code: "S01", nameVi: unit.nameVi, nameEn: unit.nameEn, kind: unit.kind,
+                                                 schoolLevels: unit.schoolLevels, parentCode: "D02", opensOn: unit.opensOn) : unit
+        }
+        let moved = TenantDefinition(id: original.id, nameVi: original.nameVi, nameEn: original.nameEn, hosts: original.hosts,
+                                     levels: original.levels, units: units, directory: original.directory, groupRules: original.groupRules)
+        @Sendable func totals(_ client: any TestClientProtocol, _ browser: inout Browser) async throws -> [String: ComplianceCounts] {
+            var result: [String: ComplianceCounts] = [:]
+            for code in ["D01", "D02", "S01", "SO"] {
+                result[code] = figures(try await browser.send(client, .get, "/api/v1/units/\(code)/compliance?year=\(Self.year)").json()["total"])
+            }
+            return result
+        }
+        let before = try await world.withApp { client in
+            var officer = Browser()
+            _ = try await officer.signIn(client, "so.officer")
+            return try await totals(client, &officer)
+        }
+        let summary = try await withDatabase(try world.database.appURL) { pool in
+            try await TenantStore(database: pool, logger: TestEnvironment.logger).importTenant(moved)
+        }
+        #expect(summary.moved == ["S01"])
+        let after = try await world.withApp { client in
+            var officer = Browser()
+            _ = try await officer.signIn(client, "so.officer")
+            return try await totals(client, &officer)
+        }
+        let school = try #require(before["S01"])
+        #expect(school.expected > 0)
+        #expect(after["S01"] == school && after["SO"] == before["SO"])
+        #expect(after["D01"]?.vector == zip(before["D01"]?.vector ?? [], school.vector).map { $0 - $1 })
+        #expect(after["D02"]?.vector == zip(before["D02"]?.vector ?? [], school.vector).map { $0 + $1 })
     }
 
     @Test func aSubmissionShowsOnTheDashboardAtOnce() async throws {

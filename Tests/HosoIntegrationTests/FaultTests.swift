@@ -91,6 +91,8 @@ import Testing
         }
         var world = try await TestWorld.make(importing: [])
         world.configuration.database = app
+        // Down must be noticed quickly here; other tests wait longer for a connection on a busy machine.
+        world.configuration.databaseTimeoutSeconds = 3
 
         try await world.withApp { client in
             var browser = Browser()

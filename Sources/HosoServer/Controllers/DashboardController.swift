@@ -636,9 +636,7 @@ struct DashboardController: Sendable {
 
     // MARK: - Helpers
 
-    func displayName(_ unit: StoredUnit, _ language: Language) -> String {
-        language == .en && !unit.nameEn.isEmpty ? unit.nameEn : unit.nameVi
-    }
+    func displayName(_ unit: StoredUnit, _ language: Language) -> String { unit.name(in: language) }
 
     func figureValues(_ c: ComplianceCounts) -> [String: Any] {
         ["expected": c.expected, "submitted": c.submitted, "onTime": c.onTime, "late": c.late, "missing": c.missing, "notDue": c.notDue,

@@ -115,9 +115,7 @@ struct UnitController: Sendable {
 
     // MARK: - Helpers
 
-    func displayName(_ unit: StoredUnit, _ language: Language) -> String {
-        language == .en && !unit.nameEn.isEmpty ? unit.nameEn : unit.nameVi
-    }
+    func displayName(_ unit: StoredUnit, _ language: Language) -> String { unit.name(in: language) }
 
     func unitValues(_ unit: StoredUnit, _ language: Language) -> [String: Any] {
         ["code": unit.code, "name": displayName(unit, language), "url": SiteURL.unit(unit.code).path, "closed": unit.isClosed]
@@ -130,4 +128,9 @@ struct UnitController: Sendable {
 
     /// `yyyy-MM-dd` → `dd/MM/yyyy`, as Vietnamese pages show dates.
     static func vietnameseDate(_ iso: String) -> String { LocalDate(iso: iso)?.vietnamese ?? iso }
+}
+
+extension StoredUnit {
+    /// The unit's name in the page's language (Vietnamese when it has no English name).
+    func name(in language: Language) -> String { language == .en && !nameEn.isEmpty ? nameEn : nameVi }
 }

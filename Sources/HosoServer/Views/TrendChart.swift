@@ -35,8 +35,8 @@ struct TrendChart {
         parts.append("""
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(Int(Self.width)) \(Int(Self.height))" \
             role="img" aria-labelledby="trend-title trend-desc" width="100%" preserveAspectRatio="xMinYMin meet">
-            <title id="trend-title">\(Self.escaped(title))</title>
-            <desc id="trend-desc">\(Self.escaped(description))</desc>
+            <title id="trend-title">\(HTML.escape(title))</title>
+            <desc id="trend-desc">\(HTML.escape(description))</desc>
             """)
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
             parts.append("<line class=\"grid\" x1=\"\(number(Self.left))\" x2=\"\(number(Self.width - Self.right))\" y1=\"\(number(y(tick)))\" y2=\"\(number(y(tick)))\"/>")
@@ -46,22 +46,21 @@ struct TrendChart {
         for week in stride(from: first, through: last, by: step) {
             parts.append("<text class=\"axis\" x=\"\(number(x(week)))\" y=\"\(number(Self.height - Self.bottom + 16))\" text-anchor=\"middle\">\(week)</text>")
         }
-        parts.append("<text class=\"axis\" x=\"\(number(Self.left + plotWidth / 2))\" y=\"\(number(Self.height - 6))\" text-anchor=\"middle\">\(Self.escaped(weekLabel))</text>")
+        parts.append("<text class=\"axis\" x=\"\(number(Self.left + plotWidth / 2))\" y=\"\(number(Self.height - 6))\" text-anchor=\"middle\">\(HTML.escape(weekLabel))</text>")
         for (keyPath, css, label) in [(\Point.completeness, "completeness", completenessLabel), (\Point.timeliness, "timeliness", timelinessLabel)] {
             let coordinates = plotted.compactMap { point in point[keyPath: keyPath].map { "\(number(x(point.week))),\(number(y($0)))" } }
             guard !coordinates.isEmpty else { continue }
-            parts.append("<polyline class=\"line \(css)\" points=\"\(coordinates.joined(separator: " "))\"><title>\(Self.escaped(label))</title></polyline>")
+            parts.append("<polyline class=\"line \(css)\" points=\"\(coordinates.joined(separator: " "))\"><title>\(HTML.escape(label))</title></polyline>")
             for point in plotted {
                 guard let value = point[keyPath: keyPath] else { continue }
                 parts.append("<circle class=\"dot \(css)\" cx=\"\(number(x(point.week)))\" cy=\"\(number(y(value)))\" r=\"3\">"
-                             + "<title>\(Self.escaped(label)) · \(Self.escaped(weekLabel)) \(point.week): \(Int((value * 100).rounded()))%</title></circle>")
+                             + "<title>\(HTML.escape(label)) · \(HTML.escape(weekLabel)) \(point.week): \(Int((value * 100).rounded()))%</title></circle>")
             }
         }
         parts.append("</svg>")
         return parts.joined(separator: "\n")
     }
 
-    static func escaped(_ text: String) -> String { HTML.escape(text) }
 }
 
 /// Text for HTML and SVG written outside the template engine.

@@ -39,7 +39,7 @@ struct TestWorld {
         }
         var configuration = AppConfiguration(
             host: "127.0.0.1", port: 0, database: try database.appURL, webDirectory: "\(repo)/web",
-            directoryURLOverride: try TestEnvironment.ldapURL, databaseTimeoutSeconds: 3, healthCacheSeconds: 0, logLevel: "warning",
+            directoryURLOverride: try TestEnvironment.ldapURL, databaseTimeoutSeconds: 30, healthCacheSeconds: 0, logLevel: "warning",
             blobDirectory: try TestEnvironment.temporaryDirectory("blobs"), tenantsDirectory: "\(repo)/tenants",
             environment: ["HOSO_DEMO_DIRECTORY_PASSWORD": try TestEnvironment.directoryPassword]
         )
