@@ -55,10 +55,12 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // Spreadsheets and CSV for exports and reports (PDF joins with the reports issue).
+        // libharu, for PDF (no pkg-config file on Debian: linked by name in the module map).
+        .systemLibrary(name: "CHaru", providers: [.apt(["libhpdf-dev"])]),
+        // PDF (official layout), spreadsheets and CSV for exports and reports.
         .target(
             name: "HosoReports",
-            dependencies: ["HosoCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["HosoCore", "CHaru", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strict
         ),
 

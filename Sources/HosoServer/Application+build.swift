@@ -32,6 +32,11 @@ public func buildApplication(
         // Uploads cut short by a crash left only temporary files, which nothing names.
         let abandoned = services.blobs.removeAbandonedUploads()
         if abandoned > 0 { logger.info("removed abandoned uploads", metadata: ["count": "\(abandoned)"]) }
+        // Reports a previous process was generating will not finish: say so on their pages.
+        if let tenants = try? await services.tenants.tenants(),
+           let interrupted = try? await services.reportJobs.markInterrupted(tenantIDs: tenants.map(\.id)), interrupted > 0 {
+            logger.info("reports interrupted by the last stop", metadata: ["count": "\(interrupted)"])
+        }
     }
     app.addServices(MissingSweep(services: services))
     return app
@@ -44,7 +49,8 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
     return AppServices(
         configuration: configuration, database: database, directory: directory ?? LDAPDirectory(logger: logger),
         localizer: localizer, renderer: renderer, staticFiles: try StaticFiles(directory: configuration.webDirectory + "/static"),
-        blobs: try BlobStore(root: configuration.blobDirectory), logger: logger
+        blobs: try BlobStore(root: configuration.blobDirectory),
+        documents: try DocumentTemplates.load(directory: configuration.resolvedReportsDirectory), logger: logger
     )
 }
 
@@ -66,6 +72,8 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     UnitController(services: services).addRoutes(to: router)
     RecordController(services: services).addRoutes(to: router)
     DashboardController(services: services).addRoutes(to: router)
+    InspectionController(services: services).addRoutes(to: router)
+    ReportController(services: services).addRoutes(to: router)
     OpenAPIController(webDirectory: services.configuration.webDirectory).addRoutes(to: router)
     StaticController(files: services.staticFiles).addRoutes(to: router)
     return router

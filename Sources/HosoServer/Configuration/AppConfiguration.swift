@@ -28,6 +28,12 @@ public struct AppConfiguration: Sendable {
     public var blobDirectory: String
     /// Where `tenants/` is (rule-set and calendar files; `HOSO_TENANTS_DIR`).
     public var tenantsDirectory: String
+    /// Where `reports/` is (official documents' layout and words; `HOSO_REPORTS_DIR`); by
+    /// default next to `web/`.
+    public var reportsDirectory: String?
+    public var resolvedReportsDirectory: String {
+        reportsDirectory ?? (URL(fileURLWithPath: webDirectory).deletingLastPathComponent().path + "/reports")
+    }
     /// Where secrets named by tenant files (directory bind passwords) are looked up.
     public var environment: [String: String]
 
@@ -127,7 +133,9 @@ public struct AppConfiguration: Sendable {
             environment: env
         )
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
-        return configuration
+        var result = configuration
+        result.reportsDirectory = env["HOSO_REPORTS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        return result
     }
 
     /// A tenant's directory settings as they apply here: the URL override, if any, wins.

@@ -51,11 +51,17 @@ struct DashboardController: Sendable {
     }
 
     func filter(_ request: Request, tenantID: Int64) async throws -> (ComplianceFilter, ComplianceCatalog.Year, [String]) {
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        return try await filter(query: query, tenantID: tenantID)
+    }
+
+    /// The filter of a query (`year`, `semester`, `from`, `to`, `type`, `level`), checked against
+    /// the tenant's calendars and rule-sets; reports read their figures through it too.
+    func filter(query: [String: String], tenantID: Int64) async throws -> (ComplianceFilter, ComplianceCatalog.Year, [String]) {
         let catalog = try await services.catalog.tenant(tenantID)
         let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
         guard let defaultYear = catalog.currentYear(today: today) else { throw HosoError("dashboard.no_calendar") }
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
         let years = catalog.years.mapValues(\.weeks)
         let requestedYear = query["year"].map(Text.trimmed).flatMap { $0.isEmpty ? nil : $0 } ?? defaultYear
         let types = Set(catalog.years[requestedYear]?.types.map(\.code) ?? [])

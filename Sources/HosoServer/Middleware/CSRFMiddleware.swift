@@ -49,16 +49,25 @@ struct CSRFMiddleware: RouterMiddleware {
 /// `application/x-www-form-urlencoded` fields (the first value of each name).
 struct FormFields {
     private var values: [String: String] = [:]
+    private var lists: [String: [String]] = [:]
 
     init(_ body: String) {
         for pair in body.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = Self.decode(parts[0])
-            if values[name] == nil { values[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
+            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            if values[name] == nil { values[name] = value }
+            lists[name, default: []].append(value)
         }
     }
 
     subscript(name: String) -> String? { values[name] }
+
+    /// Every value of a field that appears several times (checkboxes of one name).
+    func all(_ name: String) -> [String] { lists[name] ?? [] }
+
+    /// The fields as a dictionary (first value of each).
+    var dictionary: [String: String] { values }
 
     private static func decode(_ text: Substring) -> String {
         let spaced = text.replacingOccurrences(of: "+", with: " ")

@@ -17,6 +17,10 @@ public struct AppServices: Sendable {
     public let obligations: ObligationStore
     public let records: RecordStore
     public let compliance: ComplianceStore
+    public let inspections: InspectionStore
+    public let reportJobs: ReportJobStore
+    let reportRunner = ReportRunner()
+    public let documents: DocumentTemplates
     let catalog: ComplianceCatalog
     public let blobs: BlobStore
     public let directory: any DirectoryService
@@ -28,7 +32,8 @@ public struct AppServices: Sendable {
     public let logger: Logger
 
     public init(configuration: AppConfiguration, database: Database, directory: any DirectoryService,
-                localizer: Localizer, renderer: PageRenderer, staticFiles: StaticFiles, blobs: BlobStore, logger: Logger) {
+                localizer: Localizer, renderer: PageRenderer, staticFiles: StaticFiles, blobs: BlobStore, documents: DocumentTemplates,
+                logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.tenants = TenantStore(database: database, logger: logger)
@@ -41,6 +46,9 @@ public struct AppServices: Sendable {
         self.obligations = ObligationStore(database: database, logger: logger)
         self.records = RecordStore(database: database, logger: logger)
         self.compliance = ComplianceStore(database: database, logger: logger)
+        self.inspections = InspectionStore(database: database, logger: logger)
+        self.reportJobs = ReportJobStore(database: database, logger: logger)
+        self.documents = documents
         self.catalog = ComplianceCatalog(ruleSets: ruleSets)
         self.blobs = blobs
         self.directory = directory

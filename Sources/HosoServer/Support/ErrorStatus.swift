@@ -23,6 +23,27 @@ enum ErrorStatus {
             default: return .conflict
             }
         }
+        // Inspections: missing rights are 403, missing things 404, the wrong moment 409, bad input 400.
+        if code.hasPrefix("inspection.") {
+            switch code {
+            case "inspection.not_inspector", "inspection.leader_only", "inspection.follow_up_not_yours", "inspection.not_allowed_planner":
+                return .forbidden
+            case "inspection.not_found", "inspection.item_not_found", "inspection.finding_not_found", "inspection.follow_up_not_found":
+                return .notFound
+            case "inspection.not_allowed_now", "inspection.not_in_progress", "inspection.items_pending", "inspection.follow_ups_open",
+                 "inspection.follow_up_done_already", "inspection.number_taken", "inspection.empty_checklist":
+                return .conflict
+            default: return .badRequest
+            }
+        }
+        if code.hasPrefix("report.") {
+            switch code {
+            case "report.not_found": return .notFound
+            case "report.not_ready": return .conflict
+            case "report.pdf_failed", "report.font_missing", "report.interrupted": return .internalServerError
+            default: return .badRequest
+            }
+        }
         switch code {
         case "signin.invalid_credentials", "auth.required", "auth.expired": return .unauthorized
         case "signin.empty_password", "signin.bad_password", "signin.missing_login", "signin.bad_login", "signin.unknown_tenant",

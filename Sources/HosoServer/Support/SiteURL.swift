@@ -27,6 +27,15 @@ enum SiteURL {
         static let language = "/lang/:code"
     }
 
+    /// A download's file name in plain ASCII (Vietnamese letters without their marks, đ as d).
+    static func asciiFilename(_ name: String) -> String {
+        let folded = name.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "D")
+            .folding(options: [.diacriticInsensitive], locale: nil)
+        return String(folded.unicodeScalars.map { scalar -> Character in
+            (scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar))) ? Character(scalar) : "-"
+        })
+    }
+
     static func segment(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? value
     }

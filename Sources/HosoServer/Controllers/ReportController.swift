@@ -1,0 +1,244 @@
+import Foundation
+import Hummingbird
+import HosoCore
+import HosoReports
+import HosoStore
+
+/// Periodic and ad-hoc reports of any unit the actor may export from: the request becomes a job,
+/// generated in the background (the page shows its progress and then the download); the file
+/// enters the blob store whole or not at all.
+struct ReportController: Sendable {
+    let services: AppServices
+    var browser: UnitBrowser { UnitBrowser(services: services) }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/units/:code/reports") { request, context in try await self.formPage(request: request, context: context) }
+        router.post("/units/:code/reports") { request, context in try await self.requestForm(request: request, context: context) }
+        router.get("/reports/:id") { request, context in try await self.jobPage(request: request, context: context) }
+        router.get("/reports/:id/download") { request, context in try await self.download(request: request, context: context) }
+
+        let api = router.group("/api/v1")
+        api.post("/units/:code/reports") { request, context in try await self.requestJSON(request: request, context: context) }
+        api.get("/reports/:id") { request, context in try await self.jobJSON(request: request, context: context) }
+        api.get("/reports/:id/content") { request, context in try await self.download(request: request, context: context) }
+    }
+
+    func t(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String { services.localizer.text(key, language, values) }
+
+    // MARK: - Requesting
+
+    /// Checks the request now (scope, period, filter), so that a bad one is refused at once, and
+    /// queues the job.
+    func submit(_ actor: Actor, code: String, fields: [String: String]) async throws -> Int64 {
+        let unit = try await browser.authorize(actor, .exportReports, code: code)
+        guard let format = PeriodicReport.Format(rawValue: fields["format"] ?? "pdf") else {
+            throw HosoError("report.unknown_format", ["format": String((fields["format"] ?? "").prefix(10))])
+        }
+        var query: [String: String] = [:]
+        for key in ["period", "semester", "month", "from", "to", "year", "type", "level"] {
+            if let value = fields[key].map(Text.trimmed), !value.isEmpty { query[key] = value }
+        }
+        let place = Text.trimmed(fields["place"] ?? "").isEmpty ? InspectionController.suggestedPlace(unit) : Text.trimmed(fields["place"] ?? "")
+        guard place.count <= 100 else { throw HosoError("report.bad_place") }
+        let request = PeriodicReport.Request(unitCode: unit.code, query: query, format: format, place: place)
+        // The same checks the job will make, before anything is queued.
+        let period = try ReportPeriod.parse(query)
+        let catalog = try await services.catalog.tenant(actor.tenantID)
+        let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
+        let yearName = query["year"] ?? catalog.currentYear(today: today) ?? ""
+        guard let year = catalog.years[yearName] else { throw HosoError("dashboard.unknown_year", ["year": String(yearName.prefix(20))]) }
+        var filterQuery = try period.filterQuery(year.weeks)
+        for key in ["type", "level"] { if let value = query[key] { filterQuery[key] = value } }
+        _ = try await DashboardController(services: services).filter(query: filterQuery, tenantID: actor.tenantID)
+        let title = PeriodicReport(services: services).words.text("subtitle", ["period": period.label(year.weeks, english: false), "unit": unit.nameVi])
+        let id = try await services.reportJobs.create(actor, unitID: unit.id, format: format.rawValue, parameters: request.encoded, title: title)
+        await services.reportRunner.enqueue(id: id, actor: actor, request: request, services: services)
+        return id
+    }
+
+    func formPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let language = context.language
+        let unit = try await browser.authorize(actor, .exportReports, code: try context.pathParameter("code"))
+        let catalog = try await services.catalog.tenant(actor.tenantID)
+        let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
+        let current = catalog.currentYear(today: today) ?? ""
+        let year = catalog.years[current]
+        let jobs = try await services.reportJobs.recent(tenantID: actor.tenantID, requestedBy: actor.userID)
+        return services.renderer.render("reports", [
+            "unit": ["code": unit.code, "name": unit.name(in: language), "url": SiteURL.unit(unit.code).path,
+                     "dashboard": "/units/\(SiteURL.segment(unit.code))/dashboard", "action": "/units/\(SiteURL.segment(unit.code))/reports"],
+            "years": catalog.order.map { ["year": $0, "selected": $0 == current] },
+            "semesters": (year?.weeks.semesters ?? []).map { ["number": $0.number] },
+            "types": (year?.types ?? []).map { ["code": $0.code, "name": language == .en ? $0.nameEn : $0.nameVi] },
+            "levels": SchoolLevel.allCases.map { ["code": $0.rawValue, "name": t("school_level." + $0.rawValue, language)] },
+            "month": String(today.iso.prefix(7)), "from": today.firstOfMonth.iso, "to": today.iso, "place": InspectionController.suggestedPlace(unit),
+            "jobs": jobs.map { jobValues($0, language) }, "hasJobs": !jobs.isEmpty,
+        ], context: context, request: request, title: t("report.title", language, ["unit": unit.name(in: language)]))
+    }
+
+    func requestForm(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let form = try await request.decodeForm()
+        let id = try await submit(actor, code: try context.pathParameter("code"), fields: form.dictionary)
+        return Response.redirect(to: "/reports/\(id)", type: .normal)
+    }
+
+    func requestJSON(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let fields = try await request.decodeJSON([String: String].self)
+        let id = try await submit(actor, code: try context.pathParameter("code"), fields: fields)
+        guard let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id) else { throw HosoError("report.not_found") }
+        return try JSONResponse.make(try await apiValue(actor, job), status: .accepted)
+    }
+
+    // MARK: - A job
+
+    /// The job if the actor asked for it, or may still export from its unit.
+    func job(_ actor: Actor, _ context: AppRequestContext) async throws -> ReportJob {
+        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0,
+              let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id),
+              let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first,
+              services.policy.allows(actor, .exportReports, on: unit.position) else {
+            throw HosoError("report.not_found")
+        }
+        return job
+    }
+
+    func jobValues(_ job: ReportJob, _ language: Language) -> [String: Any] {
+        var value: [String: Any] = [
+            "id": job.id, "url": "/reports/\(job.id)", "title": job.title, "format": job.format.uppercased(), "state": t("report_state." + job.state.rawValue, language),
+            "stateCode": job.state.rawValue, "percent": Int((job.progress * 100).rounded()), "created": VietnamTime.display(epochSeconds: job.createdAt),
+            "running": job.state == .queued || job.state == .running, "done": job.state == .done, "failed": job.state == .failed,
+        ]
+        if let stage = job.stage { value["stage"] = t(stage, language) }
+        if let code = job.errorCode { value["error"] = t("error." + code, language) }
+        if job.state == .done { value["download"] = "/reports/\(job.id)/download" }
+        if let size = job.size { value["size"] = RecordController.size(size) }
+        return value
+    }
+
+    func jobPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let language = context.language
+        let job = try await job(actor, context)
+        let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first
+        var values = jobValues(job, language)
+        values["unitReports"] = unit.map { "/units/\(SiteURL.segment($0.code))/reports" } ?? "/"
+        // While it runs the page reloads itself (no script needed).
+        var response = services.renderer.render("report", ["job": values, "refresh": job.state == .queued || job.state == .running],
+                                                context: context, request: request, title: job.title)
+        if job.state == .queued || job.state == .running { response.headers[.refresh] = "2" }
+        return response
+    }
+
+    func apiValue(_ actor: Actor, _ job: ReportJob) async throws -> API.Report {
+        let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first
+        return API.Report(id: job.id, unit: unit?.code ?? "", format: job.format, title: job.title, state: job.state.rawValue, progress: job.progress,
+                          stage: job.stage, error: job.errorCode, size: job.size, filename: job.filename,
+                          url: job.state == .done ? "/api/v1/reports/\(job.id)/content" : nil)
+    }
+
+    func jobJSON(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        return try JSONResponse.make(try await apiValue(actor, try await job(actor, context)))
+    }
+
+    func download(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let job = try await job(actor, context)
+        guard job.state == .done, let sha = job.sha256, let format = PeriodicReport.Format(rawValue: job.format) else {
+            throw HosoError("report.not_ready")
+        }
+        let bytes = try services.blobs.read(sha)
+        try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
+            actorUserID: actor.userID, actorLogin: actor.login, action: "report.download", unitID: job.unitID, subject: "report:\(job.id)",
+            details: ["sha256": sha]
+        ))
+        var headers = DashboardController.downloadHeaders(SiteURL.asciiFilename(job.filename ?? "report.\(format.rawValue)"), type: format.mediaType)
+        headers[.xContentSHA256] = sha
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Runs report jobs in the background, two at a time; the rest wait their turn (queued). Each
+/// job reads, draws into a temporary file, moves the file into the blob store (synced) and only
+/// then marks the job done: a job cut short leaves no file, and the next start marks it interrupted.
+actor ReportRunner {
+    let maxRunning: Int
+    var running = 0
+    var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(maxRunning: Int = 2) {
+        self.maxRunning = maxRunning
+    }
+
+    func enqueue(id: Int64, actor: Actor, request: PeriodicReport.Request, services: AppServices) {
+        Task.detached {
+            await self.acquire()
+            await Self.run(id: id, actor: actor, request: request, services: services)
+            await self.release()
+        }
+    }
+
+    func acquire() async {
+        if running < maxRunning {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            running -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+
+    static func run(id: Int64, actor: Actor, request: PeriodicReport.Request, services: AppServices) async {
+        let jobs = services.reportJobs, tenantID = actor.tenantID
+        let logger = services.logger
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("hoso-report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            try await jobs.started(tenantID: tenantID, id: id)
+            let report = PeriodicReport(services: services)
+            let data = try await report.gather(actor, request) { fraction, stage in
+                try? await jobs.progress(tenantID: tenantID, id: id, fraction * 0.85, stage: stage)
+            }
+            try await jobs.progress(tenantID: tenantID, id: id, 0.86, stage: "report.stage.drawing")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("report.\(request.format.rawValue)")
+            switch request.format {
+            case .pdf:
+                let bytes = try OfficialDocumentRenderer(layout: services.documents.layout).render(report.document(data))
+                try Foundation.Data(bytes).write(to: file)
+            case .xlsx:
+                try report.writeXLSX(data, to: file, folder: folder)
+            case .csv:
+                try Foundation.Data(report.csv(data).utf8).write(to: file)
+            }
+            let writer = try services.blobs.writer(limit: 2 * 1024 * 1024 * 1024)
+            do {
+                let handle = try FileHandle(forReadingFrom: file)
+                defer { try? handle.close() }
+                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    try writer.write([UInt8](chunk))
+                }
+            } catch {
+                writer.abort()
+                throw error
+            }
+            let staged = try writer.finish()
+            try staged.commit()
+            try await jobs.finish(tenantID: tenantID, id: id, blob: staged, mediaType: request.format.mediaType,
+                                  filename: report.filename(data, request.format))
+        } catch {
+            let code = (error as? HosoError)?.code ?? "report.failed"
+            if (error as? HosoError) == nil { logger.error("report failed", metadata: ["job": "\(id)", "error": "\(String(reflecting: error))"]) }
+            try? await jobs.fail(tenantID: tenantID, id: id, code: code)
+        }
+    }
+}

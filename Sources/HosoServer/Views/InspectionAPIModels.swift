@@ -1,0 +1,189 @@
+import HosoCore
+import HosoStore
+
+/// The JSON shapes of inspections and reports (described in `web/openapi.yaml`).
+extension API {
+    struct Created: Encodable { let id: Int64 }
+
+    struct InspectionBrief: Encodable {
+        let id: Int64
+        let kind: String
+        let state: String
+        let title: String
+        let issuer: String
+        let scope: [String]
+        let schoolYear: String
+        let periodFrom: String
+        let periodTo: String
+        let minutesNumber: String?
+
+        init(_ row: InspectionRow, _ units: [Int64: StoredUnit]) {
+            id = row.id
+            kind = row.kind.rawValue
+            state = row.state.rawValue
+            title = row.title
+            issuer = units[row.issuerUnitID]?.code ?? ""
+            scope = row.scopeUnitIDs.compactMap { units[$0]?.code }.sorted()
+            schoolYear = row.schoolYear
+            periodFrom = row.periodFrom.iso
+            periodTo = row.periodTo.iso
+            minutesNumber = row.minutesNumber
+        }
+    }
+
+    struct InspectionList: Encodable { let items: [InspectionBrief] }
+
+    struct TeamMember: Encodable {
+        let login: String
+        let displayName: String
+        let leader: Bool
+    }
+
+    struct Finding: Encodable {
+        let id: Int64
+        let item: Int64
+        let obligation: Int64
+        let recordType: String
+        let severity: String
+        let text: String
+        let createdBy: String
+    }
+
+    struct FollowUp: Encodable {
+        let id: Int64
+        let finding: Int64
+        let action: String
+        let owner: String
+        let dueOn: String
+        let state: String
+        let doneNote: String?
+
+        init(_ row: FollowUpRow) {
+            id = row.id
+            finding = row.findingID
+            action = row.action
+            owner = row.ownerName
+            dueOn = row.dueOn.iso
+            state = row.state.rawValue
+            doneNote = row.doneNote
+        }
+    }
+
+    struct Minutes: Encodable {
+        let number: String
+        let sha256: String
+        let size: Int64
+        let url: String
+    }
+
+    struct Inspection: Encodable {
+        let id: Int64
+        let kind: String
+        let state: String
+        let title: String
+        let issuer: String
+        let symbol: String
+        let scope: [String]
+        let schoolYear: String
+        let periodFrom: String
+        let periodTo: String
+        let recordTypes: [String]
+        let place: String
+        let members: [TeamMember]
+        let verdicts: [String: Int]
+        let findings: [Finding]
+        let followUps: [FollowUp]
+        let conclusions: String?
+        let recommendations: String?
+        let minutes: Minutes?
+
+        init(_ row: InspectionRow, issuer: StoredUnit, scope: [StoredUnit], members: [InspectionMember], counts: [Verdict: Int],
+             findings: [FindingRow], followUps: [FollowUpRow]) {
+            id = row.id
+            kind = row.kind.rawValue
+            state = row.state.rawValue
+            title = row.title
+            self.issuer = issuer.code
+            symbol = row.symbol
+            self.scope = scope.map(\.code)
+            schoolYear = row.schoolYear
+            periodFrom = row.periodFrom.iso
+            periodTo = row.periodTo.iso
+            recordTypes = row.recordTypes
+            place = row.place
+            self.members = members.map { TeamMember(login: $0.login, displayName: $0.displayName, leader: $0.leader) }
+            verdicts = Dictionary(uniqueKeysWithValues: Verdict.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
+            self.findings = findings.map {
+                Finding(id: $0.id, item: $0.itemID, obligation: $0.obligationID, recordType: $0.recordType, severity: $0.severity.rawValue,
+                        text: $0.text, createdBy: $0.createdBy)
+            }
+            self.followUps = followUps.map(FollowUp.init)
+            conclusions = row.conclusions
+            recommendations = row.recommendations
+            minutes = row.minutesNumber.flatMap { number in
+                row.minutesSHA256.map { Minutes(number: number, sha256: $0, size: row.minutesSize ?? 0, url: "/api/v1/inspections/\(row.id)/minutes") }
+            }
+        }
+    }
+
+    struct ChecklistLine: Encodable {
+        let id: Int64
+        let obligation: Int64
+        let unit: String
+        let recordType: String
+        let periodKind: String
+        let periodNumber: Int
+        let owner: String?
+        let dueAt: Int64
+        let status: String
+        let verdict: String
+        let note: String?
+        let viewedVersion: Int64?
+        let attachments: Int
+
+        init(_ item: ChecklistItem, unitCode: String) {
+            id = item.id
+            obligation = item.obligationID
+            unit = unitCode
+            recordType = item.recordType
+            periodKind = item.periodKind
+            periodNumber = item.periodNumber
+            owner = item.ownerName
+            dueAt = item.dueAt
+            status = item.status.rawValue
+            verdict = item.verdict.rawValue
+            note = item.note
+            viewedVersion = item.viewedVersionID
+            attachments = item.attachments
+        }
+    }
+
+    struct ChecklistPage: Encodable { let items: [ChecklistLine] }
+
+    struct CoverageLine: Encodable {
+        let unit: String
+        let schools: Int
+        let planned: Int
+        let done: Int
+        let inspections: Int
+    }
+
+    struct Coverage: Encodable {
+        let schoolYear: String
+        let units: [CoverageLine]
+    }
+
+    struct Report: Encodable {
+        let id: Int64
+        let unit: String
+        let format: String
+        let title: String
+        let state: String
+        let progress: Double
+        let stage: String?
+        let error: String?
+        let size: Int64?
+        let filename: String?
+        let url: String?
+    }
+}
