@@ -225,7 +225,7 @@ public struct OfficialDocumentRenderer: Sendable {
             let top = canvas.y
             if shaded { canvas.shade(x: canvas.left, y: top, width: canvas.contentWidth, height: height, gray: t.headerShade) }
             for (column, cell) in lines.enumerated() {
-                for index in start..<min(start + count, cell.count) {
+                for index in start..<max(start, min(start + count, cell.count)) {
                     drawLine(cell[index], canvas, x: xs[column] + pad, width: widths[column] - 2 * pad,
                              lineTop: top + pad + Double(index - start) * lineHeight, face: face, size: size, lineHeight: lineHeight,
                              alignment: header ? .center : alignment(column))

@@ -137,8 +137,10 @@ struct InspectionController: Sendable {
         }
         let catalog = try await services.catalog.tenant(actor.tenantID)
         let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
-        let year = input.schoolYear.flatMap { $0.isEmpty ? nil : $0 } ?? catalog.years.first { $0.value.weeks.week(of: from) <= $0.value.weeks.horizon
-            && from >= $0.value.weeks.firstMonday.adding(days: -60) }?.key ?? catalog.currentYear(today: today) ?? ""
+        // The school year of the period: the latest one begun (give or take the summer) by its first day.
+        let year = input.schoolYear.flatMap { $0.isEmpty ? nil : $0 }
+            ?? catalog.years.filter { $0.value.weeks.firstMonday.adding(days: -60) <= from }.max { $0.value.weeks.firstMonday < $1.value.weeks.firstMonday }?.key
+            ?? catalog.currentYear(today: today) ?? ""
         guard let yearInfo = catalog.years[year] else { throw HosoError("dashboard.unknown_year", ["year": String(year.prefix(20))]) }
         let plan = InspectionPlan(
             kind: kind, title: input.title ?? "", issuerUnitID: issuer.id, symbol: input.symbol.flatMap { $0.isEmpty ? nil : $0 } ?? issuer.code,

@@ -152,7 +152,9 @@ struct RecordController: Sendable {
         let audit: [AuditStore.Entry]
     }
 
-    func detail(_ actor: Actor, _ id: Int64) async throws -> Detail {
+    /// `inspection`: the record is opened from that inspection's checklist; a member of its team
+    /// has the view logged with the inspection and the version shown kept as evidence.
+    func detail(_ actor: Actor, _ id: Int64, inspection: Int64? = nil) async throws -> Detail {
         let visible = try await visible(actor, id)
         let tenant = actor.tenantID
         async let type = services.ruleSets.recordType(tenantID: tenant, ruleSetID: visible.row.ruleSetID, code: visible.row.recordType)
@@ -161,7 +163,10 @@ struct RecordController: Sendable {
         async let corrections = services.records.corrections(tenantID: tenant, obligationID: id)
         let detail = Detail(visible: visible, type: try await type, versions: try await versions, events: try await events,
                             corrections: try await corrections, audit: [])
-        try await auditView(actor, visible, action: "record.view")
+        let partOfInspection = try await inspection.asyncMap {
+            try await services.inspections.recordView(actor, inspectionID: $0, obligationID: id, versionID: visible.row.currentVersionID)
+        } ?? false
+        if !partOfInspection { try await auditView(actor, visible, action: "record.view") }
         let audit = try await services.audit.entries(tenantID: tenant, subject: "obligation:\(id)")
         return Detail(visible: detail.visible, type: detail.type, versions: detail.versions, events: detail.events,
                       corrections: detail.corrections, audit: audit)
@@ -169,7 +174,8 @@ struct RecordController: Sendable {
 
     func recordPage(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
-        let detail = try await detail(actor, try id(context))
+        let inspection = request.uri.queryParameters["inspection"].flatMap { Int64(String($0)) }
+        let detail = try await detail(actor, try id(context), inspection: inspection)
         let language = context.language
         let row = detail.visible.row
         let roles = detail.visible.roles
@@ -688,5 +694,12 @@ extension API {
     struct Windows: Encodable {
         let schoolYear: String
         let windows: [Window]
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -100,7 +100,7 @@ struct MinutesBuilder {
             let c = words.list("findings_columns")
             blocks.append(.table(.init(
                 columns: [.init(c[safe: 0], weight: 0.5, alignment: .center), .init(c[safe: 1], weight: 2.2), .init(c[safe: 2], weight: 2.2),
-                          .init(c[safe: 3], weight: 1.1), .init(c[safe: 4], weight: 4.5)],
+                          .init(c[safe: 3], weight: 1.5), .init(c[safe: 4], weight: 4.3)],
                 rows: f.findings.enumerated().map { index, finding in
                     let item = itemsByID[finding.itemID]
                     let type = (f.typeNames[finding.recordType] ?? finding.recordType) + (item.map { " (" + periodLabel($0) + ")" } ?? "")

@@ -57,6 +57,8 @@ struct TestWorld {
 /// Keeps cookies between requests like a browser does, and speaks JSON and forms.
 struct Browser {
     var cookies: [String: String] = [:]
+    /// The session's CSRF token, for tests that keep it with the browser.
+    var csrf = ""
     var headers: HTTPFields = [:]
 
     @discardableResult
