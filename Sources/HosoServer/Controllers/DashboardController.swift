@@ -214,6 +214,8 @@ struct DashboardController: Sendable {
                 "items": "\(base)/items?\(query)", "missing": "\(base)/items?\(query)&column=missing",
                 "awaiting": "\(base)/items?\(query)&column=awaiting", "late": "\(base)/items?\(query)&column=late",
                 "reminders": "\(base)/reminders",
+                "inspections": "\(base)/inspections?year=\(SiteURL.segment(view.filter.schoolYear))",
+                "reports": "\(base)/reports",
             ],
             "canRemind": services.policy.allows(actor, .viewPeople, on: view.unit.position),
             "columnTypes": types.map { ["name": language == .en ? $0.nameEn : $0.nameVi, "code": $0.code] },
