@@ -225,6 +225,26 @@ def main():
     export = {"rows": data.count(b"\r\n") - 1, "seconds": round(time.perf_counter() - started, 2), "status": status,
               "resident_before_mib": round(resident_before / 1024, 1), "resident_after_mib": round(resident_kib(args.pid) / 1024, 1)}
 
+    # Reports of the whole province, generated in the background: from the request to the file.
+    print("bench: reports of the whole province (PDF, XLSX), background generation", file=sys.stderr)
+    reports = {}
+    reporter = Client(args.base, *officer)
+    for fmt in ("pdf", "xlsx"):
+        started = time.perf_counter()
+        status, data, _ = reporter.request("POST", "/api/v1/units/SO/reports",
+                                           body=json.dumps({"format": fmt, "period": "year", "year": YEAR}),
+                                           headers={"Content-Type": "application/json"})
+        if status != 202:
+            reports[fmt] = {"status": status, "error": data.decode(errors="replace")[:200]}
+            continue
+        job = json.loads(data)
+        while job.get("state") in ("queued", "running") and time.perf_counter() - started < 600:
+            time.sleep(0.25)
+            _, data, _ = reporter.request("GET", f"/api/v1/reports/{job['id']}")
+            job = json.loads(data)
+        reports[fmt] = {"state": job.get("state"), "seconds": round(time.perf_counter() - started, 2), "bytes": job.get("size"),
+                        "error": job.get("error")}
+
     memory = peak_memory_kib(args.pid)
     report = {
         "preset": args.preset, "schools": int(schools), "teachers": int(teachers), "obligations": int(rows),
@@ -233,6 +253,7 @@ def main():
         "throughput": {"office dashboard API": dashboard, "static route": static},
         "peak_memory_mib": round(memory / 1024, 1),
         "export": export,
+        "reports": reports,
     }
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as out:
@@ -259,6 +280,13 @@ def main():
     print(f"{'server peak memory (VmHWM)':<38}{memory / 1024:>9.1f} MiB")
     print(f"{'export, items of ' + office + ' (CSV)':<38}{export['rows']:>9} rows in {export['seconds']} s; "
           f"resident {export['resident_before_mib']} → {export['resident_after_mib']} MiB")
+    for fmt, value in reports.items():
+        if "seconds" in value:
+            ok = "yes" if value["state"] == "done" and value["seconds"] <= 60 else "NO"
+            print(f"{'report, whole province (' + fmt.upper() + ')':<38}{value['seconds']:>9.1f} s   {value['state']}, "
+                  f"{(value['bytes'] or 0) / 1024:.0f} KiB (target ≤ 60 s) {ok}")
+        else:
+            print(f"{'report, whole province (' + fmt.upper() + ')':<38} refused: {value}")
     print(f"\nJSON: {args.out}")
 
 
