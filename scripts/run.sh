@@ -106,6 +106,9 @@ Demo logins (password for all: Demo@2026!)
   s1.teacher owes lesson plans (Việc cần nộp), s1.head and s1.principal approve them (Chờ phê duyệt),
   s1.admin opens and closes entry windows (/units/S01/windows).
   so.officer, d1.inspector and s1.principal watch compliance (Bảng theo dõi, /dashboard).
+  d1.officer plans an inspection of S01 (/units/D01/inspections; sign d1.inspector in once first so
+  that Hoso knows the account); d1.inspector runs it and issues the minutes (PDF, /inspections);
+  s1.principal plans the school's self-inspection. Reports (PDF, XLSX, CSV): /units/SO/reports.
   A large synthetic province for load tests: make bench (or hoso demo generate --preset small).
 
 Server log: $logfile

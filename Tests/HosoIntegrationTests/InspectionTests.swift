@@ -140,6 +140,21 @@ enum Tool {
             let viewed = try #require(try await inspector.send(client, .get, base + "/items").json()["items"] as? [[String: Any]])
             #expect(viewed.first { $0["obligation"] as? Int == obligation }?["viewedVersion"] == nil, "nothing submitted yet: no version to keep")
 
+            // Evidence files on a line: a PDF is kept in the blob store; other types are refused.
+            func attach(_ type: String, _ body: String) async throws -> TestResponse {
+                var headers: HTTPFields = [HTTPField.Name("X-CSRF-Token")!: inspector.csrf, .contentType: type]
+                headers[.cookie] = inspector.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+                return try await client.execute(uri: base + "/items/\(first)/attachments?filename=bi%C3%AAn-b%E1%BA%A3n.pdf", method: .post,
+                                                headers: headers, body: ByteBuffer(string: body))
+            }
+            #expect(try await attach("application/pdf", "%PDF-1.4\n% scan of the paper register\n%%EOF\n").status == .created)
+            let wrongType = try await attach("text/html", "<script>alert(1)</script>")
+            #expect(wrongType.status == .badRequest && wrongType.errorCode == "upload.format_not_accepted")
+            let disguised = try await attach("application/pdf", "<html>not a pdf</html>")
+            #expect(disguised.status == .badRequest && disguised.errorCode == "upload.unrecognised")
+            let attached = try #require(try await inspector.send(client, .get, base + "/items").json()["items"] as? [[String: Any]])
+            #expect(attached.first { $0["id"] as? Int == first }?["attachments"] as? Int == 1)
+
             // Findings need a line; follow-ups need an owner.
             let noItem = try await inspector.send(client, .post, base + "/findings", json: #"{"severity": "violation", "text": "Thiếu chữ ký"}"#,
                                                   headers: csrf(inspector))

@@ -398,7 +398,7 @@ struct InspectionController: Sendable {
                 "period": t("period." + item.periodKind, language, ["n": String(item.periodNumber)]), "owner": item.ownerName ?? "",
                 "due": VietnamTime.display(epochSeconds: item.dueAt), "status": t(item.status.messageKey, language),
                 "statusCode": item.status.rawValue, "verdict": t(item.verdict.messageKey, language), "verdictCode": item.verdict.rawValue,
-                "recordURL": "/records/\(item.obligationID)?inspection=\(row.id)", "conducting": conducting,
+                "recordURL": "/records/\(item.obligationID)?inspection=\(row.id)", "conducting": conducting, "marked": item.verdict != .pending,
                 "verdicts": Verdict.allCases.filter { $0 != .pending }.map { ["code": $0.rawValue, "name": t($0.messageKey, language),
                                                                               "selected": $0 == item.verdict] },
             ]
