@@ -32,7 +32,7 @@ public func buildApplication(
         // Uploads cut short by a crash left only temporary files, which nothing names.
         let abandoned = services.blobs.removeAbandonedUploads()
         if abandoned > 0 { logger.info("removed abandoned uploads", metadata: ["count": "\(abandoned)"]) }
-        // Reports a previous process was generating will not finish: say so on their pages.
+        // Reports a stopped process was generating will not finish: say so on their pages.
         if let tenants = try? await services.tenants.tenants(),
            let interrupted = try? await services.reportJobs.markInterrupted(tenantIDs: tenants.map(\.id)), interrupted > 0 {
             logger.info("reports interrupted by the last stop", metadata: ["count": "\(interrupted)"])

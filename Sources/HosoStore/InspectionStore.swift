@@ -360,21 +360,27 @@ public struct InspectionStore: Sendable {
             let locked = try await Self.lock(connection, actor, id, logger: logger)
             guard locked.member else { throw HosoError("inspection.not_inspector") }
             let next = try InspectionRules.apply(.start, to: locked.state)
-            let scope = """
+            // The obligations in scope: under a scope unit, due in the period, of the types (none: all).
+            let count = try await connection.fetch("""
+                SELECT count(DISTINCT o.id)::int
                 FROM inspections i JOIN inspection_units iu ON iu.inspection_id = i.id JOIN units su ON su.id = iu.unit_id
                 JOIN units u ON u.path <@ su.path JOIN obligations o ON o.unit_id = u.id
                 WHERE i.id = \(id) AND NOT o.withdrawn
                   AND (o.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN i.period_from AND i.period_to
                   AND (cardinality(i.record_types) = 0 OR o.record_type = ANY(i.record_types))
-                """
-            let count = try await connection.fetch("SELECT count(DISTINCT o.id)::int \(unescaped: scope)", Int.self, logger: logger).first ?? 0
+                """, Int.self, logger: logger).first ?? 0
             guard count > 0 else { throw HosoError("inspection.empty_checklist") }
             guard count <= InspectionRules.maxChecklist else {
                 throw HosoError("inspection.checklist_too_long", ["count": String(count), "max": String(InspectionRules.maxChecklist)])
             }
             try await connection.run("""
                 INSERT INTO inspection_items (tenant_id, inspection_id, obligation_id, unit_id)
-                SELECT DISTINCT \(actor.tenantID)::bigint, \(id)::bigint, o.id, o.unit_id \(unescaped: scope)
+                SELECT DISTINCT \(actor.tenantID)::bigint, i.id, o.id, o.unit_id
+                FROM inspections i JOIN inspection_units iu ON iu.inspection_id = i.id JOIN units su ON su.id = iu.unit_id
+                JOIN units u ON u.path <@ su.path JOIN obligations o ON o.unit_id = u.id
+                WHERE i.id = \(id) AND NOT o.withdrawn
+                  AND (o.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN i.period_from AND i.period_to
+                  AND (cardinality(i.record_types) = 0 OR o.record_type = ANY(i.record_types))
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
             try await connection.run("UPDATE inspections SET state = \(next.rawValue), started_at = now() WHERE id = \(id)", logger: logger)
@@ -476,11 +482,13 @@ public struct InspectionStore: Sendable {
     }
 
     /// A follow-up action on a finding, owned by someone who works in (or above) the finding's unit.
-    public func addFollowUp(_ actor: Actor, findingID: Int64, ownerUserID: Int64, dueOn: LocalDate, action: String) async throws -> Int64 {
+    public func addFollowUp(_ actor: Actor, inspectionID: Int64, findingID: Int64, ownerUserID: Int64, dueOn: LocalDate,
+                            action: String) async throws -> Int64 {
         let logger = self.logger
         return try await database.withTenant(actor.tenantID) { connection in
             guard let finding = try await connection.fetch("""
-                SELECT f.inspection_id, it.unit_id FROM inspection_findings f JOIN inspection_items it ON it.id = f.item_id WHERE f.id = \(findingID)
+                SELECT f.inspection_id, it.unit_id FROM inspection_findings f JOIN inspection_items it ON it.id = f.item_id
+                WHERE f.id = \(findingID) AND f.inspection_id = \(inspectionID)
                 """, (Int64, Int64).self, logger: logger).first else { throw HosoError("inspection.finding_not_found") }
             let locked = try await Self.lock(connection, actor, finding.0, logger: logger)
             guard locked.member else { throw HosoError("inspection.not_inspector") }
@@ -503,7 +511,15 @@ public struct InspectionStore: Sendable {
     }
 
     /// Marks a follow-up done: its owner, or a member of the inspection team.
-    public func completeFollowUp(_ actor: Actor, id: Int64, note: String) async throws {
+    /// The inspection a follow-up belongs to.
+    public func followUpInspection(tenantID: Int64, id: Int64) async throws -> Int64? {
+        try await database.withTenant(tenantID) { connection in
+            try await connection.fetch("SELECT inspection_id FROM follow_ups WHERE id = \(id)", Int64.self, logger: self.logger).first
+        }
+    }
+
+    /// `asTeam`: the actor is on the team and still holds an inspecting role over its scope.
+    public func completeFollowUp(_ actor: Actor, id: Int64, note: String, asTeam: Bool) async throws {
         let note = Text.trimmed(note)
         guard !note.isEmpty else { throw HosoError("inspection.follow_up_note_required") }
         guard note.count <= InspectionRules.maxText else { throw HosoError("inspection.text_too_long", ["max": String(InspectionRules.maxText)]) }
@@ -514,7 +530,7 @@ public struct InspectionStore: Sendable {
                 JOIN inspection_items it ON it.id = fi.item_id WHERE f.id = \(id) FOR UPDATE OF f
                 """, (Int64, Int64, String, Int64).self, logger: logger).first else { throw HosoError("inspection.follow_up_not_found") }
             let locked = try await Self.lock(connection, actor, row.0, logger: logger)
-            guard row.1 == actor.userID || locked.member else { throw HosoError("inspection.follow_up_not_yours") }
+            guard row.1 == actor.userID || (locked.member && asTeam) else { throw HosoError("inspection.follow_up_not_yours") }
             guard row.2 == FollowUpState.open.rawValue else { throw HosoError("inspection.follow_up_done_already") }
             guard locked.state == .inProgress || locked.state == .concluded else {
                 throw HosoError("inspection.not_in_progress", ["state": locked.state.rawValue])
@@ -526,39 +542,37 @@ public struct InspectionStore: Sendable {
         }
     }
 
-    /// The next minutes number of the issuer in a calendar year (the number is checked again,
-    /// unique, when the minutes are stored).
-    public func nextMinutesSequence(tenantID: Int64, symbol: String, year: Int) async throws -> Int {
-        try await database.withTenant(tenantID) { connection in
-            (try await connection.fetch("""
-                SELECT count(*)::int FROM inspection_minutes m JOIN inspections i ON i.id = m.inspection_id
-                WHERE i.symbol = \(symbol) AND extract(year FROM m.issued_at AT TIME ZONE 'Asia/Ho_Chi_Minh') = \(year)
-                """, Int.self, logger: self.logger).first ?? 0) + 1
-        }
-    }
-
-    /// Concludes the inspection with its minutes: the PDF is already in the blob store (synced);
-    /// the minutes row, the conclusions and the new state commit together, or nothing does.
-    public func conclude(_ actor: Actor, id: Int64, conclusions: String, recommendations: String?, number: String,
-                         minutes: StagedBlob) async throws {
+    /// Concludes the inspection with its minutes. Under the inspection's lock (which every mark,
+    /// finding and follow-up also takes, so nothing changes meanwhile) and the issuer's numbering
+    /// lock, it takes the issuer's next number of the year and calls `draw` with it; `draw` reads
+    /// the facts, renders the PDF and puts it in the blob store (synced). The minutes row, the
+    /// conclusions and the new state then commit together, or nothing does.
+    public func conclude(_ actor: Actor, id: Int64, conclusions: String, recommendations: String?, year: Int, asTeam: Bool,
+                         draw: @Sendable @escaping (_ number: String) async throws -> StagedBlob) async throws -> String {
         let logger = self.logger
-        try await database.withTenant(actor.tenantID) { connection in
+        return try await database.withTenant(actor.tenantID) { connection in
             let locked = try await Self.lock(connection, actor, id, logger: logger)
-            guard locked.leader else { throw HosoError("inspection.leader_only") }
+            guard locked.leader, asTeam else { throw HosoError("inspection.leader_only") }
             let next = try InspectionRules.apply(.conclude, to: locked.state)
             let pending = try await connection.fetch("""
                 SELECT count(*)::int FROM inspection_items WHERE inspection_id = \(id) AND verdict = 'pending'
                 """, Int.self, logger: logger).first ?? 0
             try InspectionRules.checkConclusion(pending: pending, conclusions: conclusions)
+            let numbering = "minutes:\(actor.tenantID):\(locked.issuerUnitID):\(year)"
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(numbering)))", logger: logger)
+            let symbol = try await connection.fetch("SELECT symbol FROM inspections WHERE id = \(id)", String.self, logger: logger).first ?? ""
+            let sequence = (try await connection.fetch("""
+                SELECT coalesce(max(sequence), 0)::int FROM inspection_minutes WHERE issuer_unit_id = \(locked.issuerUnitID) AND issued_year = \(year)
+                """, Int.self, logger: logger).first ?? 0) + 1
+            let number = InspectionRules.minutesNumber(sequence: sequence, symbol: symbol)
+            let minutes = try await draw(number)
             try await connection.run("""
                 INSERT INTO blobs (tenant_id, sha256, size, media_type) VALUES (\(actor.tenantID), \(minutes.sha256), \(minutes.size), 'application/pdf')
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
-            let taken = try await connection.fetch("SELECT count(*)::int FROM inspection_minutes WHERE number = \(number)", Int.self, logger: logger).first ?? 0
-            guard taken == 0 else { throw HosoError("inspection.number_taken", ["number": number]) }
             try await connection.run("""
-                INSERT INTO inspection_minutes (tenant_id, inspection_id, number, sha256, size, issued_by)
-                VALUES (\(actor.tenantID), \(id), \(number), \(minutes.sha256), \(minutes.size), \(actor.userID))
+                INSERT INTO inspection_minutes (tenant_id, inspection_id, issuer_unit_id, issued_year, sequence, number, sha256, size, issued_by)
+                VALUES (\(actor.tenantID), \(id), \(locked.issuerUnitID), \(year), \(sequence), \(number), \(minutes.sha256), \(minutes.size), \(actor.userID))
                 """, logger: logger)
             try await connection.run("""
                 UPDATE inspections SET state = \(next.rawValue), concluded_at = now(), conclusions = \(Text.trimmed(conclusions)),
@@ -566,15 +580,16 @@ public struct InspectionStore: Sendable {
                 """, logger: logger)
             try await Self.audit(connection, actor, id, "inspection.conclude", unitID: locked.issuerUnitID,
                                  details: ["number": number, "sha256": minutes.sha256, "size": String(minutes.size)], logger: logger)
+            return number
         }
     }
 
     /// Closes a concluded inspection once every follow-up is done (its leader or its planners).
-    public func close(_ actor: Actor, id: Int64, mayPlan: @Sendable @escaping (Int64) -> Bool) async throws {
+    public func close(_ actor: Actor, id: Int64, asTeam: Bool, mayPlan: @Sendable @escaping (Int64) -> Bool) async throws {
         let logger = self.logger
         try await database.withTenant(actor.tenantID) { connection in
             let locked = try await Self.lock(connection, actor, id, logger: logger)
-            guard locked.leader || mayPlan(locked.issuerUnitID) else { throw HosoError("inspection.leader_only") }
+            guard (locked.leader && asTeam) || mayPlan(locked.issuerUnitID) else { throw HosoError("inspection.leader_only") }
             let next = try InspectionRules.apply(.close, to: locked.state)
             let open = try await connection.fetch("""
                 SELECT count(*)::int FROM follow_ups WHERE inspection_id = \(id) AND state = 'open'
@@ -613,21 +628,27 @@ public struct InspectionStore: Sendable {
     }
 
     /// The inspections touching `unitID`'s subtree whose period overlaps `from…to`, with their
-    /// results and follow-up status as of `today`.
+    /// results and follow-up status as of `today`, counted over the subtree's units only (a
+    /// school's report does not carry the other schools of a district inspection).
     public func summaries(tenantID: Int64, under unitID: Int64, from: LocalDate, to: LocalDate, today: LocalDate) async throws -> [InspectionSummary] {
         try await database.withTenant(tenantID) { connection in
             try await connection.fetch("""
+                WITH sub AS (SELECT u.id FROM units u, units top WHERE top.id = \(unitID) AND u.path <@ top.path),
+                     items AS (SELECT it.* FROM inspection_items it WHERE it.unit_id IN (SELECT id FROM sub)),
+                     findings AS (SELECT f.* FROM inspection_findings f JOIN items it ON it.id = f.item_id),
+                     actions AS (SELECT a.* FROM follow_ups a JOIN findings f ON f.id = a.finding_id)
                 SELECT i.id, i.kind, i.state, i.title, m.number, (m.issued_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date::text,
-                       (SELECT count(*) FROM inspection_items it WHERE it.inspection_id = i.id)::int,
-                       (SELECT count(*) FROM inspection_items it WHERE it.inspection_id = i.id AND it.verdict = 'non_compliant')::int,
-                       (SELECT count(*) FROM inspection_findings f WHERE f.inspection_id = i.id AND f.severity = 'observation')::int,
-                       (SELECT count(*) FROM inspection_findings f WHERE f.inspection_id = i.id AND f.severity = 'shortcoming')::int,
-                       (SELECT count(*) FROM inspection_findings f WHERE f.inspection_id = i.id AND f.severity = 'violation')::int,
-                       (SELECT count(*) FROM follow_ups f WHERE f.inspection_id = i.id AND f.state = 'open')::int,
-                       (SELECT count(*) FROM follow_ups f WHERE f.inspection_id = i.id AND f.state = 'open' AND f.due_on < \(today.iso)::date)::int,
-                       (SELECT count(*) FROM follow_ups f WHERE f.inspection_id = i.id AND f.state = 'done')::int
+                       (SELECT count(*) FROM items it WHERE it.inspection_id = i.id)::int,
+                       (SELECT count(*) FROM items it WHERE it.inspection_id = i.id AND it.verdict = 'non_compliant')::int,
+                       (SELECT count(*) FROM findings f WHERE f.inspection_id = i.id AND f.severity = 'observation')::int,
+                       (SELECT count(*) FROM findings f WHERE f.inspection_id = i.id AND f.severity = 'shortcoming')::int,
+                       (SELECT count(*) FROM findings f WHERE f.inspection_id = i.id AND f.severity = 'violation')::int,
+                       (SELECT count(*) FROM actions a WHERE a.inspection_id = i.id AND a.state = 'open')::int,
+                       (SELECT count(*) FROM actions a WHERE a.inspection_id = i.id AND a.state = 'open' AND a.due_on < \(today.iso)::date)::int,
+                       (SELECT count(*) FROM actions a WHERE a.inspection_id = i.id AND a.state = 'done')::int
                 FROM inspections i LEFT JOIN inspection_minutes m ON m.inspection_id = i.id
                 WHERE i.state <> 'cancelled' AND i.period_from <= \(to.iso)::date AND i.period_to >= \(from.iso)::date
+                  AND NOT (i.kind = 'surprise' AND i.state = 'planned')
                   AND EXISTS (SELECT 1 FROM inspection_units iu JOIN units u ON u.id = iu.unit_id, units top
                               WHERE top.id = \(unitID) AND iu.inspection_id = i.id AND (u.path <@ top.path OR top.path <@ u.path))
                 ORDER BY i.period_from, i.id LIMIT 2000

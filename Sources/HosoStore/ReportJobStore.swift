@@ -50,9 +50,17 @@ public struct ReportJobStore: Sendable {
         return result
     }
 
+    /// How many of one person's reports may wait or run at once.
+    public static let maxPending = 4
+
     public func create(_ actor: Actor, unitID: Int64, format: String, parameters: String, title: String) async throws -> Int64 {
         let logger = self.logger
         return try await database.withTenant(actor.tenantID) { connection in
+            try await Self.sweep(connection, logger: logger)
+            let pending = try await connection.fetch("""
+                SELECT count(*)::int FROM report_jobs WHERE requested_by = \(actor.userID) AND state IN ('queued', 'running')
+                """, Int.self, logger: logger).first ?? 0
+            guard pending < Self.maxPending else { throw HosoError("report.too_many", ["count": String(Self.maxPending)]) }
             guard let id = try await connection.fetch("""
                 INSERT INTO report_jobs (tenant_id, unit_id, requested_by, format, parameters, title)
                 VALUES (\(actor.tenantID), \(unitID), \(actor.userID), \(format), \(parameters), \(title)) RETURNING id
@@ -67,13 +75,15 @@ public struct ReportJobStore: Sendable {
 
     public func job(tenantID: Int64, id: Int64) async throws -> ReportJob? {
         try await database.withTenant(tenantID) { connection in
-            try await Self.decode(try await connection.query("SELECT \(unescaped: Self.columns) WHERE id = \(id)", logger: self.logger)).first
+            try await Self.sweep(connection, logger: self.logger)
+            return try await Self.decode(try await connection.query("SELECT \(unescaped: Self.columns) WHERE id = \(id)", logger: self.logger)).first
         }
     }
 
     public func recent(tenantID: Int64, requestedBy userID: Int64, limit: Int = 20) async throws -> [ReportJob] {
         try await database.withTenant(tenantID) { connection in
-            try await Self.decode(try await connection.query("""
+            try await Self.sweep(connection, logger: self.logger)
+            return try await Self.decode(try await connection.query("""
                 SELECT \(unescaped: Self.columns) WHERE requested_by = \(userID) ORDER BY id DESC LIMIT \(limit)
                 """, logger: self.logger))
         }
@@ -105,7 +115,7 @@ public struct ReportJobStore: Sendable {
             try await connection.run("""
                 UPDATE report_jobs SET state = 'done', progress = 1, stage = NULL, sha256 = \(blob.sha256), size = \(blob.size),
                        filename = \(filename), finished_at = now()
-                WHERE id = \(id)
+                WHERE id = \(id) AND state = 'running'
                 """, logger: self.logger)
         }
     }
@@ -118,12 +128,31 @@ public struct ReportJobStore: Sendable {
         }
     }
 
-    /// How long a job may go without a sign of life before it counts as cut short.
-    public static let staleAfterSeconds = 600
+    /// How long a job may go without a sign of life before it counts as cut short. A process
+    /// beats for each job it holds (queued or running) every `heartbeatSeconds`.
+    public static let staleAfterSeconds = 90
+    public static let heartbeatSeconds = 15
 
-    /// At start-up: reports that a stopped process left queued or running (no sign of life for
-    /// `staleAfterSeconds`) will not finish; they are marked interrupted (their requester asks
-    /// again). Other processes' live jobs are left alone.
+    /// Says a job is still held by a living process (waiting its turn or running).
+    public func heartbeat(tenantID: Int64, id: Int64) async throws {
+        try await database.withTenant(tenantID) { connection in
+            try await connection.run("""
+                UPDATE report_jobs SET heartbeat_at = now() WHERE id = \(id) AND state IN ('queued', 'running')
+                """, logger: self.logger)
+        }
+    }
+
+    /// Jobs whose process stopped (a restart, a crash: no heartbeat for `staleAfterSeconds`) will
+    /// not finish: they are marked interrupted, so their page says so instead of waiting forever.
+    /// Runs before jobs are read or created; other processes' live jobs keep their heartbeat.
+    static func sweep(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.run("""
+            UPDATE report_jobs SET state = 'failed', error_code = 'report.interrupted', finished_at = now()
+            WHERE state IN ('queued', 'running') AND coalesce(heartbeat_at, created_at) < now() - make_interval(secs => \(Self.staleAfterSeconds))
+            """, logger: logger)
+    }
+
+    /// At start-up: the sweep in every tenant. Returns how many jobs it marked interrupted.
     public func markInterrupted(tenantIDs: [Int64]) async throws -> Int {
         var total = 0
         for tenantID in tenantIDs {

@@ -119,6 +119,11 @@ import Testing
                 == "report.period_outside_year")
         #expect(code { _ = try ReportPeriod.parse(["period": "semester", "semester": "3"]).filterQuery(weeks) } == "dashboard.unknown_semester")
         #expect(code { _ = try ReportPeriod.parse(["period": "month", "month": "2026-13"]) } == "report.bad_period")
+        // Numbers too big for a date, and partial ones, are refused before any arithmetic.
+        #expect(code { _ = try ReportPeriod.parse(["period": "month", "month": "99999999999999999-01"]) } == "report.bad_period")
+        #expect(code { _ = try ReportPeriod.parse(["period": "month", "month": "x-2026-05"]) } == "report.bad_period")
+        // A period that ends long before the year began is not in it.
+        #expect(code { _ = try ReportPeriod.parse(["period": "month", "month": "2025-10"]).filterQuery(weeks) } == "report.period_outside_year")
         #expect(code { _ = try ReportPeriod.parse(["period": "custom", "from": "2026-10-02", "to": "2026-10-01"]) } == "report.bad_period")
         #expect(code { _ = try ReportPeriod.parse(["period": "fortnight"]) } == "report.bad_period")
         #expect(ReportPeriod.month(year: 2026, month: 10).label(weeks, english: false) == "tháng 10/2026")

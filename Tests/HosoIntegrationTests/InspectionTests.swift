@@ -260,11 +260,43 @@ enum Tool {
             #expect(planned.status == .created, "\(planned.text)")
             let json = try planned.json()
             #expect(json["kind"] as? String == "self" && (json["scope"] as? [String]) == ["S01"])
+            // Its page (issuer and scope are the same unit) renders.
+            let page = try await principal.send(client, .get, "/inspections/\(json["id"] as? Int ?? 0)")
+            #expect(page.status == .ok && page.text.contains("Tự kiểm tra sổ đầu bài"))
             // A district inspector is not part of a school's self-inspection.
             let withInspector = try await principal.send(client, .post, "/api/v1/units/S01/inspections",
                 json: #"{"kind": "self", "title": "x", "place": "y", "from": "2026-09-01", "to": "2026-09-30", "inspectors": ["d1.inspector"]}"#,
                 headers: [HTTPField.Name("X-CSRF-Token")!: principal.csrf])
             #expect(withInspector.status == .badRequest && withInspector.errorCode == "inspection.member_not_inspector")
+        }
+    }
+
+    @Test func aSchoolSeesOnlyItsOwnLinesAndNoSurpriseBeforeItStarts() async throws {
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        try await world.withApp { client in
+            var officer = Browser(), inspector = Browser(), principal = Browser()
+            officer.csrf = try await officer.signIn(client, "d1.officer")
+            inspector.csrf = try await inspector.signIn(client, "d1.inspector")
+            principal.csrf = try await principal.signIn(client, "s1.principal")
+            func csrf(_ b: Browser) -> HTTPFields { [HTTPField.Name("X-CSRF-Token")!: b.csrf] }
+            let body = { (kind: String) in
+                #"{"kind": "\#(kind)", "title": "Kiểm tra \#(kind)", "place": "Hồng Bàng", "from": "2026-09-01", "to": "2027-01-31", "recordTypes": ["lesson_plan", "internal_inspection_records"], "scope": ["S01", "S03"], "inspectors": ["d1.inspector"]}"#
+            }
+            let surprise = try await officer.send(client, .post, "/api/v1/units/D01/inspections", json: body("surprise"), headers: csrf(officer))
+            #expect(surprise.status == .created, "\(surprise.text)")
+            let surpriseID = try #require(try surprise.json()["id"] as? Int)
+            // Not started: the school neither lists it nor opens it.
+            #expect(try await principal.send(client, .get, "/api/v1/inspections/\(surpriseID)").status == .notFound)
+            let listed = try await principal.send(client, .get, "/api/v1/units/S01/inspections?year=\(Self.year)").json()
+            #expect(((listed["items"] as? [[String: Any]]) ?? []).isEmpty)
+            #expect(try await inspector.send(client, .post, "/api/v1/inspections/\(surpriseID)/start", headers: csrf(inspector)).status == .ok)
+            // Started: the principal of S01 sees S01's lines only; the team sees both schools.
+            let all = try #require(try await inspector.send(client, .get, "/api/v1/inspections/\(surpriseID)/items").json()["items"] as? [[String: Any]])
+            let own = try #require(try await principal.send(client, .get, "/api/v1/inspections/\(surpriseID)/items").json()["items"] as? [[String: Any]])
+            #expect(Set(all.compactMap { $0["unit"] as? String }) == ["S01", "S03"])
+            #expect(!own.isEmpty && own.allSatisfy { $0["unit"] as? String == "S01" } && own.count < all.count)
+            let page = try await principal.send(client, .get, "/inspections/\(surpriseID)")
+            #expect(page.status == .ok && !page.text.contains("Lê Văn Tám</td>"))
         }
     }
 }

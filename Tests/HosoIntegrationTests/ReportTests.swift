@@ -96,6 +96,16 @@ import Testing
                 "Phòng Văn hóa", "Tổng cộng", "Nơi nhận:", "NGƯỜI LẬP BÁO CÁO",
             ])
             #expect(text.contains("Hải Phòng, ngày"))
+
+            // A report is its requester's: another exporter of the same unit does not get it.
+            var inspector = Browser()
+            inspector.csrf = try await inspector.signIn(client, "so.inspector")
+            let jobs = try await TestEnvironment.ownerRows("SELECT id::text FROM report_jobs ORDER BY id", database: world.database.name)
+            #expect(jobs.count == 3)
+            for job in jobs {
+                #expect(try await inspector.send(client, .get, "/api/v1/reports/\(job[0] ?? "")").status == .notFound)
+                #expect(try await officer.send(client, .get, "/api/v1/reports/\(job[0] ?? "")").status == .ok)
+            }
         }
     }
 
@@ -120,7 +130,7 @@ import Testing
             let badFormat = try await ask(&officer, "D02", #"{"format": "docx"}"#)
             #expect(badFormat.status == .badRequest && badFormat.errorCode == "report.unknown_format")
             #expect(try await TestEnvironment.ownerValue("SELECT count(*)::text FROM report_jobs", database: world.database.name) == "0")
-            // Someone else's report is not there for them.
+            // A report that does not exist.
             #expect(try await officer.send(client, .get, "/api/v1/reports/1").status == .notFound)
         }
     }

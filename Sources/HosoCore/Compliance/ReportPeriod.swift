@@ -24,11 +24,8 @@ public enum ReportPeriod: Sendable, Equatable {
             return .semester(number)
         case "month":
             let raw = value("month") ?? ""
-            let parts = raw.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 2, LocalDate(parts[0], parts[1], 1) != nil else {
-                throw HosoError("report.bad_period", ["value": String(raw.prefix(20))])
-            }
-            return .month(year: parts[0], month: parts[1])
+            guard let first = LocalDate(iso: raw + "-01") else { throw HosoError("report.bad_period", ["value": String(raw.prefix(20))]) }
+            return .month(year: first.year, month: first.month)
         case "custom":
             guard let from = value("from").flatMap(LocalDate.init(iso:)), let to = value("to").flatMap(LocalDate.init(iso:)) else {
                 throw HosoError("report.bad_period", ["value": String("\(value("from") ?? "")…\(value("to") ?? "")".prefix(30))])
@@ -58,9 +55,13 @@ public enum ReportPeriod: Sendable, Equatable {
         }
     }
 
+    /// How long before the first teaching week a year's deadlines may fall (preparations in the
+    /// summer count in week 0); a period that ends earlier is not in the year.
+    public static let daysBeforeFirstWeek = 92
+
     func range(_ from: LocalDate, _ to: LocalDate, _ weeks: YearWeeks) throws -> [String: String] {
         let first = weeks.week(of: from), last = weeks.week(of: to)
-        guard last <= weeks.horizon, first <= last else {
+        guard last <= weeks.horizon, first <= last, to >= weeks.firstMonday.adding(days: -Self.daysBeforeFirstWeek) else {
             throw HosoError("report.period_outside_year", ["from": from.vietnamese, "to": to.vietnamese, "year": weeks.schoolYear])
         }
         return ["year": weeks.schoolYear, "from": String(first), "to": String(last)]

@@ -162,7 +162,7 @@ public enum InspectionRules {
         guard pending == 0 else { throw HosoError("inspection.items_pending", ["count": String(pending)]) }
         let text = Text.trimmed(conclusions)
         guard !text.isEmpty else { throw HosoError("inspection.conclusions_required") }
-        guard text.count <= maxText * 4 else { throw HosoError("inspection.text_too_long", ["max": String(maxText * 4)]) }
+        guard text.count <= maxText * 2 else { throw HosoError("inspection.text_too_long", ["max": String(maxText * 2)]) }
     }
 
     /// A closure needs every follow-up action done.

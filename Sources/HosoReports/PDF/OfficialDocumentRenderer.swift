@@ -40,7 +40,8 @@ public struct OfficialDocumentRenderer: Sendable {
     /// Breaks `text` into lines no wider than `width` (words kept whole unless one alone is too wide).
     static func wrap(_ text: String, width: Double, firstLineIndent: Double = 0, measure: (String) -> Double) -> [[String]] {
         var lines: [[String]] = []
-        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Any line end (a browser's textarea sends CR LF, which Swift counts as one character).
+        for paragraph in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             var line: [String] = [], lineWidth = 0.0
             let space = measure(" ")
             func available() -> Double { width - (lines.isEmpty && firstLineIndent > 0 ? firstLineIndent : 0) }
@@ -241,8 +242,14 @@ public struct OfficialDocumentRenderer: Sendable {
             band(headerLines, from: 0, count: headerLines.map(\.count).max() ?? 1, face: .bold, shaded: true, header: true)
         }
 
-        // The header and at least one line of the first row stay together.
-        if canvas.page == nil || canvas.remaining < headerHeight + lineHeight + 2 * pad { try canvas.newPage() }
+        // The header and the first row stay together (or the header and one line of a first row
+        // too tall for any page).
+        let firstHeight = table.rows.first.map { row -> Double in
+            let count = max(cellLines(row, table.boldRows.contains(0) ? .bold : .regular).map(\.count).max() ?? 1, 1)
+            return Double(count) * lineHeight + 2 * pad
+        } ?? 0
+        let together = headerHeight + (firstHeight <= canvas.pageBodyHeight - headerHeight ? firstHeight : lineHeight + 2 * pad)
+        if canvas.page == nil || canvas.remaining < together { try canvas.newPage() }
         band(headerLines, from: 0, count: headerLines.map(\.count).max() ?? 1, face: .bold, shaded: true, header: true)
         for (index, row) in table.rows.enumerated() {
             let face: PDFCanvas.Face = table.boldRows.contains(index) ? .bold : .regular
@@ -254,7 +261,8 @@ public struct OfficialDocumentRenderer: Sendable {
             var start = 0
             while start < count {
                 var fit = Int(((canvas.remaining - 2 * pad) / lineHeight).rounded(.down))
-                if fit < 1 { try startPage(); fit = Int(((canvas.remaining - 2 * pad) / lineHeight).rounded(.down)) }
+                // On a fresh page at least one line goes down, however tall the header: never a page without progress.
+                if fit < 1 { try startPage(); fit = max(1, Int(((canvas.remaining - 2 * pad) / lineHeight).rounded(.down))) }
                 let take = min(fit, count - start)
                 band(lines, from: start, count: take, face: face, shaded: false, header: false)
                 start += take

@@ -29,26 +29,26 @@ final class PDFCanvas {
         bottom = height - layout.page.bottomMM * mm
         guard let doc = HPDF_New(nil, nil) else { throw HosoError("report.pdf_failed", ["step": "new"]) }
         self.doc = doc
-        do {
-            try check(HPDF_UseUTFEncodings(doc), "encodings")
-            try check(HPDF_SetCurrentEncoder(doc, "UTF-8"), "encoder")
-            try check(HPDF_SetCompressionMode(doc, HPDF_UINT(HPDF_COMP_ALL)), "compression")
-            let paths: [Face: String] = [.regular: layout.fonts.regular, .bold: layout.fonts.bold,
-                                         .italic: layout.fonts.italic, .boldItalic: layout.fonts.boldItalic]
-            for face in Face.allCases {
-                let path = paths[face] ?? layout.fonts.regular
-                guard let name = HPDF_LoadTTFontFromFile(doc, path, HPDF_TRUE), let font = HPDF_GetFont(doc, name, "UTF-8") else {
-                    HPDF_ResetError(doc)
-                    throw HosoError("report.font_missing", ["path": path])
-                }
-                fonts[face] = font
+        // `self` is whole from here: a throw below runs `deinit`, which frees the document (once).
+        try setUp(layout: layout, title: title)
+    }
+
+    private func setUp(layout: PDFLayout, title: String) throws {
+        try check(HPDF_UseUTFEncodings(doc), "encodings")
+        try check(HPDF_SetCurrentEncoder(doc, "UTF-8"), "encoder")
+        try check(HPDF_SetCompressionMode(doc, HPDF_UINT(HPDF_COMP_ALL)), "compression")
+        let paths: [Face: String] = [.regular: layout.fonts.regular, .bold: layout.fonts.bold,
+                                     .italic: layout.fonts.italic, .boldItalic: layout.fonts.boldItalic]
+        for face in Face.allCases {
+            let path = paths[face] ?? layout.fonts.regular
+            guard let name = HPDF_LoadTTFontFromFile(doc, path, HPDF_TRUE), let font = HPDF_GetFont(doc, name, "UTF-8") else {
+                HPDF_ResetError(doc)
+                throw HosoError("report.font_missing", ["path": path])
             }
-            _ = HPDF_SetInfoAttr(doc, HPDF_INFO_CREATOR, "Hoso")
-            _ = HPDF_SetInfoAttr(doc, HPDF_INFO_TITLE, title)
-        } catch {
-            HPDF_Free(doc)
-            throw error
+            fonts[face] = font
         }
+        _ = HPDF_SetInfoAttr(doc, HPDF_INFO_CREATOR, "Hoso")
+        _ = HPDF_SetInfoAttr(doc, HPDF_INFO_TITLE, title)
     }
 
     deinit { HPDF_Free(doc) }
@@ -139,6 +139,8 @@ final class PDFCanvas {
     // MARK: - Output
 
     func bytes() throws -> [UInt8] {
+        // Drawing calls do not stop on their own errors; a document that met one is not handed out.
+        try check(HPDF_GetError(doc), "draw")
         try check(HPDF_SaveToStream(doc), "save")
         var size = HPDF_UINT32(HPDF_GetStreamSize(doc))
         var result = [UInt8](repeating: 0, count: Int(size))

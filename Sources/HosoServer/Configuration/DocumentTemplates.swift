@@ -25,13 +25,25 @@ public struct DocumentTemplates: Sendable {
             (lists[key] ?? []).map { Self.fill($0, values) }
         }
 
+        /// Replaces `{name}` placeholders in one pass over the template: a value that itself holds
+        /// braces (a title typed as "{date}") stays as typed. Unknown placeholders stay too.
         static func fill(_ template: String, _ values: [String: String]) -> String {
-            var result = template
-            for (key, value) in values { result = result.replacingOccurrences(of: "{\(key)}", with: value) }
-            return result
+            var result = "", rest = template[...]
+            while let open = rest.firstIndex(of: "{") {
+                result += rest[..<open]
+                let after = rest[rest.index(after: open)...]
+                if let close = after.firstIndex(of: "}"), let value = values[String(after[..<close])] {
+                    result += value
+                    rest = after[after.index(after: close)...]
+                } else {
+                    result += "{"
+                    rest = after
+                }
+            }
+            return result + rest
         }
 
-        static func load(_ path: String, required: [String]) throws -> Words {
+        static func load(_ path: String, required: [String], columns: [String: Int] = [:]) throws -> Words {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw HosoError("config.report_file_missing", ["path": path])
             }
@@ -46,6 +58,10 @@ public struct DocumentTemplates: Sendable {
             }
             for key in required where texts[key] == nil && lists[key] == nil {
                 throw HosoError("config.report_key_missing", ["path": path, "key": key])
+            }
+            // Column titles: as many as the table has columns.
+            for (key, count) in columns where lists[key]?.count != count {
+                throw HosoError("config.report_key_missing", ["path": path, "key": "\(key) (\(count))"])
             }
             return Words(file: path, texts: texts, lists: lists)
         }
@@ -72,15 +88,22 @@ public struct DocumentTemplates: Sendable {
               layout.header.leftWidthMM > 20, layout.header.leftWidthMM < page.widthMM - page.leftMM - page.rightMM - 40 else {
             throw HosoError("config.report_file_invalid", ["path": layoutPath])
         }
+        // Every key the builders use: a missing one would print its own name into an official document.
         let minutes = try Words.load(directory + "/minutes.yaml", required: [
-            "title", "subtitle", "number", "place_date", "opening", "team_heading", "scope_heading", "results_heading", "findings_heading",
-            "findings_columns", "conclusions_heading", "follow_ups_heading", "follow_ups_columns", "signature_unit", "signature_leader",
-            "recipients_label", "recipients",
-        ])
+            "title", "subtitle", "kind_periodic", "kind_surprise", "kind_self", "number", "place_date", "opening", "team_heading", "team_label",
+            "team_member", "team_leader", "units_label", "unit_line", "no_representative", "scope_heading", "scope", "all_types",
+            "results_heading", "results", "results_by_unit_columns", "findings_heading", "findings_columns", "no_findings",
+            "severity_observation", "severity_shortcoming", "severity_violation", "conclusions_heading", "recommendations_heading",
+            "follow_ups_heading", "follow_ups_columns", "no_follow_ups", "closing", "signature_unit", "signature_leader", "signature_self",
+            "signature_hint", "recipients_label", "recipients",
+        ], columns: ["results_by_unit_columns": 6, "findings_columns": 5, "follow_ups_columns": 5])
         let periodic = try Words.load(directory + "/periodic.yaml", required: [
-            "title", "subtitle", "intro", "totals_heading", "units_heading", "types_heading", "figure_columns", "missing_heading",
-            "missing_columns", "inspections_heading", "inspections_columns", "signature", "recipients_label", "recipients",
-        ])
+            "title", "subtitle", "number_blank", "place_date", "intro", "filter_type", "filter_level", "totals_heading", "totals",
+            "units_heading", "types_heading", "figure_columns", "total_row", "missing_heading", "missing_columns", "missing_more",
+            "missing_none", "status_missing", "status_late", "inspections_heading", "inspections_columns", "inspections_none", "closing",
+            "signature", "signature_hint", "recipients_label", "recipients", "sheet_units", "sheet_types", "sheet_missing",
+            "sheet_inspections", "sheet_about",
+        ], columns: ["figure_columns": 10, "missing_columns": 7, "inspections_columns": 7])
         return DocumentTemplates(layout: layout, minutes: minutes, periodic: periodic)
     }
 }

@@ -57,6 +57,9 @@ struct InspectionController: Sendable {
         let actorID: Int64
         /// The actor may plan at the issuer (cancel, close).
         let mayPlan: Bool
+        /// Someone who watches only some units in scope (a principal of one of the schools) sees
+        /// the lines, findings and follow-ups of those units only; `nil`: everything.
+        let onlyUnits: ((StoredUnit) -> Bool)?
     }
 
     /// The inspection if the actor may see it: its team, whoever watches compliance at the
@@ -68,10 +71,15 @@ struct InspectionController: Sendable {
         let scope = units.filter { row.scopeUnitIDs.contains($0.id) }.sorted { $0.code < $1.code }
         let members = try await services.inspections.members(tenantID: actor.tenantID, id: id)
         let policy = services.policy
-        let watches = ([issuer] + scope).contains { policy.allows(actor, .viewCompliance, on: $0.position) }
-        guard watches || members.contains(where: { $0.userID == actor.userID }) else { throw HosoError("inspection.not_found") }
+        let member = members.contains { $0.userID == actor.userID }
+        let watchesIssuer = policy.allows(actor, .viewCompliance, on: issuer.position)
+        let watchesScope = scope.contains { policy.allows(actor, .viewCompliance, on: $0.position) }
+        // A surprise inspection stays unseen by the inspected until it starts.
+        let hiddenSurprise = row.kind == .surprise && row.state == .planned
+        guard member || watchesIssuer || (watchesScope && !hiddenSurprise) else { throw HosoError("inspection.not_found") }
         let mayPlan = InspectionRules.mayPlan(actor, kind: row.kind, issuer: issuer.position, scope: scope.map(\.position), policy: policy)
-        return Visible(row: row, issuer: issuer, scope: scope, members: members, actorID: actor.userID, mayPlan: mayPlan)
+        let onlyUnits: ((StoredUnit) -> Bool)? = member || watchesIssuer ? nil : { policy.allows(actor, .viewCompliance, on: $0.position) }
+        return Visible(row: row, issuer: issuer, scope: scope, members: members, actorID: actor.userID, mayPlan: mayPlan, onlyUnits: onlyUnits)
     }
 
     /// A member who still holds an inspecting role over the whole scope (roles change in the directory).
@@ -157,39 +165,40 @@ struct InspectionController: Sendable {
         try requireInspector(actor, visible)
         guard visible.member?.leader == true else { throw HosoError("inspection.leader_only") }
         _ = try InspectionRules.apply(.conclude, to: visible.row.state)
-        let tenantID = actor.tenantID, row = visible.row
-        let items = try await services.inspections.checklist(tenantID: tenantID, id: row.id, limit: InspectionRules.maxChecklist)
-        try InspectionRules.checkConclusion(pending: items.filter { $0.verdict == .pending }.count, conclusions: conclusions)
-        let findings = try await services.inspections.findings(tenantID: tenantID, id: row.id)
-        let followUps = try await services.inspections.followUps(tenantID: tenantID, inspectionID: row.id)
-        let unitIDs = Array(Set(items.map(\.unitID) + findings.map(\.unitID)))
-        let units = Dictionary(uniqueKeysWithValues: try await services.units.units(tenantID: tenantID, ids: unitIDs).map { ($0.id, $0) })
-        var representatives: [Int64: String] = [:]
-        for unit in visible.scope {
-            let members = try await services.users.members(tenantID: tenantID, unitID: unit.id)
-            if let principal = members.first(where: { $0.role == .principal }) { representatives[unit.id] = principal.displayName }
+        let recommendations = recommendations.map { Normalize.lines(Text.trimmed($0)) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let recommendations, recommendations.count > InspectionRules.maxText * 2 {
+            throw HosoError("inspection.text_too_long", ["max": String(InspectionRules.maxText * 2)])
         }
-        let parent = try await services.units.units(tenantID: tenantID, ids: visible.issuer.parentID.map { [$0] } ?? []).first
-        let catalog = try await services.catalog.tenant(tenantID)
-        let typeNames = Dictionary((catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, $0.nameVi) }) { a, _ in a }
+        let conclusions = Normalize.lines(Text.trimmed(conclusions))
+        try InspectionRules.checkConclusion(pending: 0, conclusions: conclusions)
+        let tenantID = actor.tenantID, row = visible.row, services = self.services
+        let scope = visible.scope, issuer = visible.issuer, team = visible.members
         let now = Int64(Date().timeIntervalSince1970)
         let today = VietnamTime.date(epochSeconds: now)
         let time = String(VietnamTime.display(epochSeconds: now).suffix(5))
-        let builder = MinutesBuilder(words: services.documents.minutes, localizer: services.localizer)
-        let renderer = OfficialDocumentRenderer(layout: services.documents.layout)
-        // The number is checked again when the minutes are stored; a race with another
-        // conclusion at the same issuer takes the next number.
-        var attempt = 0
-        while true {
-            let sequence = try await services.inspections.nextMinutesSequence(tenantID: tenantID, symbol: row.symbol, year: today.year) + attempt
-            let number = InspectionRules.minutesNumber(sequence: sequence, symbol: row.symbol)
-            let document = builder.document(.init(
-                inspection: row, issuer: visible.issuer, issuerParent: parent, scope: visible.scope, representatives: representatives,
-                members: visible.members, items: items, units: units, findings: findings, followUps: followUps, typeNames: typeNames,
-                number: number, issuedOn: today, time: time, conclusions: Text.trimmed(conclusions),
-                recommendations: recommendations.map(Text.trimmed)
+        // Everything the minutes say is read under the inspection's lock (inside the store's
+        // transaction), so what is hashed and stored is what the inspection holds.
+        _ = try await services.inspections.conclude(actor, id: row.id, conclusions: conclusions, recommendations: recommendations,
+                                                    year: today.year, asTeam: true) { number in
+            let items = try await services.inspections.checklist(tenantID: tenantID, id: row.id, limit: InspectionRules.maxChecklist)
+            let findings = try await services.inspections.findings(tenantID: tenantID, id: row.id)
+            let followUps = try await services.inspections.followUps(tenantID: tenantID, inspectionID: row.id)
+            let unitIDs = Array(Set(items.map(\.unitID) + findings.map(\.unitID)))
+            let units = Dictionary(try await services.units.units(tenantID: tenantID, ids: unitIDs).map { ($0.id, $0) }) { a, _ in a }
+            var representatives: [Int64: String] = [:]
+            for unit in scope {
+                let members = try await services.users.members(tenantID: tenantID, unitID: unit.id)
+                if let principal = members.first(where: { $0.role == .principal }) { representatives[unit.id] = principal.displayName }
+            }
+            let parent = try await services.units.units(tenantID: tenantID, ids: issuer.parentID.map { [$0] } ?? []).first
+            let catalog = try await services.catalog.tenant(tenantID)
+            let typeNames = Dictionary((catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, $0.nameVi) }) { a, _ in a }
+            let document = MinutesBuilder(words: services.documents.minutes, localizer: services.localizer).document(.init(
+                inspection: row, issuer: issuer, issuerParent: parent, scope: scope, representatives: representatives,
+                members: team, items: items, units: units, findings: findings, followUps: followUps, typeNames: typeNames,
+                number: number, issuedOn: today, time: time, conclusions: conclusions, recommendations: recommendations
             ))
-            let bytes = try renderer.render(document)
+            let bytes = try OfficialDocumentRenderer(layout: services.documents.layout).render(document)
             let writer = try services.blobs.writer(limit: 200 * 1024 * 1024)
             do {
                 try writer.write(bytes)
@@ -199,14 +208,7 @@ struct InspectionController: Sendable {
             }
             let staged = try writer.finish()
             try staged.commit()
-            do {
-                try await services.inspections.conclude(actor, id: row.id, conclusions: conclusions,
-                                                        recommendations: recommendations.flatMap { Text.trimmed($0).isEmpty ? nil : $0 },
-                                                        number: number, minutes: staged)
-                return
-            } catch let error as HosoError where error.code == "inspection.number_taken" && attempt < 3 {
-                attempt += 1
-            }
+            return staged
         }
     }
 
@@ -222,7 +224,8 @@ struct InspectionController: Sendable {
         case "conclude":
             try await conclude(actor, visible, conclusions: body["conclusions"] ?? "", recommendations: body["recommendations"])
         case "close":
-            try await services.inspections.close(actor, id: id) { _ in mayPlan }
+            let asTeam = (try? requireInspector(actor, visible)) != nil
+            try await services.inspections.close(actor, id: id, asTeam: asTeam) { _ in mayPlan }
         default:
             throw HosoError("http.not_found")
         }
@@ -233,7 +236,7 @@ struct InspectionController: Sendable {
         let itemID = item.flatMap { Int64(Text.trimmed($0)) }
         let (checkedItem, checkedSeverity, checkedText) = try InspectionRules.checkFinding(itemID: itemID, severity: severity, text: text ?? "")
         return try await services.inspections.addFinding(actor, inspectionID: visible.row.id, itemID: checkedItem, severity: checkedSeverity,
-                                                         text: checkedText)
+                                                         text: Normalize.lines(checkedText))
     }
 
     func followUp(_ actor: Actor, _ visible: Visible, finding: String?, owner: String?, due: String?, action: String?) async throws -> Int64 {
@@ -253,8 +256,8 @@ struct InspectionController: Sendable {
         if !dueText.isEmpty && dueOn == nil { throw HosoError("inspection.follow_up_without_due") }
         let (checkedOwner, checkedDue, checkedAction) = try InspectionRules.checkFollowUp(ownerUserID: ownerID, dueOn: dueOn, action: action ?? "",
                                                                                           today: today)
-        return try await services.inspections.addFollowUp(actor, findingID: findingID, ownerUserID: checkedOwner, dueOn: checkedDue,
-                                                          action: checkedAction)
+        return try await services.inspections.addFollowUp(actor, inspectionID: visible.row.id, findingID: findingID, ownerUserID: checkedOwner,
+                                                          dueOn: checkedDue, action: Normalize.lines(checkedAction))
     }
 
     func mark(_ actor: Actor, _ visible: Visible, item: Int64, verdict: String?, note: String?) async throws {
@@ -281,9 +284,20 @@ struct InspectionController: Sendable {
         return value
     }
 
+    /// A surprise inspection not yet started is seen by those who watch its issuer only.
+    func hideUnstartedSurprises(_ actor: Actor, _ rows: [InspectionRow]) async throws -> [InspectionRow] {
+        let surprises = rows.filter { $0.kind == .surprise && $0.state == .planned }
+        guard !surprises.isEmpty else { return rows }
+        let issuers = try await unitMap(actor, surprises)
+        return rows.filter { row in
+            guard row.kind == .surprise && row.state == .planned, let issuer = issuers[row.issuerUnitID] else { return true }
+            return services.policy.allows(actor, .viewCompliance, on: issuer.position)
+        }
+    }
+
     func unitMap(_ actor: Actor, _ rows: [InspectionRow]) async throws -> [Int64: StoredUnit] {
         let ids = Array(Set(rows.flatMap { [$0.issuerUnitID] + $0.scopeUnitIDs }))
-        return Dictionary(uniqueKeysWithValues: try await services.units.units(tenantID: actor.tenantID, ids: ids).map { ($0.id, $0) })
+        return Dictionary(try await services.units.units(tenantID: actor.tenantID, ids: ids).map { ($0.id, $0) }) { a, _ in a }
     }
 
     /// `/inspections`: the inspections I am named to and the follow-up actions I own.
@@ -320,7 +334,7 @@ struct InspectionController: Sendable {
         let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
         let year = request.uri.queryParameters["year"].map(String.init).flatMap { catalog.years[$0] != nil ? $0 : nil }
             ?? catalog.currentYear(today: today) ?? ""
-        let rows = try await services.inspections.list(tenantID: actor.tenantID, under: unit.id, schoolYear: year)
+        let rows = try await hideUnstartedSurprises(actor, try await services.inspections.list(tenantID: actor.tenantID, under: unit.id, schoolYear: year))
         let units = try await unitMap(actor, rows)
         let children = try await services.units.children(tenantID: actor.tenantID, of: unit.id)
         let coverage = try await services.inspections.coverage(tenantID: actor.tenantID, unitIDs: [unit.id] + children.map(\.id), schoolYear: year)
@@ -379,15 +393,13 @@ struct InspectionController: Sendable {
         let query = request.uri.queryParameters
         let unitFilter = query["unit"].map(String.init).flatMap { code in visible.scope.first { $0.code == code }?.id }
         let verdictFilter = query["verdict"].map(String.init).flatMap(Verdict.init(rawValue:))
-        let items = try await services.inspections.checklist(tenantID: actor.tenantID, id: row.id, unitID: nil, verdict: verdictFilter, limit: 20_000)
+        let (items, findings, followUps, units) = try await visibleParts(actor, visible, verdict: verdictFilter)
         let shown = items.filter { unitFilter == nil || $0.unitID == unitFilter }
-        let findings = try await services.inspections.findings(tenantID: actor.tenantID, id: row.id)
-        let followUps = try await services.inspections.followUps(tenantID: actor.tenantID, inspectionID: row.id)
-        let counts = try await services.inspections.verdictCounts(tenantID: actor.tenantID, id: row.id)
+        var counts: [Verdict: Int] = [:]
+        for item in items { counts[item.verdict, default: 0] += 1 }
+        if verdictFilter != nil { counts = try await services.inspections.verdictCounts(tenantID: actor.tenantID, id: row.id) }
         let catalog = try await services.catalog.tenant(actor.tenantID)
         let types = Dictionary((catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, language == .en ? $0.nameEn : $0.nameVi) }) { a, _ in a }
-        let unitIDs = Array(Set(items.map(\.unitID)))
-        let units = Dictionary(uniqueKeysWithValues: try await services.units.units(tenantID: actor.tenantID, ids: unitIDs).map { ($0.id, $0) })
         let inspector = (try? requireInspector(actor, visible)) != nil
         let conducting = inspector && row.state == .inProgress
         let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
@@ -409,7 +421,7 @@ struct InspectionController: Sendable {
         }
         let findingNumber = Dictionary(uniqueKeysWithValues: findings.enumerated().map { ($1.id, $0 + 1) })
         var values: [String: Any] = [
-            "inspection": summary(row, Dictionary(uniqueKeysWithValues: ([visible.issuer] + visible.scope).map { ($0.id, $0) }), language),
+            "inspection": summary(row, Dictionary(([visible.issuer] + visible.scope).map { ($0.id, $0) }) { a, _ in a }, language),
             "symbol": row.symbol, "place": row.place, "plannedBy": row.plannedBy, "plannedOn": row.plannedOn.vietnamese,
             "types": row.recordTypes.isEmpty ? t("inspection.all_types", language) : row.recordTypes.map { types[$0] ?? $0 }.joined(separator: ", "),
             "members": visible.members.map { ["name": $0.displayName, "login": $0.login, "leader": $0.leader] },
@@ -437,6 +449,26 @@ struct InspectionController: Sendable {
         if let recommendations = row.recommendations { values["recommendations"] = recommendations }
         if let sha = row.minutesSHA256 { values["minutesSHA"] = sha; values["minutesSize"] = RecordController.size(row.minutesSize ?? 0) }
         return services.renderer.render("inspection", values, context: context, request: request, title: row.title)
+    }
+
+    /// The checklist, findings and follow-ups the actor may see (all of them, or those of the units
+    /// they watch), with the units they name.
+    func visibleParts(_ actor: Actor, _ visible: Visible, verdict: Verdict? = nil)
+        async throws -> ([ChecklistItem], [FindingRow], [FollowUpRow], [Int64: StoredUnit]) {
+        let tenantID = actor.tenantID, id = visible.row.id
+        var items = try await services.inspections.checklist(tenantID: tenantID, id: id, verdict: verdict, limit: InspectionRules.maxChecklist)
+        var findings = try await services.inspections.findings(tenantID: tenantID, id: id)
+        var followUps = try await services.inspections.followUps(tenantID: tenantID, inspectionID: id)
+        let unitIDs = Array(Set(items.map(\.unitID) + findings.map(\.unitID)))
+        let units = Dictionary(try await services.units.units(tenantID: tenantID, ids: unitIDs).map { ($0.id, $0) }) { a, _ in a }
+        if let only = visible.onlyUnits {
+            let allowed = Set(units.values.filter(only).map(\.id))
+            items = items.filter { allowed.contains($0.unitID) }
+            findings = findings.filter { allowed.contains($0.unitID) }
+            let kept = Set(findings.map(\.id))
+            followUps = followUps.filter { kept.contains($0.findingID) }
+        }
+        return (items, findings, followUps, units)
     }
 
     /// Who may own a follow-up: people working in the units in scope.
@@ -467,7 +499,7 @@ struct InspectionController: Sendable {
     func eventForm(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let visible = try await visible(actor, try id(context))
-        let form = try await request.decodeForm(limit: 128 * 1024)
+        let form = try await request.decodeForm(limit: CSRFMiddleware.maxFormBytes)
         try await event(actor, visible, try context.pathParameter("event"), body: form.dictionary)
         return back(visible.row.id)
     }
@@ -496,10 +528,20 @@ struct InspectionController: Sendable {
         return back(visible.row.id, "#follow-ups")
     }
 
+    /// Marks a follow-up done: its owner, or the team (while its members hold inspecting roles).
+    func completeFollowUp(_ actor: Actor, id: Int64, note: String) async throws {
+        guard let inspectionID = try await services.inspections.followUpInspection(tenantID: actor.tenantID, id: id) else {
+            throw HosoError("inspection.follow_up_not_found")
+        }
+        let visible = try? await visible(actor, inspectionID)
+        let asTeam = visible.map { (try? requireInspector(actor, $0)) != nil } ?? false
+        try await services.inspections.completeFollowUp(actor, id: id, note: Normalize.lines(note), asTeam: asTeam)
+    }
+
     func followUpDoneForm(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let form = try await request.decodeForm()
-        try await services.inspections.completeFollowUp(actor, id: try id(context), note: form["note"] ?? "")
+        try await completeFollowUp(actor, id: try id(context), note: form["note"] ?? "")
         let target = form["back"].flatMap { $0.hasPrefix("/inspections") && !$0.contains("//") ? $0 : nil } ?? "/inspections"
         return Response.redirect(to: target, type: .normal)
     }
@@ -523,9 +565,9 @@ struct InspectionController: Sendable {
     // MARK: - API
 
     func inspectionJSONValue(_ actor: Actor, _ visible: Visible) async throws -> API.Inspection {
-        let counts = try await services.inspections.verdictCounts(tenantID: actor.tenantID, id: visible.row.id)
-        let findings = try await services.inspections.findings(tenantID: actor.tenantID, id: visible.row.id)
-        let followUps = try await services.inspections.followUps(tenantID: actor.tenantID, inspectionID: visible.row.id)
+        let (items, findings, followUps, _) = try await visibleParts(actor, visible)
+        var counts: [Verdict: Int] = [:]
+        for item in items { counts[item.verdict, default: 0] += 1 }
         return API.Inspection(visible.row, issuer: visible.issuer, scope: visible.scope, members: visible.members, counts: counts,
                               findings: findings, followUps: followUps)
     }
@@ -534,7 +576,7 @@ struct InspectionController: Sendable {
         let actor = try context.requireActor()
         let unit = try await browser.authorize(actor, .viewCompliance, code: try context.pathParameter("code"))
         let year = request.uri.queryParameters["year"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let rows = try await services.inspections.list(tenantID: actor.tenantID, under: unit.id, schoolYear: year)
+        let rows = try await hideUnstartedSurprises(actor, try await services.inspections.list(tenantID: actor.tenantID, under: unit.id, schoolYear: year))
         let units = try await unitMap(actor, rows)
         return try JSONResponse.make(API.InspectionList(items: rows.map { API.InspectionBrief($0, units) }))
     }
@@ -572,10 +614,8 @@ struct InspectionController: Sendable {
         let actor = try context.requireActor()
         let visible = try await visible(actor, try id(context))
         let verdict = request.uri.queryParameters["verdict"].map(String.init).flatMap(Verdict.init(rawValue:))
-        let items = try await services.inspections.checklist(tenantID: actor.tenantID, id: visible.row.id, verdict: verdict,
-                                                             limit: InspectionRules.maxChecklist)
-        let codes = Dictionary(uniqueKeysWithValues: try await services.units.units(tenantID: actor.tenantID, ids: Array(Set(items.map(\.unitID))))
-            .map { ($0.id, $0.code) })
+        let (items, _, _, units) = try await visibleParts(actor, visible, verdict: verdict)
+        let codes = units.mapValues(\.code)
         return try JSONResponse.make(API.ChecklistPage(items: items.map { API.ChecklistLine($0, unitCode: codes[$0.unitID] ?? "") }))
     }
 
@@ -611,7 +651,7 @@ struct InspectionController: Sendable {
     func followUpDoneJSON(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let input = try await request.decodeJSON(NoteInput.self)
-        try await services.inspections.completeFollowUp(actor, id: try id(context), note: input.note ?? "")
+        try await completeFollowUp(actor, id: try id(context), note: input.note ?? "")
         return Response(status: .noContent)
     }
 

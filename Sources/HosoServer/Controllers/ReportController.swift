@@ -94,10 +94,10 @@ struct ReportController: Sendable {
 
     // MARK: - A job
 
-    /// The job if the actor asked for it, or may still export from its unit.
+    /// The job if the actor asked for it and may still export from its unit.
     func job(_ actor: Actor, _ context: AppRequestContext) async throws -> ReportJob {
         guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0,
-              let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id),
+              let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id), job.requestedBy == actor.userID,
               let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first,
               services.policy.allows(actor, .exportReports, on: unit.position) else {
             throw HosoError("report.not_found")
@@ -175,9 +175,17 @@ actor ReportRunner {
 
     func enqueue(id: Int64, actor: Actor, request: PeriodicReport.Request, services: AppServices) {
         Task.detached {
+            // A heartbeat while the job waits and runs: a job that stops beating was cut short.
+            let heartbeat = Task {
+                while !Task.isCancelled {
+                    try? await services.reportJobs.heartbeat(tenantID: actor.tenantID, id: id)
+                    try? await Task.sleep(for: .seconds(ReportJobStore.heartbeatSeconds))
+                }
+            }
             await self.acquire()
             await Self.run(id: id, actor: actor, request: request, services: services)
             await self.release()
+            heartbeat.cancel()
         }
     }
 

@@ -7,8 +7,9 @@ import HosoCore
 struct CSRFMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     static let formField = "_csrf"
-    /// Forms here are small; anything bigger is refused before it is read.
-    static let maxFormBytes = 64 * 1024
+    /// Forms here are small (the largest: an inspection's conclusions, 2 × 8,000 characters of
+    /// percent-encoded Vietnamese); anything bigger is refused before it is read.
+    static let maxFormBytes = 256 * 1024
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard ![.get, .head, .options].contains(request.method), let session = context.session else {

@@ -111,12 +111,12 @@ struct MinutesBuilder {
         }
 
         blocks.append(.heading(words.text("conclusions_heading")))
-        for paragraph in f.conclusions.split(separator: "\n") where !paragraph.trimmingCharacters(in: .whitespaces).isEmpty {
+        for paragraph in f.conclusions.split(whereSeparator: \.isNewline) where !paragraph.trimmingCharacters(in: .whitespaces).isEmpty {
             blocks.append(.paragraph(String(paragraph)))
         }
         if let recommendations = f.recommendations, !recommendations.isEmpty {
             blocks.append(.heading(words.text("recommendations_heading")))
-            for paragraph in recommendations.split(separator: "\n") where !paragraph.trimmingCharacters(in: .whitespaces).isEmpty {
+            for paragraph in recommendations.split(whereSeparator: \.isNewline) where !paragraph.trimmingCharacters(in: .whitespaces).isEmpty {
                 blocks.append(.paragraph(String(paragraph)))
             }
         }

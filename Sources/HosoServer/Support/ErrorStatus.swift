@@ -28,7 +28,8 @@ enum ErrorStatus {
             switch code {
             case "inspection.not_inspector", "inspection.leader_only", "inspection.follow_up_not_yours", "inspection.not_allowed_planner":
                 return .forbidden
-            case "inspection.not_found", "inspection.item_not_found", "inspection.finding_not_found", "inspection.follow_up_not_found":
+            case "inspection.not_found", "inspection.item_not_found", "inspection.finding_not_found", "inspection.follow_up_not_found",
+                 "inspection.no_minutes":
                 return .notFound
             case "inspection.not_allowed_now", "inspection.not_in_progress", "inspection.items_pending", "inspection.follow_ups_open",
                  "inspection.follow_up_done_already", "inspection.number_taken", "inspection.empty_checklist":
@@ -39,6 +40,7 @@ enum ErrorStatus {
         if code.hasPrefix("report.") {
             switch code {
             case "report.not_found": return .notFound
+            case "report.too_many": return .tooManyRequests
             case "report.not_ready": return .conflict
             case "report.pdf_failed", "report.font_missing", "report.interrupted": return .internalServerError
             default: return .badRequest

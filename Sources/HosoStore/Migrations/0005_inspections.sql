@@ -106,16 +106,20 @@ CREATE TABLE follow_ups (
 CREATE INDEX follow_ups_owner_idx ON follow_ups (owner_user_id, state);
 
 -- The minutes (biên bản) once issued: an immutable document, like a record version.
+-- Each issuing unit numbers its documents from 1 every calendar year (NĐ 30/2020).
 CREATE TABLE inspection_minutes (
-    tenant_id     bigint NOT NULL REFERENCES tenants (id),
-    inspection_id bigint PRIMARY KEY REFERENCES inspections (id),
-    number        text NOT NULL,
-    sha256        text NOT NULL,
-    size          bigint NOT NULL,
-    issued_by     bigint NOT NULL REFERENCES users (id),
-    issued_at     timestamptz NOT NULL DEFAULT now(),
+    tenant_id      bigint NOT NULL REFERENCES tenants (id),
+    inspection_id  bigint PRIMARY KEY REFERENCES inspections (id),
+    issuer_unit_id bigint NOT NULL REFERENCES units (id),
+    issued_year    int NOT NULL,
+    sequence       int NOT NULL CHECK (sequence > 0),
+    number         text NOT NULL,
+    sha256         text NOT NULL,
+    size           bigint NOT NULL,
+    issued_by      bigint NOT NULL REFERENCES users (id),
+    issued_at      timestamptz NOT NULL DEFAULT now(),
     FOREIGN KEY (tenant_id, sha256) REFERENCES blobs (tenant_id, sha256),
-    UNIQUE (tenant_id, number)
+    UNIQUE (tenant_id, issuer_unit_id, issued_year, sequence)
 );
 
 -- Periodic and ad-hoc reports, generated in the background.
