@@ -239,6 +239,9 @@ enum Tool {
             let page = try await inspector.send(client, .get, "/inspections/\(id)")
             #expect(page.status == .ok && page.text.contains("01/BB-PGDĐT"))
             #expect(try await officer.send(client, .get, "/units/D01/inspections").text.contains("Kiểm tra hồ sơ giáo án học kỳ I"))
+            // Planned versus done is on the office's dashboard too.
+            let dashboard = try await officer.send(client, .get, "/units/D01/dashboard?year=\(Self.year)").text
+            #expect(dashboard.contains("1 cuộc kiểm tra; 1/"), "the coverage line")
             #expect(try await principal.send(client, .get, "/inspections").text.contains("Bổ sung giáo án còn thiếu"))
         }
     }

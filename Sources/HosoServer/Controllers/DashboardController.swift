@@ -223,8 +223,29 @@ struct DashboardController: Sendable {
         if view.children.isEmpty, !view.unit.schoolLevels.isEmpty {
             values["school"] = try await schoolValues(actor, view, query: query, language: language)
         }
+        values["coverage"] = try await coverageValues(actor, view, children: ordered, language: language)
         return services.renderer.render("dashboard", values, context: context, request: request,
                                         title: t("dashboard.title", ["unit": displayName(view.unit, language)]))
+    }
+
+    /// Inspections planned versus done this school year: the unit's schools, and each child unit's.
+    func coverageValues(_ actor: Actor, _ view: View, children: [StoredUnit], language: Language) async throws -> [String: Any] {
+        let lines = try await services.inspections.coverage(tenantID: actor.tenantID, unitIDs: [view.unit.id] + children.map(\.id),
+                                                            schoolYear: view.filter.schoolYear)
+        let byUnit = Dictionary(lines.map { ($0.unitID, $0) }) { a, _ in a }
+        let own = byUnit[view.unit.id]
+        let t = { (key: String, values: [String: String]) in self.services.localizer.text(key, language, values) }
+        let rows = children.compactMap { child -> [String: Any]? in
+            guard let line = byUnit[child.id], line.schools > 0 else { return nil }
+            return ["name": displayName(child, language), "schools": line.schools, "planned": line.planned, "done": line.done,
+                    "share": line.schools == 0 ? "–" : "\(line.done * 100 / line.schools)%"]
+        }
+        return [
+            "summary": t("dashboard.coverage_summary", ["year": view.filter.schoolYear, "schools": String(own?.schools ?? 0),
+                                                        "planned": String(own?.planned ?? 0), "done": String(own?.done ?? 0),
+                                                        "inspections": String(own?.inspections ?? 0)]),
+            "rows": rows, "hasRows": (own?.inspections ?? 0) > 0 && !rows.isEmpty,
+        ]
     }
 
     /// The rows of the child units × record types table, written straight to HTML: a province
