@@ -26,6 +26,19 @@ public final class Database: Sendable {
         self.timeout = timeout
     }
 
+    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, timeout: Duration) {
+        self.client = client
+        self.url = url
+        self.logger = logger
+        self.timeout = timeout
+    }
+
+    /// The same pool with another patience: background work (reports over a whole province)
+    /// runs queries that take longer than a page may wait.
+    public func with(timeout: Duration) -> Database {
+        Database(client: client, url: url, logger: logger, timeout: timeout)
+    }
+
     /// Runs the pool until the task is cancelled (a ServiceLifecycle service in the server).
     public func run() async {
         await client.run()

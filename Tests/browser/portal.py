@@ -7,13 +7,16 @@ any JavaScript console error; saves a screenshot of every page visited to --out.
     python portal.py --base http://127.0.0.1:8080 --out test-output/screenshots
 """
 import argparse
+import base64
 import os
 import re
+import subprocess
 import sys
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD = "Demo@2026!"
@@ -52,6 +55,21 @@ class Walk:
         errors = [entry for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"
                   and not (entry.get("source") == "network" and entry.get("message", "").startswith(page + " "))]
         self.check(not errors, f"{name}: console errors {errors}")
+
+    def printed(self, driver, name):
+        """Prints the page as the browser would on A4 (the print stylesheet applies) and returns its text."""
+        options = PrintOptions()
+        options.page_width, options.page_height = 21.0, 29.7
+        path = os.path.join(self.out, f"{name}.pdf")
+        with open(path, "wb") as out:
+            out.write(base64.b64decode(driver.print_page(options)))
+        return subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True, text=True).stdout
+
+    def check_print(self, driver, name, wanted):
+        text = self.printed(driver, name)
+        self.check(wanted in text, f"{name}: the printed page holds {wanted!r}")
+        for chrome in ("Đăng xuất", "English", "Trang chủ"):
+            self.check(chrome not in text, f"{name}: the printed page leaves out the site's {chrome!r}")
 
     def sign_in(self, driver, login):
         driver.get(f"{self.base}/signin")
@@ -107,6 +125,7 @@ class Walk:
                 if items:
                     self.follow(driver, "table.grid a[href^='/records/']", "/records/")
                     self.shot(driver, "obligation")
+                    self.check_print(driver, "print-record", driver.find_element(By.TAG_NAME, "h1").text.split("\n")[0][:20])
             # Language switch, then back.
             driver.get(f"{self.base}/units/SO/dashboard?year={YEAR}")
             self.follow(driver, "a.lang", "/units/SO/dashboard")
@@ -164,6 +183,7 @@ class Walk:
             WebDriverWait(driver, 10).until(lambda d: "Thiếu mục tiêu bài học" in d.page_source)
             self.check("Không đạt: 1" in self.text(driver), "the verdict counts show the non-compliant line")
             self.shot(driver, "inspection-checklist")
+            self.check_print(driver, "print-inspection", "Kiểm tra giáo án tháng 12")
         finally:
             driver.quit()
         driver = self.browser()

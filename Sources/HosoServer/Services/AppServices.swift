@@ -19,6 +19,9 @@ public struct AppServices: Sendable {
     public let compliance: ComplianceStore
     public let inspections: InspectionStore
     public let reportJobs: ReportJobStore
+    /// The compliance and inspection reads of background reports: the same pool, more patience.
+    let reportCompliance: ComplianceStore
+    let reportInspections: InspectionStore
     let reportRunner = ReportRunner()
     public let documents: DocumentTemplates
     let catalog: ComplianceCatalog
@@ -48,6 +51,9 @@ public struct AppServices: Sendable {
         self.compliance = ComplianceStore(database: database, logger: logger)
         self.inspections = InspectionStore(database: database, logger: logger)
         self.reportJobs = ReportJobStore(database: database, logger: logger)
+        let patient = database.with(timeout: .seconds(Int64(max(120, configuration.databaseTimeoutSeconds))))
+        self.reportCompliance = ComplianceStore(database: patient, logger: logger)
+        self.reportInspections = InspectionStore(database: patient, logger: logger)
         self.documents = documents
         self.catalog = ComplianceCatalog(ruleSets: ruleSets)
         self.blobs = blobs

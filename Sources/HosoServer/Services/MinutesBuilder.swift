@@ -80,7 +80,7 @@ struct MinutesBuilder {
             let columns = words.list("results_by_unit_columns")
             if columns.count == 6 {
                 blocks.append(.table(.init(
-                    columns: [.init(columns[0], weight: 0.5, alignment: .center), .init(columns[1], weight: 4),
+                    columns: [.init(columns[0], weight: 0.6, alignment: .center), .init(columns[1], weight: 4),
                               .init(columns[2], weight: 1, alignment: .right), .init(columns[3], weight: 1, alignment: .right),
                               .init(columns[4], weight: 1.2, alignment: .right), .init(columns[5], weight: 1.4, alignment: .right)],
                     rows: order.enumerated().map { index, unitID in
@@ -99,7 +99,7 @@ struct MinutesBuilder {
         } else {
             let c = words.list("findings_columns")
             blocks.append(.table(.init(
-                columns: [.init(c[safe: 0], weight: 0.5, alignment: .center), .init(c[safe: 1], weight: 2.2), .init(c[safe: 2], weight: 2.2),
+                columns: [.init(c[safe: 0], weight: 0.6, alignment: .center), .init(c[safe: 1], weight: 2.2), .init(c[safe: 2], weight: 2.2),
                           .init(c[safe: 3], weight: 1.5), .init(c[safe: 4], weight: 4.3)],
                 rows: f.findings.enumerated().map { index, finding in
                     let item = itemsByID[finding.itemID]
@@ -128,7 +128,7 @@ struct MinutesBuilder {
             let c = words.list("follow_ups_columns")
             let findingNumber = Dictionary(uniqueKeysWithValues: f.findings.enumerated().map { ($1.id, $0 + 1) })
             blocks.append(.table(.init(
-                columns: [.init(c[safe: 0], weight: 0.5, alignment: .center), .init(c[safe: 1], weight: 4.5), .init(c[safe: 2], weight: 2.2),
+                columns: [.init(c[safe: 0], weight: 0.6, alignment: .center), .init(c[safe: 1], weight: 4.5), .init(c[safe: 2], weight: 2.2),
                           .init(c[safe: 3], weight: 1.5, alignment: .center), .init(c[safe: 4], weight: 1.2, alignment: .center)],
                 rows: f.followUps.enumerated().map { index, followUp in
                     [String(index + 1), followUp.action, followUp.ownerName, followUp.dueOn.vietnamese,

@@ -67,9 +67,10 @@ struct PeriodicReport {
         let inspections: [InspectionSummary]
     }
 
-    /// The most overdue and late items a PDF prints; the spreadsheet and CSV carry them all (up to `listLimit`).
+    /// The overdue and late items a PDF prints; the spreadsheet lists up to `listLimit` (the
+    /// dashboard's item export streams any number).
     static let printedItems = 300
-    static let listLimit = 200_000
+    static let listLimit = 50_000
 
     let services: AppServices
 
@@ -93,7 +94,7 @@ struct PeriodicReport {
         let children = try await services.units.children(tenantID: tenantID, of: unit.id)
         let parent = try await services.units.units(tenantID: tenantID, ids: unit.parentID.map { [$0] } ?? []).first
         let childIDs = children.map(\.id)
-        let (own, totals) = try await services.compliance.together(tenantID: tenantID) { store in
+        let (own, totals) = try await services.reportCompliance.together(tenantID: tenantID) { store in
             (try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .unitAndType),
              try await store.figures(tenantID: tenantID, unitIDs: childIDs, filter: filter, by: .unit))
         }
@@ -106,23 +107,18 @@ struct PeriodicReport {
         for line in totals { if let unitID = line.unitID { childTotals[unitID] = line.counts } }
         await progress(0.25, "report.stage.items")
 
-        // Overdue (missing) first, then late submissions, each soonest due first, read a page at a time.
+        // Overdue (missing) first, then late submissions, each soonest due first: one read each
+        // (a whole province's subtree is scanned once, not once per page), with background patience.
         var overdue: [ObligationRow] = []
-        let limit = request.format == .pdf ? Self.printedItems : Self.listLimit
+        let limit = request.format == .pdf ? Self.printedItems : request.format == .csv ? 0 : Self.listLimit
         for column in [ComplianceColumn.missing, .late] where overdue.count < limit {
-            var after: (dueAt: Int64, id: Int64)?
-            while overdue.count < limit {
-                let page = try await services.compliance.items(tenantID: tenantID, unitID: unit.id, filter: filter, column: column,
-                                                               ownerUserID: nil, limit: min(2_000, limit - overdue.count), after: after)
-                overdue += page
-                guard page.count == 2_000, let last = page.last else { break }
-                after = (last.dueAt, last.id)
-                await progress(0.25 + 0.5 * min(1, Double(overdue.count) / Double(max(total.missing + total.late, 1))), "report.stage.items")
-            }
+            overdue += try await services.reportCompliance.items(tenantID: tenantID, unitID: unit.id, filter: filter, column: column,
+                                                                 ownerUserID: nil, limit: limit - overdue.count)
+            await progress(column == .missing ? 0.5 : 0.75, "report.stage.items")
         }
         await progress(0.8, "report.stage.inspections")
         let range = (weeks.monday(of: filter.weeks.lowerBound), weeks.monday(of: filter.weeks.upperBound).adding(days: 6))
-        let inspections = try await services.inspections.summaries(tenantID: tenantID, under: unit.id, from: range.0, to: range.1, today: today)
+        let inspections = try await services.reportInspections.summaries(tenantID: tenantID, under: unit.id, from: range.0, to: range.1, today: today)
         let typeOrder = year.types.filter { byType[$0.code] != nil }
         return Data(
             unit: unit, parent: parent, filter: filter, year: year, period: period, place: request.place,
@@ -180,7 +176,7 @@ struct PeriodicReport {
         ]
         let columns = words.list("figure_columns")
         func figureTable(_ rows: [[String]]) -> OfficialDocument.Table {
-            .init(columns: [.init(columns[safe: 0], weight: 0.45, alignment: .center), .init(columns[safe: 1], weight: 3.2)]
+            .init(columns: [.init(columns[safe: 0], weight: 0.6, alignment: .center), .init(columns[safe: 1], weight: 3.2)]
                   + (2..<10).map { .init(columns[safe: $0], weight: $0 == 4 || $0 == 5 ? 1.15 : 0.95, alignment: .right) },
                   rows: rows, boldRows: [rows.count - 1])
         }
@@ -199,7 +195,7 @@ struct PeriodicReport {
         } else {
             let m = words.list("missing_columns")
             blocks.append(.table(.init(
-                columns: [.init(m[safe: 0], weight: 0.5, alignment: .center), .init(m[safe: 1], weight: 2.4), .init(m[safe: 2], weight: 2.2),
+                columns: [.init(m[safe: 0], weight: 0.6, alignment: .center), .init(m[safe: 1], weight: 2.4), .init(m[safe: 2], weight: 2.2),
                           .init(m[safe: 3], weight: 1.2), .init(m[safe: 4], weight: 1.9), .init(m[safe: 5], weight: 1.3, alignment: .center),
                           .init(m[safe: 6], weight: 1.3)],
                 rows: data.overdue.prefix(Self.printedItems).enumerated().map { index, row in
@@ -218,7 +214,7 @@ struct PeriodicReport {
         } else {
             let i = words.list("inspections_columns")
             blocks.append(.table(.init(
-                columns: [.init(i[safe: 0], weight: 0.5, alignment: .center), .init(i[safe: 1], weight: 3.6), .init(i[safe: 2], weight: 1.6),
+                columns: [.init(i[safe: 0], weight: 0.6, alignment: .center), .init(i[safe: 1], weight: 3.6), .init(i[safe: 2], weight: 1.6),
                           .init(i[safe: 3], weight: 0.8, alignment: .right), .init(i[safe: 4], weight: 1.1, alignment: .right),
                           .init(i[safe: 5], weight: 1.1, alignment: .right), .init(i[safe: 6], weight: 1.9, alignment: .center)],
                 rows: data.inspections.enumerated().map { index, s in
@@ -268,6 +264,8 @@ struct PeriodicReport {
         try about.row([.text("school_year"), .text(data.filter.schoolYear)])
         try about.row([.text("weeks"), .text("\(data.filter.weeks.lowerBound)–\(data.filter.weeks.upperBound)")])
         try about.row([.text("generated"), .text(VietnamTime.display(epochSeconds: data.generatedAt))])
+        try about.row([.text("overdue_and_late"), .integer(data.overdueTotal)])
+        try about.row([.text("overdue_and_late_listed"), .integer(data.overdue.count)])
 
         let units = try workbook.addSheet(words.text("sheet_units"))
         try units.header(["Mã", "Đơn vị", "Loại hồ sơ"] + figureHeader)
