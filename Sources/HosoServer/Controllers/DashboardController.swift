@@ -240,11 +240,12 @@ struct DashboardController: Sendable {
             return ["name": displayName(child, language), "schools": line.schools, "planned": line.planned, "done": line.done,
                     "share": line.schools == 0 ? "–" : "\(line.done * 100 / line.schools)%"]
         }
+        guard let own else { return ["summary": t("dashboard.coverage_none", ["year": view.filter.schoolYear]), "hasRows": false] }
         return [
-            "summary": t("dashboard.coverage_summary", ["year": view.filter.schoolYear, "schools": String(own?.schools ?? 0),
-                                                        "planned": String(own?.planned ?? 0), "done": String(own?.done ?? 0),
-                                                        "inspections": String(own?.inspections ?? 0)]),
-            "rows": rows, "hasRows": (own?.inspections ?? 0) > 0 && !rows.isEmpty,
+            "summary": t("dashboard.coverage_summary", ["year": view.filter.schoolYear, "schools": String(own.schools),
+                                                        "planned": String(own.planned), "done": String(own.done),
+                                                        "inspections": String(own.inspections)]),
+            "rows": rows, "hasRows": own.inspections > 0 && !rows.isEmpty,
         ]
     }
 
