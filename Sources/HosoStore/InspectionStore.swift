@@ -218,19 +218,6 @@ public struct InspectionStore: Sendable {
         }
     }
 
-    /// How many lines of the checklist have each verdict.
-    public func verdictCounts(tenantID: Int64, id: Int64) async throws -> [Verdict: Int] {
-        try await database.withTenant(tenantID) { connection in
-            var result: [Verdict: Int] = [:]
-            for (verdict, count) in try await connection.fetch("""
-                SELECT verdict, count(*)::int FROM inspection_items WHERE inspection_id = \(id) GROUP BY verdict
-                """, (String, Int).self, logger: self.logger) {
-                if let verdict = Verdict(rawValue: verdict) { result[verdict] = count }
-            }
-            return result
-        }
-    }
-
     public func findings(tenantID: Int64, id: Int64) async throws -> [FindingRow] {
         try await database.withTenant(tenantID) { connection in
             try await connection.fetch("""

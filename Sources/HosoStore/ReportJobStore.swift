@@ -145,26 +145,22 @@ public struct ReportJobStore: Sendable {
     /// Jobs whose process stopped (a restart, a crash: no heartbeat for `staleAfterSeconds`) will
     /// not finish: they are marked interrupted, so their page says so instead of waiting forever.
     /// Runs before jobs are read or created; other processes' live jobs keep their heartbeat.
-    static func sweep(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.run("""
-            UPDATE report_jobs SET state = 'failed', error_code = 'report.interrupted', finished_at = now()
-            WHERE state IN ('queued', 'running') AND coalesce(heartbeat_at, created_at) < now() - make_interval(secs => \(Self.staleAfterSeconds))
-            """, logger: logger)
+    @discardableResult
+    static func sweep(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+        try await connection.fetch("""
+            WITH x AS (UPDATE report_jobs SET state = 'failed', error_code = 'report.interrupted', finished_at = now()
+                       WHERE state IN ('queued', 'running')
+                         AND coalesce(heartbeat_at, created_at) < now() - make_interval(secs => \(Self.staleAfterSeconds))
+                       RETURNING 1)
+            SELECT count(*)::int FROM x
+            """, Int.self, logger: logger).first ?? 0
     }
 
     /// At start-up: the sweep in every tenant. Returns how many jobs it marked interrupted.
     public func markInterrupted(tenantIDs: [Int64]) async throws -> Int {
         var total = 0
         for tenantID in tenantIDs {
-            total += try await database.withTenant(tenantID) { connection in
-                try await connection.fetch("""
-                    WITH x AS (UPDATE report_jobs SET state = 'failed', error_code = 'report.interrupted', finished_at = now()
-                               WHERE state IN ('queued', 'running')
-                                 AND coalesce(heartbeat_at, created_at) < now() - make_interval(secs => \(Self.staleAfterSeconds))
-                               RETURNING 1)
-                    SELECT count(*)::int FROM x
-                    """, Int.self, logger: self.logger).first ?? 0
-            }
+            total += try await database.withTenant(tenantID) { connection in try await Self.sweep(connection, logger: self.logger) }
         }
         return total
     }

@@ -139,7 +139,7 @@ struct InspectionController: Sendable {
             throw HosoError("inspection.member_not_inspector", ["name": person.displayName, "login": person.login])
         }
         let leaderLogin = Text.trimmed(input.leader ?? "").isEmpty ? logins.first ?? "" : Text.trimmed(input.leader ?? "")
-        guard let leader = people.first(where: { $0.login == leaderLogin }) ?? (logins.isEmpty ? nil : nil) else {
+        guard let leader = people.first(where: { $0.login == leaderLogin }) else {
             if logins.isEmpty { throw HosoError("inspection.inspectors_required") }
             throw HosoError("inspection.leader_not_member")
         }
@@ -393,11 +393,11 @@ struct InspectionController: Sendable {
         let query = request.uri.queryParameters
         let unitFilter = query["unit"].map(String.init).flatMap { code in visible.scope.first { $0.code == code }?.id }
         let verdictFilter = query["verdict"].map(String.init).flatMap(Verdict.init(rawValue:))
-        let (items, findings, followUps, units) = try await visibleParts(actor, visible, verdict: verdictFilter)
-        let shown = items.filter { unitFilter == nil || $0.unitID == unitFilter }
+        // One read: the counts are over every line the actor may see, the table over the filters.
+        let (items, findings, followUps, units) = try await visibleParts(actor, visible)
+        let shown = items.filter { (unitFilter == nil || $0.unitID == unitFilter) && (verdictFilter == nil || $0.verdict == verdictFilter) }
         var counts: [Verdict: Int] = [:]
         for item in items { counts[item.verdict, default: 0] += 1 }
-        if verdictFilter != nil { counts = try await services.inspections.verdictCounts(tenantID: actor.tenantID, id: row.id) }
         let catalog = try await services.catalog.tenant(actor.tenantID)
         let types = Dictionary((catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, language == .en ? $0.nameEn : $0.nameVi) }) { a, _ in a }
         let inspector = (try? requireInspector(actor, visible)) != nil

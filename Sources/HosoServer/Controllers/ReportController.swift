@@ -42,15 +42,9 @@ struct ReportController: Sendable {
         guard place.count <= 100 else { throw HosoError("report.bad_place") }
         let request = PeriodicReport.Request(unitCode: unit.code, query: query, format: format, place: place)
         // The same checks the job will make, before anything is queued.
-        let period = try ReportPeriod.parse(query)
-        let catalog = try await services.catalog.tenant(actor.tenantID)
-        let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
-        let yearName = query["year"] ?? catalog.currentYear(today: today) ?? ""
-        guard let year = catalog.years[yearName] else { throw HosoError("dashboard.unknown_year", ["year": String(yearName.prefix(20))]) }
-        var filterQuery = try period.filterQuery(year.weeks)
-        for key in ["type", "level"] { if let value = query[key] { filterQuery[key] = value } }
-        _ = try await DashboardController(services: services).filter(query: filterQuery, tenantID: actor.tenantID)
-        let title = PeriodicReport(services: services).words.text("subtitle", ["period": period.label(year.weeks, english: false), "unit": unit.nameVi])
+        let report = PeriodicReport(services: services)
+        let (period, _, year) = try await report.resolve(query, tenantID: actor.tenantID)
+        let title = report.words.text("subtitle", ["period": period.label(year.weeks, english: false), "unit": unit.nameVi])
         let id = try await services.reportJobs.create(actor, unitID: unit.id, format: format.rawValue, parameters: request.encoded, title: title)
         await services.reportRunner.enqueue(id: id, actor: actor, request: request, services: services)
         return id

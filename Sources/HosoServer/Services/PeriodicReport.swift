@@ -76,18 +76,27 @@ struct PeriodicReport {
 
     var words: DocumentTemplates.Words { services.documents.periodic }
 
+    /// The period and the dashboard filter a report's query asks for (`period`, `semester`, `month`,
+    /// `from`, `to`, `year`, `type`, `level`), checked against the tenant's calendars and rule-sets:
+    /// the request is refused with it before it is queued, and the job reads through it.
+    func resolve(_ query: [String: String], tenantID: Int64) async throws -> (ReportPeriod, ComplianceFilter, ComplianceCatalog.Year) {
+        let period = try ReportPeriod.parse(query)
+        let catalog = try await services.catalog.tenant(tenantID)
+        let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
+        let yearName = query["year"].flatMap { $0.isEmpty ? nil : $0 } ?? catalog.currentYear(today: today) ?? ""
+        guard let weeks = catalog.years[yearName]?.weeks else { throw HosoError("dashboard.unknown_year", ["year": String(yearName.prefix(20))]) }
+        var filterQuery = try period.filterQuery(weeks)
+        for key in ["type", "level"] { if let value = query[key], !value.isEmpty { filterQuery[key] = value } }
+        let (filter, year, _) = try await DashboardController(services: services).filter(query: filterQuery, tenantID: tenantID)
+        return (period, filter, year)
+    }
+
     /// Reads the report's data; `progress` hears the share done and a stage key.
     func gather(_ actor: Actor, _ request: Request, progress: @Sendable (Double, String) async -> Void) async throws -> Data {
-        let dashboard = DashboardController(services: services)
         let unit = try await UnitBrowser(services: services).authorize(actor, .exportReports, code: request.unitCode)
-        let period = try ReportPeriod.parse(request.query)
-        let catalog = try await services.catalog.tenant(actor.tenantID)
+        let (period, filter, year) = try await resolve(request.query, tenantID: actor.tenantID)
+        let weeks = year.weeks
         let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
-        let yearName = request.query["year"].flatMap { $0.isEmpty ? nil : $0 } ?? catalog.currentYear(today: today) ?? ""
-        guard let weeks = catalog.years[yearName]?.weeks else { throw HosoError("dashboard.unknown_year", ["year": String(yearName.prefix(20))]) }
-        var query = try period.filterQuery(weeks)
-        for key in ["type", "level"] { if let value = request.query[key], !value.isEmpty { query[key] = value } }
-        let (filter, year, _) = try await dashboard.filter(query: query, tenantID: actor.tenantID)
         await progress(0.05, "report.stage.figures")
 
         let tenantID = actor.tenantID
