@@ -55,6 +55,11 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // libxml2 + xmlsec1 with OpenSSL, for record manifests and XML-DSig (see the shim for the ICU trap).
+        .systemLibrary(name: "CXMLSec", pkgConfig: "xmlsec1-openssl", providers: [.apt(["libxmlsec1-dev", "libxml2-dev", "libssl-dev"])]),
+        // Record manifests, their XSD validation and signatures. No Foundation here (PLATFORM.md).
+        .target(name: "HosoSigning", dependencies: ["HosoCore", "CXMLSec"], swiftSettings: strict),
+
         // libharu, for PDF (no pkg-config file on Debian: linked by name in the module map).
         .systemLibrary(name: "CHaru", providers: [.apt(["libhpdf-dev"])]),
         // PDF (official layout), spreadsheets and CSV for exports and reports.
@@ -67,7 +72,7 @@ let package = Package(
         .target(
             name: "HosoServer",
             dependencies: [
-                "HosoCore", "HosoStore", "HosoDirectory", "HosoReports",
+                "HosoCore", "HosoStore", "HosoDirectory", "HosoReports", "HosoSigning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -82,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "hoso",
             dependencies: [
-                "HosoServer", "HosoStore", "HosoCore",
+                "HosoServer", "HosoStore", "HosoCore", "HosoSigning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,10 +96,11 @@ let package = Package(
         ),
 
         .testTarget(name: "HosoCoreTests", dependencies: ["HosoCore"], swiftSettings: strict),
+        .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning", "HosoCore"], swiftSettings: strict),
         .testTarget(
             name: "HosoIntegrationTests",
             dependencies: [
-                "HosoServer", "HosoStore", "HosoDirectory", "HosoReports",
+                "HosoServer", "HosoStore", "HosoDirectory", "HosoReports", "HosoSigning",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -11,7 +11,7 @@ public struct StaticFiles: Sendable {
 
     let files: [String: File]
 
-    static let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml",
+    static let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml", "xsd": "application/xml",
                         "png": "image/png", "ico": "image/x-icon", "woff2": "font/woff2", "txt": "text/plain; charset=utf-8"]
 
     public init(directory: String) throws {
