@@ -58,7 +58,11 @@ final class PKI: @unchecked Sendable {
         roots = try TrustRoots(pem: PKI.shared.file("root.pem"))
     }
 
-    static let now: Int64 = Int64(Date().timeIntervalSince1970)
+    /// After the test certificates were issued (they are valid from the second they were made).
+    static let now: Int64 = {
+        _ = PKI.shared
+        return Int64(Date().timeIntervalSince1970) + 1
+    }()
 
     static let manifest = RecordManifest(
         tenant: .init(code: "demo", name: "Sở GD&ĐT Thử nghiệm"), unit: .init(code: "THCS-BM", name: "Trường THCS Bình Minh"),
@@ -163,8 +167,9 @@ final class PKI: @unchecked Sendable {
         // The principal's signing time, inside their signed properties: theirs breaks on its own
         // reference, the seal (which covers the principal's signature) on the content.
         let time = UTCTime.format(Self.now)
-        let moved = try replace(bytes, time, UTCTime.format(Self.now - 1), first: true)
-        #expect(problems(try review(moved)) == ["properties_changed", "content_changed"])
+        let moved = try replace(bytes, time, UTCTime.format(Self.now + 1), first: true)
+        let movedProblems = problems(try review(moved))
+        #expect(movedProblems == ["properties_changed", "content_changed"])
     }
 
     @Test func oneChangedByteInTheDocumentIsNamed() throws {
