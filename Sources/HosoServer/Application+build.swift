@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HosoCore
 import HosoDirectory
+import HosoSigning
 import HosoStore
 import Logging
 
@@ -46,11 +47,12 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
     let localizer = try Localizer(directory: configuration.webDirectory + "/locales")
     let renderer = try await PageRenderer(templateDirectory: configuration.webDirectory + "/templates", localizer: localizer)
     let database = Database(url: configuration.database, logger: logger, timeout: .seconds(Int64(configuration.databaseTimeoutSeconds)))
-    return AppServices(
+    return try AppServices(
         configuration: configuration, database: database, directory: directory ?? LDAPDirectory(logger: logger),
         localizer: localizer, renderer: renderer, staticFiles: try StaticFiles(directory: configuration.webDirectory + "/static"),
         blobs: try BlobStore(root: configuration.blobDirectory),
-        documents: try DocumentTemplates.load(directory: configuration.resolvedReportsDirectory), logger: logger
+        documents: try DocumentTemplates.load(directory: configuration.resolvedReportsDirectory),
+        schema: try SigningService.loadSchema(webDirectory: configuration.webDirectory), logger: logger
     )
 }
 
@@ -71,6 +73,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     SessionController(services: services).addRoutes(to: router)
     UnitController(services: services).addRoutes(to: router)
     RecordController(services: services).addRoutes(to: router)
+    SignatureController(services: services, records: RecordController(services: services)).addRoutes(to: router)
     DashboardController(services: services).addRoutes(to: router)
     InspectionController(services: services).addRoutes(to: router)
     ReportController(services: services).addRoutes(to: router)

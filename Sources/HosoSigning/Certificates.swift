@@ -221,3 +221,13 @@ final class PKCS12Bundle {
         return Array(UnsafeBufferPointer(start: out, count: Int(length)))
     }
 }
+
+public enum Digests {
+    /// Lower-case hexadecimal SHA-256 of `bytes` (OpenSSL).
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 32
+        bytes.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
+        return hex(digest.prefix(Int(length)))
+    }
+}

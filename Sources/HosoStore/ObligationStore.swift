@@ -31,6 +31,8 @@ public struct ObligationRow: Sendable, Equatable {
     public let revision: Int
     public let exemptReason: String?
     public let withdrawn: Bool
+    /// `unsigned`, `signed` or `invalid`: the current version's signatures as last checked.
+    public let signatureState: String
 }
 
 /// What a generation changed.
@@ -178,7 +180,8 @@ public struct ObligationStore: Sendable {
                o.period_kind, o.period_number, o.period_first::text, o.period_last::text,
                extract(epoch FROM o.due_at)::bigint, o.state, o.step, o.awaiting_role,
                CASE WHEN o.status = 'pending' AND o.due_at < now() THEN 'missing' ELSE o.status END,
-               extract(epoch FROM o.first_submitted_at)::bigint, o.current_version_id, o.revision, o.exempt_reason, o.withdrawn
+               extract(epoch FROM o.first_submitted_at)::bigint, o.current_version_id, o.revision, o.exempt_reason, o.withdrawn,
+               o.signature_state
         FROM obligations o
         JOIN units u ON u.id = o.unit_id
         JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
@@ -211,7 +214,8 @@ public struct ObligationStore: Sendable {
                 awaitingRole: try v(20, String?.self).flatMap(Role.init(rawValue:)),
                 status: ObligationStatus(rawValue: try v(21, String.self)) ?? .pending,
                 firstSubmittedAt: try v(22, Int64?.self), currentVersionID: try v(23, Int64?.self), revision: try v(24, Int.self),
-                exemptReason: try v(25, String?.self), withdrawn: try v(26, Bool.self)
+                exemptReason: try v(25, String?.self), withdrawn: try v(26, Bool.self),
+                signatureState: try v(27, String.self)
             ))
         }
     }
@@ -225,6 +229,19 @@ public struct ObligationStore: Sendable {
 
     /// What a person owes: their open, returned and recently due items, soonest first, from
     /// `from` (epoch seconds) up to `until`, plus anything late or returned whenever it was due.
+    /// The items of one book at one school for a school year that have a version, by period.
+    public func book(tenantID: Int64, unitID: Int64, schoolYear: String, recordType: String) async throws -> [Int64] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await connection.fetch("""
+                SELECT id FROM obligations
+                WHERE tenant_id = \(tenantID) AND unit_id = \(unitID) AND school_year = \(schoolYear) AND record_type = \(recordType)
+                  AND current_version_id IS NOT NULL
+                ORDER BY period_first, owner_key
+                """, Int64.self, logger: logger)
+        }
+    }
+
     public func owed(tenantID: Int64, userID: Int64, from: Int64, until: Int64, limit: Int = 300) async throws -> [ObligationRow] {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in

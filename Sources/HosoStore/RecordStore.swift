@@ -129,10 +129,11 @@ public struct RecordStore: Sendable {
     }
 
     static func event(_ connection: PostgresConnection, _ actor: Actor, _ locked: Locked, kind: String, step: Int? = nil, role: Role?,
-                      comment: String? = nil, versionID: Int64? = nil, details: [String: String] = [:], logger: Logger) async throws {
+                      comment: String? = nil, versionID: Int64? = nil, signed: Bool = false, details: [String: String] = [:],
+                      logger: Logger) async throws {
         try await connection.run("""
-            INSERT INTO workflow_events (tenant_id, obligation_id, version_id, kind, step, actor_user_id, actor_role, comment)
-            VALUES (\(actor.tenantID), \(locked.row.id), \(versionID), \(kind), \(step), \(actor.userID), \(role?.rawValue), \(comment))
+            INSERT INTO workflow_events (tenant_id, obligation_id, version_id, kind, step, actor_user_id, actor_role, comment, signed)
+            VALUES (\(actor.tenantID), \(locked.row.id), \(versionID), \(kind), \(step), \(actor.userID), \(role?.rawValue), \(comment), \(signed))
             """, logger: logger)
         var all = details
         all["record_type"] = locked.row.recordType
@@ -189,7 +190,7 @@ public struct RecordStore: Sendable {
                                              dueAt: locked.row.dueAt, now: now)
             try await Self.write(connection, actor, locked, state: next, status: status, logger: logger)
             try await connection.run("""
-                UPDATE obligations SET current_version_id = \(versionID), first_submitted_at = coalesce(first_submitted_at, now())
+                UPDATE obligations SET current_version_id = \(versionID), first_submitted_at = coalesce(first_submitted_at, now()), signature_state = 'unsigned'
                 WHERE id = \(obligationID)
                 """, logger: logger)
             try await Self.event(connection, actor, locked, kind: "submit", role: locked.type.submitter, versionID: versionID,
@@ -243,7 +244,10 @@ public struct RecordStore: Sendable {
 
     // MARK: - Approve, return, lock
 
-    public func decide(_ actor: Actor, obligationID: Int64, _ decision: Decision, revision: Int? = nil) async throws -> ObligationRow {
+    /// `signing`, for an approval: signs the manifest in this transaction (the approval then counts
+    /// as signed, which a step marked "signature required" needs).
+    public func decide(_ actor: Actor, obligationID: Int64, _ decision: Decision, revision: Int? = nil,
+                       signing: SigningStep? = nil) async throws -> ObligationRow {
         let logger = self.logger
         let policy = self.policy
         return try await database.withTenant(actor.tenantID) { connection in
@@ -265,11 +269,15 @@ public struct RecordStore: Sendable {
             let kind: String
             var step: Int?
             var comment: String?
+            var signed: SignedManifest?
             switch decision {
             case .approve(let index):
-                next = try workflow.apply(.approve(step: index, signed: false), to: locked.row.state, by: locked.roles)
+                next = try workflow.apply(.approve(step: index, signed: signing != nil), to: locked.row.state, by: locked.roles)
                 kind = "approve"
                 step = index
+                if let signing {
+                    signed = try await SignatureStore.sign(connection, actor: actor, locked: locked, stepIndex: index, signing: signing, logger: logger)
+                }
             case .returnToSubmitter(let index, let text):
                 let trimmed = Text.trimmed(text)
                 guard trimmed.count <= 2000 else { throw HosoError("workflow.comment_too_long") }
@@ -280,18 +288,34 @@ public struct RecordStore: Sendable {
             case .lock:
                 next = try workflow.apply(.lock, to: locked.row.state, by: locked.roles)
                 kind = "lock"
+                // A book whose chain asks for signatures is sealed by the school before it is locked.
+                if locked.type.chain.sealRequired, let version = locked.row.currentVersionID {
+                    let manifest = try await SignatureStore.manifest(connection, versionID: version, lock: false, logger: logger)
+                    guard let manifest, manifest.sealed, manifest.state == .signed else { throw HosoError("workflow.seal_required") }
+                }
             }
             let role: Role? = step.map { workflow.chain.steps[$0].role } ?? (locked.roles.contains(.principal) ? .principal : workflow.chain.steps.last?.role)
-            let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt, dueAt: locked.row.dueAt, now: now)
+            let complete: Bool
+            if let signed { complete = signed.complete } else { complete = try await Self.signedComplete(connection, locked, logger: logger) }
+            let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt, dueAt: locked.row.dueAt, now: now,
+                                             signed: complete)
             try await Self.write(connection, actor, locked, state: next, status: status, logger: logger)
             if case .lock = decision {
                 try await connection.run("UPDATE corrections SET state = 'completed' WHERE obligation_id = \(obligationID) AND state = 'consented'",
                                          logger: logger)
             }
             try await Self.event(connection, actor, locked, kind: kind, step: step, role: role, comment: comment,
-                                 versionID: locked.row.currentVersionID, logger: logger)
+                                 versionID: locked.row.currentVersionID, signed: signed != nil, logger: logger)
             return try await ObligationStore.rows(connection, "\(unescaped: ObligationStore.select) WHERE o.id = \(obligationID)", logger: logger)[0]
         }
+    }
+
+    /// Whether the current version's manifest carries every signature its chain needs (an approval
+    /// made without a signature on a step that does not need one keeps an earlier complete set).
+    static func signedComplete(_ connection: PostgresConnection, _ locked: Locked, logger: Logger) async throws -> Bool {
+        guard locked.type.chain.sealRequired, let version = locked.row.currentVersionID else { return false }
+        let manifest = try await SignatureStore.manifest(connection, versionID: version, lock: false, logger: logger)
+        return manifest.map { $0.sealed && $0.state == .signed } ?? false
     }
 
     // MARK: - Exemptions

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HosoCore
 import HosoServer
+import HosoSigning
 import HosoStore
 import HummingbirdBcrypt
 import Logging
@@ -13,7 +14,7 @@ struct Hoso: AsyncParsableCommand {
         commandName: "hoso",
         abstract: "Hoso: oversight of electronic school records.",
         subcommands: [Serve.self, Migrate.self, TenantCommand.self, RulesCommand.self, PeopleCommand.self, ObligationsCommand.self,
-                      AdminCommand.self, AuditCommand.self, DemoCommand.self]
+                      AdminCommand.self, AuditCommand.self, DemoCommand.self, KeysCommand.self, VerifyCommand.self]
     )
 }
 
@@ -317,6 +318,208 @@ struct DemoCommand: AsyncParsableCommand {
                     }
                 }
             }
+        }
+    }
+}
+
+// MARK: - Keys and signatures
+
+func webDirectory() -> String { ProcessInfo.processInfo.environment["HOSO_WEB_DIR"] ?? "web" }
+
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+    return [UInt8](data)
+}
+
+func tenantID(_ database: Database, _ logger: Logger, _ code: String) async throws -> Int64 {
+    guard let tenant = try await TenantStore(database: database, logger: logger).tenant(code: code) else {
+        throw HosoError("signin.unknown_tenant")
+    }
+    return tenant.id
+}
+
+func date(_ seconds: Int64) -> String { String(UTCTime.format(seconds).prefix(10)) }
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Signing keys and trusted CA roots (the key store is HOSO_KEYS_DIR, its secret HOSO_KEYS_SECRET).",
+        subcommands: [List.self, Import.self, Retire.self, Trust.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's signing keys and trusted roots.")
+        @Option(help: "Tenant id.") var tenant: String
+
+        func run() async throws {
+            try await reporting {
+                let code = tenant
+                try await withDatabase { database, logger in
+                    let store = SignatureStore(database: database, logger: logger)
+                    let id = try await tenantID(database, logger, code)
+                    for root in try await store.roots(tenantID: id) {
+                        print("root   \(root.fingerprint.prefix(16))  until \(date(root.notAfter))  \(root.subject)")
+                    }
+                    for key in try await store.keys(tenantID: id) {
+                        let holder = key.seal ? "seal:\(key.owner)" : key.owner
+                        let place = key.keyReference == nil ? "external" : "store"
+                        print("\(key.state == "active" ? "key   " : "retired") \(key.fingerprint.prefix(16))  \(holder)  \(key.algorithm)  serial \(key.serial)  \(date(key.notBefore))..\(date(key.notAfter))  \(place)  \(key.commonName)")
+                    }
+                }
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a PKCS#12 key (kept in the key store under HOSO_KEYS_SECRET) or, with --certificate, only a certificate whose key stays on the person's token.",
+            discussion: "The PKCS#12 file's own password is read from HOSO_KEYS_IMPORT_PASSWORD (default: HOSO_KEYS_SECRET); passwords are never arguments.")
+        @Option(help: "Tenant id.") var tenant: String
+        @Option(help: "The person's login (an approver's key).") var user: String?
+        @Option(help: "A school's code (its organisation seal).") var unit: String?
+        @Flag(help: "The file is a PEM certificate only.") var certificate = false
+        @Argument(help: "PKCS#12 (.p12) file, or PEM certificate with --certificate.") var file: String
+
+        func validate() throws {
+            guard (user == nil) != (unit == nil) else { throw ValidationError("give exactly one of --user and --unit") }
+        }
+
+        func run() async throws {
+            try await reporting {
+                let (code, user, unit, certificateOnly) = (tenant, user, unit, certificate)
+                let bytes = try readFile(file)
+                let environment = ProcessInfo.processInfo.environment
+                let keysDirectory = environment["HOSO_KEYS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/keys"
+                try await withDatabase { database, logger in
+                    let id = try await tenantID(database, logger, code)
+                    let owner: SignatureStore.Owner = user.map { .person(login: $0) } ?? .unit(code: unit ?? "")
+                    let schema = try SigningService.loadSchema(webDirectory: webDirectory())
+                    let facts: CertificateFacts, pem: String, reference: String?
+                    if certificateOnly {
+                        facts = try Certificates.read(pem: bytes)[0]
+                        pem = String(decoding: bytes, as: UTF8.self)
+                        reference = nil
+                    } else {
+                        guard let secret = environment["HOSO_KEYS_SECRET"], !secret.isEmpty else { throw HosoError("keys.no_secret") }
+                        let store = try PKCS12KeyStore(directory: keysDirectory, secret: secret, schema: schema)
+                        let password = environment["HOSO_KEYS_IMPORT_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 } ?? secret
+                        (reference, facts, pem) = try store.importKey(bytes, password: password, tenant: code)
+                    }
+                    let roots = try await SignatureStore(database: database, logger: logger).roots(tenantID: id)
+                    if roots.isEmpty { print("hoso: warning: tenant \(code) trusts no CA root yet (hoso keys trust)") }
+                    let row = try await SignatureStore(database: database, logger: logger).register(
+                        tenantID: id, owner: owner, certificate: facts, pem: pem, keyReference: reference, actorLogin: "cli")
+                    print("hoso: key \(row.fingerprint.prefix(16)) for \(row.seal ? "seal:" : "")\(row.owner) (\(row.commonName), serial \(row.serial), until \(date(row.notAfter)))")
+                }
+            }
+        }
+    }
+
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Retire a key: it signs nothing more; its signatures keep their value.")
+        @Option(help: "Tenant id.") var tenant: String
+        @Argument(help: "The certificate's SHA-256 fingerprint (at least its first 8 hex digits).") var fingerprint: String
+
+        func run() async throws {
+            try await reporting {
+                let (code, fingerprint) = (tenant, fingerprint)
+                try await withDatabase { database, logger in
+                    let row = try await SignatureStore(database: database, logger: logger).retire(
+                        tenantID: try await tenantID(database, logger, code), fingerprintPrefix: fingerprint, actorLogin: "cli")
+                    print("hoso: retired \(row.fingerprint.prefix(16)) (\(row.owner), \(row.commonName))")
+                }
+            }
+        }
+    }
+
+    struct Trust: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add CA root certificates the tenant trusts (default: the tenant's own file, tenants/<id>/trust-roots.pem).")
+        @Option(help: "Tenant id.") var tenant: String
+        @Argument(help: "PEM files of root certificates.") var files: [String] = []
+
+        func run() async throws {
+            try await reporting {
+                let code = tenant
+                let paths = files.isEmpty ? [tenantsDirectory() + "/\(code)/trust-roots.pem"] : files
+                var roots: [(facts: CertificateFacts, pem: String)] = []
+                for path in paths {
+                    let text = String(decoding: try readFile(path), as: UTF8.self)
+                    // One PEM block per certificate, each kept as it was written.
+                    for block in text.components(separatedBy: "-----END CERTIFICATE-----") where block.contains("-----BEGIN CERTIFICATE-----") {
+                        let pem = String(block[block.range(of: "-----BEGIN CERTIFICATE-----")!.lowerBound...]) + "-----END CERTIFICATE-----\n"
+                        roots.append((try Certificates.read(pem: Array(pem.utf8))[0], pem))
+                    }
+                }
+                guard !roots.isEmpty else { throw HosoError("certificate.unreadable") }
+                let found = roots
+                try await withDatabase { database, logger in
+                    let added = try await SignatureStore(database: database, logger: logger).addRoots(
+                        tenantID: try await tenantID(database, logger, code), found, source: paths.joined(separator: ", "), actorLogin: "cli")
+                    print("hoso: \(added) new trusted root(s) for \(code), \(found.count - added) already trusted")
+                }
+            }
+        }
+    }
+}
+
+/// `hoso verify manifest.xml [document]`: who signed, in which role, when, with which
+/// certificate, whether the chain reaches a trusted root at the signing time, and whether the
+/// document still matches. Offline with --trusted; with --tenant, the tenant's roots and key registry.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verify a signed record manifest (and its document).")
+    @Option(help: "PEM file of trusted CA roots (offline check).") var trusted: String?
+    @Option(help: "Tenant id: use its trusted roots and key registry (needs HOSO_DATABASE_URL).") var tenant: String?
+    @Argument(help: "The manifest (XML).") var manifest: String
+    @Argument(help: "The document it describes.") var document: String?
+
+    func validate() throws {
+        guard (trusted == nil) != (tenant == nil) else { throw ValidationError("give exactly one of --trusted and --tenant") }
+    }
+
+    func run() async throws {
+        try await reporting {
+            let bytes = try readFile(manifest)
+            let digest = try document.map { Digests.sha256(try readFile($0)) }
+            let schema = try SigningService.loadSchema(webDirectory: webDirectory())
+            let roots: TrustRoots
+            var owners: [String: KeyOwner]?
+            if let trusted {
+                roots = try TrustRoots(pem: try readFile(trusted))
+            } else {
+                let code = tenant ?? ""
+                (roots, owners) = try await withDatabase { database, logger in
+                    let store = SignatureStore(database: database, logger: logger)
+                    let id = try await tenantID(database, logger, code)
+                    let pem = try await store.roots(tenantID: id).map(\.pem).joined(separator: "\n")
+                    let roots = pem.isEmpty ? TrustRoots.empty : try TrustRoots(pem: Array(pem.utf8))
+                    let check = try ManifestSignatures.verify(bytes, roots: roots, schema: schema)
+                    return (roots, try await store.owners(tenantID: id, fingerprints: check.evidence.compactMap { $0.certificate?.fingerprint }))
+                }
+            }
+            let check = try ManifestSignatures.verify(bytes, roots: roots, schema: schema)
+            let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: owners, documentSHA256: digest)
+            let m = check.manifest
+            print("Record: \(m.recordType.name) [\(m.recordType.code)] · \(m.unit.name) [\(m.unit.code)] · \(m.period.schoolYear) \(m.period.kind) \(m.period.number) · version \(m.version)")
+            print("Document: \(m.document.filename) \(m.document.size) bytes sha256 \(m.document.sha256)")
+            if let digest {
+                print("  " + (review.documentProblem == nil ? "matches the file given" : "DOES NOT MATCH the file given (sha256 \(digest))"))
+            } else {
+                print("  (no document given: its hash was not checked)")
+            }
+            for checked in review.signatures {
+                let e = checked.evidence
+                let claim = e.claim
+                print("Signature \(e.index + 1) [\(e.id)]: \(claim?.kind.rawValue ?? "?") step \(claim?.step ?? 0) as \(claim?.role ?? "?") by \(claim?.signerName ?? "?") (\(claim?.signer ?? "?")) at \(claim.map { UTCTime.format($0.signingTime) } ?? "?")")
+                if let c = e.certificate {
+                    print("  certificate \(c.subject) · serial \(c.serial) · issuer \(c.issuer) · valid \(UTCTime.format(c.notBefore))..\(UTCTime.format(c.notAfter)) · \(e.algorithm)")
+                }
+                print("  " + (checked.valid ? "VALID" : "INVALID: " + checked.problems.map { problem in
+                    problem.code + (problem.parameters.isEmpty ? "" : " (" + problem.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")")
+                }.joined(separator: "; ")))
+            }
+            if owners == nil { print("(offline: whose keys these are was not checked against a key registry)") }
+            print("Result: \(review.state.rawValue)" + (review.complete(m) ? ", complete" : review.missingSteps.isEmpty ? "" : ", steps missing a required signature: \(review.missingSteps.map(String.init).joined(separator: ", "))")
+                  + (m.sealRequired && !review.sealed ? ", not sealed" : ""))
+            if review.state == .invalid { throw ExitCode.failure }
         }
     }
 }

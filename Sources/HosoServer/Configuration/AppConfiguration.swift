@@ -31,6 +31,10 @@ public struct AppConfiguration: Sendable {
     /// Where `reports/` is (official documents' layout and words; `HOSO_REPORTS_DIR`); by
     /// default next to `web/`.
     public var reportsDirectory: String?
+    /// The PKCS#12 key store (`HOSO_KEYS_DIR`); its secret is `HOSO_KEYS_SECRET`, read from
+    /// `environment` when a key is used and never kept elsewhere.
+    public var keysDirectory: String = "data/keys"
+    public var keysSecret: String? { environment["HOSO_KEYS_SECRET"].flatMap { $0.isEmpty ? nil : $0 } }
     public var resolvedReportsDirectory: String {
         reportsDirectory ?? (URL(fileURLWithPath: webDirectory).deletingLastPathComponent().path + "/reports")
     }
@@ -135,6 +139,7 @@ public struct AppConfiguration: Sendable {
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         var result = configuration
         result.reportsDirectory = env["HOSO_REPORTS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        result.keysDirectory = env["HOSO_KEYS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/keys"
         return result
     }
 

@@ -224,6 +224,12 @@ struct DashboardController: Sendable {
             values["school"] = try await schoolValues(actor, view, query: query, language: language)
         }
         values["coverage"] = try await coverageValues(actor, view, children: ordered, language: language)
+        // Signature state of the submitted items: signed and invalid counted, the rest unsigned.
+        let states = try await services.signatures.counts(tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: view.filter.schoolYear)
+        let submitted = view.total.awaiting + view.total.returned + view.total.approved + view.total.signed + view.total.locked
+        values["signatureCounts"] = ["signed": states[.signed] ?? 0, "invalid": states[.invalid] ?? 0,
+                                     "unsigned": max(0, submitted - (states[.signed] ?? 0) - (states[.invalid] ?? 0)),
+                                     "hasInvalid": (states[.invalid] ?? 0) > 0]
         return services.renderer.render("dashboard", values, context: context, request: request,
                                         title: t("dashboard.title", ["unit": displayName(view.unit, language)]))
     }

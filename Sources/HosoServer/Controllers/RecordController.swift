@@ -247,6 +247,17 @@ struct RecordController: Sendable {
         if row.state == .locked && policy.allows(actor, .submitRecords, on: position) && !detail.corrections.contains(where: { $0.state == "requested" }) {
             page["canRequestCorrection"] = true
         }
+        if let version = row.currentVersionID {
+            let signatures = try await services.signatures.signatures(tenantID: actor.tenantID, versionID: version)
+            page["signatures"] = signatures.map { signature -> [String: Any] in
+                ["signer": signature.signer, "kind": services.localizer.text("signature_kind." + signature.kind, language),
+                 "role": Role(rawValue: signature.role).map { services.localizer.text($0.messageKey, language) } ?? signature.role,
+                 "at": VietnamTime.display(epochSeconds: signature.signedAt), "serial": signature.serial, "commonName": signature.commonName]
+            }
+            page["hasSignatures"] = !signatures.isEmpty
+            page["signatureState"] = services.localizer.text(SignatureState(rawValue: row.signatureState)?.messageKey ?? "", language)
+            page["hasVersion"] = true
+        }
         page["revision"] = row.revision
         return services.renderer.render("record", page, context: context, request: request, title: language == .en ? row.typeNameEn : row.typeNameVi)
     }
@@ -297,6 +308,8 @@ struct RecordController: Sendable {
         let step: Int?
         let comment: String?
         let revision: Int?
+        /// Approve with a digital signature made by the key store with the approver's key.
+        let sign: Bool?
     }
 
     func decision(_ kind: String, step: Int?, comment: String?) throws -> RecordStore.Decision {
@@ -317,7 +330,8 @@ struct RecordController: Sendable {
         let id = try id(context)
         let body = try await request.decodeJSON(DecisionBody.self)
         let row = try await services.records.decide(actor, obligationID: id, try decision(kind, step: body.step, comment: body.comment),
-                                                    revision: body.revision)
+                                                    revision: body.revision,
+                                                    signing: kind == "approve" && body.sign == true ? services.signing.hosoSigning(tenantID: actor.tenantID) : nil)
         return try JSONResponse.make(API.Obligation(row, context.language))
     }
 
@@ -329,7 +343,8 @@ struct RecordController: Sendable {
         switch action {
         case "approve", "return", "lock":
             _ = try await services.records.decide(actor, obligationID: id, try decision(action, step: form["step"].flatMap { Int($0) }, comment: form["comment"]),
-                                                  revision: form["revision"].flatMap { Int($0) })
+                                                  revision: form["revision"].flatMap { Int($0) },
+                                                  signing: action == "approve" && form["sign"] == "1" ? services.signing.hosoSigning(tenantID: actor.tenantID) : nil)
         case "exempt":
             _ = try await services.records.exempt(actor, obligationID: id, reason: form["reason"] ?? "")
         case "unexempt":

@@ -1,5 +1,6 @@
 import HosoCore
 import HosoDirectory
+import HosoSigning
 import HosoStore
 import Logging
 
@@ -26,6 +27,8 @@ public struct AppServices: Sendable {
     public let documents: DocumentTemplates
     let catalog: ComplianceCatalog
     public let blobs: BlobStore
+    public let signatures: SignatureStore
+    public let signing: SigningService
     public let directory: any DirectoryService
     public let localizer: Localizer
     public let renderer: PageRenderer
@@ -36,7 +39,7 @@ public struct AppServices: Sendable {
 
     public init(configuration: AppConfiguration, database: Database, directory: any DirectoryService,
                 localizer: Localizer, renderer: PageRenderer, staticFiles: StaticFiles, blobs: BlobStore, documents: DocumentTemplates,
-                logger: Logger) {
+                schema: ManifestSchema, logger: Logger) throws {
         self.configuration = configuration
         self.database = database
         self.tenants = TenantStore(database: database, logger: logger)
@@ -57,6 +60,9 @@ public struct AppServices: Sendable {
         self.documents = documents
         self.catalog = ComplianceCatalog(ruleSets: ruleSets)
         self.blobs = blobs
+        self.signatures = SignatureStore(database: database, logger: logger)
+        self.signing = try SigningService(schema: schema, store: signatures, blobs: blobs, keysDirectory: configuration.keysDirectory,
+                                          secret: configuration.keysSecret)
         self.directory = directory
         self.localizer = localizer
         self.renderer = renderer

@@ -187,3 +187,67 @@ extension API {
         let url: String?
     }
 }
+
+extension API {
+    /// A record's signatures, verified now.
+    struct Verification: Encodable {
+        struct Certificate: Encodable {
+            let subject: String
+            let issuer: String
+            let serial: String
+            let notBefore: String
+            let notAfter: String
+            let fingerprint: String
+        }
+
+        struct Problem: Encodable {
+            let code: String
+            let message: String
+        }
+
+        struct Signature: Encodable {
+            let position: Int
+            let id: String
+            let kind: String?
+            let step: Int?
+            let role: String?
+            let signer: String?
+            let signerName: String?
+            let signedAt: String?
+            let algorithm: String
+            let certificate: Certificate?
+            let valid: Bool
+            let problems: [Problem]
+        }
+
+        let state: String
+        let complete: Bool
+        let sealed: Bool
+        let missingSteps: [Int]
+        let documentSHA256: String
+        let documentMatches: Bool
+        let signatures: [Signature]
+
+        init(_ verification: SigningService.Verification, localizer: Localizer, language: Language) {
+            let review = verification.review
+            state = review.state.rawValue
+            complete = review.complete(verification.manifest)
+            sealed = review.sealed
+            missingSteps = review.missingSteps
+            documentSHA256 = verification.manifest.document.sha256
+            documentMatches = review.documentProblem == nil
+            signatures = review.signatures.map { checked in
+                let e = checked.evidence
+                return Signature(
+                    position: e.index + 1, id: e.id, kind: e.claim?.kind.rawValue, step: e.claim?.step, role: e.claim?.role,
+                    signer: e.claim?.signer, signerName: e.claim?.signerName, signedAt: e.claim.map { VietnamTime.iso(epochSeconds: $0.signingTime) },
+                    algorithm: e.algorithm,
+                    certificate: e.certificate.map { Certificate(subject: $0.subject, issuer: $0.issuer, serial: $0.serial,
+                                                                 notBefore: VietnamTime.iso(epochSeconds: $0.notBefore),
+                                                                 notAfter: VietnamTime.iso(epochSeconds: $0.notAfter), fingerprint: $0.fingerprint) },
+                    valid: checked.valid,
+                    problems: checked.problems.map { Problem(code: $0.code, message: localizer.text($0.messageKey, language, $0.parameters)) })
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import Hummingbird
+import HosoCore
+import HosoReports
+import HosoSigning
+import HosoStore
+
+/// Signatures of records: the manifest (and a template to sign it outside Hoso), a signed
+/// manifest handed in as an approval, the verification of a record (page and JSON), and ZIP
+/// exports of a record or a school's whole book for a year, checkable without Hoso.
+struct SignatureController: Sendable {
+    let services: AppServices
+    let records: RecordController
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/records/:id/signatures") { request, context in try await self.page(request: request, context: context) }
+        router.get("/records/:id/export.zip") { request, context in try await self.exportRecord(request: request, context: context) }
+        router.get("/units/:code/books/:type/export.zip") { request, context in try await self.exportBook(request: request, context: context) }
+        let api = router.group("/api/v1")
+        api.get("/obligations/:id/manifest") { request, context in try await self.manifest(request: request, context: context) }
+        api.post("/obligations/:id/signatures") { request, context in try await self.handIn(request: request, context: context) }
+        api.get("/obligations/:id/verification") { request, context in try await self.verificationJSON(request: request, context: context) }
+        api.get("/obligations/:id/export.zip") { request, context in try await self.exportRecord(request: request, context: context) }
+    }
+
+    // MARK: - Manifest and hand-in
+
+    func current(_ actor: Actor, _ context: AppRequestContext) async throws -> (RecordController.Visible, ManifestRow) {
+        let visible = try await records.visible(actor, try records.id(context))
+        guard let version = visible.row.currentVersionID else { throw HosoError("signature.no_version") }
+        let row = try await services.signing.manifest(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: version)
+        return (visible, row)
+    }
+
+    /// The current version's manifest; with `?template=1`, with an unsigned signature for the
+    /// actor's step appended, ready for `xmlsec1 --sign` or a token's tool.
+    func manifest(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let (visible, row) = try await current(actor, context)
+        var xml = Array(row.xml.utf8)
+        if request.uri.queryParameters.get("template") == "1" {
+            guard case .awaitingStep(let step) = visible.row.state else { throw HosoError("workflow.not_awaiting") }
+            let type = try await services.ruleSets.recordType(tenantID: actor.tenantID, ruleSetID: visible.row.ruleSetID, code: visible.row.recordType)
+            let role = type.chain.steps[step].role
+            guard visible.roles.contains(role) else { throw HosoError("workflow.wrong_role", ["role": role.rawValue]) }
+            guard let key = try await services.signatures.keys(tenantID: actor.tenantID).first(where: { $0.owner == actor.login && !$0.seal && $0.state == "active" })
+            else { throw HosoError("signing.no_key") }
+            let prior = try await services.records.events(tenantID: actor.tenantID, obligationID: visible.row.id)
+                .filter { $0.kind == "approve" && $0.versionID == row.versionID }
+                .map { SignatureClaim.Prior(step: ($0.step ?? 0) + 1, role: $0.actorRole ?? "", name: $0.actorName, at: $0.at, signed: $0.signed) }
+            let claim = SignatureClaim(kind: .approval, step: step + 1, role: role.rawValue, signer: actor.login, signerName: actor.displayName,
+                                       signingTime: Int64(Date().timeIntervalSince1970), prior: prior)
+            xml = try services.signing.template(manifest: row.xml, keyAlgorithm: key.algorithm, claim: claim)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/xml; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.contentDisposition] = "attachment; filename=\"manifest-\(visible.row.id)-v\(row.versionID).xml\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: xml)))
+    }
+
+    /// The approver's signed manifest, handed in as their approval of the current step.
+    func handIn(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try records.id(context)
+        guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/xml") || type.hasPrefix("text/xml") else {
+            throw HosoError("request.unsupported_media_type")
+        }
+        var request = request
+        guard let body = try? await request.collectBody(upTo: 2 << 20) else { throw HosoError("request.too_large") }
+        let bytes = Array(buffer: body)
+        let visible = try await records.visible(actor, id)
+        guard case .awaitingStep(let step) = visible.row.state else { throw HosoError("workflow.not_awaiting") }
+        let row = try await services.records.decide(actor, obligationID: id, .approve(step: step), revision: nil,
+                                                    signing: services.signing.externalSigning(tenantID: actor.tenantID, uploaded: bytes))
+        return try JSONResponse.make(API.Obligation(row, context.language))
+    }
+
+    // MARK: - Verification
+
+    struct Verified {
+        let visible: RecordController.Visible
+        let verification: SigningService.Verification?
+        let rows: [SignatureRow]
+    }
+
+    func verified(_ actor: Actor, _ context: AppRequestContext) async throws -> Verified {
+        try await verified(actor, id: try records.id(context))
+    }
+
+    func verified(_ actor: Actor, id: Int64) async throws -> Verified {
+        let visible = try await records.visible(actor, id)
+        guard let version = visible.row.currentVersionID else { return Verified(visible: visible, verification: nil, rows: []) }
+        let row = try await services.signing.manifest(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: version)
+        let verification = try await services.signing.verify(tenantID: actor.tenantID, row: row)
+        let rows = try await services.signatures.signatures(tenantID: actor.tenantID, versionID: version)
+        try await records.auditView(actor, visible, action: "record.verify")
+        return Verified(visible: visible, verification: verification, rows: rows)
+    }
+
+    func verificationJSON(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let verified = try await verified(actor, context)
+        guard let verification = verified.verification else { throw HosoError("signature.no_version") }
+        return try JSONResponse.make(API.Verification(verification, localizer: services.localizer, language: context.language))
+    }
+
+    func page(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let language = context.language
+        let verified = try await verified(actor, context)
+        let row = verified.visible.row
+        var page: [String: Any] = ["record": records.values(row, language), "id": row.id]
+        if let verification = verified.verification {
+            page["verification"] = SignatureView.values(verification, localizer: services.localizer, language: language)
+        }
+        return services.renderer.render("signatures", page, context: context, request: request,
+                                        title: services.localizer.text("signatures.title", language))
+    }
+
+    // MARK: - Exports
+
+    func exportRecord(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let verified = try await verified(actor, context)
+        guard verified.verification != nil else { throw HosoError("signature.no_version") }
+        let row = verified.visible.row
+        let bytes = try await package([verified], tenantID: actor.tenantID, title: "\(row.typeNameVi) — \(row.unitNameVi)")
+        try await records.auditView(actor, verified.visible, action: "record.export")
+        let name = SiteURL.asciiFilename("ho-so-\(row.id).zip")
+        return Response(status: .ok, headers: DashboardController.downloadHeaders(name, type: "application/zip"), body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Every record of one book at one school for a school year (`?year=`, default the current one).
+    func exportBook(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let code = try context.pathParameter("code")
+        let type = try context.pathParameter("type")
+        guard let unit = try await services.units.unit(tenantID: actor.tenantID, code: code) else { throw HosoError("scope.not_found") }
+        switch services.policy.decide(actor, .viewRecords, on: unit.position) {
+        case .allowed: break
+        case .outOfScope: throw HosoError("scope.not_found")
+        case .forbidden: throw HosoError("scope.forbidden")
+        }
+        let year = try await records.schoolYear(request, actor.tenantID)
+        let ids = try await services.obligations.book(tenantID: actor.tenantID, unitID: unit.id, schoolYear: year, recordType: type)
+        var all: [Verified] = []
+        for id in ids.prefix(2000) {
+            let verified = try await verified(actor, id: id)
+            if verified.verification != nil { all.append(verified) }
+        }
+        guard !all.isEmpty else { throw HosoError("signature.nothing_to_export") }
+        let bytes = try await package(all, tenantID: actor.tenantID, title: "\(all[0].visible.row.typeNameVi) — \(unit.nameVi) — \(year)")
+        try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
+            actorUserID: actor.userID, actorLogin: actor.login, action: "book.export", unitID: unit.id, subject: "book:\(type):\(year)",
+            details: ["records": String(all.count)]))
+        return Response(status: .ok, headers: DashboardController.downloadHeaders(SiteURL.asciiFilename("so-\(type)-\(code)-\(year).zip"), type: "application/zip"),
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// documents/, manifests/, the tenant's trusted roots, the schema, SHA256SUMS, a verification
+    /// report and a README saying how to check it all with `sha256sum` and `xmlsec1`.
+    func package(_ records: [Verified], tenantID: Int64, title: String) async throws -> [UInt8] {
+        var entries: [(path: String, bytes: [UInt8])] = []
+        var sums: [String] = []
+        var report = ["Hoso — báo cáo xác minh chữ ký số / signature verification report", title,
+                      "Thời điểm / At: " + VietnamTime.iso(epochSeconds: Int64(Date().timeIntervalSince1970)), ""]
+        var commands: [String] = []
+        for record in records {
+            guard let verification = record.verification else { continue }
+            let manifest = verification.manifest
+            let base = "\(manifest.obligationID)-v\(manifest.version)"
+            let document = "documents/\(base)-\(SiteURL.asciiFilename(manifest.document.filename))"
+            if let bytes = try? services.blobs.read(manifest.document.sha256) {
+                entries.append((document, bytes))
+                sums.append("\(manifest.document.sha256)  \(document)")
+            }
+            let manifestPath = "manifests/\(base).xml"
+            entries.append((manifestPath, Array(verification.xml.utf8)))
+            report.append("== \(manifest.recordType.name) · \(manifest.period.kind) \(manifest.period.number) · v\(manifest.version) · \(manifest.unit.name)")
+            report.append("   Tài liệu / document: \(document) sha256=\(manifest.document.sha256) "
+                          + (verification.review.documentProblem == nil ? "khớp / matches" : "KHÔNG KHỚP / DOES NOT MATCH"))
+            report.append("   Trạng thái / state: \(verification.review.state.rawValue)"
+                          + (verification.review.complete(manifest) ? " (đủ chữ ký / complete)" : ""))
+            for checked in verification.review.signatures {
+                let e = checked.evidence
+                report.append("   #\(e.index + 1) \(e.claim?.kind.rawValue ?? "?") step \(e.claim?.step ?? 0) \(e.claim?.role ?? "") — \(e.claim?.signerName ?? "")"
+                              + " — \(e.claim.map { VietnamTime.iso(epochSeconds: $0.signingTime) } ?? "")")
+                report.append("      cert \(e.certificate?.subject ?? "—") serial \(e.certificate?.serial ?? "—") issuer \(e.certificate?.issuer ?? "—")")
+                report.append("      " + (checked.valid ? "HỢP LỆ / VALID" : "KHÔNG HỢP LỆ / INVALID: " + checked.problems.map(\.code).joined(separator: ", ")))
+                commands.append("xmlsec1 --verify --trusted-pem trust-roots.pem --node-xpath \"//*[@Id='\(e.id)']\" \(manifestPath)")
+            }
+            report.append("")
+        }
+        let roots = try await services.signatures.roots(tenantID: tenantID).map(\.pem).joined(separator: "\n")
+        entries.append(("trust-roots.pem", Array(roots.utf8)))
+        if let xsd = FileManager.default.contents(atPath: services.configuration.webDirectory + "/" + SigningService.schemaFile) {
+            entries.append(("record-manifest-1.xsd", [UInt8](xsd)))
+        }
+        entries.append(("SHA256SUMS", Array((sums.joined(separator: "\n") + "\n").utf8)))
+        entries.append(("verification.txt", Array(report.joined(separator: "\n").utf8)))
+        entries.append(("README.txt", Array("""
+            Hồ sơ điện tử xuất từ Hoso / Electronic records exported from Hoso
+
+            documents/   the documents, as submitted
+            manifests/   one signed XML manifest per version (schema: record-manifest-1.xsd)
+            trust-roots.pem  the CA roots the tenant trusts
+
+            Check without Hoso:
+              sha256sum -c SHA256SUMS
+              xmllint --noout --schema record-manifest-1.xsd manifests/*.xml
+            \(commands.map { "  " + $0 }.joined(separator: "\n"))
+
+            """.utf8)))
+        return try ZipPackage.make(entries)
+    }
+}
+
+/// The verification as page values (shared by the record page's signature block).
+enum SignatureView {
+    static func values(_ verification: SigningService.Verification, localizer: Localizer, language: Language) -> [String: Any] {
+        let review = verification.review
+        let manifest = verification.manifest
+        var value: [String: Any] = [
+            "state": localizer.text(review.state.messageKey, language), "stateCode": review.state.rawValue,
+            "complete": review.complete(manifest), "sha256": manifest.document.sha256,
+            "documentOK": review.documentProblem == nil, "documentChecked": review.documentChecked,
+            "missing": review.missingSteps.map { String($0) }.joined(separator: ", "), "hasMissing": !review.missingSteps.isEmpty,
+            "sealRequired": manifest.sealRequired, "sealed": review.sealed,
+        ]
+        value["signatures"] = review.signatures.map { checked -> [String: Any] in
+            let e = checked.evidence
+            var item: [String: Any] = ["number": e.index + 1, "valid": checked.valid, "algorithm": e.algorithm]
+            if let claim = e.claim {
+                item["kind"] = localizer.text("signature_kind." + claim.kind.rawValue, language)
+                item["step"] = claim.step
+                item["role"] = Role(rawValue: claim.role).map { localizer.text($0.messageKey, language) } ?? claim.role
+                item["signer"] = claim.signerName
+                item["login"] = claim.signer
+                item["at"] = VietnamTime.display(epochSeconds: claim.signingTime)
+            }
+            if let certificate = e.certificate {
+                item["subject"] = certificate.subject
+                item["serial"] = certificate.serial
+                item["issuer"] = certificate.issuer
+                item["validity"] = VietnamTime.display(epochSeconds: certificate.notBefore) + " – " + VietnamTime.display(epochSeconds: certificate.notAfter)
+                item["fingerprint"] = certificate.fingerprint
+            }
+            item["problems"] = checked.problems.map { localizer.text($0.messageKey, language, $0.parameters) }
+            return item
+        }
+        value["hasSignatures"] = !review.signatures.isEmpty
+        return value
+    }
+}
