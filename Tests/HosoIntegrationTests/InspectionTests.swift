@@ -10,10 +10,11 @@ import Testing
 
 /// Command-line tools the checks of documents use (qpdf, poppler's pdftotext and pdftoppm).
 enum Tool {
-    static func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [name] + arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         // Standard error apart: its lines would otherwise cut through multi-byte characters of the output.
         let file = try TestEnvironment.temporaryDirectory("tool") + "/out.txt"
         _ = FileManager.default.createFile(atPath: file, contents: nil)

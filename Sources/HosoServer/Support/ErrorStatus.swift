@@ -37,6 +37,20 @@ enum ErrorStatus {
             default: return .badRequest
             }
         }
+        // Signatures: bad XML or a refused signature is the request's fault; no key, no manifest or
+        // nothing to export is the record's state; a key store that is not set up is unavailable.
+        if code.hasPrefix("xml.") || code.hasPrefix("manifest.") || code.hasPrefix("signature.") || code.hasPrefix("keys.")
+            || code.hasPrefix("signing.") || code.hasPrefix("certificate.") {
+            switch code {
+            case "signing.unavailable", "manifest.schema_unreadable": return .serviceUnavailable
+            case "signing.failed": return .internalServerError
+            case "signing.no_key", "signing.no_seal_key", "signature.no_version", "signature.no_manifest", "signature.earlier_changed",
+                 "signature.nothing_to_export":
+                return .conflict
+            case "xml.too_large": return .contentTooLarge
+            default: return .badRequest
+            }
+        }
         if code.hasPrefix("report.") {
             switch code {
             case "report.not_found": return .notFound
