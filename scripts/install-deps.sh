@@ -11,8 +11,10 @@ packages=(
     libssl-dev
     libldap2-dev    # OpenLDAP client library (CLDAP target)
     libxml2-dev
-    libxmlsec1-dev  # SAML signatures (CXMLSec target)
+    libxmlsec1-dev  # XML-DSig of record manifests (CXMLSec target)
     xmlsec1         # command line tool, used by tests to cross-check signatures
+    libxml2-utils   # xmllint, used by tests to check exported manifests against the XSD
+    unzip           # tests open the archive packages
     libhpdf-dev     # libharu, PDF generation (CHaru target)
     fonts-liberation2 # Liberation 2 has Vietnamese glyphs; 1.x does not
     slapd           # project-local directory server (scripts/ldap.sh)

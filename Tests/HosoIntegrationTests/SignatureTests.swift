@@ -108,9 +108,9 @@ import Testing
         let files = try TestEnvironment.temporaryDirectory("signed")
         try await world.withApp { client in
             var admin = Browser(), vice = Browser(), principal = Browser()
-            _ = try await admin.signIn(client, "s1.admin")
-            _ = try await vice.signIn(client, "s1.vice")
-            _ = try await principal.signIn(client, "s1.principal")
+            admin.csrf = try await admin.signIn(client, "s1.admin")
+            vice.csrf = try await vice.signIn(client, "s1.vice")
+            principal.csrf = try await principal.signIn(client, "s1.principal")
             try await submit(client, &admin, id, "sổ đăng bộ")
 
             let first = try await post(client, &vice, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
@@ -177,8 +177,9 @@ import Testing
             let tampered = try await principal.send(client, .get, "/api/v1/obligations/\(id)/verification").json()
             #expect(tampered["state"] as? String == "invalid" && tampered["documentMatches"] as? Bool == false)
             #expect(try await value(world, "SELECT signature_state FROM obligations WHERE id = \(id)") == "invalid")
-            let dashboard = try await principal.send(client, .get, "/units/S01")
-            #expect(dashboard.text.contains("signature-invalid alert"), "the dashboard shows the invalid record")
+            let dashboard = try await principal.send(client, .get, "/units/S01/dashboard")
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.text.contains("signature-invalid alert"), "the dashboard shows the invalid record: \(dashboard.text.prefix(300))")
             try Data(original).write(to: URL(fileURLWithPath: blobPath))
             let repaired = try await principal.send(client, .get, "/api/v1/obligations/\(id)/verification").json()
             #expect(repaired["state"] as? String == "signed")
@@ -198,15 +199,16 @@ import Testing
         let files = try TestEnvironment.temporaryDirectory("external")
         try await world.withApp { client in
             var admin = Browser(), vice = Browser(), principal = Browser(), teacher = Browser()
-            _ = try await admin.signIn(client, "s1.admin")
-            _ = try await vice.signIn(client, "s1.vice")
-            _ = try await principal.signIn(client, "s1.principal")
-            _ = try await teacher.signIn(client, "s1.teacher")
+            admin.csrf = try await admin.signIn(client, "s1.admin")
+            vice.csrf = try await vice.signIn(client, "s1.vice")
+            principal.csrf = try await principal.signIn(client, "s1.principal")
+            teacher.csrf = try await teacher.signIn(client, "s1.teacher")
             try await submit(client, &admin, id, "ký ngoài")
 
             /// Gets a signing template as `browser`, lets `edit` change it, signs it with xmlsec1 and `key`.
-            func signOutside(_ browser: inout Browser, key: String, name: String, edit: (String) -> String = { $0 }) async throws -> [UInt8] {
-                let template = try await browser.send(client, .get, "/api/v1/obligations/\(id)/manifest?template=1")
+            func signOutside(_ browser: inout Browser, key: String, name: String, algorithm: String,
+                             edit: (String) -> String = { $0 }) async throws -> [UInt8] {
+                let template = try await browser.send(client, .get, "/api/v1/obligations/\(id)/manifest?template=1&algorithm=\(algorithm)")
                 #expect(template.status == .ok, "\(template.text)")
                 let input = files + "/\(name).xml"
                 try edit(template.text).write(toFile: input, atomically: true, encoding: .utf8)
@@ -217,7 +219,7 @@ import Testing
             }
 
             // The vice principal signs with xmlsec1 and hands the manifest in: that is the approval.
-            let viceSigned = try await signOutside(&vice, key: "vice.p12", name: "vice")
+            let viceSigned = try await signOutside(&vice, key: "vice.p12", name: "vice", algorithm: "EC")
             let taken = try await postXML(client, &vice, id, viceSigned)
             #expect(taken.status == .ok, "\(taken.text)")
             #expect(try taken.json()["awaitingRole"] as? String == "principal")
@@ -228,7 +230,7 @@ import Testing
             #expect(byTeacher.status == .forbidden || byTeacher.status == .notFound, "\(byTeacher.text)")
 
             // The principal's signature claiming the wrong role is refused with that reason.
-            let wrongRole = try await signOutside(&principal, key: "principal.p12", name: "wrong-role") {
+            let wrongRole = try await signOutside(&principal, key: "principal.p12", name: "wrong-role", algorithm: "RSA") {
                 $0.replacingOccurrences(of: "step=\"2\" role=\"principal\"", with: "step=\"2\" role=\"vice_principal\"")
             }
             let refusedRole = try await postXML(client, &principal, id, wrongRole)
@@ -245,9 +247,9 @@ import Testing
                                                  pem: String(decoding: pem, as: UTF8.self), keyReference: nil, actorLogin: "test")
                 }
             }
-            let untrusted = try await postXML(client, &principal, id, try await signOutside(&principal, key: "fake.p12", name: "fake"))
+            let untrusted = try await postXML(client, &principal, id, try await signOutside(&principal, key: "fake.p12", name: "fake", algorithm: "EC"))
             #expect(untrusted.status == .badRequest && untrusted.errorCode == "signature.refused" && untrusted.text.contains("untrusted"), "\(untrusted.text)")
-            let expired = try await postXML(client, &principal, id, try await signOutside(&principal, key: "old.p12", name: "old"))
+            let expired = try await postXML(client, &principal, id, try await signOutside(&principal, key: "old.p12", name: "old", algorithm: "EC"))
             #expect(expired.status == .badRequest && expired.text.contains("expired"), "\(expired.text)")
 
             // Entities are refused before parsing; nothing is written by any refusal.
@@ -261,7 +263,7 @@ import Testing
             #expect(try await value(world, "SELECT state || ':' || step::text FROM obligations WHERE id = \(id)") == "awaiting:1")
 
             // The principal's own key, outside Hoso: taken, and the key store adds the seal.
-            let good = try await postXML(client, &principal, id, try await signOutside(&principal, key: "principal.p12", name: "principal"))
+            let good = try await postXML(client, &principal, id, try await signOutside(&principal, key: "principal.p12", name: "principal", algorithm: "RSA"))
             #expect(good.status == .ok, "\(good.text)")
             #expect(try good.json()["status"] as? String == "signed")
             #expect(try await value(world, "SELECT string_agg(made_by, ',' ORDER BY position) FROM record_signatures") == "external,external,hoso")

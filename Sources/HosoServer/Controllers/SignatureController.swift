@@ -43,14 +43,18 @@ struct SignatureController: Sendable {
             let type = try await services.ruleSets.recordType(tenantID: actor.tenantID, ruleSetID: visible.row.ruleSetID, code: visible.row.recordType)
             let role = type.chain.steps[step].role
             guard visible.roles.contains(role) else { throw HosoError("workflow.wrong_role", ["role": role.rawValue]) }
-            guard let key = try await services.signatures.keys(tenantID: actor.tenantID).first(where: { $0.owner == actor.login && !$0.seal && $0.state == "active" })
-            else { throw HosoError("signing.no_key") }
+            let keys = try await services.signatures.keys(tenantID: actor.tenantID).filter { $0.owner == actor.login && !$0.seal && $0.state == "active" }
+            guard let key = keys.last else { throw HosoError("signing.no_key") }
+            // The signature method follows the key the person will sign with (`algorithm=RSA|EC`,
+            // default: their newest key's).
+            let algorithm = request.uri.queryParameters.get("algorithm") ?? key.algorithm
+            guard ["RSA", "EC"].contains(algorithm) else { throw HosoError("keys.algorithm", ["algorithm": algorithm]) }
             let prior = try await services.records.events(tenantID: actor.tenantID, obligationID: visible.row.id)
                 .filter { $0.kind == "approve" && $0.versionID == row.versionID }
                 .map { SignatureClaim.Prior(step: ($0.step ?? 0) + 1, role: $0.actorRole ?? "", name: $0.actorName, at: $0.at, signed: $0.signed) }
             let claim = SignatureClaim(kind: .approval, step: step + 1, role: role.rawValue, signer: actor.login, signerName: actor.displayName,
                                        signingTime: Int64(Date().timeIntervalSince1970), prior: prior)
-            xml = try services.signing.template(manifest: row.xml, keyAlgorithm: key.algorithm, claim: claim)
+            xml = try services.signing.template(manifest: row.xml, keyAlgorithm: algorithm, claim: claim)
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/xml; charset=utf-8"
