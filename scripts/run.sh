@@ -66,6 +66,36 @@ for tenant in demo demo2; do
     done
 done
 
+# Digital signatures. The key store's secret comes from the environment (HOSO_KEYS_SECRET); for the
+# demo one is made once and kept in the state dir, never in the repository. A demo CA (openssl),
+# a key for each demo approver and a seal for each demo school are made and loaded once.
+export HOSO_KEYS_DIR="${HOSO_KEYS_DIR:-$state_dir/keys}"
+if [[ -z "${HOSO_KEYS_SECRET:-}" ]]; then
+    [[ -s "$state_dir/keys.secret" ]] || (umask 077 && openssl rand -hex 24 >"$state_dir/keys.secret")
+    HOSO_KEYS_SECRET="$(cat "$state_dir/keys.secret")"
+fi
+export HOSO_KEYS_SECRET
+pki_dir="$state_dir/pki"
+if [[ ! -f "$pki_dir/loaded" ]]; then
+    say "creating the demo certificate authority, approvers' keys and school seals"
+    rm -rf "$pki_dir"
+    export HOSO_PKI_PASSWORD="$HOSO_KEYS_SECRET"
+    "$script_dir/pki.sh" ca "$pki_dir" root "/CN=Hoso Demo CA/O=Sở GD&ĐT Demo (chỉ để thử)"
+    "$bin" keys trust --tenant demo "$pki_dir/root.pem"
+    for login in s1.principal s1.vice s1.head s2.principal t1.principal; do
+        name="$(awk -v uid="uid: $login" '$0 == uid { found = 1; next } found && /^cn: / { sub(/^cn: /, ""); print; exit }' tenants/demo/directory.ldif)"
+        "$script_dir/pki.sh" issue "$pki_dir" root "$login" "/CN=${name:-$login}/UID=$login" ec
+        "$bin" keys import --tenant demo --user "$login" "$pki_dir/$login.p12"
+    done
+    for school in S01 S02; do
+        name="$(awk -v code="  - code: $school" '$0 == code { found = 1; next } found && /name_vi:/ { sub(/^ *name_vi: */, ""); print; exit }' tenants/demo/tenant.yaml)"
+        "$script_dir/pki.sh" issue "$pki_dir" root "$school" "/CN=${name:-$school}/O=${name:-$school}" rsa
+        "$bin" keys import --tenant demo --unit "$school" "$pki_dir/$school.p12"
+    done
+    unset HOSO_PKI_PASSWORD
+    : >"$pki_dir/loaded"
+fi
+
 # setsid: the server gets its own session, so it outlives make and ignores the terminal's signals.
 # In a non-interactive shell a background job is not a process-group leader, so setsid execs in
 # place and $! is the server's own pid.
@@ -99,7 +129,7 @@ cat <<MSG
 Hoso is running at $base_url/
 
 Demo logins (password for all: Demo@2026!)
-  tenant demo:  so.officer, so.inspector, d1.officer, d1.inspector, s1.principal, s1.head,
+  tenant demo:  so.officer, so.inspector, d1.officer, d1.inspector, s1.principal, s1.vice, s1.head,
                 s1.teacher, s1.teacher2, s1.admin, s2.principal, t1.principal
   tenant demo2: p2.officer
 
@@ -109,6 +139,10 @@ Demo logins (password for all: Demo@2026!)
   d1.officer plans an inspection of S01 (/units/D01/inspections; sign d1.inspector in once first so
   that Hoso knows the account); d1.inspector runs it and issues the minutes (PDF, /inspections);
   s1.principal plans the school's self-inspection. Reports (PDF, XLSX, CSV): /units/SO/reports.
+  Digital signatures: s1.vice and s1.principal approve the student register (Sổ đăng bộ, due 15/10,
+  submitted by s1.admin) with "Ký số"; the principal's approval adds the school's seal, then the book
+  can be locked. Each record's "Xác minh chữ ký" page and ZIP package check the signatures; the demo
+  CA's root is $pki_dir/root.pem (xmlsec1 --verify --trusted-pem ...). Keys: hoso keys list --tenant demo.
   A large synthetic province for load tests: make bench (or hoso demo generate --preset small).
 
 Server log: $logfile
