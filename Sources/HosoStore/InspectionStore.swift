@@ -534,7 +534,9 @@ public struct InspectionStore: Sendable {
     /// lock, it takes the issuer's next number of the year and calls `draw` with it; `draw` reads
     /// the facts, renders the PDF and puts it in the blob store (synced). The minutes row, the
     /// conclusions and the new state then commit together, or nothing does.
+    /// `sign`, when the leader signs digitally: the signed manifest of the drawn minutes, kept with them.
     public func conclude(_ actor: Actor, id: Int64, conclusions: String, recommendations: String?, year: Int, asTeam: Bool,
+                         sign: (@Sendable (_ number: String, _ minutes: StagedBlob) async throws -> String)? = nil,
                          draw: @Sendable @escaping (_ number: String) async throws -> StagedBlob) async throws -> String {
         let logger = self.logger
         return try await database.withTenant(actor.tenantID) { connection in
@@ -553,13 +555,15 @@ public struct InspectionStore: Sendable {
                 """, Int.self, logger: logger).first ?? 0) + 1
             let number = InspectionRules.minutesNumber(sequence: sequence, symbol: symbol)
             let minutes = try await draw(number)
+            let manifest = try await sign?(number, minutes)
             try await connection.run("""
                 INSERT INTO blobs (tenant_id, sha256, size, media_type) VALUES (\(actor.tenantID), \(minutes.sha256), \(minutes.size), 'application/pdf')
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
             try await connection.run("""
-                INSERT INTO inspection_minutes (tenant_id, inspection_id, issuer_unit_id, issued_year, sequence, number, sha256, size, issued_by)
-                VALUES (\(actor.tenantID), \(id), \(locked.issuerUnitID), \(year), \(sequence), \(number), \(minutes.sha256), \(minutes.size), \(actor.userID))
+                INSERT INTO inspection_minutes (tenant_id, inspection_id, issuer_unit_id, issued_year, sequence, number, sha256, size, issued_by, manifest_xml)
+                VALUES (\(actor.tenantID), \(id), \(locked.issuerUnitID), \(year), \(sequence), \(number), \(minutes.sha256), \(minutes.size), \(actor.userID),
+                        \(manifest))
                 """, logger: logger)
             try await connection.run("""
                 UPDATE inspections SET state = \(next.rawValue), concluded_at = now(), conclusions = \(Text.trimmed(conclusions)),
@@ -568,6 +572,17 @@ public struct InspectionStore: Sendable {
             try await Self.audit(connection, actor, id, "inspection.conclude", unitID: locked.issuerUnitID,
                                  details: ["number": number, "sha256": minutes.sha256, "size": String(minutes.size)], logger: logger)
             return number
+        }
+    }
+
+    /// The signed manifest of an inspection's minutes, when its leader signed them.
+    public func minutesManifest(tenantID: Int64, inspectionID: Int64) async throws -> String? {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await connection.fetch("""
+                SELECT manifest_xml FROM inspection_minutes WHERE tenant_id = \(tenantID) AND inspection_id = \(inspectionID)
+                ORDER BY sequence DESC LIMIT 1
+                """, String?.self, logger: logger).first ?? nil
         }
     }
 

@@ -237,6 +237,12 @@ public struct SignatureStore: Sendable {
         }
     }
 
+    /// A person's key that may sign now (the newest, a key in the store before a token's).
+    public func activeKey(tenantID: Int64, userID: Int64) async throws -> KeyRow? {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { try await Self.activeKey($0, tenantID: tenantID, userID: userID, logger: logger) }
+    }
+
     static func activeKey(_ connection: PostgresConnection, tenantID: Int64, userID: Int64? = nil, unitID: Int64? = nil,
                           logger: Logger) async throws -> KeyRow? {
         try await keys(connection, """

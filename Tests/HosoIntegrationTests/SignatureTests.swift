@@ -269,4 +269,51 @@ import Testing
             #expect(try await value(world, "SELECT string_agg(made_by, ',' ORDER BY position) FROM record_signatures") == "external,external,hoso")
         }
     }
+
+    @Test func theLeaderSignsTheMinutesAndThePDFSaysSo() async throws {
+        let setup = try await setup()
+        let (world, pki) = (setup.world, setup.pki)
+        let files = try TestEnvironment.temporaryDirectory("minutes")
+        try await world.withApp { client in
+            var principal = Browser(), vice = Browser()
+            principal.csrf = try await principal.signIn(client, "s1.principal")
+            vice.csrf = try await vice.signIn(client, "s1.vice")
+            let csrf = { (b: Browser) -> HTTPFields in [HTTPField.Name("X-CSRF-Token")!: b.csrf] }
+            let planned = try await principal.send(client, .post, "/api/v1/units/S01/inspections", json: """
+                {"kind": "self", "title": "Tự kiểm tra sổ đăng bộ", "place": "Hồng Bàng", "from": "2026-09-01", "to": "2026-10-31",
+                 "recordTypes": ["student_register"], "inspectors": ["s1.principal", "s1.vice"], "leader": "s1.vice"}
+                """, headers: csrf(principal))
+            #expect(planned.status == .created, "\(planned.text)")
+            let base = "/api/v1/inspections/\(try #require(try planned.json()["id"] as? Int))"
+            #expect(try await vice.send(client, .post, base + "/start", headers: csrf(vice)).status == .ok)
+            let items = try #require(try await vice.send(client, .get, base + "/items").json()["items"] as? [[String: Any]])
+            #expect(!items.isEmpty)
+            for item in items {
+                let marked = try await vice.send(client, .put, base + "/items/\(item["id"] as? Int ?? 0)", json: #"{"verdict": "compliant"}"#, headers: csrf(vice))
+                #expect(marked.status == .ok, "\(marked.text)")
+            }
+            let concluded = try await vice.send(client, .post, base + "/conclude", json: #"{"conclusions": "Sổ đăng bộ đầy đủ, đúng hạn."}"#, headers: csrf(vice))
+            #expect(concluded.status == .ok, "\(concluded.text)")
+
+            // The PDF prints the signature's details; the manifest signs the PDF's hash.
+            let pdf = try await vice.send(client, .get, base + "/minutes")
+            let bytes = [UInt8](Data(buffer: pdf.body))
+            _ = try Tool.checkPDF(bytes, name: "inspection-minutes-signed", contains: ["Đã ký số", "Phó hiệu trưởng"])
+            let manifest = try await vice.send(client, .get, base + "/minutes/manifest")
+            #expect(manifest.status == .ok)
+            let schema = try SigningService.loadSchema(webDirectory: try TestEnvironment.repoDirectory + "/web")
+            let check = try ManifestSignatures.verify([UInt8](Data(buffer: manifest.body)), roots: try TrustRoots(pem: try pki.bytes("root.pem")), schema: schema)
+            let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: nil, documentSHA256: Digests.sha256(bytes))
+            #expect(review.state == .signed && review.documentProblem == nil && review.complete(check.manifest))
+            let serial = try #require(check.evidence.first?.certificate?.serial)
+            #expect(Digests.sha256(bytes) == pdf.headers[HTTPField.Name("X-Content-SHA256")!])
+            let file = files + "/minutes.xml"
+            try Data(buffer: manifest.body).write(to: URL(fileURLWithPath: file))
+            let tool = try xmlsec1(file, pki.path("root.pem"), "sig-1")
+            #expect(tool.status == 0, "\(tool.output)")
+            // The inspection's page says who signed, when, with which certificate.
+            let page = try await principal.send(client, .get, "/inspections/\(try #require(try planned.json()["id"] as? Int))")
+            #expect(page.text.contains(serial) && page.text.contains("Hợp lệ"))
+        }
+    }
 }

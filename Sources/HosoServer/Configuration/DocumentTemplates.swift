@@ -94,11 +94,11 @@ public struct DocumentTemplates: Sendable {
             "team_member", "team_leader", "units_label", "unit_line", "no_representative", "scope_heading", "scope", "all_types",
             "results_heading", "results", "results_by_unit_columns", "findings_heading", "findings_columns", "no_findings",
             "severity_observation", "severity_shortcoming", "severity_violation", "conclusions_heading", "recommendations_heading",
-            "follow_ups_heading", "follow_ups_columns", "no_follow_ups", "closing", "signature_unit", "signature_leader", "signature_self",
+            "follow_ups_heading", "follow_ups_columns", "no_follow_ups", "closing", "signature_unit", "signature_leader", "signature_self", "signature_digital",
             "signature_hint", "recipients_label", "recipients",
         ], columns: ["results_by_unit_columns": 6, "findings_columns": 5, "follow_ups_columns": 5])
         let periodic = try Words.load(directory + "/periodic.yaml", required: [
-            "title", "subtitle", "number_blank", "place_date", "intro", "filter_type", "filter_level", "totals_heading", "totals",
+            "title", "subtitle", "number_blank", "place_date", "intro", "filter_type", "filter_level", "totals_heading", "totals", "signatures",
             "units_heading", "types_heading", "figure_columns", "total_row", "missing_heading", "missing_columns", "missing_more",
             "missing_none", "status_missing", "status_late", "inspections_heading", "inspections_columns", "inspections_none", "closing",
             "signature", "signature_hint", "recipients_label", "recipients", "sheet_units", "sheet_types", "sheet_missing",

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HosoCore
 import HosoReports
+import HosoSigning
 import HosoStore
 
 /// Inspections on the software: the department or an office plans one (periodic or surprise)
@@ -39,6 +40,7 @@ struct InspectionController: Sendable {
         api.post("/follow-ups/:id/done") { request, context in try await self.followUpDoneJSON(request: request, context: context) }
         api.post("/inspections/:id/:event") { request, context in try await self.eventJSON(request: request, context: context) }
         api.get("/inspections/:id/minutes") { request, context in try await self.minutes(request: request, context: context) }
+        api.get("/inspections/:id/minutes/manifest") { request, context in try await self.minutesManifest(request: request, context: context) }
     }
 
     // MARK: - Access
@@ -176,10 +178,25 @@ struct InspectionController: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         let today = VietnamTime.date(epochSeconds: now)
         let time = String(VietnamTime.display(epochSeconds: now).suffix(5))
+        // The leader signs the minutes digitally when the key store holds their key: the PDF prints
+        // the signature's details, and the signed manifest of the PDF is kept with it.
+        let key = services.signing.signer == nil ? nil : try await services.signatures.activeKey(tenantID: tenantID, userID: actor.userID)
+            .flatMap { $0.keyReference == nil ? nil : $0 }
+        let digital = key.map { (name: $0.commonName, serial: $0.serial, time: VietnamTime.display(epochSeconds: now)) }
+        let tenant = try await services.tenants.tenant(id: tenantID)
+        var sign: (@Sendable (String, StagedBlob) async throws -> String)?
+        if let key {
+            let party = RecordManifest.Party(code: tenant?.code ?? "", name: tenant?.nameVi ?? "")
+            let signer = (login: actor.login, name: actor.displayName)
+            sign = { number, minutes in
+                try await services.signing.signMinutes(tenantID: tenantID, key: key, tenant: party, issuer: issuer, inspection: row, number: number,
+                                                       sha256: minutes.sha256, size: minutes.size, signer: signer, at: now)
+            }
+        }
         // Everything the minutes say is read under the inspection's lock (inside the store's
         // transaction), so what is hashed and stored is what the inspection holds.
         _ = try await services.inspections.conclude(actor, id: row.id, conclusions: conclusions, recommendations: recommendations,
-                                                    year: today.year, asTeam: true) { number in
+                                                    year: today.year, asTeam: true, sign: sign) { number in
             let items = try await services.inspections.checklist(tenantID: tenantID, id: row.id, limit: InspectionRules.maxChecklist)
             let findings = try await services.inspections.findings(tenantID: tenantID, id: row.id)
             let followUps = try await services.inspections.followUps(tenantID: tenantID, inspectionID: row.id)
@@ -196,7 +213,8 @@ struct InspectionController: Sendable {
             let document = MinutesBuilder(words: services.documents.minutes, localizer: services.localizer).document(.init(
                 inspection: row, issuer: issuer, issuerParent: parent, scope: scope, representatives: representatives,
                 members: team, items: items, units: units, findings: findings, followUps: followUps, typeNames: typeNames,
-                number: number, issuedOn: today, time: time, conclusions: conclusions, recommendations: recommendations
+                number: number, issuedOn: today, time: time, conclusions: conclusions, recommendations: recommendations,
+                digitalSignature: digital
             ))
             let bytes = try OfficialDocumentRenderer(layout: services.documents.layout).render(document)
             let writer = try services.blobs.writer(limit: 200 * 1024 * 1024)
@@ -448,6 +466,21 @@ struct InspectionController: Sendable {
         if let conclusions = row.conclusions { values["conclusions"] = conclusions }
         if let recommendations = row.recommendations { values["recommendations"] = recommendations }
         if let sha = row.minutesSHA256 { values["minutesSHA"] = sha; values["minutesSize"] = RecordController.size(row.minutesSize ?? 0) }
+        if row.minutesSHA256 != nil, let xml = try await services.inspections.minutesManifest(tenantID: actor.tenantID, inspectionID: row.id) {
+            // The minutes' digital signature, checked again now against the PDF in the blob store.
+            let check = try ManifestSignatures.verify(Array(xml.utf8), roots: try await services.signing.roots(tenantID: actor.tenantID),
+                                                      schema: services.signing.schema)
+            let document = (try? services.blobs.read(check.manifest.document.sha256)).map(Digests.sha256) ?? "missing"
+            let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: nil, documentSHA256: document)
+            if let signature = review.signatures.first, let claim = signature.evidence.claim {
+                values["minutesSignature"] = [
+                    "signer": claim.signerName, "at": VietnamTime.display(epochSeconds: claim.signingTime),
+                    "serial": signature.evidence.certificate?.serial ?? "", "valid": signature.valid && review.documentProblem == nil,
+                    "problems": (signature.problems + [review.documentProblem].compactMap { $0 }).map { services.localizer.text($0.messageKey, language, $0.parameters) },
+                    "manifestURL": "/api/v1/inspections/\(row.id)/minutes/manifest",
+                ] as [String: Any]
+            }
+        }
         return services.renderer.render("inspection", values, context: context, request: request, title: row.title)
     }
 
@@ -560,6 +593,19 @@ struct InspectionController: Sendable {
         headers[.contentDisposition] = "inline; filename=\"\(SiteURL.asciiFilename(filename))\""
         headers[.xContentSHA256] = sha
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The signed manifest of the minutes (XML), for `hoso verify` or `xmlsec1` with the PDF.
+    func minutesManifest(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let visible = try await visible(actor, try id(context))
+        guard let xml = try await services.inspections.minutesManifest(tenantID: actor.tenantID, inspectionID: visible.row.id) else {
+            throw HosoError("inspection.no_minutes")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/xml; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"bien-ban-\(visible.row.id).xml\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: xml)))
     }
 
     // MARK: - API

@@ -26,6 +26,8 @@ struct MinutesBuilder {
         let time: String
         let conclusions: String
         let recommendations: String?
+        /// The leader's digital signature, printed under their name (signer, time, certificate serial).
+        var digitalSignature: (name: String, serial: String, time: String)? = nil
     }
 
     func periodLabel(_ item: ChecklistItem) -> String {
@@ -140,13 +142,14 @@ struct MinutesBuilder {
 
         let leader = f.members.first(where: \.leader) ?? f.members.first
         let hint = words.text("signature_hint")
+        let note = f.digitalSignature.map { words.text("signature_digital", ["name": $0.name, "serial": $0.serial, "time": $0.time]) }
         var signatures: [OfficialDocument.Signature] = []
         if inspection.kind == .selfInspection {
-            signatures.append(.init(capacity: [words.text("signature_self")], hint: hint, name: leader?.displayName ?? ""))
+            signatures.append(.init(capacity: [words.text("signature_self")], hint: hint, name: leader?.displayName ?? "", note: note))
         } else {
             let representative = f.scope.count == 1 ? f.representatives[f.scope[0].id] ?? "" : ""
             signatures.append(.init(capacity: [words.text("signature_unit")], hint: hint, name: representative))
-            signatures.append(.init(capacity: [words.text("signature_leader")], hint: hint, name: leader?.displayName ?? ""))
+            signatures.append(.init(capacity: [words.text("signature_leader")], hint: hint, name: leader?.displayName ?? "", note: note))
         }
         return OfficialDocument(
             issuerParent: f.issuerParent?.nameVi, issuer: f.issuer.nameVi, number: words.text("number", ["number": f.number]),

@@ -65,6 +65,8 @@ struct PeriodicReport {
         let overdue: [ObligationRow]
         let overdueTotal: Int
         let inspections: [InspectionSummary]
+        /// Signature state of the submitted items in the unit's subtree (school year).
+        let signatures: (signed: Int, unsigned: Int, invalid: Int)
     }
 
     /// The overdue and late items a PDF prints; the spreadsheet lists up to `listLimit` (the
@@ -129,12 +131,16 @@ struct PeriodicReport {
         let range = (weeks.monday(of: filter.weeks.lowerBound), weeks.monday(of: filter.weeks.upperBound).adding(days: 6))
         let inspections = try await services.reportInspections.summaries(tenantID: tenantID, under: unit.id, from: range.0, to: range.1, today: today)
         let typeOrder = year.types.filter { byType[$0.code] != nil }
+        let states = try await services.signatures.counts(tenantID: tenantID, unitID: unit.id, schoolYear: filter.schoolYear)
+        let submitted = total.awaiting + total.returned + total.approved + total.signed + total.locked
+        let signed = states[.signed] ?? 0, invalid = states[.invalid] ?? 0
         return Data(
             unit: unit, parent: parent, filter: filter, year: year, period: period, place: request.place,
             generatedAt: Int64(Date().timeIntervalSince1970), total: total,
             children: children.map { ($0, childTotals[$0.id] ?? ComplianceCounts()) },
             byType: typeOrder.map { ($0.code, $0.nameVi, byType[$0.code] ?? ComplianceCounts()) },
-            overdue: overdue, overdueTotal: total.missing + total.late, inspections: inspections
+            overdue: overdue, overdueTotal: total.missing + total.late, inspections: inspections,
+            signatures: (signed, max(0, submitted - signed - invalid), invalid)
         )
     }
 
@@ -182,6 +188,8 @@ struct PeriodicReport {
                 "on_time": String(c.onTime), "timeliness": Self.percent(c.timeliness), "late": String(c.late), "missing": String(c.missing),
                 "awaiting": String(c.awaiting), "locked": String(c.locked), "exempt": String(c.exempt),
             ])),
+            .paragraph(words.text("signatures", ["signed": String(data.signatures.signed), "unsigned": String(data.signatures.unsigned),
+                                                 "invalid": String(data.signatures.invalid)])),
         ]
         let columns = words.list("figure_columns")
         func figureTable(_ rows: [[String]]) -> OfficialDocument.Table {
@@ -275,6 +283,9 @@ struct PeriodicReport {
         try about.row([.text("generated"), .text(VietnamTime.display(epochSeconds: data.generatedAt))])
         try about.row([.text("overdue_and_late"), .integer(data.overdueTotal)])
         try about.row([.text("overdue_and_late_listed"), .integer(data.overdue.count)])
+        try about.row([.text("signatures_signed"), .integer(data.signatures.signed)])
+        try about.row([.text("signatures_unsigned"), .integer(data.signatures.unsigned)])
+        try about.row([.text("signatures_invalid"), .integer(data.signatures.invalid)])
 
         let units = try workbook.addSheet(words.text("sheet_units"))
         try units.header(["Mã", "Đơn vị", "Loại hồ sơ"] + figureHeader)

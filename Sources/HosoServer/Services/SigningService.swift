@@ -116,6 +116,34 @@ public struct SigningService: Sendable {
         return SignedManifest(xml: String(decoding: xml, as: UTF8.self), added: added, sealed: review.sealed, complete: review.complete(check.manifest))
     }
 
+    // MARK: - Inspection minutes
+
+    /// The signed manifest of an inspection's minutes (PDF), signed by the team's leader with their
+    /// key at `at` (the time printed in the minutes), and verified before it is kept.
+    public func signMinutes(tenantID: Int64, key: KeyRow, tenant: RecordManifest.Party, issuer: StoredUnit, inspection: InspectionRow,
+                            number: String, sha256: String, size: Int64, signer: (login: String, name: String), at: Int64) async throws -> String {
+        guard let signer_ = self.signer, let reference = key.keyReference else { throw HosoError("signing.unavailable") }
+        let role = "inspection_leader"
+        let manifest = RecordManifest(
+            tenant: tenant, unit: .init(code: issuer.code, name: issuer.nameVi),
+            recordType: .init(code: "inspection_minutes", name: "Biên bản kiểm tra số \(number): \(inspection.title)"),
+            period: .init(schoolYear: inspection.schoolYear, kind: "inspection", number: Int(inspection.id),
+                          first: inspection.periodFrom.iso, last: inspection.periodTo.iso),
+            obligationID: inspection.id, version: 1,
+            document: .init(sha256: sha256, size: size, mediaType: "application/pdf", filename: "bien-ban-\(inspection.id).pdf"),
+            submitted: .init(login: signer.login, name: signer.name, role: role, at: at),
+            chain: [.init(role: role, signatureRequired: true)], sealRequired: false, issuedAt: at)
+        let claim = SignatureClaim(kind: .approval, step: 1, role: role, signer: signer.login, signerName: signer.name, signingTime: at, prior: [])
+        let xml = try await signer_.sign(manifest: try ManifestXML.build(manifest), keyReference: reference, claim: claim)
+        let check = try ManifestSignatures.verify(xml, roots: try await roots(tenantID: tenantID), schema: schema)
+        let review = SignatureReview(manifest: check.manifest, evidence: check.evidence,
+                                     owners: [key.fingerprint: KeyOwner(owner: key.owner, seal: false)], documentSHA256: sha256)
+        if let problem = review.signatures.lazy.flatMap(\.problems).first {
+            throw HosoError("signature.refused", ["reason": problem.code, "detail": problem.parameters.values.joined(separator: ", ")])
+        }
+        return String(decoding: xml, as: UTF8.self)
+    }
+
     // MARK: - Manifests and verification
 
     /// The version's manifest, written now if it has none yet.

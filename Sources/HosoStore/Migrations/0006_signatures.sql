@@ -80,6 +80,9 @@ CREATE TABLE record_signatures (
     UNIQUE (version_id, position)
 );
 
+-- Inspection minutes signed by the team's leader: the signed manifest of the minutes' PDF.
+ALTER TABLE inspection_minutes ADD COLUMN manifest_xml text;
+
 -- Dashboards count the current version's signature state with the obligations.
 ALTER TABLE obligations ADD COLUMN signature_state text NOT NULL DEFAULT 'unsigned'
     CHECK (signature_state IN ('unsigned', 'signed', 'invalid'));
