@@ -149,8 +149,10 @@ struct SignatureController: Sendable {
         let year = try await records.schoolYear(request, actor.tenantID)
         let ids = try await services.obligations.book(tenantID: actor.tenantID, unitID: unit.id, schoolYear: year, recordType: type)
         var all: [Verified] = []
-        for id in ids.prefix(2000) {
-            let verified = try await verified(actor, id: id)
+        for id in ids.prefix(Self.maxRecords) {
+            // A teacher sees only their own items of the book: the others are left out, not refused.
+            let verified: Verified
+            do { verified = try await self.verified(actor, id: id) } catch let error as HosoError where error.code == "record.not_found" { continue }
             if verified.verification != nil { all.append(verified) }
         }
         guard !all.isEmpty else { throw HosoError("signature.nothing_to_export") }
@@ -162,6 +164,10 @@ struct SignatureController: Sendable {
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// A package is built in memory: a book larger than this is exported period by period.
+    static let maxRecords = 2000
+    static let maxBytes: Int64 = 512 << 20
+
     /// documents/, manifests/, the tenant's trusted roots, the schema, SHA256SUMS, a verification
     /// report and a README saying how to check it all with `sha256sum` and `xmlsec1`.
     func package(_ records: [Verified], tenantID: Int64, title: String) async throws -> [UInt8] {
@@ -170,9 +176,12 @@ struct SignatureController: Sendable {
         var report = ["Hoso — báo cáo xác minh chữ ký số / signature verification report", title,
                       "Thời điểm / At: " + VietnamTime.iso(epochSeconds: Int64(Date().timeIntervalSince1970)), ""]
         var commands: [String] = []
+        var total: Int64 = 0
         for record in records {
             guard let verification = record.verification else { continue }
             let manifest = verification.manifest
+            total += manifest.document.size
+            guard total <= Self.maxBytes else { throw HosoError("signature.export_too_large", ["limit": "\(Self.maxBytes >> 20) MB"]) }
             let base = "\(manifest.obligationID)-v\(manifest.version)"
             let document = "documents/\(base)-\(SiteURL.asciiFilename(manifest.document.filename))"
             if let bytes = try? services.blobs.read(manifest.document.sha256) {

@@ -47,7 +47,7 @@ enum ErrorStatus {
             case "signing.no_key", "signing.no_seal_key", "signature.no_version", "signature.no_manifest", "signature.earlier_changed",
                  "signature.nothing_to_export":
                 return .conflict
-            case "xml.too_large": return .contentTooLarge
+            case "xml.too_large", "signature.export_too_large": return .contentTooLarge
             default: return .badRequest
             }
         }
