@@ -76,25 +76,30 @@ if [[ -z "${HOSO_KEYS_SECRET:-}" ]]; then
 fi
 export HOSO_KEYS_SECRET
 pki_dir="$state_dir/pki"
-if [[ ! -f "$pki_dir/loaded" ]]; then
-    say "creating the demo certificate authority, approvers' keys and school seals"
-    rm -rf "$pki_dir"
-    export HOSO_PKI_PASSWORD="$HOSO_KEYS_SECRET"
-    "$script_dir/pki.sh" ca "$pki_dir" root "/CN=Hoso Demo CA/O=Sở GD&ĐT Demo (chỉ để thử)"
+mkdir -p "$pki_dir"
+export HOSO_PKI_PASSWORD="$HOSO_KEYS_SECRET"
+# Each step leaves a mark, so that a run cut short resumes where it stopped.
+if [[ ! -f "$pki_dir/root.trusted" ]]; then
+    say "creating the demo certificate authority"
+    [[ -f "$pki_dir/root.pem" ]] || "$script_dir/pki.sh" ca "$pki_dir" root "/CN=Hoso Demo CA/O=Sở GD&ĐT Demo (chỉ để thử)"
     "$bin" keys trust --tenant demo "$pki_dir/root.pem"
-    for login in s1.principal s1.vice s1.head s2.principal t1.principal; do
-        name="$(awk -v uid="uid: $login" '$0 == uid { found = 1; next } found && /^cn: / { sub(/^cn: /, ""); print; exit }' tenants/demo/directory.ldif)"
-        "$script_dir/pki.sh" issue "$pki_dir" root "$login" "/CN=${name:-$login}/UID=$login" ec
-        "$bin" keys import --tenant demo --user "$login" "$pki_dir/$login.p12"
-    done
-    for school in S01 S02; do
-        name="$(awk -v code="  - code: $school" '$0 == code { found = 1; next } found && /name_vi:/ { sub(/^ *name_vi: */, ""); print; exit }' tenants/demo/tenant.yaml)"
-        "$script_dir/pki.sh" issue "$pki_dir" root "$school" "/CN=${name:-$school}/O=${name:-$school}" rsa
-        "$bin" keys import --tenant demo --unit "$school" "$pki_dir/$school.p12"
-    done
-    unset HOSO_PKI_PASSWORD
-    : >"$pki_dir/loaded"
+    : >"$pki_dir/root.trusted"
 fi
+for login in s1.principal s1.vice s1.head s2.principal t1.principal; do
+    [[ -f "$pki_dir/$login.loaded" ]] && continue
+    name="$(awk -v uid="uid: $login" '$0 == uid { found = 1; next } found && /^cn: / { sub(/^cn: /, ""); print; exit }' tenants/demo/directory.ldif)"
+    [[ -f "$pki_dir/$login.p12" ]] || "$script_dir/pki.sh" issue "$pki_dir" root "$login" "/CN=${name:-$login}/UID=$login" ec
+    "$bin" keys import --tenant demo --user "$login" "$pki_dir/$login.p12"
+    : >"$pki_dir/$login.loaded"
+done
+for school in S01 S02; do
+    [[ -f "$pki_dir/$school.loaded" ]] && continue
+    name="$(awk -v code="  - code: $school" '$0 == code { found = 1; next } found && /name_vi:/ { sub(/^ *name_vi: */, ""); print; exit }' tenants/demo/tenant.yaml)"
+    [[ -f "$pki_dir/$school.p12" ]] || "$script_dir/pki.sh" issue "$pki_dir" root "$school" "/CN=${name:-$school}/O=${name:-$school}" rsa
+    "$bin" keys import --tenant demo --unit "$school" "$pki_dir/$school.p12"
+    : >"$pki_dir/$school.loaded"
+done
+unset HOSO_PKI_PASSWORD
 
 # setsid: the server gets its own session, so it outlives make and ignores the terminal's signals.
 # In a non-interactive shell a background job is not a process-group leader, so setsid execs in

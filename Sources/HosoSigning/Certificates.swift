@@ -131,11 +131,14 @@ public enum Certificates {
     /// The certificates of a PEM text, in order.
     static func pem(_ bytes: [UInt8]) throws -> [X509Box] {
         try XMLSec.start()
-        let bio = bytes.withUnsafeBufferPointer { BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }
-        guard let bio else { throw HosoError("certificate.unreadable") }
-        defer { BIO_free(bio) }
-        var out: [X509Box] = []
-        while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) { out.append(X509Box(certificate)) }
+        // A memory BIO reads the bytes in place: all reading happens while they are pinned.
+        let out = try bytes.withUnsafeBufferPointer { buffer -> [X509Box] in
+            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { throw HosoError("certificate.unreadable") }
+            defer { BIO_free(bio) }
+            var out: [X509Box] = []
+            while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) { out.append(X509Box(certificate)) }
+            return out
+        }
         // The loop ends on "no more PEM blocks", which OpenSSL records as an error: clear it, and
         // refuse a text in which nothing (or something else than certificates) was found.
         ERR_clear_error()

@@ -8,16 +8,18 @@ public final class ManifestSchema: @unchecked Sendable {
 
     public init(xsd: [UInt8]) throws {
         try XMLSec.start()
-        let context = xsd.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+        // The parser reads the bytes in place: everything happens while they are pinned (an
+        // optimised build may free the array right after its last use).
+        self.schema = try xsd.withUnsafeBufferPointer { buffer -> xmlSchemaPtr in
+            let context = buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                 xmlSchemaNewMemParserCtxt($0, Int32(buffer.count))
             }
+            guard let context else { throw HosoError("manifest.schema_unreadable") }
+            defer { xmlSchemaFreeParserCtxt(context) }
+            xmlSchemaSetParserStructuredErrors(context, { _, _ in }, nil)
+            guard let schema = xmlSchemaParse(context) else { throw HosoError("manifest.schema_unreadable") }
+            return schema
         }
-        guard let context else { throw HosoError("manifest.schema_unreadable") }
-        defer { xmlSchemaFreeParserCtxt(context) }
-        xmlSchemaSetParserStructuredErrors(context, { _, _ in }, nil)
-        guard let schema = xmlSchemaParse(context) else { throw HosoError("manifest.schema_unreadable") }
-        self.schema = schema
     }
 
     deinit { xmlSchemaFree(schema) }
