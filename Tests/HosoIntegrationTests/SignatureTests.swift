@@ -113,8 +113,10 @@ import Testing
             principal.csrf = try await principal.signIn(client, "s1.principal")
             try await submit(client, &admin, id, "sổ đăng bộ")
 
-            let first = try await post(client, &vice, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
-            #expect(first.status == .ok, "\(first.text)")
+            // The vice principal approves from the record page's form, with its "sign" box ticked.
+            let first = try await vice.send(client, .post, "/records/\(id)/approve", form: [("_csrf", vice.csrf), ("step", "1"), ("sign", "1")])
+            #expect(first.status == .seeOther || first.status == .found, "\(first.text)")
+            #expect(try await value(world, "SELECT kind || ':' || made_by FROM record_signatures WHERE position = 1") == "approval:hoso")
             // The principal's step needs a signature: an approval without one is refused, and so is a lock.
             let unsigned = try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":2}"#)
             #expect(unsigned.status == .conflict && unsigned.errorCode == "workflow.signature_required", "\(unsigned.text)")
@@ -180,6 +182,10 @@ import Testing
             let dashboard = try await principal.send(client, .get, "/units/S01/dashboard")
             #expect(dashboard.status == .ok)
             #expect(dashboard.text.contains("signature-invalid alert"), "the dashboard shows the invalid record: \(dashboard.text.prefix(300))")
+            var officer = Browser()
+            officer.csrf = try await officer.signIn(client, "d1.officer")
+            let figures = try await officer.send(client, .get, "/api/v1/units/D01/compliance").json()
+            #expect((figures["signatures"] as? [String: Any])?["invalid"] as? Int == 1, "the district's figures count it too")
             try Data(original).write(to: URL(fileURLWithPath: blobPath))
             let repaired = try await principal.send(client, .get, "/api/v1/obligations/\(id)/verification").json()
             #expect(repaired["state"] as? String == "signed")

@@ -224,14 +224,20 @@ struct DashboardController: Sendable {
             values["school"] = try await schoolValues(actor, view, query: query, language: language)
         }
         values["coverage"] = try await coverageValues(actor, view, children: ordered, language: language)
-        // Signature state of the submitted items: signed and invalid counted, the rest unsigned.
-        let states = try await services.signatures.counts(tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: view.filter.schoolYear)
-        let submitted = view.total.awaiting + view.total.returned + view.total.approved + view.total.signed + view.total.locked
-        values["signatureCounts"] = ["signed": states[.signed] ?? 0, "invalid": states[.invalid] ?? 0,
-                                     "unsigned": max(0, submitted - (states[.signed] ?? 0) - (states[.invalid] ?? 0)),
-                                     "hasInvalid": (states[.invalid] ?? 0) > 0]
+        let signatures = try await signatureCounts(actor, view)
+        values["signatureCounts"] = ["signed": signatures.signed, "invalid": signatures.invalid, "unsigned": signatures.unsigned,
+                                     "hasInvalid": signatures.invalid > 0]
         return services.renderer.render("dashboard", values, context: context, request: request,
                                         title: t("dashboard.title", ["unit": displayName(view.unit, language)]))
+    }
+
+    /// The signature state of the submitted items under the unit this school year: signed and
+    /// invalid are counted (a partial index holds the few), the rest of what was submitted is unsigned.
+    func signatureCounts(_ actor: Actor, _ view: View) async throws -> API.SignatureCounts {
+        let states = try await services.signatures.counts(tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: view.filter.schoolYear)
+        let submitted = view.total.awaiting + view.total.returned + view.total.approved + view.total.signed + view.total.locked
+        let signed = states[.signed] ?? 0, invalid = states[.invalid] ?? 0
+        return API.SignatureCounts(signed: signed, unsigned: max(0, submitted - signed - invalid), invalid: invalid)
     }
 
     /// Inspections planned versus done this school year: the unit's schools, and each child unit's.
@@ -648,7 +654,8 @@ struct DashboardController: Sendable {
                 API.ChildFigures(unit: API.UnitRef(child, language), total: API.Figures(view.childTotals[child.id] ?? ComplianceCounts()),
                                  byType: detail ? typeFigures(view.childByType[child.id] ?? [:]) : nil)
             },
-            weeks: view.weeks.sorted { $0.key < $1.key }.map { API.WeekFigures(week: $0.key, monday: view.year.weeks.monday(of: $0.key).iso, figures: API.Figures($0.value)) }
+            weeks: view.weeks.sorted { $0.key < $1.key }.map { API.WeekFigures(week: $0.key, monday: view.year.weeks.monday(of: $0.key).iso, figures: API.Figures($0.value)) },
+            signatures: try await signatureCounts(actor, view)
         ))
     }
 
@@ -800,6 +807,14 @@ extension API {
         let byType: [TypeFigures]
         let children: [ChildFigures]
         let weeks: [WeekFigures]
+        let signatures: SignatureCounts
+    }
+
+    /// Submitted items of the school year by the state of their signatures.
+    struct SignatureCounts: Encodable {
+        let signed: Int
+        let unsigned: Int
+        let invalid: Int
     }
 
     struct Items: Encodable {
