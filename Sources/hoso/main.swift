@@ -91,7 +91,7 @@ struct TenantCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import tenants from their folders (tenants/<id>/tenant.yaml). Idempotent; each tenant all or nothing."
+            abstract: "Import tenants from their folders (tenants/<id>/tenant.yaml, and the CA roots it trusts in trust-roots.pem when present). Idempotent; each tenant all or nothing."
         )
 
         @Argument(help: "Tenant folders or tenant.yaml files.")
@@ -102,9 +102,17 @@ struct TenantCommand: AsyncParsableCommand {
                 let definitions = try paths.map { try TenantFile.load(directory: $0) }
                 try await withDatabase { database, logger in
                     let store = TenantStore(database: database, logger: logger)
-                    for definition in definitions {
+                    for (definition, path) in zip(definitions, paths) {
                         let summary = try await store.importTenant(definition)
                         print("hoso: tenant \(definition.id): \(summary.tenantCreated ? "created" : "updated"); units created \(summary.created.count), updated \(summary.updated.count), moved \(summary.moved.count), closed \(summary.closed.count), reopened \(summary.reopened.count)")
+                        // The CA roots the tenant trusts, when its folder has them (tenants/<id>/trust-roots.pem).
+                        let folder = path.hasSuffix(".yaml") ? (path as NSString).deletingLastPathComponent : path
+                        let roots = try trustRoots(in: [folder + "/trust-roots.pem"].filter { FileManager.default.fileExists(atPath: $0) })
+                        if !roots.isEmpty, let tenant = try await store.tenant(code: definition.id) {
+                            let added = try await SignatureStore(database: database, logger: logger).addRoots(
+                                tenantID: tenant.id, roots, source: folder + "/trust-roots.pem", actorLogin: "cli")
+                            print("hoso: tenant \(definition.id): \(added) new trusted root(s), \(roots.count - added) already trusted")
+                        }
                     }
                 }
             }
@@ -340,6 +348,19 @@ func tenantID(_ database: Database, _ logger: Logger, _ code: String) async thro
 
 func date(_ seconds: Int64) -> String { String(UTCTime.format(seconds).prefix(10)) }
 
+/// The certificates of PEM files, each kept as it was written (one PEM block per certificate).
+func trustRoots(in paths: [String]) throws -> [(facts: CertificateFacts, pem: String)] {
+    var roots: [(facts: CertificateFacts, pem: String)] = []
+    for path in paths {
+        let text = String(decoding: try readFile(path), as: UTF8.self)
+        for block in text.components(separatedBy: "-----END CERTIFICATE-----") where block.contains("-----BEGIN CERTIFICATE-----") {
+            let pem = String(block[block.range(of: "-----BEGIN CERTIFICATE-----")!.lowerBound...]) + "-----END CERTIFICATE-----\n"
+            roots.append((try Certificates.read(pem: Array(pem.utf8))[0], pem))
+        }
+    }
+    return roots
+}
+
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Signing keys and trusted CA roots (the key store is HOSO_KEYS_DIR, its secret HOSO_KEYS_SECRET).",
@@ -440,15 +461,7 @@ struct KeysCommand: AsyncParsableCommand {
             try await reporting {
                 let code = tenant
                 let paths = files.isEmpty ? [tenantsDirectory() + "/\(code)/trust-roots.pem"] : files
-                var roots: [(facts: CertificateFacts, pem: String)] = []
-                for path in paths {
-                    let text = String(decoding: try readFile(path), as: UTF8.self)
-                    // One PEM block per certificate, each kept as it was written.
-                    for block in text.components(separatedBy: "-----END CERTIFICATE-----") where block.contains("-----BEGIN CERTIFICATE-----") {
-                        let pem = String(block[block.range(of: "-----BEGIN CERTIFICATE-----")!.lowerBound...]) + "-----END CERTIFICATE-----\n"
-                        roots.append((try Certificates.read(pem: Array(pem.utf8))[0], pem))
-                    }
-                }
+                let roots = try trustRoots(in: paths)
                 guard !roots.isEmpty else { throw HosoError("certificate.unreadable") }
                 let found = roots
                 try await withDatabase { database, logger in
