@@ -350,22 +350,15 @@ public struct SignatureStore: Sendable {
         }
     }
 
-    /// Signature states of the current versions in a unit's subtree for a school year. The few
-    /// signed or invalid items are read through a partial index; the subtree's units are listed
-    /// once (not matched row by row).
+    /// Signed and invalid current versions in a unit's subtree for a school year (one row the
+    /// obligations' trigger keeps, migration 0006).
     public func counts(tenantID: Int64, unitID: Int64, schoolYear: String) async throws -> [SignatureState: Int] {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
-            let rows = try await connection.fetch("""
-                SELECT signature_state, count(*)::int FROM obligations
-                WHERE tenant_id = \(tenantID) AND school_year = \(schoolYear) AND signature_state <> 'unsigned' AND NOT withdrawn
-                  AND unit_id = ANY (ARRAY(SELECT id FROM units WHERE tenant_id = \(tenantID)
-                                           AND path <@ (SELECT path FROM units WHERE id = \(unitID))))
-                GROUP BY signature_state
-                """, (String, Int).self, logger: logger)
-            var out: [SignatureState: Int] = [:]
-            for (state, count) in rows { if let state = SignatureState(rawValue: state) { out[state] = count } }
-            return out
+            let row = try await connection.fetch("""
+                SELECT signed, invalid FROM signature_counts WHERE tenant_id = \(tenantID) AND unit_id = \(unitID) AND school_year = \(schoolYear)
+                """, (Int, Int).self, logger: logger).first
+            return [.signed: row?.0 ?? 0, .invalid: row?.1 ?? 0]
         }
     }
 

@@ -189,6 +189,10 @@ import Testing
             try Data(original).write(to: URL(fileURLWithPath: blobPath))
             let repaired = try await principal.send(client, .get, "/api/v1/obligations/\(id)/verification").json()
             #expect(repaired["state"] as? String == "signed")
+            // The counts the trigger keeps follow the state both ways, up to the district.
+            let after = try await officer.send(client, .get, "/api/v1/units/D01/compliance").json()
+            #expect((after["signatures"] as? [String: Any])?["signed"] as? Int == 1 && (after["signatures"] as? [String: Any])?["invalid"] as? Int == 0,
+                    "\(after["signatures"] ?? "")")
 
             // One byte of the manifest changed in the database: every signature over it is named.
             try await TestEnvironment.ownerExecute("UPDATE record_manifests SET xml = replace(xml, 'student_register', 'student_registes')",
