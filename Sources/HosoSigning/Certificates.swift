@@ -148,12 +148,6 @@ public enum Certificates {
 
     /// The facts of every certificate in a PEM text.
     public static func read(pem bytes: [UInt8]) throws -> [CertificateFacts] { try pem(bytes).map(\.facts) }
-
-    /// The certificate of a PKCS#12 file and the rest of its chain, if `password` opens it.
-    public static func read(pkcs12 bytes: [UInt8], password: String) throws -> (certificate: CertificateFacts, pem: String) {
-        let opened = try PKCS12Bundle(bytes, password: password)
-        return (opened.certificate.facts, opened.certificatePEM)
-    }
 }
 
 /// An opened PKCS#12 file: the private key, its certificate and the CA certificates it carries.
@@ -230,7 +224,8 @@ public enum Digests {
     public static func sha256(_ bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 32
-        bytes.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
-        return hex(digest.prefix(Int(length)))
+        let done = bytes.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
+        // A failed digest matches no document's hash.
+        return done == 1 ? hex(digest.prefix(Int(length))) : "digest-failed"
     }
 }

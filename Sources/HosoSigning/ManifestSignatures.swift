@@ -1,13 +1,6 @@
 internal import CXMLSec
 import HosoCore
 
-/// What one signature carries that a verifier reads back.
-public struct ManifestSignatureInfo: Sendable, Hashable {
-    public let index: Int
-    public let id: String
-    public let signatureValue: String
-}
-
 /// Adding signatures to manifests and checking them. Every signature follows one profile, which
 /// the verifier insists on: enveloped, exclusive C14N, SHA-256 digests, RSA-SHA256 or
 /// ECDSA-P256-SHA256, the signer's certificate in KeyInfo, and two references: the manifest with

@@ -296,7 +296,10 @@ public struct RecordStore: Sendable {
             }
             let role: Role? = step.map { workflow.chain.steps[$0].role } ?? (locked.roles.contains(.principal) ? .principal : workflow.chain.steps.last?.role)
             let complete: Bool
-            if let signed { complete = signed.complete } else { complete = try await Self.signedComplete(connection, locked, logger: logger) }
+            // Only an approved record counts as signed or not; other states ignore it.
+            if let signed { complete = signed.complete }
+            else if next == .approved { complete = try await Self.signedComplete(connection, locked, logger: logger) }
+            else { complete = false }
             let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt, dueAt: locked.row.dueAt, now: now,
                                              signed: complete)
             try await Self.write(connection, actor, locked, state: next, status: status, logger: logger)

@@ -364,6 +364,28 @@ public struct SignatureStore: Sendable {
 
     // MARK: - Inside an approval
 
+    /// The approvals of a version since it was last submitted, in order: what a new signature
+    /// states came before it.
+    public func priorApprovals(tenantID: Int64, obligationID: Int64, versionID: Int64) async throws -> [SignatureClaim.Prior] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) {
+            try await Self.priorApprovals($0, obligationID: obligationID, versionID: versionID, logger: logger)
+        }
+    }
+
+    static func priorApprovals(_ connection: PostgresConnection, obligationID: Int64, versionID: Int64,
+                               logger: Logger) async throws -> [SignatureClaim.Prior] {
+        try await connection.fetch("""
+            SELECT e.step, e.actor_role, coalesce(u.display_name, ''), extract(epoch FROM e.at)::bigint, e.signed
+            FROM workflow_events e LEFT JOIN users u ON u.id = e.actor_user_id
+            WHERE e.obligation_id = \(obligationID) AND e.version_id = \(versionID) AND e.kind = 'approve'
+              AND e.id > coalesce((SELECT max(id) FROM workflow_events WHERE obligation_id = \(obligationID) AND kind = 'submit'), 0)
+            ORDER BY e.id
+            """, (Int?, String?, String, Int64, Bool).self, logger: logger).map {
+            SignatureClaim.Prior(step: ($0.0 ?? 0) + 1, role: $0.1 ?? "", name: $0.2, at: $0.3, signed: $0.4)
+        }
+    }
+
     /// Runs `step` for the locked obligation and stores what it made. Called by `RecordStore` in
     /// the approval's transaction, after the workflow allowed the approval.
     static func sign(_ connection: PostgresConnection, actor: Actor, locked: RecordStore.Locked, stepIndex: Int,
@@ -372,15 +394,7 @@ public struct SignatureStore: Sendable {
         guard let versionID = locked.row.currentVersionID else { throw HosoError("signature.no_version") }
         let stored = try await manifest(connection, versionID: versionID, lock: true, logger: logger)
         let facts = try await Self.facts(connection, tenantID: tenantID, row: locked.row, type: locked.type, versionID: versionID, logger: logger)
-        let prior = try await connection.fetch("""
-            SELECT e.step, e.actor_role, coalesce(u.display_name, ''), extract(epoch FROM e.at)::bigint, e.signed
-            FROM workflow_events e LEFT JOIN users u ON u.id = e.actor_user_id
-            WHERE e.obligation_id = \(locked.row.id) AND e.version_id = \(versionID) AND e.kind = 'approve'
-              AND e.id > coalesce((SELECT max(id) FROM workflow_events WHERE obligation_id = \(locked.row.id) AND kind = 'submit'), 0)
-            ORDER BY e.id
-            """, (Int?, String?, String, Int64, Bool).self, logger: logger).map {
-            SignatureClaim.Prior(step: ($0.0 ?? 0) + 1, role: $0.1 ?? "", name: $0.2, at: $0.3, signed: $0.4)
-        }
+        let prior = try await priorApprovals(connection, obligationID: locked.row.id, versionID: versionID, logger: logger)
         let name = try await connection.fetch("SELECT display_name FROM users WHERE id = \(actor.userID)", String.self, logger: logger).first ?? actor.login
         let last = stepIndex == locked.type.chain.steps.count - 1
         let sealDue = last && locked.type.chain.sealRequired

@@ -49,9 +49,7 @@ struct SignatureController: Sendable {
             // default: their newest key's).
             let algorithm = request.uri.queryParameters.get("algorithm") ?? key.algorithm
             guard ["RSA", "EC"].contains(algorithm) else { throw HosoError("keys.algorithm", ["algorithm": algorithm]) }
-            let prior = try await services.records.events(tenantID: actor.tenantID, obligationID: visible.row.id)
-                .filter { $0.kind == "approve" && $0.versionID == row.versionID }
-                .map { SignatureClaim.Prior(step: ($0.step ?? 0) + 1, role: $0.actorRole ?? "", name: $0.actorName, at: $0.at, signed: $0.signed) }
+            let prior = try await services.signatures.priorApprovals(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: row.versionID)
             let claim = SignatureClaim(kind: .approval, step: step + 1, role: role.rawValue, signer: actor.login, signerName: actor.displayName,
                                        signingTime: Int64(Date().timeIntervalSince1970), prior: prior)
             xml = try services.signing.template(manifest: row.xml, keyAlgorithm: algorithm, claim: claim)

@@ -106,14 +106,19 @@ public struct SigningService: Sendable {
         let check = try ManifestSignatures.verify(xml, roots: try await roots(tenantID: tenantID), schema: schema)
         let owners = try await store.owners(tenantID: tenantID, fingerprints: check.evidence.compactMap { $0.certificate?.fingerprint })
         let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: owners, documentSHA256: nil)
-        if let problem = review.signatures.lazy.flatMap(\.problems).first {
-            throw HosoError("signature.refused", ["reason": problem.code, "detail": problem.parameters.values.joined(separator: ", ")])
-        }
+        try Self.refuseAnyProblem(review)
         let added = check.evidence.dropFirst(newFrom).enumerated().map { offset, evidence in
             SignedManifest.Added(claim: evidence.claim!, certificate: evidence.certificate!, algorithm: evidence.algorithm,
                                  keyID: offset < keyIDs.count ? keyIDs[offset] : nil, madeBy: offset == 0 ? madeBy : "hoso")
         }
         return SignedManifest(xml: String(decoding: xml, as: UTF8.self), added: added, sealed: review.sealed, complete: review.complete(check.manifest))
+    }
+
+    /// A signature about to be stored must hold entirely: the first problem refuses it, named.
+    static func refuseAnyProblem(_ review: SignatureReview) throws {
+        if let problem = review.signatures.lazy.flatMap(\.problems).first {
+            throw HosoError("signature.refused", ["reason": problem.code, "detail": problem.parameters.values.joined(separator: ", ")])
+        }
     }
 
     // MARK: - Inspection minutes
@@ -138,9 +143,7 @@ public struct SigningService: Sendable {
         let check = try ManifestSignatures.verify(xml, roots: try await roots(tenantID: tenantID), schema: schema)
         let review = SignatureReview(manifest: check.manifest, evidence: check.evidence,
                                      owners: [key.fingerprint: KeyOwner(owner: key.owner, seal: false)], documentSHA256: sha256)
-        if let problem = review.signatures.lazy.flatMap(\.problems).first {
-            throw HosoError("signature.refused", ["reason": problem.code, "detail": problem.parameters.values.joined(separator: ", ")])
-        }
+        try Self.refuseAnyProblem(review)
         return String(decoding: xml, as: UTF8.self)
     }
 
