@@ -41,6 +41,9 @@ case "$mode" in
         ;;
     *) usage ;;
 esac
+# Two checkouts on one machine can test at once: HOSO_PORT_OFFSET moves both ports.
+pg_port=$((pg_port + ${HOSO_PORT_OFFSET:-0}))
+ldap_port=$((ldap_port + ${HOSO_PORT_OFFSET:-0}))
 state_dir="$(hoso_state_dir "$mode")"
 
 # is_own_url URL PORT...: true when URL points at loopback on one of our own ports. Such a URL was

@@ -8,14 +8,14 @@ import Logging
 
 /// Builds the whole portal from its configuration; `hoso serve` and the tests both call this.
 public func buildApplication(
-    configuration: AppConfiguration, directory: (any DirectoryService)? = nil, logger: Logger? = nil
+    configuration: AppConfiguration, directory: (any DirectoryService)? = nil, clock: any WallClock = SystemClock(), logger: Logger? = nil
 ) async throws -> some ApplicationProtocol {
     let logger: Logger = {
         var logger = logger ?? Logger(label: "hoso")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
         return logger
     }()
-    let services = try await makeServices(configuration: configuration, directory: directory, logger: logger)
+    let services = try await makeServices(configuration: configuration, directory: directory, clock: clock, logger: logger)
 
     var app = Application(
         router: makeRouter(services: services),
@@ -43,7 +43,8 @@ public func buildApplication(
     return app
 }
 
-public func makeServices(configuration: AppConfiguration, directory: (any DirectoryService)? = nil, logger: Logger) async throws -> AppServices {
+public func makeServices(configuration: AppConfiguration, directory: (any DirectoryService)? = nil,
+                         clock: any WallClock = SystemClock(), logger: Logger) async throws -> AppServices {
     let localizer = try Localizer(directory: configuration.webDirectory + "/locales")
     let renderer = try await PageRenderer(templateDirectory: configuration.webDirectory + "/templates", localizer: localizer)
     let database = Database(url: configuration.database, logger: logger, timeout: .seconds(Int64(configuration.databaseTimeoutSeconds)))
@@ -52,7 +53,7 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
         localizer: localizer, renderer: renderer, staticFiles: try StaticFiles(directory: configuration.webDirectory + "/static"),
         blobs: try BlobStore(root: configuration.blobDirectory),
         documents: try DocumentTemplates.load(directory: configuration.resolvedReportsDirectory),
-        schema: try SigningService.loadSchema(webDirectory: configuration.webDirectory), logger: logger
+        schema: try SigningService.loadSchema(webDirectory: configuration.webDirectory), clock: clock, logger: logger
     )
 }
 

@@ -14,9 +14,9 @@ public struct Policy: Sendable {
 
     public func decide(_ actor: Actor, _ action: Action, on unit: UnitPosition) -> Decision {
         guard unit.tenantID == actor.tenantID else { return .outOfScope }
-        let covering = actor.grants.filter { unit.ancestry.contains($0.unitID) }
-        guard !covering.isEmpty else { return .outOfScope }
-        let permitted = covering.contains { grant in
+        let grants = covering(actor, unit.ancestry)
+        guard !grants.isEmpty else { return .outOfScope }
+        let permitted = grants.contains { grant in
             grant.role.permittedActions.contains(action) && (!grant.role.isInspector || action.isOpenToInspectors)
         }
         return permitted ? .allowed : .forbidden
@@ -24,6 +24,30 @@ public struct Policy: Sendable {
 
     public func allows(_ actor: Actor, _ action: Action, on unit: UnitPosition) -> Bool {
         decide(actor, action, on: unit) == .allowed
+    }
+
+    /// The one authorisation entry for requests: returns when the action is allowed, otherwise
+    /// throws what the caller answers. Visibility first: a unit outside every grant is
+    /// `notFound` (404, the same error as a thing that does not exist, so nothing can be probed);
+    /// a visible unit where no covering role permits the action is `scope.forbidden` (403).
+    public func authorize(_ actor: Actor, _ action: Action, on unit: UnitPosition,
+                          notFound: HosoError = HosoError("scope.not_found")) throws {
+        switch decide(actor, action, on: unit) {
+        case .allowed: return
+        case .outOfScope: throw notFound
+        case .forbidden: throw HosoError("scope.forbidden")
+        }
+    }
+
+    /// The actor's grants whose unit is `ancestry`'s unit or one of its ancestors (root first,
+    /// the unit itself last): the grants that cover that unit.
+    public func covering(_ actor: Actor, _ ancestry: [Int64]) -> [Grant] {
+        actor.grants.filter { ancestry.contains($0.unitID) }
+    }
+
+    /// The roles the actor holds over the unit whose ancestry is given (see `covering`).
+    public func roles(_ actor: Actor, covering ancestry: [Int64]) -> Set<Role> {
+        Set(covering(actor, ancestry).map(\.role))
     }
 
     /// The grants whose units are not inside another grant's subtree: the tops of what the actor

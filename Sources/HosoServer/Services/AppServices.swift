@@ -34,13 +34,16 @@ public struct AppServices: Sendable {
     public let renderer: PageRenderer
     public let staticFiles: StaticFiles
     public let policy = Policy()
+    /// Every time rule reads "now" here (a fixed clock in tests that need a chosen instant).
+    public let clock: any WallClock
     public let directoryHealth = DirectoryHealthCache()
     public let logger: Logger
 
     public init(configuration: AppConfiguration, database: Database, directory: any DirectoryService,
                 localizer: Localizer, renderer: PageRenderer, staticFiles: StaticFiles, blobs: BlobStore, documents: DocumentTemplates,
-                schema: ManifestSchema, logger: Logger) throws {
+                schema: ManifestSchema, clock: any WallClock = SystemClock(), logger: Logger) throws {
         self.configuration = configuration
+        self.clock = clock
         self.database = database
         self.tenants = TenantStore(database: database, logger: logger)
         self.units = UnitStore(database: database, logger: logger)
