@@ -47,7 +47,8 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
                          clock: any WallClock = SystemClock(), logger: Logger) async throws -> AppServices {
     let localizer = try Localizer(directory: configuration.webDirectory + "/locales")
     let renderer = try await PageRenderer(templateDirectory: configuration.webDirectory + "/templates", localizer: localizer)
-    let database = Database(url: configuration.database, logger: logger, timeout: .seconds(Int64(configuration.databaseTimeoutSeconds)))
+    let database = Database(url: configuration.database, logger: logger, maxConnections: configuration.databaseMaxConnections,
+                            timeout: .seconds(Int64(configuration.databaseTimeoutSeconds)))
     return try AppServices(
         configuration: configuration, database: database, directory: directory ?? LDAPDirectory(logger: logger),
         localizer: localizer, renderer: renderer, staticFiles: try StaticFiles(directory: configuration.webDirectory + "/static"),
@@ -73,8 +74,11 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     HealthController(services: services).addRoutes(to: router)
     SessionController(services: services).addRoutes(to: router)
     UnitController(services: services).addRoutes(to: router)
-    RecordController(services: services).addRoutes(to: router)
-    SignatureController(services: services, records: RecordController(services: services)).addRoutes(to: router)
+    RecordPagesController(services: services).addRoutes(to: router)
+    RecordFilesController(services: services).addRoutes(to: router)
+    RecordDecisionController(services: services).addRoutes(to: router)
+    EntryWindowController(services: services).addRoutes(to: router)
+    SignatureController(services: services).addRoutes(to: router)
     DashboardController(services: services).addRoutes(to: router)
     InspectionController(services: services).addRoutes(to: router)
     ReportController(services: services).addRoutes(to: router)

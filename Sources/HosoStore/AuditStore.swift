@@ -50,7 +50,9 @@ public struct AuditStore: Sendable {
     }
 
     /// Appends inside the caller's transaction, so the entry commits (or not) with the change it records.
-    public static func append(tenantID: Int64, _ event: AuditEvent, on connection: PostgresConnection, logger: Logger) async throws {
+    /// `clock`: the entry's time (the live clock unless a test fixes it).
+    public static func append(tenantID: Int64, _ event: AuditEvent, on connection: PostgresConnection,
+                              clock: any WallClock = SystemClock(), logger: Logger) async throws {
         // One writer at a time per tenant: the chain has no forks.
         try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("audit:" + String(tenantID))))", logger: logger)
         let last = try await connection.fetch(
@@ -58,7 +60,7 @@ public struct AuditStore: Sendable {
         ).first
         let seq = (last?.0 ?? 0) + 1
         let previous = last.map { Array(buffer: $0.1) } ?? [UInt8](repeating: 0, count: 32)
-        let atMicroseconds = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let atMicroseconds = clock.nowMicroseconds()
         let details = canonicalJSON(event.details)
         let hash = chainHash(previous: previous, tenantID: tenantID, seq: seq, atMicroseconds: atMicroseconds, event: event, details: details)
         try await connection.run("""

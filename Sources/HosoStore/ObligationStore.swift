@@ -262,17 +262,29 @@ public struct ObligationStore: Sendable {
         let units = actor.grants.map(\.unitID)
         let logger = self.logger
         return try await database.withTenant(actor.tenantID) { connection in
-            try await Self.rows(connection, """
+            // Whose records a subject-group head approves is `RecordAccess.groupHeadMayApprove`:
+            // read the facts it needs, apply it here, so the rule is written once.
+            let headed = try await connection.fetch("""
+                SELECT h.group_id IS NOT NULL, m.user_id FROM group_members h LEFT JOIN group_members m ON m.group_id = h.group_id
+                WHERE h.tenant_id = \(actor.tenantID) AND h.user_id = \(actor.userID) AND h.is_head
+                """, (Bool, Int64?).self, logger: logger)
+            let headsAny = !headed.isEmpty
+            let headedMembers = Set(headed.compactMap(\.1))
+            let candidates = try await Self.rows(connection, """
                 \(unescaped: Self.select)
                 JOIN unnest(\(roles)::text[], \(units)::bigint[]) AS gr(role, unit_id) ON gr.role = o.awaiting_role
                 JOIN units gu ON gu.id = gr.unit_id AND u.path <@ gu.path
                 WHERE o.tenant_id = \(actor.tenantID) AND o.state = 'awaiting' AND NOT o.withdrawn
-                  AND (o.awaiting_role <> 'subject_group_head' OR o.owner_user_id IS NULL
-                       OR NOT EXISTS (SELECT 1 FROM group_members WHERE user_id = \(actor.userID) AND is_head)
-                       OR EXISTS (SELECT 1 FROM group_members h JOIN group_members m ON m.group_id = h.group_id
-                                  WHERE h.user_id = \(actor.userID) AND h.is_head AND m.user_id = o.owner_user_id))
-                ORDER BY o.due_at, o.id LIMIT \(limit)
+                ORDER BY o.due_at, o.id LIMIT \(limit * 4)
                 """, logger: logger)
+            var seen: Set<Int64> = []
+            let queue = candidates.filter { row in
+                guard seen.insert(row.id).inserted else { return false }
+                guard let owner = row.ownerUserID, let role = row.awaitingRole else { return true }
+                return RecordAccess.groupHeadMayApprove(
+                    stepRole: role, headship: GroupHeadship(headsAnyGroup: headsAny, headsOwnersGroup: headedMembers.contains(owner)))
+            }
+            return Array(queue.prefix(limit))
         }
     }
 

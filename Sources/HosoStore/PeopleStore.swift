@@ -110,15 +110,4 @@ public struct PeopleStore: Sendable {
                             classes: classIDs.map { SchoolPeople.SchoolClass(id: $0, homeroom: homeroom[$0] ?? []) })
     }
 
-    /// Whether `userID` heads a group of which `ownerUserID` is a member (on `day`), and whether
-    /// `userID` heads any group at all (a head who heads no group in the data sees the whole school).
-    static func headship(_ connection: PostgresConnection, tenantID: Int64, userID: Int64, ownerUserID: Int64, logger: Logger) async throws
-        -> (headsAny: Bool, headsOwner: Bool) {
-        let row = try await connection.fetch("""
-            SELECT EXISTS (SELECT 1 FROM group_members WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND is_head),
-                   EXISTS (SELECT 1 FROM group_members h JOIN group_members m ON m.group_id = h.group_id
-                           WHERE h.tenant_id = \(tenantID) AND h.user_id = \(userID) AND h.is_head AND m.user_id = \(ownerUserID))
-            """, (Bool, Bool).self, logger: logger).first
-        return (row?.0 ?? false, row?.1 ?? false)
-    }
 }

@@ -70,18 +70,19 @@ public struct CorrectionMinutes: Sendable, Equatable, Codable {
     }
 }
 
-/// The record workflow in the database: every event locks its obligation row, checks the actor's
-/// scope and the workflow's rules on what it read, and writes the new state, the status, the
-/// event and the audit entry in one transaction. Of two people acting at once, the second reads
-/// the first one's result and gets a conflict.
+/// The record workflow in the database: every event locks its obligation row, reads the facts
+/// its decision needs (`RecordSnapshot`), asks `RecordDecisions`, and writes the new state, the
+/// status, the event and the audit entry in one transaction. Of two people acting at once, the
+/// second reads the first one's result and gets a conflict. Nothing here decides.
 public struct RecordStore: Sendable {
     let database: Database
     let logger: Logger
-    let policy = Policy()
+    let clock: any WallClock
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, clock: any WallClock = SystemClock()) {
         self.database = database
         self.logger = logger
+        self.clock = clock
     }
 
     public enum Decision: Sendable {
@@ -92,29 +93,58 @@ public struct RecordStore: Sendable {
 
     struct Locked {
         let row: ObligationRow
-        let type: RecordType
-        let roles: Set<Role>
-        let unitPath: String
+        let snapshot: RecordSnapshot
+        var type: RecordType { snapshot.type }
+        /// The actor's roles over the record's unit.
+        var roles: Set<Role> { Policy().roles(snapshot.actor, covering: snapshot.unit.ancestry) }
     }
 
-    /// The obligation, locked for this transaction, if the actor may do `action` on its unit.
-    static func lock(_ connection: PostgresConnection, _ actor: Actor, _ id: Int64, _ action: Action, policy: Policy,
-                     revision: Int?, logger: Logger) async throws -> Locked {
+    /// The obligation and what its decisions look at, locked for this transaction when
+    /// `forUpdate` (every write), read as it is otherwise (to offer actions on a page).
+    static func load(_ connection: PostgresConnection, _ actor: Actor, _ id: Int64, forUpdate: Bool,
+                     logger: Logger) async throws -> Locked {
+        let lock = forUpdate ? "FOR UPDATE OF o" : ""
         guard let row = try await ObligationStore.rows(connection, """
-            \(unescaped: ObligationStore.select) WHERE o.tenant_id = \(actor.tenantID) AND o.id = \(id) FOR UPDATE OF o
+            \(unescaped: ObligationStore.select) WHERE o.tenant_id = \(actor.tenantID) AND o.id = \(id) \(unescaped: lock)
             """, logger: logger).first,
-              let path = try await connection.fetch("SELECT path::text FROM units WHERE id = \(row.unitID)", String.self, logger: logger).first
+              let facts = try await connection.fetch("""
+                SELECT (SELECT path::text FROM units WHERE id = o.unit_id),
+                       EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = o.owner_group_id AND m.user_id = \(actor.userID)
+                               AND (m.valid_to IS NULL OR m.valid_to >= current_date)),
+                       EXISTS (SELECT 1 FROM group_members WHERE tenant_id = o.tenant_id AND user_id = \(actor.userID) AND is_head),
+                       EXISTS (SELECT 1 FROM group_members h JOIN group_members m ON m.group_id = h.group_id
+                               WHERE h.tenant_id = o.tenant_id AND h.user_id = \(actor.userID) AND h.is_head
+                                 AND m.user_id = o.owner_user_id),
+                       (SELECT w.is_open FROM entry_windows w
+                        WHERE w.tenant_id = o.tenant_id AND w.unit_id = o.unit_id AND w.school_year = o.school_year
+                          AND w.record_type = o.record_type
+                          AND (w.period_kind IS NULL OR (w.period_kind = o.period_kind AND w.period_number = o.period_number))
+                        ORDER BY w.id DESC LIMIT 1),
+                       coalesce((SELECT r.sealed AND r.signature_state = 'signed' FROM record_manifests r
+                                 WHERE r.version_id = o.current_version_id), false),
+                       EXISTS (SELECT 1 FROM corrections c WHERE c.obligation_id = o.id AND c.state IN ('requested', 'consented'))
+                FROM obligations o WHERE o.id = \(id)
+                """, (String?, Bool, Bool, Bool, Bool?, Bool, Bool).self, logger: logger).first,
+              let path = facts.0
         else { throw HosoError("record.not_found") }
         let ancestry = path.split(separator: ".").compactMap { Int64($0) }
-        switch policy.decide(actor, action, on: UnitPosition(tenantID: actor.tenantID, unitID: row.unitID, ancestry: ancestry)) {
-        case .allowed: break
-        case .outOfScope: throw HosoError("record.not_found")
-        case .forbidden: throw HosoError("scope.forbidden")
-        }
-        if let revision, revision != row.revision { throw HosoError("workflow.stale", ["revision": String(row.revision)]) }
         let type = try await RuleSetStore.recordType(connection, ruleSetID: row.ruleSetID, code: row.recordType, logger: logger)
-        let roles = Set(actor.grants.filter { ancestry.contains($0.unitID) }.map(\.role))
-        return Locked(row: row, type: type, roles: roles, unitPath: path)
+        let snapshot = RecordSnapshot(
+            actor: actor, unit: UnitPosition(tenantID: actor.tenantID, unitID: row.unitID, ancestry: ancestry), type: type,
+            state: row.state, revision: row.revision, ownerUserID: row.ownerUserID, ownedByGroup: row.ownerKey.hasPrefix("group:"),
+            actorInOwningGroup: facts.1, headship: GroupHeadship(headsAnyGroup: facts.2, headsOwnersGroup: facts.3),
+            withdrawn: row.withdrawn, exempt: row.exemptReason != nil, window: facts.4, hasVersion: row.currentVersionID != nil,
+            sealedAndSigned: facts.5, pendingCorrection: facts.6)
+        return Locked(row: row, snapshot: snapshot)
+    }
+
+    /// The record and what its decisions look at, as it is now (for pages: what to offer).
+    public func snapshot(_ actor: Actor, obligationID: Int64) async throws -> (row: ObligationRow, snapshot: RecordSnapshot) {
+        let logger = self.logger
+        return try await database.withTenant(actor.tenantID) { connection in
+            let loaded = try await Self.load(connection, actor, obligationID, forUpdate: false, logger: logger)
+            return (loaded.row, loaded.snapshot)
+        }
     }
 
     static func write(_ connection: PostgresConnection, _ actor: Actor, _ locked: Locked, state: RecordWorkflow.State,
@@ -146,8 +176,6 @@ public struct RecordStore: Sendable {
         ), on: connection, logger: logger)
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
-
     // MARK: - Submit
 
     /// Records a new version of the obligation's document. `blob` is already committed to the
@@ -155,15 +183,10 @@ public struct RecordStore: Sendable {
     public func submit(_ actor: Actor, obligationID: Int64, blob: StagedBlob, format: FileFormat, filename: String,
                        revision: Int? = nil) async throws -> VersionRow {
         let logger = self.logger
-        let policy = self.policy
+        let now = clock.now()
         return try await database.withTenant(actor.tenantID) { connection in
-            let locked = try await Self.lock(connection, actor, obligationID, .submitRecords, policy: policy, revision: revision, logger: logger)
-            try await Self.checkSubmittable(connection, actor, locked, logger: logger)
-            guard locked.type.formats.contains(format) else {
-                throw HosoError("upload.format_not_accepted", ["formats": locked.type.formats.map(\.rawValue).joined(separator: ", ")])
-            }
-            guard blob.size <= locked.type.maxBytes else { throw HosoError("upload.too_large", ["limit": String(locked.type.maxBytes / 1024 / 1024)]) }
-            let next = try locked.type.workflow.apply(.submit, to: locked.row.state, by: locked.roles)
+            let locked = try await Self.load(connection, actor, obligationID, forUpdate: true, logger: logger)
+            let next = try RecordDecisions.submit(locked.snapshot, format: format, size: blob.size, revision: revision)
             try await connection.run("""
                 INSERT INTO blobs (tenant_id, sha256, size, media_type) VALUES (\(actor.tenantID), \(blob.sha256), \(blob.size), \(format.mediaType))
                 ON CONFLICT DO NOTHING
@@ -185,7 +208,6 @@ public struct RecordStore: Sendable {
                         \(filename), \(actor.userID), \(correctionID))
                 RETURNING id
                 """, Int64.self, logger: logger).first else { throw HosoError("store.insert_failed") }
-            let now = Self.now()
             let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt ?? now,
                                              dueAt: locked.row.dueAt, now: now)
             try await Self.write(connection, actor, locked, state: next, status: status, logger: logger)
@@ -206,40 +228,9 @@ public struct RecordStore: Sendable {
     /// Whether the actor may submit this item now (before any byte is stored, and again in the
     /// transaction that records it).
     public func checkSubmittable(_ actor: Actor, obligationID: Int64) async throws -> RecordType {
-        let logger = self.logger
-        let policy = self.policy
-        return try await database.withTenant(actor.tenantID) { connection in
-            let locked = try await Self.lock(connection, actor, obligationID, .submitRecords, policy: policy, revision: nil, logger: logger)
-            try await Self.checkSubmittable(connection, actor, locked, logger: logger)
-            _ = try locked.type.workflow.apply(.submit, to: locked.row.state, by: locked.roles)
-            return locked.type
-        }
-    }
-
-    static func checkSubmittable(_ connection: PostgresConnection, _ actor: Actor, _ locked: Locked, logger: Logger) async throws {
-        let row = locked.row
-        if row.withdrawn { throw HosoError("record.withdrawn") }
-        if row.exemptReason != nil { throw HosoError("record.exempt") }
-        if locked.type.storage == .paper { throw HosoError("record.paper") }
-        // A person's book is theirs to submit; a group's, its members'.
-        // Someone who is only a teacher here does not even see another teacher's item.
-        if let owner = row.ownerUserID, owner != actor.userID {
-            throw HosoError(locked.roles.subtracting([.teacher]).isEmpty ? "record.not_found" : "record.not_owner")
-        }
-        if row.ownerKey.hasPrefix("group:") {
-            let member = try await connection.fetch("""
-                SELECT EXISTS (SELECT 1 FROM group_members m JOIN obligations o ON o.owner_group_id = m.group_id
-                               WHERE o.id = \(row.id) AND m.user_id = \(actor.userID) AND (m.valid_to IS NULL OR m.valid_to >= current_date))
-                """, Bool.self, logger: logger).first ?? false
-            if !member && !locked.roles.contains(.principal) { throw HosoError("record.not_owner") }
-        }
-        let window = try await connection.fetch("""
-            SELECT is_open FROM entry_windows
-            WHERE tenant_id = \(actor.tenantID) AND unit_id = \(row.unitID) AND school_year = \(row.schoolYear) AND record_type = \(row.recordType)
-              AND (period_kind IS NULL OR (period_kind = \(row.periodKind) AND period_number = \(row.periodNumber)))
-            ORDER BY id DESC LIMIT 1
-            """, Bool.self, logger: logger).first
-        if window == false || (locked.type.entryWindow && window != true) { throw HosoError("window.closed") }
+        let loaded = try await snapshot(actor, obligationID: obligationID)
+        _ = try RecordDecisions.submit(loaded.snapshot)
+        return loaded.snapshot.type
     }
 
     // MARK: - Approve, return, lock
@@ -249,22 +240,10 @@ public struct RecordStore: Sendable {
     public func decide(_ actor: Actor, obligationID: Int64, _ decision: Decision, revision: Int? = nil,
                        signing: SigningStep? = nil) async throws -> ObligationRow {
         let logger = self.logger
-        let policy = self.policy
+        let now = clock.now()
         return try await database.withTenant(actor.tenantID) { connection in
-            let locked = try await Self.lock(connection, actor, obligationID, .reviewRecords, policy: policy, revision: revision, logger: logger)
-            let workflow = locked.type.workflow
-            let now = Self.now()
-            switch decision {
-            case .approve(let step), .returnToSubmitter(let step, _):
-                // A subject-group head approves their own groups' teachers.
-                if case .awaitingStep(let current) = locked.row.state, current == step,
-                   workflow.chain.steps[step].role == .subjectGroupHead, let owner = locked.row.ownerUserID {
-                    let headship = try await PeopleStore.headship(connection, tenantID: actor.tenantID, userID: actor.userID,
-                                                                  ownerUserID: owner, logger: logger)
-                    if headship.headsAny && !headship.headsOwner { throw HosoError("workflow.not_your_group") }
-                }
-            case .lock: break
-            }
+            let locked = try await Self.load(connection, actor, obligationID, forUpdate: true, logger: logger)
+            let record = locked.snapshot
             let next: RecordWorkflow.State
             let kind: String
             var step: Int?
@@ -272,72 +251,46 @@ public struct RecordStore: Sendable {
             var signed: SignedManifest?
             switch decision {
             case .approve(let index):
-                next = try workflow.apply(.approve(step: index, signed: signing != nil), to: locked.row.state, by: locked.roles)
+                next = try RecordDecisions.approve(record, step: index, signed: signing != nil, revision: revision)
                 kind = "approve"
                 step = index
                 if let signing {
-                    signed = try await SignatureStore.sign(connection, actor: actor, locked: locked, stepIndex: index, signing: signing, logger: logger)
+                    signed = try await SignatureStore.sign(connection, actor: actor, locked: locked, stepIndex: index, signing: signing,
+                                                           now: now, logger: logger)
                 }
             case .returnToSubmitter(let index, let text):
-                let trimmed = Text.trimmed(text)
-                guard trimmed.count <= 2000 else { throw HosoError("workflow.comment_too_long") }
-                next = try workflow.apply(.returnToSubmitter(step: index, comment: trimmed), to: locked.row.state, by: locked.roles)
+                (next, comment) = try RecordDecisions.returnToSubmitter(record, step: index, comment: text, revision: revision)
                 kind = "return"
                 step = index
-                comment = trimmed
             case .lock:
-                next = try workflow.apply(.lock, to: locked.row.state, by: locked.roles)
+                next = try RecordDecisions.lock(record, revision: revision)
                 kind = "lock"
-                // A book whose chain asks for signatures is sealed by the school before it is locked.
-                if locked.type.chain.sealRequired, let version = locked.row.currentVersionID {
-                    let manifest = try await SignatureStore.manifest(connection, versionID: version, lock: false, logger: logger)
-                    guard let manifest, manifest.sealed, manifest.state == .signed else { throw HosoError("workflow.seal_required") }
-                }
             }
-            let role: Role? = step.map { workflow.chain.steps[$0].role } ?? (locked.roles.contains(.principal) ? .principal : workflow.chain.steps.last?.role)
-            let complete: Bool
-            // Only an approved record counts as signed or not; other states ignore it.
-            if let signed { complete = signed.complete }
-            else if next == .approved { complete = try await Self.signedComplete(connection, locked, logger: logger) }
-            else { complete = false }
-            let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt, dueAt: locked.row.dueAt, now: now,
-                                             signed: complete)
+            // Only an approved record counts as signed or not; other states ignore it. An approval
+            // made without a signature on a step that does not need one keeps an earlier complete set.
+            let complete = signed?.complete ?? (next == .approved && record.type.chain.sealRequired && record.sealedAndSigned)
+            let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt, dueAt: locked.row.dueAt,
+                                             now: now, signed: complete)
             try await Self.write(connection, actor, locked, state: next, status: status, logger: logger)
             if case .lock = decision {
                 try await connection.run("UPDATE corrections SET state = 'completed' WHERE obligation_id = \(obligationID) AND state = 'consented'",
                                          logger: logger)
             }
-            try await Self.event(connection, actor, locked, kind: kind, step: step, role: role, comment: comment,
-                                 versionID: locked.row.currentVersionID, signed: signed != nil, logger: logger)
+            try await Self.event(connection, actor, locked, kind: kind, step: step, role: RecordDecisions.actingRole(record, step: step),
+                                 comment: comment, versionID: locked.row.currentVersionID, signed: signed != nil, logger: logger)
             return try await ObligationStore.rows(connection, "\(unescaped: ObligationStore.select) WHERE o.id = \(obligationID)", logger: logger)[0]
         }
-    }
-
-    /// Whether the current version's manifest carries every signature its chain needs (an approval
-    /// made without a signature on a step that does not need one keeps an earlier complete set).
-    static func signedComplete(_ connection: PostgresConnection, _ locked: Locked, logger: Logger) async throws -> Bool {
-        guard locked.type.chain.sealRequired, let version = locked.row.currentVersionID else { return false }
-        let manifest = try await SignatureStore.manifest(connection, versionID: version, lock: false, logger: logger)
-        return manifest.map { $0.sealed && $0.state == .signed } ?? false
     }
 
     // MARK: - Exemptions
 
     public func exempt(_ actor: Actor, obligationID: Int64, reason: String?) async throws -> ObligationRow {
         let logger = self.logger
-        let policy = self.policy
+        let now = clock.now()
         return try await database.withTenant(actor.tenantID) { connection in
-            let locked = try await Self.lock(connection, actor, obligationID, .exemptObligations, policy: policy, revision: nil, logger: logger)
-            let now = Self.now()
+            let locked = try await Self.load(connection, actor, obligationID, forUpdate: true, logger: logger)
             if let reason {
-                let trimmed = Text.trimmed(reason)
-                guard !trimmed.isEmpty else { throw HosoError("obligation.reason_required") }
-                guard trimmed.count <= 1000 else { throw HosoError("obligation.reason_too_long") }
-                switch locked.row.state {
-                case .open, .returned: break
-                default: throw HosoError("obligation.not_exemptable")
-                }
-                guard locked.row.exemptReason == nil else { throw HosoError("obligation.already_exempt") }
+                let trimmed = try RecordDecisions.exempt(locked.snapshot, reason: reason)
                 try await connection.run("""
                     UPDATE obligations SET exempt_reason = \(trimmed), exempted_by = \(actor.userID), exempted_at = now(), status = 'exempt',
                            revision = revision + 1, last_event_at = now()
@@ -345,7 +298,7 @@ public struct RecordStore: Sendable {
                     """, logger: logger)
                 try await Self.event(connection, actor, locked, kind: "exempt", role: .principal, comment: trimmed, logger: logger)
             } else {
-                guard locked.row.exemptReason != nil else { throw HosoError("obligation.not_exempt") }
+                try RecordDecisions.unexempt(locked.snapshot)
                 let status = ObligationStatus.of(state: locked.row.state, exempt: false, submittedAt: locked.row.firstSubmittedAt,
                                                  dueAt: locked.row.dueAt, now: now)
                 try await connection.run("""
@@ -363,17 +316,9 @@ public struct RecordStore: Sendable {
 
     public func requestCorrection(_ actor: Actor, obligationID: Int64, reason: String) async throws -> Int64 {
         let logger = self.logger
-        let policy = self.policy
         return try await database.withTenant(actor.tenantID) { connection in
-            let locked = try await Self.lock(connection, actor, obligationID, .submitRecords, policy: policy, revision: nil, logger: logger)
-            let trimmed = Text.trimmed(reason)
-            guard !trimmed.isEmpty else { throw HosoError("workflow.reason_required") }
-            guard trimmed.count <= 2000 else { throw HosoError("workflow.comment_too_long") }
-            guard locked.row.state == .locked else { throw HosoError("workflow.not_locked") }
-            let pending: Int64 = try await connection.fetch("""
-                SELECT count(*) FROM corrections WHERE obligation_id = \(obligationID) AND state IN ('requested', 'consented')
-                """, Int64.self, logger: logger).first ?? 0
-            guard pending == 0 else { throw HosoError("correction.already_requested") }
+            let locked = try await Self.load(connection, actor, obligationID, forUpdate: true, logger: logger)
+            let trimmed = try RecordDecisions.requestCorrection(locked.snapshot, reason: reason)
             guard let id = try await connection.fetch("""
                 INSERT INTO corrections (tenant_id, obligation_id, requested_by, reason) VALUES (\(actor.tenantID), \(obligationID), \(actor.userID), \(trimmed))
                 RETURNING id
@@ -387,18 +332,15 @@ public struct RecordStore: Sendable {
     /// The principal consents (with the minutes) or refuses. Consent reopens the book for a new version.
     public func decideCorrection(_ actor: Actor, correctionID: Int64, consent: Bool, minutes: CorrectionMinutes?) async throws -> ObligationRow {
         let logger = self.logger
-        let policy = self.policy
         return try await database.withTenant(actor.tenantID) { connection in
             guard let (obligationID, reason, state) = try await connection.fetch("""
                 SELECT obligation_id, reason, state FROM corrections WHERE tenant_id = \(actor.tenantID) AND id = \(correctionID) FOR UPDATE
                 """, (Int64, String, String).self, logger: logger).first else { throw HosoError("record.not_found") }
-            let locked = try await Self.lock(connection, actor, obligationID, .consentCorrection, policy: policy, revision: nil, logger: logger)
-            guard state == "requested" else { throw HosoError("correction.already_decided") }
-            if consent {
-                guard let minutes, ![minutes.leader, minutes.administrator, minutes.requester].contains(where: { Text.trimmed($0).isEmpty }) else {
-                    throw HosoError("correction.witnesses_required")
-                }
-                let next = try locked.type.workflow.apply(.openCorrection(reason: reason, consentedBy: .principal), to: locked.row.state, by: locked.roles)
+            let locked = try await Self.load(connection, actor, obligationID, forUpdate: true, logger: logger)
+            let next = try RecordDecisions.decideCorrection(
+                locked.snapshot, correction: CorrectionSnapshot(id: correctionID, reason: reason, state: state), consent: consent,
+                witnesses: minutes.map { [$0.leader, $0.administrator, $0.requester] } ?? [])
+            if let next, let minutes {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 let json = String(decoding: try encoder.encode(minutes), as: UTF8.self)
@@ -427,10 +369,7 @@ public struct RecordStore: Sendable {
     public func setWindow(_ actor: Actor, unit: StoredUnit, schoolYear: String, recordType: String, period: (kind: String, number: Int)?,
                           open: Bool, orderedBy: String, note: String?) async throws -> Int64 {
         let logger = self.logger
-        guard policy.allows(actor, .manageEntryWindows, on: unit.position) else { throw HosoError("scope.forbidden") }
-        let order = Text.trimmed(orderedBy)
-        guard !order.isEmpty else { throw HosoError("window.order_required") }
-        guard order.count <= 300, (note ?? "").count <= 1000 else { throw HosoError("window.too_long") }
+        let order = try RecordDecisions.setWindow(actor, unit: unit.position, orderedBy: orderedBy, note: note)
         return try await database.withTenant(actor.tenantID) { connection in
             guard let latest = try await RuleSetStore.latest(connection, tenantID: actor.tenantID, schoolYear: schoolYear, logger: logger) else {
                 throw HosoError("obligations.no_rule_set", ["year": schoolYear])

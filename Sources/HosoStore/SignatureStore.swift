@@ -62,6 +62,13 @@ public struct SigningContext: Sendable {
     /// The school's seal key, when this approval is the chain's last step and a seal is required.
     public let sealKey: KeyRow?
     public let sealDue: Bool
+    /// The tenant's trusted roots (PEM), read on the approval's own connection.
+    public let rootsPEM: String
+    /// Whose certificates these are, read on the approval's own connection: a signing step never
+    /// takes a second pooled connection while the record's row lock is held.
+    public let owners: @Sendable ([String]) async throws -> [String: KeyOwner]
+    /// The approval's instant (the injected clock's).
+    public let now: Int64
 }
 
 public struct SignedManifest: Sendable {
@@ -99,10 +106,12 @@ public typealias SigningStep = @Sendable (SigningContext) async throws -> Signed
 public struct SignatureStore: Sendable {
     let database: Database
     let logger: Logger
+    let clock: any WallClock
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, clock: any WallClock = SystemClock()) {
         self.database = database
         self.logger = logger
+        self.clock = clock
     }
 
     // MARK: - Trusted roots
@@ -230,11 +239,16 @@ public struct SignatureStore: Sendable {
     public func owners(tenantID: Int64, fingerprints: [String]) async throws -> [String: KeyOwner] {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
-            let rows = try await Self.keys(connection, """
-                SELECT \(unescaped: Self.keyColumns) WHERE k.tenant_id = \(tenantID) AND k.fingerprint = ANY (\(fingerprints)::text[])
-                """, logger: logger)
-            return Dictionary(rows.map { ($0.fingerprint, KeyOwner(owner: $0.owner, seal: $0.seal)) }) { first, _ in first }
+            try await Self.owners(connection, tenantID: tenantID, fingerprints: fingerprints, logger: logger)
         }
+    }
+
+    static func owners(_ connection: PostgresConnection, tenantID: Int64, fingerprints: [String],
+                       logger: Logger) async throws -> [String: KeyOwner] {
+        let rows = try await keys(connection, """
+            SELECT \(unescaped: keyColumns) WHERE k.tenant_id = \(tenantID) AND k.fingerprint = ANY (\(fingerprints)::text[])
+            """, logger: logger)
+        return Dictionary(rows.map { ($0.fingerprint, KeyOwner(owner: $0.owner, seal: $0.seal)) }) { first, _ in first }
     }
 
     /// A person's key that may sign now (the newest, a key in the store before a token's).
@@ -272,7 +286,7 @@ public struct SignatureStore: Sendable {
 
     /// The facts a version's manifest states, from the database.
     static func facts(_ connection: PostgresConnection, tenantID: Int64, row: ObligationRow, type: RecordType, versionID: Int64,
-                      logger: Logger) async throws -> RecordManifest {
+                      issuedAt: Int64, logger: Logger) async throws -> RecordManifest {
         guard let version = try await connection.fetch("""
             SELECT t.code, t.name_vi, v.version, v.sha256, v.size, v.media_type, v.filename, u.login, u.display_name,
                    extract(epoch FROM v.uploaded_at)::bigint
@@ -288,7 +302,7 @@ public struct SignatureStore: Sendable {
             document: .init(sha256: version.3, size: version.4, mediaType: version.5, filename: version.6),
             submitted: .init(login: version.7, name: version.8, role: type.submitter.rawValue, at: version.9),
             chain: type.chain.steps.map { .init(role: $0.role.rawValue, signatureRequired: $0.signatureRequired) },
-            sealRequired: type.chain.sealRequired, issuedAt: Int64(Date().timeIntervalSince1970))
+            sealRequired: type.chain.sealRequired, issuedAt: issuedAt)
     }
 
     /// The facts of a version's manifest (for one made before any signature, e.g. to export).
@@ -298,7 +312,8 @@ public struct SignatureStore: Sendable {
             guard let row = try await ObligationStore.rows(connection, "\(unescaped: ObligationStore.select) WHERE o.tenant_id = \(tenantID) AND o.id = \(obligationID)",
                                                            logger: logger).first else { throw HosoError("record.not_found") }
             let type = try await RuleSetStore.recordType(connection, ruleSetID: row.ruleSetID, code: row.recordType, logger: logger)
-            return try await Self.facts(connection, tenantID: tenantID, row: row, type: type, versionID: versionID, logger: logger)
+            return try await Self.facts(connection, tenantID: tenantID, row: row, type: type, versionID: versionID,
+                                        issuedAt: clock.now(), logger: logger)
         }
     }
 
@@ -389,11 +404,12 @@ public struct SignatureStore: Sendable {
     /// Runs `step` for the locked obligation and stores what it made. Called by `RecordStore` in
     /// the approval's transaction, after the workflow allowed the approval.
     static func sign(_ connection: PostgresConnection, actor: Actor, locked: RecordStore.Locked, stepIndex: Int,
-                     signing: SigningStep, logger: Logger) async throws -> SignedManifest {
+                     signing: SigningStep, now: Int64, logger: Logger) async throws -> SignedManifest {
         let tenantID = actor.tenantID
         guard let versionID = locked.row.currentVersionID else { throw HosoError("signature.no_version") }
         let stored = try await manifest(connection, versionID: versionID, lock: true, logger: logger)
-        let facts = try await Self.facts(connection, tenantID: tenantID, row: locked.row, type: locked.type, versionID: versionID, logger: logger)
+        let facts = try await Self.facts(connection, tenantID: tenantID, row: locked.row, type: locked.type, versionID: versionID,
+                                         issuedAt: now, logger: logger)
         let prior = try await priorApprovals(connection, obligationID: locked.row.id, versionID: versionID, logger: logger)
         let name = try await connection.fetch("SELECT display_name FROM users WHERE id = \(actor.userID)", String.self, logger: logger).first ?? actor.login
         let last = stepIndex == locked.type.chain.steps.count - 1
@@ -403,7 +419,11 @@ public struct SignatureStore: Sendable {
             role: locked.type.chain.steps[stepIndex].role, signer: (actor.login, name), prior: prior,
             personalKey: try await activeKey(connection, tenantID: tenantID, userID: actor.userID, logger: logger),
             sealKey: sealDue ? try await activeKey(connection, tenantID: tenantID, unitID: locked.row.unitID, logger: logger) : nil,
-            sealDue: sealDue)
+            sealDue: sealDue,
+            rootsPEM: try await connection.fetch("SELECT pem FROM trust_roots WHERE tenant_id = \(tenantID) ORDER BY id", String.self,
+                                                 logger: logger).joined(separator: "\n"),
+            owners: { fingerprints in try await Self.owners(connection, tenantID: tenantID, fingerprints: fingerprints, logger: logger) },
+            now: now)
         let signed = try await signing(context)
         let start = stored?.signatures ?? 0
         for (offset, added) in signed.added.enumerated() {

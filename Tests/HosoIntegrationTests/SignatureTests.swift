@@ -46,12 +46,13 @@ import Testing
     }
 
     /// A world with the key store configured, the root trusted and the three keys imported.
-    func setup() async throws -> Setup {
+    func setup(maxConnections: Int = 20) async throws -> Setup {
         let pki = try PKI()
         let keys = try TestEnvironment.temporaryDirectory("keys")
         let world = try await TestWorld.make(importing: ["demo"], records: [Self.year]) { configuration in
             configuration.keysDirectory = keys
             configuration.environment["HOSO_KEYS_SECRET"] = Self.secret
+            configuration.databaseMaxConnections = maxConnections
         }
         let repo = try TestEnvironment.repoDirectory
         let schema = try SigningService.loadSchema(webDirectory: repo + "/web")
@@ -200,6 +201,53 @@ import Testing
             let edited = try await principal.send(client, .get, "/api/v1/obligations/\(id)/verification").json()
             let problems = (edited["signatures"] as? [[String: Any]] ?? []).flatMap { ($0["problems"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String } }
             #expect(edited["state"] as? String == "invalid" && problems == ["content_changed", "content_changed", "content_changed"], "\(edited)")
+        }
+    }
+
+    /// A signed approval reads the trust roots and the key owners on its own connection: with a
+    /// pool of 5, thirty signed approvals at once all finish (they used to take two more pooled
+    /// connections each while holding the record's row lock, and starve one another).
+    @Test func thirtySignedApprovalsAtOnceFinishWithAPoolOfFive() async throws {
+        // setup: thirty of s1.teacher's lesson plans, submitted and approved by the head.
+        let setup = try await setup(maxConnections: 5)
+        let world = setup.world
+        let ids = try await TestEnvironment.ownerRows("""
+            SELECT o.id::text FROM obligations o JOIN users u ON u.id = o.owner_user_id
+            WHERE u.login = 's1.teacher' AND o.record_type = 'lesson_plan' AND o.school_year = '\(Self.year)'
+            ORDER BY o.period_number LIMIT 30
+            """, database: world.database.name).compactMap { $0[0].flatMap { Int64($0) } }
+        #expect(ids.count == 30)
+        try await world.withApp { client in
+            var teacher = Browser(), head = Browser(), principal = Browser()
+            teacher.csrf = try await teacher.signIn(client, "s1.teacher")
+            head.csrf = try await head.signIn(client, "s1.head")
+            principal.csrf = try await principal.signIn(client, "s1.principal")
+            for id in ids {
+                try await submit(client, &teacher, id, "giáo án \(id)")
+                let approved = try await post(client, &head, "/api/v1/obligations/\(id)/approve", #"{"step":1}"#)
+                #expect(approved.status == .ok, "\(approved.text)")
+            }
+
+            // act: the principal signs all thirty at once.
+            let signer = principal
+            let statuses = try await withThrowingTaskGroup(of: (Int64, HTTPResponse.Status, String).self) { group in
+                for id in ids {
+                    group.addTask {
+                        var browser = signer
+                        let response = try await self.post(client, &browser, "/api/v1/obligations/\(id)/approve", #"{"step":2,"sign":true}"#)
+                        return (id, response.status, response.text)
+                    }
+                }
+                return try await group.reduce(into: [(Int64, HTTPResponse.Status, String)]()) { $0.append($1) }
+            }
+
+            // verify: every one approved and signed, none refused for want of a connection.
+            #expect(statuses.count == 30)
+            for (id, status, text) in statuses { #expect(status == .ok, "\(id): \(text)") }
+            #expect(try await value(world, """
+                SELECT count(*)::text FROM record_signatures s JOIN record_versions v ON v.id = s.version_id
+                WHERE v.obligation_id IN (\(ids.map(String.init).joined(separator: ","))) AND s.role = 'principal'
+                """) == "30")
         }
     }
 

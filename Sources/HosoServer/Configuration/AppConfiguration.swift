@@ -21,6 +21,8 @@ public struct AppConfiguration: Sendable {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     public var trustProxy: Bool
     public var databaseTimeoutSeconds: Int
+    /// The most connections the pool opens (`HOSO_DATABASE_MAX_CONNECTIONS`, default 20).
+    public var databaseMaxConnections: Int = 20
     /// How long `/healthz` reuses its directory checks.
     public var healthCacheSeconds: Int
     public var logLevel: String
@@ -136,8 +138,10 @@ public struct AppConfiguration: Sendable {
             tenantsDirectory: env["HOSO_TENANTS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "tenants",
             environment: env
         )
+        let maxConnections = integer("HOSO_DATABASE_MAX_CONNECTIONS", 20, 2...500)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         var result = configuration
+        result.databaseMaxConnections = maxConnections
         result.reportsDirectory = env["HOSO_REPORTS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         result.keysDirectory = env["HOSO_KEYS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/keys"
         return result

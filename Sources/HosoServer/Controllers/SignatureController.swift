@@ -10,7 +10,7 @@ import HosoStore
 /// exports of a record or a school's whole book for a year, checkable without Hoso.
 struct SignatureController: Sendable {
     let services: AppServices
-    let records: RecordController
+    var reader: RecordReader { RecordReader(services: services) }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/records/:id/signatures") { request, context in try await self.page(request: request, context: context) }
@@ -25,8 +25,8 @@ struct SignatureController: Sendable {
 
     // MARK: - Manifest and hand-in
 
-    func current(_ actor: Actor, _ context: AppRequestContext) async throws -> (RecordController.Visible, ManifestRow) {
-        let visible = try await records.visible(actor, try records.id(context))
+    func current(_ actor: Actor, _ context: AppRequestContext) async throws -> (RecordReader.Visible, ManifestRow) {
+        let visible = try await reader.visible(actor, try RecordRoute.id(context))
         guard let version = visible.row.currentVersionID else { throw HosoError("signature.no_version") }
         let row = try await services.signing.manifest(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: version)
         return (visible, row)
@@ -40,9 +40,9 @@ struct SignatureController: Sendable {
         var xml = Array(row.xml.utf8)
         if request.uri.queryParameters.get("template") == "1" {
             guard case .awaitingStep(let step) = visible.row.state else { throw HosoError("workflow.not_awaiting") }
-            let type = try await services.ruleSets.recordType(tenantID: actor.tenantID, ruleSetID: visible.row.ruleSetID, code: visible.row.recordType)
-            let role = type.chain.steps[step].role
-            guard visible.roles.contains(role) else { throw HosoError("workflow.wrong_role", ["role": role.rawValue]) }
+            // A template only for someone whose signed approval would be accepted now.
+            _ = try RecordDecisions.approve(visible.snapshot, step: step, signed: true)
+            let role = visible.snapshot.type.chain.steps[step].role
             let keys = try await services.signatures.keys(tenantID: actor.tenantID).filter { $0.owner == actor.login && !$0.seal && $0.state == "active" }
             guard let key = keys.last else { throw HosoError("signing.no_key") }
             // The signature method follows the key the person will sign with (`algorithm=RSA|EC`,
@@ -51,7 +51,7 @@ struct SignatureController: Sendable {
             guard ["RSA", "EC"].contains(algorithm) else { throw HosoError("keys.algorithm", ["algorithm": algorithm]) }
             let prior = try await services.signatures.priorApprovals(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: row.versionID)
             let claim = SignatureClaim(kind: .approval, step: step + 1, role: role.rawValue, signer: actor.login, signerName: actor.displayName,
-                                       signingTime: Int64(Date().timeIntervalSince1970), prior: prior)
+                                       signingTime: services.clock.now(), prior: prior)
             xml = try services.signing.template(manifest: row.xml, keyAlgorithm: algorithm, claim: claim)
         }
         var headers = HTTPFields()
@@ -64,14 +64,14 @@ struct SignatureController: Sendable {
     /// The approver's signed manifest, handed in as their approval of the current step.
     func handIn(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
-        let id = try records.id(context)
+        let id = try RecordRoute.id(context)
         guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/xml") || type.hasPrefix("text/xml") else {
             throw HosoError("request.unsupported_media_type")
         }
         var request = request
         guard let body = try? await request.collectBody(upTo: 2 << 20) else { throw HosoError("request.too_large") }
         let bytes = Array(buffer: body)
-        let visible = try await records.visible(actor, id)
+        let visible = try await reader.visible(actor, id)
         guard case .awaitingStep(let step) = visible.row.state else { throw HosoError("workflow.not_awaiting") }
         let row = try await services.records.decide(actor, obligationID: id, .approve(step: step), revision: nil,
                                                     signing: services.signing.externalSigning(tenantID: actor.tenantID, uploaded: bytes))
@@ -81,22 +81,22 @@ struct SignatureController: Sendable {
     // MARK: - Verification
 
     struct Verified {
-        let visible: RecordController.Visible
+        let visible: RecordReader.Visible
         let verification: SigningService.Verification?
         let rows: [SignatureRow]
     }
 
     func verified(_ actor: Actor, _ context: AppRequestContext) async throws -> Verified {
-        try await verified(actor, id: try records.id(context))
+        try await verified(actor, id: try RecordRoute.id(context))
     }
 
     func verified(_ actor: Actor, id: Int64) async throws -> Verified {
-        let visible = try await records.visible(actor, id)
+        let visible = try await reader.visible(actor, id)
         guard let version = visible.row.currentVersionID else { return Verified(visible: visible, verification: nil, rows: []) }
         let row = try await services.signing.manifest(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: version)
         let verification = try await services.signing.verify(tenantID: actor.tenantID, row: row)
         let rows = try await services.signatures.signatures(tenantID: actor.tenantID, versionID: version)
-        try await records.auditView(actor, visible, action: "record.verify")
+        try await reader.audit(actor, visible, .verify)
         return Verified(visible: visible, verification: verification, rows: rows)
     }
 
@@ -112,10 +112,9 @@ struct SignatureController: Sendable {
         let language = context.language
         let verified = try await verified(actor, context)
         let row = verified.visible.row
-        var page: [String: Any] = ["record": records.values(row, language), "id": row.id]
-        if let verification = verified.verification {
-            page["verification"] = SignatureView.values(verification, localizer: services.localizer, language: language)
-        }
+        let page = SignaturesPage(
+            record: ObligationItem(row, language, services.localizer), id: row.id,
+            verification: verified.verification.map { VerificationView($0, localizer: services.localizer, language: language) })
         return services.renderer.render("signatures", page, context: context, request: request,
                                         title: services.localizer.text("signatures.title", language))
     }
@@ -128,7 +127,7 @@ struct SignatureController: Sendable {
         guard verified.verification != nil else { throw HosoError("signature.no_version") }
         let row = verified.visible.row
         let bytes = try await package([verified], tenantID: actor.tenantID, title: "\(row.typeNameVi) — \(row.unitNameVi)")
-        try await records.auditView(actor, verified.visible, action: "record.export")
+        try await reader.audit(actor, verified.visible, .export)
         let name = SiteURL.asciiFilename("ho-so-\(row.id).zip")
         return Response(status: .ok, headers: DashboardController.downloadHeaders(name, type: "application/zip"), body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
@@ -139,12 +138,8 @@ struct SignatureController: Sendable {
         let code = try context.pathParameter("code")
         let type = try context.pathParameter("type")
         guard let unit = try await services.units.unit(tenantID: actor.tenantID, code: code) else { throw HosoError("scope.not_found") }
-        switch services.policy.decide(actor, .viewRecords, on: unit.position) {
-        case .allowed: break
-        case .outOfScope: throw HosoError("scope.not_found")
-        case .forbidden: throw HosoError("scope.forbidden")
-        }
-        let year = try await records.schoolYear(request, actor.tenantID)
+        try services.policy.authorize(actor, .viewRecords, on: unit.position)
+        let year = try await services.schoolYear(request, tenantID: actor.tenantID)
         let ids = try await services.obligations.book(tenantID: actor.tenantID, unitID: unit.id, schoolYear: year, recordType: type)
         var all: [Verified] = []
         for id in ids.prefix(Self.maxRecords) {
@@ -172,7 +167,7 @@ struct SignatureController: Sendable {
         var entries: [(path: String, bytes: [UInt8])] = []
         var sums: [String] = []
         var report = ["Hoso — báo cáo xác minh chữ ký số / signature verification report", title,
-                      "Thời điểm / At: " + VietnamTime.iso(epochSeconds: Int64(Date().timeIntervalSince1970)), ""]
+                      "Thời điểm / At: " + VietnamTime.iso(epochSeconds: services.clock.now()), ""]
         var commands: [String] = []
         var total: Int64 = 0
         for record in records {
@@ -224,43 +219,5 @@ struct SignatureController: Sendable {
 
             """.utf8)))
         return try ZipPackage.make(entries)
-    }
-}
-
-/// The verification as page values (shared by the record page's signature block).
-enum SignatureView {
-    static func values(_ verification: SigningService.Verification, localizer: Localizer, language: Language) -> [String: Any] {
-        let review = verification.review
-        let manifest = verification.manifest
-        var value: [String: Any] = [
-            "state": localizer.text(review.state.messageKey, language), "stateCode": review.state.rawValue,
-            "complete": review.complete(manifest), "sha256": manifest.document.sha256,
-            "documentOK": review.documentProblem == nil, "documentChecked": review.documentChecked,
-            "missing": review.missingSteps.map { String($0) }.joined(separator: ", "), "hasMissing": !review.missingSteps.isEmpty,
-            "sealRequired": manifest.sealRequired, "sealed": review.sealed,
-        ]
-        value["signatures"] = review.signatures.map { checked -> [String: Any] in
-            let e = checked.evidence
-            var item: [String: Any] = ["number": e.index + 1, "valid": checked.valid, "algorithm": e.algorithm]
-            if let claim = e.claim {
-                item["kind"] = localizer.text("signature_kind." + claim.kind.rawValue, language)
-                item["step"] = claim.step
-                item["role"] = Role(rawValue: claim.role).map { localizer.text($0.messageKey, language) } ?? claim.role
-                item["signer"] = claim.signerName
-                item["login"] = claim.signer
-                item["at"] = VietnamTime.display(epochSeconds: claim.signingTime)
-            }
-            if let certificate = e.certificate {
-                item["subject"] = certificate.subject
-                item["serial"] = certificate.serial
-                item["issuer"] = certificate.issuer
-                item["validity"] = VietnamTime.display(epochSeconds: certificate.notBefore) + " – " + VietnamTime.display(epochSeconds: certificate.notAfter)
-                item["fingerprint"] = certificate.fingerprint
-            }
-            item["problems"] = checked.problems.map { localizer.text($0.messageKey, language, $0.parameters) }
-            return item
-        }
-        value["hasSignatures"] = !review.signatures.isEmpty
-        return value
     }
 }

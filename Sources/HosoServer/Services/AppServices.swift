@@ -53,7 +53,7 @@ public struct AppServices: Sendable {
         self.audit = AuditStore(database: database, logger: logger)
         self.ruleSets = RuleSetStore(database: database, logger: logger)
         self.obligations = ObligationStore(database: database, logger: logger)
-        self.records = RecordStore(database: database, logger: logger)
+        self.records = RecordStore(database: database, logger: logger, clock: clock)
         self.compliance = ComplianceStore(database: database, logger: logger)
         self.inspections = InspectionStore(database: database, logger: logger)
         self.reportJobs = ReportJobStore(database: database, logger: logger)
@@ -63,7 +63,7 @@ public struct AppServices: Sendable {
         self.documents = documents
         self.catalog = ComplianceCatalog(ruleSets: ruleSets)
         self.blobs = blobs
-        self.signatures = SignatureStore(database: database, logger: logger)
+        self.signatures = SignatureStore(database: database, logger: logger, clock: clock)
         self.signing = try SigningService(schema: schema, store: signatures, blobs: blobs, keysDirectory: configuration.keysDirectory,
                                           secret: configuration.keysSecret)
         self.directory = directory

@@ -34,11 +34,12 @@ public struct SigningService: Sendable {
     }
 
     public func roots(tenantID: Int64) async throws -> TrustRoots {
-        let pem = try await store.roots(tenantID: tenantID).map(\.pem).joined(separator: "\n")
-        return pem.isEmpty ? .empty : try TrustRoots(pem: Array(pem.utf8))
+        try Self.roots(pem: try await store.roots(tenantID: tenantID).map(\.pem).joined(separator: "\n"))
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+    static func roots(pem: String) throws -> TrustRoots {
+        pem.isEmpty ? .empty : try TrustRoots(pem: Array(pem.utf8))
+    }
 
     // MARK: - Signing an approval
 
@@ -50,7 +51,7 @@ public struct SigningService: Sendable {
             guard let signer = service.signer else { throw HosoError("signing.unavailable") }
             guard let key = context.personalKey, let reference = key.keyReference else { throw HosoError("signing.no_key") }
             var xml = try context.manifestXML.map { Array($0.utf8) } ?? ManifestXML.build(context.facts)
-            let now = Self.now()
+            let now = context.now
             let claim = SignatureClaim(kind: .approval, step: context.step, role: context.role.rawValue, signer: context.signer.login,
                                        signerName: context.signer.name, signingTime: now, prior: context.prior)
             xml = try await signer.sign(manifest: xml, keyReference: reference, claim: claim)
@@ -67,7 +68,7 @@ public struct SigningService: Sendable {
         guard let seal = context.sealKey, let reference = seal.keyReference else { throw HosoError("signing.no_seal_key") }
         let prior = context.prior + [.init(step: context.step, role: context.role.rawValue, name: context.signer.name, at: approvedAt, signed: true)]
         let claim = SignatureClaim(kind: .seal, step: context.facts.sealStep, role: context.facts.unit.code, signer: context.facts.unit.code,
-                                   signerName: context.facts.unit.name, signingTime: Self.now(), prior: prior)
+                                   signerName: context.facts.unit.name, signingTime: context.now, prior: prior)
         return try await signer.sign(manifest: xml, keyReference: reference, claim: claim)
     }
 
@@ -78,7 +79,7 @@ public struct SigningService: Sendable {
     public func externalSigning(tenantID: Int64, uploaded: [UInt8]) -> SigningStep {
         let service = self
         return { context in
-            let check = try ManifestSignatures.verify(uploaded, roots: try await service.roots(tenantID: tenantID), schema: service.schema)
+            let check = try ManifestSignatures.verify(uploaded, roots: try Self.roots(pem: context.rootsPEM), schema: service.schema)
             guard let storedXML = context.manifestXML else { throw HosoError("signature.no_manifest") }
             let stored = try ManifestSignatures.verify(Array(storedXML.utf8), roots: .empty, schema: service.schema)
             guard check.manifest == stored.manifest else { throw HosoError("signature.other_manifest") }
@@ -89,7 +90,7 @@ public struct SigningService: Sendable {
                   claim.signer == context.signer.login else {
                 throw HosoError("signature.wrong_claim", ["step": String(context.step), "role": context.role.rawValue])
             }
-            guard abs(claim.signingTime - Self.now()) <= 24 * 3600 else { throw HosoError("signature.stale_time") }
+            guard abs(claim.signingTime - context.now) <= 24 * 3600 else { throw HosoError("signature.stale_time") }
             var xml = uploaded
             var keyIDs: [Int64?] = [nil]
             if context.sealDue {
@@ -103,8 +104,8 @@ public struct SigningService: Sendable {
 
     /// Verifies the whole manifest as it will be stored; any problem refuses the approval with its reason.
     func accept(_ xml: [UInt8], tenantID: Int64, context: SigningContext, newFrom: Int, keyIDs: [Int64?], madeBy: String) async throws -> SignedManifest {
-        let check = try ManifestSignatures.verify(xml, roots: try await roots(tenantID: tenantID), schema: schema)
-        let owners = try await store.owners(tenantID: tenantID, fingerprints: check.evidence.compactMap { $0.certificate?.fingerprint })
+        let check = try ManifestSignatures.verify(xml, roots: try Self.roots(pem: context.rootsPEM), schema: schema)
+        let owners = try await context.owners(check.evidence.compactMap { $0.certificate?.fingerprint })
         let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: owners, documentSHA256: nil)
         try Self.refuseAnyProblem(review)
         let added = check.evidence.dropFirst(newFrom).enumerated().map { offset, evidence in

@@ -8,6 +8,18 @@ enum SiteURL {
     case unit(String)
     case unitPeople(String)
     case language(String)
+    case owe
+    case approvals
+    case record(Int64)
+    /// A record page's form action (`approve`, `return`, `lock`, `exempt`, `unexempt`, `correction`).
+    case recordAction(Int64, String)
+    case recordUpload(Int64)
+    case recordSignatures(Int64)
+    case recordExport(Int64)
+    case correctionDecision(Int64)
+    case versionDownload(Int64)
+    case versionContent(Int64)
+    case unitWindows(String, year: String?)
 
     var path: String {
         switch self {
@@ -17,6 +29,18 @@ enum SiteURL {
         case .unit(let code): return "/units/" + Self.segment(code)
         case .unitPeople(let code): return "/units/" + Self.segment(code) + "/people"
         case .language(let code): return "/lang/" + code
+        case .owe: return "/owe"
+        case .approvals: return "/approvals"
+        case .record(let id): return "/records/\(id)"
+        case .recordAction(let id, let action): return "/records/\(id)/" + Self.segment(action)
+        case .recordUpload(let id): return "/records/\(id)/upload"
+        case .recordSignatures(let id): return "/records/\(id)/signatures"
+        case .recordExport(let id): return "/records/\(id)/export.zip"
+        case .correctionDecision(let id): return "/corrections/\(id)/decision"
+        case .versionDownload(let id): return "/versions/\(id)/download"
+        case .versionContent(let id): return "/api/v1/versions/\(id)/content"
+        case .unitWindows(let code, let year):
+            return "/units/" + Self.segment(code) + "/windows" + (year.map { "?year=" + Self.segment($0) } ?? "")
         }
     }
 

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import HosoCore
+import HosoStore
+
+/// A record's documents: uploading a new version (raw body or a form) and downloading one. The
+/// upload is checked with `RecordDecisions.submit` before a byte is stored and again, with the
+/// bytes, in the transaction that records it; every download is on the record's audit trail.
+struct RecordFilesController: Sendable {
+    let services: AppServices
+    var uploads: Uploads { Uploads(blobs: services.blobs) }
+    var reader: RecordReader { RecordReader(services: services) }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/records/:id/upload") { request, context in try await self.uploadForm(request: request, context: context) }
+        router.get("/versions/:id/download") { request, context in try await self.download(request: request, context: context) }
+
+        let api = router.group("/api/v1")
+        api.post("/obligations/:id/versions") { request, context in try await self.uploadRaw(request: request, context: context) }
+        api.get("/versions/:id/content") { request, context in try await self.download(request: request, context: context) }
+    }
+
+    func uploadRaw(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try RecordRoute.id(context)
+        let type = try await services.records.checkSubmittable(actor, obligationID: id)
+        let filename = request.uri.queryParameters.get("filename")
+        let revision = request.uri.queryParameters.get("revision").flatMap { Int($0) }
+        let received = try await uploads.receive(body: request.body, filename: filename, type: type)
+        let version = try await services.records.submit(actor, obligationID: id, blob: received.staged, format: received.format,
+                                                        filename: received.filename, revision: revision)
+        return try JSONResponse.make(API.Version(version), status: .created)
+    }
+
+    func uploadForm(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        guard let session = context.session else { throw HosoError("auth.required") }
+        let id = try RecordRoute.id(context)
+        let type = try await services.records.checkSubmittable(actor, obligationID: id)
+        let (received, fields) = try await uploads.receive(multipart: request, csrfToken: session.csrfToken, type: type)
+        _ = try await services.records.submit(actor, obligationID: id, blob: received.staged, format: received.format,
+                                              filename: received.filename, revision: fields["revision"].flatMap { Int($0) })
+        return Response.redirect(to: SiteURL.record(id).path, type: .normal)
+    }
+
+    func download(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        guard let version = try await services.records.version(tenantID: actor.tenantID, versionID: try RecordRoute.id(context)) else {
+            throw HosoError("record.not_found")
+        }
+        let visible = try await reader.visible(actor, version.obligationID)
+        let bytes = try services.blobs.read(version.sha256)
+        try await reader.audit(actor, visible, .download, details: ["version": String(version.version), "sha256": version.sha256])
+        var headers = HTTPFields()
+        headers[.contentType] = version.mediaType
+        headers[.contentDisposition] = "attachment; filename*=UTF-8''"
+            + (version.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~")))
+                ?? "document")
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.cacheControl] = "private, no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import HosoCore
+import HosoStore
+
+/// Reading records: what a person owes, the approval queue, a record's page and its JSON. What a
+/// page offers comes from `RecordDecisions.offered`, the same functions the actions run.
+struct RecordPagesController: Sendable {
+    let services: AppServices
+    var reader: RecordReader { RecordReader(services: services) }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/owe") { request, context in try await self.owePage(request: request, context: context) }
+        router.get("/approvals") { request, context in try await self.approvalsPage(request: request, context: context) }
+        router.get("/records/:id") { request, context in try await self.recordPage(request: request, context: context) }
+
+        let api = router.group("/api/v1")
+        api.get("/me/obligations") { request, context in try await self.oweJSON(request: request, context: context) }
+        api.get("/approvals") { request, context in try await self.approvalsJSON(request: request, context: context) }
+        api.get("/obligations/:id") { request, context in try await self.recordJSON(request: request, context: context) }
+    }
+
+    // MARK: - What I owe
+
+    struct Owed {
+        var thisWeek: [ObligationRow] = []
+        var nextWeek: [ObligationRow] = []
+        var late: [ObligationRow] = []
+        var returned: [ObligationRow] = []
+    }
+
+    func owed(_ actor: Actor) async throws -> Owed {
+        let monday = services.clock.today().monday
+        let thisWeekEnd = VietnamTime.epochSeconds(monday.adding(days: 6))
+        let nextWeekEnd = VietnamTime.epochSeconds(monday.adding(days: 13))
+        let start = VietnamTime.epochSeconds(monday.adding(days: -1))
+        var owed = Owed()
+        for row in try await services.obligations.owed(tenantID: actor.tenantID, userID: actor.userID, from: start, until: nextWeekEnd) {
+            if row.status == .returned { owed.returned.append(row) }
+            else if row.status == .missing { owed.late.append(row) }
+            else if row.dueAt <= thisWeekEnd { owed.thisWeek.append(row) }
+            else { owed.nextWeek.append(row) }
+        }
+        return owed
+    }
+
+    func owePage(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let owed = try await owed(actor)
+        let language = context.language
+        let localizer = services.localizer
+        let sections = [
+            ("owe.late", owed.late), ("owe.returned", owed.returned), ("owe.this_week", owed.thisWeek), ("owe.next_week", owed.nextWeek),
+        ].map { key, rows in
+            OwePage.Section(title: localizer.text(key, language), rows: rows.map { ObligationItem($0, language, localizer) },
+                            empty: rows.isEmpty)
+        }
+        return services.renderer.render("owe", OwePage(sections: sections), context: context, request: request,
+                                        title: localizer.text("owe.title", language))
+    }
+
+    func oweJSON(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let owed = try await owed(actor)
+        let language = context.language
+        return try JSONResponse.make(API.Owed(
+            late: owed.late.map { API.Obligation($0, language) }, returned: owed.returned.map { API.Obligation($0, language) },
+            thisWeek: owed.thisWeek.map { API.Obligation($0, language) }, nextWeek: owed.nextWeek.map { API.Obligation($0, language) }
+        ))
+    }
+
+    // MARK: - Approval queue
+
+    func approvalsPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let rows = try await services.obligations.approvalQueue(actor)
+        let language = context.language
+        let page = ApprovalsPage(rows: rows.map { ObligationItem($0, language, services.localizer) }, empty: rows.isEmpty)
+        return services.renderer.render("approvals", page, context: context, request: request,
+                                        title: services.localizer.text("approvals.title", language))
+    }
+
+    func approvalsJSON(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let rows = try await services.obligations.approvalQueue(actor)
+        return try JSONResponse.make(API.Queue(items: rows.map { API.Obligation($0, context.language) }))
+    }
+
+    // MARK: - A record
+
+    func recordPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let inspection = request.uri.queryParameters["inspection"].flatMap { Int64(String($0)) }
+        let detail = try await reader.detail(actor, try RecordRoute.id(context), inspection: inspection)
+        var signatures: [SignatureRow] = []
+        if let version = detail.visible.row.currentVersionID {
+            signatures = try await services.signatures.signatures(tenantID: actor.tenantID, versionID: version)
+        }
+        let page = RecordPageBuilder(localizer: services.localizer, language: context.language).page(detail, signatures: signatures)
+        let row = detail.visible.row
+        return services.renderer.render("record", page, context: context, request: request,
+                                        title: context.language == .en ? row.typeNameEn : row.typeNameVi)
+    }
+
+    func recordJSON(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let detail = try await reader.detail(actor, try RecordRoute.id(context))
+        let language = context.language
+        return try JSONResponse.make(API.Record(
+            obligation: API.Obligation(detail.visible.row, language),
+            chain: detail.type.chain.steps.map { API.Step(role: $0.role.rawValue, signatureRequired: $0.signatureRequired) },
+            submitter: detail.type.submitter.rawValue, formats: detail.type.formats.map(\.rawValue), maxBytes: detail.type.maxBytes,
+            versions: detail.versions.map(API.Version.init), events: detail.events.map(API.Event.init),
+            corrections: detail.corrections.map(API.Correction.init),
+            audit: detail.audit.map { API.AuditEntry(seq: $0.seq, at: VietnamTime.iso(epochSeconds: $0.atMicroseconds / 1_000_000),
+                                                      actor: $0.actorLogin, action: $0.action) }
+        ))
+    }
+}
+
+/// Path parameters of the record routes.
+enum RecordRoute {
+    /// A positive id, or `record.not_found` (an id that cannot exist is a record that does not).
+    static func id(_ context: AppRequestContext, _ name: String = "id") throws -> Int64 {
+        guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else { throw HosoError("record.not_found") }
+        return value
+    }
+}

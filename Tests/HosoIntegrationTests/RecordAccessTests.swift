@@ -1,0 +1,96 @@
+import Foundation
+import HosoCore
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// What an outside probe found about records, each kept as a test: acting on a record one cannot
+/// read answers 404 like reading it, nothing is written, and every export of record content is on
+/// the record's audit trail.
+@Suite struct RecordAccessTests {
+    static let year = RecordTests.year
+    let records = RecordTests()
+
+    func count(_ world: TestWorld, _ sql: String) async throws -> Int {
+        Int(try await TestEnvironment.ownerValue("SELECT (\(sql))::text", database: world.database.name) ?? "") ?? -1
+    }
+
+    @Test func actingOnAColleaguesRecordAnswersLikeReadingIt() async throws {
+        // setup: s1.teacher's lesson plan, submitted, approved by the head and the principal, locked.
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        let id = try await records.obligation(world, owner: "s1.teacher")
+        let other = try await records.obligation(world, owner: "s1.teacher", period: 11)
+        try await world.withApp { client in
+            var teacher = Browser(), colleague = Browser(), head = Browser(), principal = Browser()
+            let t = try await teacher.signIn(client, "s1.teacher")
+            let c = try await colleague.signIn(client, "s1.teacher2")
+            let h = try await head.signIn(client, "s1.head")
+            let p = try await principal.signIn(client, "s1.principal")
+            for record in [id, other] {
+                #expect(try await records.upload(client, &teacher, csrf: t, record, filename: "giao-an.pdf",
+                                                 Array(RecordTests.pdf().utf8)).status == .created)
+            }
+            // While it awaits the head: the colleague can neither approve nor return it (404, not 403).
+            for (path, body) in [("approve", #"{"step":1}"#), ("return", #"{"step":1,"comment":"x"}"#), ("lock", "{}")] {
+                let response = try await records.post(client, &colleague, csrf: c, "/api/v1/obligations/\(id)/\(path)", body)
+                #expect(response.status == .notFound && response.errorCode == "record.not_found", "\(path): \(response.text)")
+            }
+            let form = try await colleague.send(client, .post, "/records/\(id)/approve", form: [("_csrf", c), ("step", "1")])
+            #expect(form.status == .notFound, "\(form.text)")
+            #expect(try await records.post(client, &head, csrf: h, "/api/v1/obligations/\(id)/approve", #"{"step":1}"#).status == .ok)
+            #expect(try await records.post(client, &principal, csrf: p, "/api/v1/obligations/\(id)/approve", #"{"step":2}"#).status == .ok)
+            #expect(try await records.post(client, &principal, csrf: p, "/api/v1/obligations/\(id)/lock", "{}").status == .ok)
+
+            // act: the colleague asks to correct the locked record they cannot read.
+            let read = try await colleague.send(client, .get, "/api/v1/obligations/\(id)")
+            let correction = try await records.post(client, &colleague, csrf: c, "/api/v1/obligations/\(id)/corrections",
+                                                    #"{"reason":"Sai điểm"}"#)
+            // verify: the same answer as reading it, and nothing reaches the principal's consent queue.
+            #expect(read.status == .notFound)
+            #expect(correction.status == .notFound && correction.errorCode == "record.not_found", "\(correction.text)")
+            #expect(try await count(world, "SELECT count(*) FROM corrections") == 0)
+            // Nor an exemption, nor an upload naming the owner's role.
+            let exemption = try await records.post(client, &colleague, csrf: c, "/api/v1/obligations/\(other)/exemption", #"{"reason":"x"}"#)
+            #expect(exemption.status == .notFound, "\(exemption.text)")
+            let upload = try await records.upload(client, &colleague, csrf: c, other, filename: "x.pdf", Array(RecordTests.pdf().utf8))
+            #expect(upload.status == .notFound && upload.errorCode == "record.not_found", "\(upload.text)")
+
+            // The owner asks; the colleague cannot decide on it, the principal can.
+            let asked = try await records.post(client, &teacher, csrf: t, "/api/v1/obligations/\(id)/corrections", #"{"reason":"Sai điểm"}"#)
+            #expect(asked.status == .created, "\(asked.text)")
+            let correctionID = try #require(try asked.json()["id"] as? Int)
+            let decided = try await records.post(client, &colleague, csrf: c, "/api/v1/corrections/\(correctionID)/decision",
+                                                 #"{"consent":false}"#)
+            #expect(decided.status == .notFound, "\(decided.text)")
+            let page = try await principal.send(client, .get, "/records/\(id)")
+            #expect(page.status == .ok && page.text.contains("/corrections/\(correctionID)/decision"), "the principal is offered the decision")
+            #expect(!(try await teacher.send(client, .get, "/records/\(id)").text.contains("/corrections/\(correctionID)/decision")))
+        }
+    }
+
+    @Test func everyExportOfRecordContentIsAudited() async throws {
+        // setup: a submitted lesson plan.
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        let id = try await records.obligation(world, owner: "s1.teacher")
+        try await world.withApp { client in
+            var teacher = Browser(), principal = Browser()
+            let t = try await teacher.signIn(client, "s1.teacher")
+            _ = try await principal.signIn(client, "s1.principal")
+            #expect(try await records.upload(client, &teacher, csrf: t, id, filename: "giao-an.pdf", Array(RecordTests.pdf().utf8)).status == .created)
+
+            // act: the principal (not an inspector) exports the record as a ZIP.
+            let zip = try await principal.send(client, .get, "/records/\(id)/export.zip")
+
+            // verify
+            #expect(zip.status == .ok, "\(zip.text.prefix(200))")
+            #expect(try await count(world, """
+                SELECT count(*) FROM audit_log WHERE action = 'record.export' AND actor_login = 's1.principal' AND subject = 'obligation:\(id)'
+                """) == 1)
+            let version = try #require(try await TestEnvironment.ownerValue(
+                "SELECT id::text FROM record_versions WHERE obligation_id = \(id)", database: world.database.name))
+            #expect(try await principal.send(client, .get, "/api/v1/versions/\(version)/content").status == .ok)
+            #expect(try await count(world, "SELECT count(*) FROM audit_log WHERE action = 'record.download' AND subject = 'obligation:\(id)'") == 1)
+        }
+    }
+}
