@@ -60,3 +60,24 @@ import Testing
         #expect(html == "Frame|vi|Z|a(n);b;|none|0")
     }
 }
+
+extension SiteURLTests {
+    /// Every route the sources still register by a string is in the table, so links can be made
+    /// from `SiteURL` for each of them.
+    @Test func everyRegisteredPathIsInTheTable() throws {
+        let sources = try TestEnvironment.repoDirectory + "/Sources/HosoServer"
+        let table = Set(SiteURL.Route.allCases.map(\.rawValue))
+        let enumerator = FileManager.default.enumerator(atPath: sources)
+        var registered: [String] = []
+        while let file = enumerator?.nextObject() as? String {
+            guard file.hasSuffix(".swift") else { continue }
+            let text = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
+            for match in text.matches(of: /(router|api)\.(get|post|put|delete)\("([^"]*)"/) {
+                let path = String(match.3)
+                registered.append(match.1 == "api" ? "/api/v1" + (path.hasPrefix("/") ? path : "/" + path) : path)
+            }
+        }
+        #expect(registered.count > 40)
+        for path in registered { #expect(table.contains(path), "\(path) is not in SiteURL.Route") }
+    }
+}

@@ -334,4 +334,10 @@ extension RouterMethods {
         -> Self {
         delete(route.pattern, use: handler)
     }
+
+    @discardableResult
+    func put(_ route: SiteURL.Route, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator)
+        -> Self {
+        put(route.pattern, use: handler)
+    }
 }
