@@ -6,8 +6,7 @@ import Testing
 @Suite struct LocaleTests {
     func flat(_ language: String) throws -> [String: String] {
         let path = try TestEnvironment.repoDirectory + "/web/locales/\(language).json"
-        let object = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
-        return Localizer.flatten(object)
+        return try Localizer.flatten(json: try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     @Test func vietnameseAndEnglishHoldTheSameKeys() throws {

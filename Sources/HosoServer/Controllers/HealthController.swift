@@ -15,7 +15,7 @@ struct HealthController: Sendable {
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/healthz") { request, context in try await self.health(request: request, context: context) }
+        router.get(.health) { request, context in try await self.health(request: request, context: context) }
     }
 
     func health(request: Request, context: AppRequestContext) async throws -> Response {

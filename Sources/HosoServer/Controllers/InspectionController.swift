@@ -465,7 +465,7 @@ struct InspectionController: Sendable {
         ]
         if let conclusions = row.conclusions { values["conclusions"] = conclusions }
         if let recommendations = row.recommendations { values["recommendations"] = recommendations }
-        if let sha = row.minutesSHA256 { values["minutesSHA"] = sha; values["minutesSize"] = RecordController.size(row.minutesSize ?? 0) }
+        if let sha = row.minutesSHA256 { values["minutesSHA"] = sha; values["minutesSize"] = ByteSize.text(row.minutesSize ?? 0) }
         if row.minutesSHA256 != nil, let xml = try await services.inspections.minutesManifest(tenantID: actor.tenantID, inspectionID: row.id) {
             // The minutes' digital signature, checked again now against the PDF in the blob store.
             let check = try ManifestSignatures.verify(Array(xml.utf8), roots: try await services.signing.roots(tenantID: actor.tenantID),
@@ -589,7 +589,7 @@ struct InspectionController: Sendable {
             subject: "inspection:\(visible.row.id)", details: ["sha256": sha]
         ))
         let filename = "bien-ban-" + number.replacingOccurrences(of: "/", with: "-") + ".pdf"
-        var headers = DashboardController.downloadHeaders(SiteURL.asciiFilename(filename), type: "application/pdf")
+        var headers = Download.headers(filename: SiteURL.asciiFilename(filename), .pdf)
         headers[.contentDisposition] = "inline; filename=\"\(SiteURL.asciiFilename(filename))\""
         headers[.xContentSHA256] = sha
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -12,15 +12,13 @@ struct ReportController: Sendable {
     var browser: UnitBrowser { UnitBrowser(services: services) }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/units/:code/reports") { request, context in try await self.formPage(request: request, context: context) }
-        router.post("/units/:code/reports") { request, context in try await self.requestForm(request: request, context: context) }
-        router.get("/reports/:id") { request, context in try await self.jobPage(request: request, context: context) }
-        router.get("/reports/:id/download") { request, context in try await self.download(request: request, context: context) }
-
-        let api = router.group("/api/v1")
-        api.post("/units/:code/reports") { request, context in try await self.requestJSON(request: request, context: context) }
-        api.get("/reports/:id") { request, context in try await self.jobJSON(request: request, context: context) }
-        api.get("/reports/:id/content") { request, context in try await self.download(request: request, context: context) }
+        router.get(.unitReports) { request, context in try await self.formPage(request: request, context: context) }
+        router.post(.unitReports) { request, context in try await self.requestForm(request: request, context: context) }
+        router.get(.report) { request, context in try await self.jobPage(request: request, context: context) }
+        router.get(.reportDownload) { request, context in try await self.download(request: request, context: context) }
+        router.post(.apiUnitReports) { request, context in try await self.requestJSON(request: request, context: context) }
+        router.get(.apiReport) { request, context in try await self.jobJSON(request: request, context: context) }
+        router.get(.apiReportContent) { request, context in try await self.download(request: request, context: context) }
     }
 
     func t(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String { services.localizer.text(key, language, values) }
@@ -55,27 +53,30 @@ struct ReportController: Sendable {
         let language = context.language
         let unit = try await browser.authorize(actor, .exportReports, code: try context.pathParameter("code"))
         let catalog = try await services.catalog.tenant(actor.tenantID)
-        let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
+        let today = services.clock.today()
         let current = catalog.currentYear(today: today) ?? ""
         let year = catalog.years[current]
         let jobs = try await services.reportJobs.recent(tenantID: actor.tenantID, requestedBy: actor.userID)
-        return services.renderer.render("reports", [
-            "unit": ["code": unit.code, "name": unit.name(in: language), "url": SiteURL.unit(unit.code).path,
-                     "dashboard": "/units/\(SiteURL.segment(unit.code))/dashboard", "action": "/units/\(SiteURL.segment(unit.code))/reports"],
-            "years": catalog.order.map { ["year": $0, "selected": $0 == current] },
-            "semesters": (year?.weeks.semesters ?? []).map { ["number": $0.number] },
-            "types": (year?.types ?? []).map { ["code": $0.code, "name": language == .en ? $0.nameEn : $0.nameVi] },
-            "levels": SchoolLevel.allCases.map { ["code": $0.rawValue, "name": t("school_level." + $0.rawValue, language)] },
-            "month": String(today.iso.prefix(7)), "from": today.firstOfMonth.iso, "to": today.iso, "place": InspectionController.suggestedPlace(unit),
-            "jobs": jobs.map { jobValues($0, language) }, "hasJobs": !jobs.isEmpty,
-        ], context: context, request: request, title: t("report.title", language, ["unit": unit.name(in: language)]))
+        let page = ReportsPage(
+            unit: .init(code: unit.code, name: unit.name(in: language), url: SiteURL.unit(unit.code).path,
+                        dashboard: SiteURL.unitDashboard(unit.code).path, action: SiteURL.unitReports(unit.code).path),
+            years: catalog.order.map { .init(year: $0, selected: $0 == current) },
+            semesters: (year?.weeks.semesters ?? []).map { .init(number: $0.number) },
+            types: (year?.types ?? []).map { .init(code: $0.code, name: language == .en ? $0.nameEn : $0.nameVi) },
+            levels: SchoolLevel.allCases.map { .init(code: $0.rawValue, name: t("school_level." + $0.rawValue, language)) },
+            month: String(today.iso.prefix(7)), from: today.firstOfMonth.iso, to: today.iso,
+            place: InspectionController.suggestedPlace(unit),
+            jobs: jobs.map { jobView($0, language) }, hasJobs: !jobs.isEmpty
+        )
+        return services.renderer.render(.reports, page, context: context, request: request,
+                                        title: t("report.title", language, ["unit": unit.name(in: language)]))
     }
 
     func requestForm(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let form = try await request.decodeForm()
         let id = try await submit(actor, code: try context.pathParameter("code"), fields: form.dictionary)
-        return Response.redirect(to: "/reports/\(id)", type: .normal)
+        return Response.redirect(to: SiteURL.report(id).path, type: .normal)
     }
 
     func requestJSON(request: Request, context: AppRequestContext) async throws -> Response {
@@ -99,17 +100,17 @@ struct ReportController: Sendable {
         return job
     }
 
-    func jobValues(_ job: ReportJob, _ language: Language) -> [String: Any] {
-        var value: [String: Any] = [
-            "id": job.id, "url": "/reports/\(job.id)", "title": job.title, "format": job.format.uppercased(), "state": t("report_state." + job.state.rawValue, language),
-            "stateCode": job.state.rawValue, "percent": Int((job.progress * 100).rounded()), "created": VietnamTime.display(epochSeconds: job.createdAt),
-            "running": job.state == .queued || job.state == .running, "done": job.state == .done, "failed": job.state == .failed,
-        ]
-        if let stage = job.stage { value["stage"] = t(stage, language) }
-        if let code = job.errorCode { value["error"] = t("error." + code, language) }
-        if job.state == .done { value["download"] = "/reports/\(job.id)/download" }
-        if let size = job.size { value["size"] = RecordController.size(size) }
-        return value
+    func jobView(_ job: ReportJob, _ language: Language) -> ReportJobView {
+        let running = job.state == .queued || job.state == .running
+        return ReportJobView(
+            id: job.id, url: SiteURL.report(job.id).path, title: job.title, format: job.format.uppercased(),
+            state: t("report_state." + job.state.rawValue, language), stateCode: job.state.rawValue,
+            percent: Int((job.progress * 100).rounded()), created: VietnamTime.display(epochSeconds: job.createdAt),
+            running: running, done: job.state == .done, failed: job.state == .failed,
+            stage: job.stage.map { t($0, language) }, error: job.errorCode.map { t("error." + $0, language) },
+            download: job.state == .done ? SiteURL.reportDownload(job.id).path : nil,
+            size: job.size.map(ByteSize.text)
+        )
     }
 
     func jobPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -117,12 +118,12 @@ struct ReportController: Sendable {
         let language = context.language
         let job = try await job(actor, context)
         let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first
-        var values = jobValues(job, language)
-        values["unitReports"] = unit.map { "/units/\(SiteURL.segment($0.code))/reports" } ?? "/"
+        var view = jobView(job, language)
+        view.unitReports = unit.map { SiteURL.unitReports($0.code).path } ?? SiteURL.home.path
         // While it runs the page reloads itself (no script needed).
-        var response = services.renderer.render("report", ["job": values, "refresh": job.state == .queued || job.state == .running],
+        var response = services.renderer.render(.report, ReportPage(job: view, refresh: view.running),
                                                 context: context, request: request, title: job.title)
-        if job.state == .queued || job.state == .running { response.headers[.refresh] = "2" }
+        if view.running { response.headers[.refresh] = "2" }
         return response
     }
 
@@ -130,7 +131,7 @@ struct ReportController: Sendable {
         let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first
         return API.Report(id: job.id, unit: unit?.code ?? "", format: job.format, title: job.title, state: job.state.rawValue, progress: job.progress,
                           stage: job.stage, error: job.errorCode, size: job.size, filename: job.filename,
-                          url: job.state == .done ? "/api/v1/reports/\(job.id)/content" : nil)
+                          url: job.state == .done ? SiteURL.apiReportContent(job.id).path : nil)
     }
 
     func jobJSON(request: Request, context: AppRequestContext) async throws -> Response {
@@ -149,7 +150,7 @@ struct ReportController: Sendable {
             actorUserID: actor.userID, actorLogin: actor.login, action: "report.download", unitID: job.unitID, subject: "report:\(job.id)",
             details: ["sha256": sha]
         ))
-        var headers = DashboardController.downloadHeaders(SiteURL.asciiFilename(job.filename ?? "report.\(format.rawValue)"), type: format.mediaType)
+        var headers = Download.headers(filename: job.filename ?? "report.\(format.rawValue)", type: format.mediaType)
         headers[.xContentSHA256] = sha
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -12,16 +12,14 @@ struct SessionController: Sendable {
     var signIn: SignInService { SignInService(services: services) }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get(RouterPath(SiteURL.signIn.path)) { request, context in try await self.signInPage(request: request, context: context) }
-        router.post(RouterPath(SiteURL.signIn.path)) { request, context in try await self.signInForm(request: request, context: context) }
-        router.post(RouterPath(SiteURL.signOut.path)) { request, context in try await self.signOutForm(request: request, context: context) }
-        router.get(RouterPath(SiteURL.Pattern.language)) { request, context in try self.switchLanguage(request: request, context: context) }
-
-        let api = router.group("/api/v1")
-        api.get("tenants") { request, context in try await self.tenantList(request: request, context: context) }
-        api.post("session") { request, context in try await self.createSession(request: request, context: context) }
-        api.delete("session") { request, context in try await self.deleteSession(request: request, context: context) }
-        api.get("me") { request, context in try await self.me(request: request, context: context) }
+        router.get(.signIn) { request, context in try await self.signInPage(request: request, context: context) }
+        router.post(.signIn) { request, context in try await self.signInForm(request: request, context: context) }
+        router.post(.signOut) { request, context in try await self.signOutForm(request: request, context: context) }
+        router.get(.language) { request, context in try self.switchLanguage(request: request, context: context) }
+        router.get(.apiTenants) { request, context in try await self.tenantList(request: request, context: context) }
+        router.post(.apiSession) { request, context in try await self.createSession(request: request, context: context) }
+        router.delete(.apiSession) { request, context in try await self.deleteSession(request: request, context: context) }
+        router.get(.apiMe) { request, context in try await self.me(request: request, context: context) }
     }
 
     // MARK: - Pages
@@ -35,23 +33,19 @@ struct SessionController: Sendable {
         let tenants = try await services.tenants.tenants()
         let chosen = tenantCode ?? hostTenant?.code ?? request.uri.queryParameters.get("tenant")
         let formToken = SessionStoreToken.make()
-        var values: [String: Any] = [
-            "next": SiteURL.safeNext(request.uri.queryParameters.get("next")),
-            "login": login,
-            "formToken": formToken,
-            "tenants": tenants.map { tenant in
-                ["code": tenant.code, "name": context.language == .vi ? tenant.nameVi : tenant.nameEn, "selected": tenant.code == chosen]
+        let language = context.language
+        let page = SignInPage(
+            next: SiteURL.safeNext(request.uri.queryParameters.get("next")), login: login, formToken: formToken,
+            tenants: tenants.map { tenant in
+                .init(code: tenant.code, name: language == .vi ? tenant.nameVi : tenant.nameEn, selected: tenant.code == chosen)
             },
-        ]
-        if let hostTenant {
-            values["fixedTenant"] = ["code": hostTenant.code, "name": context.language == .vi ? hostTenant.nameVi : hostTenant.nameEn]
-        }
-        if let error { values["error"] = ["code": error.code, "message": services.localizer.message(for: error, context.language)] }
-        else if request.uri.queryParameters.get("expired") == "1" {
-            values["notice"] = services.localizer.text("signin.expired", context.language)
-        }
+            fixedTenant: hostTenant.map { .init(code: $0.code, name: language == .vi ? $0.nameVi : $0.nameEn) },
+            error: error.map { .init(code: $0.code, message: services.localizer.message(for: $0, language)) },
+            notice: error == nil && request.uri.queryParameters.get("expired") == "1"
+                ? services.localizer.text("signin.expired", language) : nil
+        )
         var response = services.renderer.render(
-            "signin", values, context: context, request: request,
+            .signIn, page, context: context, request: request,
             status: error.map { ErrorStatus.status(for: $0.code) } ?? .ok,
             title: services.localizer.text("signin.title", context.language)
         )

@@ -13,14 +13,13 @@ struct SignatureController: Sendable {
     var reader: RecordReader { RecordReader(services: services) }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/records/:id/signatures") { request, context in try await self.page(request: request, context: context) }
-        router.get("/records/:id/export.zip") { request, context in try await self.exportRecord(request: request, context: context) }
-        router.get("/units/:code/books/:type/export.zip") { request, context in try await self.exportBook(request: request, context: context) }
-        let api = router.group("/api/v1")
-        api.get("/obligations/:id/manifest") { request, context in try await self.manifest(request: request, context: context) }
-        api.post("/obligations/:id/signatures") { request, context in try await self.handIn(request: request, context: context) }
-        api.get("/obligations/:id/verification") { request, context in try await self.verificationJSON(request: request, context: context) }
-        api.get("/obligations/:id/export.zip") { request, context in try await self.exportRecord(request: request, context: context) }
+        router.get(.recordSignatures) { request, context in try await self.page(request: request, context: context) }
+        router.get(.recordExport) { request, context in try await self.exportRecord(request: request, context: context) }
+        router.get(.unitBookExport) { request, context in try await self.exportBook(request: request, context: context) }
+        router.get(.apiObligationManifest) { request, context in try await self.manifest(request: request, context: context) }
+        router.post(.apiObligationSignatures) { request, context in try await self.handIn(request: request, context: context) }
+        router.get(.apiObligationVerification) { request, context in try await self.verificationJSON(request: request, context: context) }
+        router.get(.apiObligationExport) { request, context in try await self.exportRecord(request: request, context: context) }
     }
 
     // MARK: - Manifest and hand-in
@@ -115,7 +114,7 @@ struct SignatureController: Sendable {
         let page = SignaturesPage(
             record: ObligationItem(row, language, services.localizer), id: row.id,
             verification: verified.verification.map { VerificationView($0, localizer: services.localizer, language: language) })
-        return services.renderer.render("signatures", page, context: context, request: request,
+        return services.renderer.render(.signatures, page, context: context, request: request,
                                         title: services.localizer.text("signatures.title", language))
     }
 
@@ -129,7 +128,7 @@ struct SignatureController: Sendable {
         let bytes = try await package([verified], tenantID: actor.tenantID, title: "\(row.typeNameVi) — \(row.unitNameVi)")
         try await reader.audit(actor, verified.visible, .export)
         let name = SiteURL.asciiFilename("ho-so-\(row.id).zip")
-        return Response(status: .ok, headers: DashboardController.downloadHeaders(name, type: "application/zip"), body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Download.response(ByteBuffer(bytes: bytes), filename: name, .zip)
     }
 
     /// Every record of one book at one school for a school year (`?year=`, default the current one).
@@ -153,8 +152,7 @@ struct SignatureController: Sendable {
         try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
             actorUserID: actor.userID, actorLogin: actor.login, action: "book.export", unitID: unit.id, subject: "book:\(type):\(year)",
             details: ["records": String(all.count)]))
-        return Response(status: .ok, headers: DashboardController.downloadHeaders(SiteURL.asciiFilename("so-\(type)-\(code)-\(year).zip"), type: "application/zip"),
-                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Download.response(ByteBuffer(bytes: bytes), filename: SiteURL.asciiFilename("so-\(type)-\(code)-\(year).zip"), .zip)
     }
 
     /// A package is built in memory: a book larger than this is exported period by period.

@@ -10,13 +10,11 @@ struct UnitController: Sendable {
     var browser: UnitBrowser { UnitBrowser(services: services) }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get(RouterPath(SiteURL.home.path)) { request, context in try await self.homePage(request: request, context: context) }
-        router.get(RouterPath(SiteURL.Pattern.unit)) { request, context in try await self.unitPage(request: request, context: context) }
-        router.get(RouterPath(SiteURL.Pattern.unitPeople)) { request, context in try await self.peoplePage(request: request, context: context) }
-
-        let api = router.group("/api/v1")
-        api.get(RouterPath(SiteURL.Pattern.unit)) { request, context in try await self.unitJSON(request: request, context: context) }
-        api.get(RouterPath(SiteURL.Pattern.unitPeople)) { request, context in try await self.peopleJSON(request: request, context: context) }
+        router.get(.home) { request, context in try await self.homePage(request: request, context: context) }
+        router.get(.unit) { request, context in try await self.unitPage(request: request, context: context) }
+        router.get(.unitPeople) { request, context in try await self.peoplePage(request: request, context: context) }
+        router.get(.apiUnit) { request, context in try await self.unitJSON(request: request, context: context) }
+        router.get(.apiUnitPeople) { request, context in try await self.peopleJSON(request: request, context: context) }
     }
 
     // MARK: - Pages
@@ -25,16 +23,15 @@ struct UnitController: Sendable {
         let actor = try context.requireActor()
         let (units, tops) = try await browser.grantUnits(actor)
         let language = context.language
-        let grants: [[String: Any]] = actor.grants.map { grant in
-            var row: [String: Any] = ["role": services.localizer.text(grant.role.messageKey, language), "roleCode": grant.role.rawValue,
-                                      "inspector": grant.role.isInspector]
-            if let unit = units[grant.unitID] { row["unit"] = unitValues(unit, language) }
-            return row
-        }
-        return services.renderer.render(
-            "home", ["grants": grants, "noGrants": actor.grants.isEmpty, "tops": tops.map { unitValues($0, language) }],
-            context: context, request: request, title: services.localizer.text("home.title", language)
+        let page = HomePage(
+            grants: actor.grants.map { grant in
+                .init(role: services.localizer.text(grant.role.messageKey, language), roleCode: grant.role.rawValue,
+                      inspector: grant.role.isInspector, unit: units[grant.unitID].map { UnitLink($0, language) })
+            },
+            noGrants: actor.grants.isEmpty, tops: tops.map { UnitLink($0, language) }
         )
+        return services.renderer.render(.home, page, context: context, request: request,
+                                        title: services.localizer.text("home.title", language))
     }
 
     func unitPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -42,34 +39,26 @@ struct UnitController: Sendable {
         let page = try await browser.page(actor, code: try context.pathParameter("code"))
         let language = context.language
         let levels = try await levelNames(actor.tenantID, language)
-        var unit = unitValues(page.unit, language)
-        unit["kindName"] = levels[page.unit.kind] ?? page.unit.kind
-        // Absent, not empty: Mustache treats an empty string as present.
-        if !page.unit.schoolLevels.isEmpty {
-            unit["schoolLevels"] = page.unit.schoolLevels.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", ")
-        }
-        if let opensOn = page.unit.opensOn { unit["opensOn"] = Self.vietnameseDate(opensOn) }
-        if let closesOn = page.unit.closesOn { unit["closesOn"] = Self.vietnameseDate(closesOn) }
-        let counts = page.subtreeCounts.sorted { $0.key < $1.key }.map { ["kind": levels[$0.key] ?? $0.key, "count": $0.value] as [String: Any] }
-        return services.renderer.render(
-            "unit",
-            [
-                "unit": unit,
-                "breadcrumbs": page.breadcrumbs.map { unitValues($0, language) },
-                "children": page.children.map { child -> [String: Any] in
-                    var values = unitValues(child, language)
-                    values["kindName"] = levels[child.kind] ?? child.kind
-                    return values
-                },
-                "hasChildren": !page.children.isEmpty,
-                "counts": counts,
-                "hasCounts": !counts.isEmpty,
-                "canViewPeople": page.canViewPeople,
-                "peopleURL": SiteURL.unitPeople(page.unit.code).path,
-                "rolesHere": page.rolesHere.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", "),
-            ],
-            context: context, request: request, title: displayName(page.unit, language)
+        let unit = page.unit
+        let counts = page.subtreeCounts.sorted { $0.key < $1.key }.map { UnitDetailPage.Count(kind: levels[$0.key] ?? $0.key, count: $0.value) }
+        let model = UnitDetailPage(
+            unit: .init(
+                code: unit.code, name: unit.name(in: language), url: SiteURL.unit(unit.code).path, closed: unit.isClosed,
+                kindName: levels[unit.kind] ?? unit.kind,
+                schoolLevels: unit.schoolLevels.isEmpty
+                    ? nil : unit.schoolLevels.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", "),
+                opensOn: unit.opensOn.map(Self.vietnameseDate), closesOn: unit.closesOn.map(Self.vietnameseDate)
+            ),
+            breadcrumbs: page.breadcrumbs.map { UnitLink($0, language) },
+            children: page.children.map { child in
+                .init(code: child.code, name: child.name(in: language), url: SiteURL.unit(child.code).path, closed: child.isClosed,
+                      kindName: levels[child.kind] ?? child.kind)
+            },
+            hasChildren: !page.children.isEmpty, counts: counts, hasCounts: !counts.isEmpty,
+            canViewPeople: page.canViewPeople, peopleURL: SiteURL.unitPeople(unit.code).path,
+            rolesHere: page.rolesHere.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", ")
         )
+        return services.renderer.render(.unit, model, context: context, request: request, title: unit.name(in: language))
     }
 
     func peoplePage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -77,16 +66,16 @@ struct UnitController: Sendable {
         let unit = try await browser.authorize(actor, .viewPeople, code: try context.pathParameter("code"))
         let members = try await services.users.members(tenantID: actor.tenantID, unitID: unit.id)
         let language = context.language
-        return services.renderer.render(
-            "people",
-            [
-                "unit": unitValues(unit, language),
-                "people": members.map { ["login": $0.login, "displayName": $0.displayName,
-                                         "role": services.localizer.text($0.role.messageKey, language), "lastSignInAt": $0.lastSignInAt ?? "—"] },
-                "empty": members.isEmpty,
-            ],
-            context: context, request: request, title: services.localizer.text("people.title", language)
+        let page = PeoplePage(
+            unit: UnitLink(unit, language),
+            people: members.map {
+                .init(login: $0.login, displayName: $0.displayName, role: services.localizer.text($0.role.messageKey, language),
+                      lastSignInAt: $0.lastSignInAt ?? "—")
+            },
+            empty: members.isEmpty
         )
+        return services.renderer.render(.people, page, context: context, request: request,
+                                        title: services.localizer.text("people.title", language))
     }
 
     // MARK: - API
@@ -114,12 +103,6 @@ struct UnitController: Sendable {
     }
 
     // MARK: - Helpers
-
-    func displayName(_ unit: StoredUnit, _ language: Language) -> String { unit.name(in: language) }
-
-    func unitValues(_ unit: StoredUnit, _ language: Language) -> [String: Any] {
-        ["code": unit.code, "name": displayName(unit, language), "url": SiteURL.unit(unit.code).path, "closed": unit.isClosed]
-    }
 
     func levelNames(_ tenantID: Int64, _ language: Language) async throws -> [String: String] {
         guard let tenant = try await services.tenants.tenant(id: tenantID) else { return [:] }

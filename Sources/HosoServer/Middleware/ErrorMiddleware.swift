@@ -45,27 +45,33 @@ struct ErrorMiddleware: RouterMiddleware {
         let message = services.localizer.message(for: problem, context.language)
 
         if isAPI {
-            var body: [String: Any] = ["code": problem.code, "message": message]
-            if !details.isEmpty { body["details"] = details }
-            let data = (try? JSONSerialization.data(withJSONObject: ["error": body], options: [.sortedKeys])) ?? Data()
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json; charset=utf-8"
-            headers[.cacheControl] = "no-store"
-            if status == .serviceUnavailable { headers[.retryAfter] = "30" }
-            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            var response = (try? JSONResponse.make(APIError(error: .init(
+                code: problem.code, message: message, details: details.isEmpty ? nil : details
+            )), status: status)) ?? Response(status: .internalServerError)
+            if status == .serviceUnavailable { response.headers[.retryAfter] = "30" }
+            return response
         }
 
         // Pages: a person who must sign in is sent to the sign-in page and brought back after.
         if problem.code == "auth.required" || problem.code == "auth.expired" {
-            let next = PageRenderer.percentEncoded(request.uri.path)
-            let expired = problem.code == "auth.expired" ? "&expired=1" : ""
-            return Response(status: .seeOther, headers: [.location: "/signin?next=\(next)\(expired)"])
+            return Response(status: .seeOther, headers: [.location: SiteURL.signIn.path + "?next="
+                + PageRenderer.percentEncoded(request.uri.path) + (problem.code == "auth.expired" ? "&expired=1" : "")])
         }
-        return services.renderer.render(
-            "error", ["code": problem.code, "message": message, "details": details, "status": Int(status.code),
-                      "requestID": context.logger[metadataKey: "hb.request.id"].map { "\($0)" } as Any],
-            context: context, request: request, status: status, title: services.localizer.text("error.title", context.language)
-        )
+        let page = ErrorPage(code: problem.code, message: message, details: details, status: Int(status.code),
+                             requestID: context.logger[metadataKey: "hb.request.id"].map { "\($0)" })
+        return services.renderer.render(.error, page, context: context, request: request, status: status,
+                                        title: services.localizer.text("error.title", context.language))
+    }
+
+    /// `{"error": {"code", "message", "details"?}}`, the shape of every refusal of the API.
+    struct APIError: Encodable {
+        struct Body: Encodable {
+            let code: String
+            let message: String
+            let details: [String]?
+        }
+
+        let error: Body
     }
 
     static func code(for status: HTTPResponse.Status) -> String {

@@ -16,7 +16,7 @@ actor ComplianceCatalog {
         let years: [String: Year]
         /// Newest first.
         let order: [String]
-        let loadedAt: Date
+        let loadedAt: ContinuousClock.Instant
 
         /// The year whose calendar contains today, else the newest that has begun, else the newest.
         func currentYear(today: LocalDate) -> String? {
@@ -27,16 +27,17 @@ actor ComplianceCatalog {
     }
 
     let ruleSets: RuleSetStore
-    let lifetime: TimeInterval
+    let lifetime: Duration
     var tenants: [Int64: Tenant] = [:]
 
-    init(ruleSets: RuleSetStore, lifetime: TimeInterval = 30) {
+    init(ruleSets: RuleSetStore, lifetime: Duration = .seconds(30)) {
         self.ruleSets = ruleSets
         self.lifetime = lifetime
     }
 
     func tenant(_ tenantID: Int64) async throws -> Tenant {
-        if let cached = tenants[tenantID], Date().timeIntervalSince(cached.loadedAt) < lifetime { return cached }
+        // The cache's age is measured on a monotonic clock: it is no time rule of the domain.
+        if let cached = tenants[tenantID], ContinuousClock.now - cached.loadedAt < lifetime { return cached }
         var years: [String: Year] = [:]
         let order = try await ruleSets.schoolYears(tenantID: tenantID)
         for year in order {
@@ -44,7 +45,7 @@ actor ComplianceCatalog {
             let types = try await ruleSets.latest(tenantID: tenantID, schoolYear: year)?.ruleSet.types ?? []
             years[year] = Year(weeks: YearWeeks(calendar), types: types.map { ($0.code, $0.nameVi, $0.nameEn) })
         }
-        let loaded = Tenant(years: years, order: order.filter { years[$0] != nil }, loadedAt: Date())
+        let loaded = Tenant(years: years, order: order.filter { years[$0] != nil }, loadedAt: ContinuousClock.now)
         tenants[tenantID] = loaded
         return loaded
     }

@@ -5,7 +5,7 @@ import HosoStore
 
 /// A periodic (or ad-hoc) report of a unit: compliance by child unit and by record type, the
 /// late and missing items, the inspections of the period and their follow-up. The figures are
-/// read through the dashboard's own filter and queries, so a report and the dashboard for the
+/// read through the dashboard's own filter and query (`ComplianceQuery`), so a report and the dashboard for the
 /// same unit and filter show the same numbers. Drawn as PDF (official layout), XLSX or CSV.
 struct PeriodicReport {
     enum Format: String, Sendable, CaseIterable {
@@ -66,7 +66,7 @@ struct PeriodicReport {
         let overdueTotal: Int
         let inspections: [InspectionSummary]
         /// Signature state of the submitted items in the unit's subtree (school year).
-        let signatures: (signed: Int, unsigned: Int, invalid: Int)
+        let signatures: ComplianceQuery.SignatureTally
     }
 
     /// The overdue and late items a PDF prints; the spreadsheet lists up to `listLimit` (the
@@ -82,40 +82,37 @@ struct PeriodicReport {
     /// `from`, `to`, `year`, `type`, `level`), checked against the tenant's calendars and rule-sets:
     /// the request is refused with it before it is queued, and the job reads through it.
     func resolve(_ query: [String: String], tenantID: Int64) async throws -> (ReportPeriod, ComplianceFilter, ComplianceCatalog.Year) {
+        let (period, selection) = try await selection(query, tenantID: tenantID)
+        return (period, selection.filter, selection.year)
+    }
+
+    /// The figures are read through the dashboard's own query, with the background reads' patience.
+    var compliance: ComplianceQuery { ComplianceQuery(services: services, store: services.reportCompliance) }
+
+    func selection(_ query: [String: String], tenantID: Int64) async throws -> (ReportPeriod, ComplianceQuery.Selection) {
         let period = try ReportPeriod.parse(query)
         let catalog = try await services.catalog.tenant(tenantID)
-        let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
-        let yearName = query["year"].flatMap { $0.isEmpty ? nil : $0 } ?? catalog.currentYear(today: today) ?? ""
-        guard let weeks = catalog.years[yearName]?.weeks else { throw HosoError("dashboard.unknown_year", ["year": String(yearName.prefix(20))]) }
+        let yearName = query["year"].flatMap { $0.isEmpty ? nil : $0 } ?? catalog.currentYear(today: services.clock.today()) ?? ""
+        guard let weeks = catalog.years[yearName]?.weeks else {
+            throw HosoError("dashboard.unknown_year", ["year": String(yearName.prefix(20))])
+        }
         var filterQuery = try period.filterQuery(weeks)
         for key in ["type", "level"] { if let value = query[key], !value.isEmpty { filterQuery[key] = value } }
-        let (filter, year, _) = try await DashboardController(services: services).filter(query: filterQuery, tenantID: tenantID)
-        return (period, filter, year)
+        return (period, try await compliance.selection(query: filterQuery, tenantID: tenantID))
     }
 
     /// Reads the report's data; `progress` hears the share done and a stage key.
     func gather(_ actor: Actor, _ request: Request, progress: @Sendable (Double, String) async -> Void) async throws -> Data {
         let unit = try await UnitBrowser(services: services).authorize(actor, .exportReports, code: request.unitCode)
-        let (period, filter, year) = try await resolve(request.query, tenantID: actor.tenantID)
-        let weeks = year.weeks
-        let today = VietnamTime.date(epochSeconds: Int64(Date().timeIntervalSince1970))
+        let (period, selection) = try await selection(request.query, tenantID: actor.tenantID)
+        let filter = selection.filter, year = selection.year, weeks = year.weeks
+        let today = services.clock.today()
         await progress(0.05, "report.stage.figures")
 
         let tenantID = actor.tenantID
-        let children = try await services.units.children(tenantID: tenantID, of: unit.id)
         let parent = try await services.units.units(tenantID: tenantID, ids: unit.parentID.map { [$0] } ?? []).first
-        let childIDs = children.map(\.id)
-        let (own, totals) = try await services.reportCompliance.together(tenantID: tenantID) { store in
-            (try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .unitAndType),
-             try await store.figures(tenantID: tenantID, unitIDs: childIDs, filter: filter, by: .unit))
-        }
-        var total = ComplianceCounts(), byType: [String: ComplianceCounts] = [:], childTotals: [Int64: ComplianceCounts] = [:]
-        for line in own {
-            guard let type = line.recordType else { continue }
-            total += line.counts
-            byType[type, default: ComplianceCounts()] += line.counts
-        }
-        for line in totals { if let unitID = line.unitID { childTotals[unitID] = line.counts } }
+        let view = try await compliance.view(tenantID: tenantID, unit: unit, selection, weeks: false)
+        let total = view.total, byType = view.byType
         await progress(0.25, "report.stage.items")
 
         // Overdue (missing) first, then late submissions, each soonest due first: one read each
@@ -131,16 +128,14 @@ struct PeriodicReport {
         let range = (weeks.monday(of: filter.weeks.lowerBound), weeks.monday(of: filter.weeks.upperBound).adding(days: 6))
         let inspections = try await services.reportInspections.summaries(tenantID: tenantID, under: unit.id, from: range.0, to: range.1, today: today)
         let typeOrder = year.types.filter { byType[$0.code] != nil }
-        let states = try await services.signatures.counts(tenantID: tenantID, unitID: unit.id, schoolYear: filter.schoolYear)
-        let submitted = total.awaiting + total.returned + total.approved + total.signed + total.locked
-        let signed = states[.signed] ?? 0, invalid = states[.invalid] ?? 0
+        let signatures = try await compliance.signatures(tenantID: tenantID, unitID: unit.id, schoolYear: filter.schoolYear, total: total)
         return Data(
             unit: unit, parent: parent, filter: filter, year: year, period: period, place: request.place,
-            generatedAt: Int64(Date().timeIntervalSince1970), total: total,
-            children: children.map { ($0, childTotals[$0.id] ?? ComplianceCounts()) },
+            generatedAt: services.clock.now(), total: total,
+            children: view.children.map { ($0, view.counts(of: $0)) },
             byType: typeOrder.map { ($0.code, $0.nameVi, byType[$0.code] ?? ComplianceCounts()) },
             overdue: overdue, overdueTotal: total.missing + total.late, inspections: inspections,
-            signatures: (signed, max(0, submitted - signed - invalid), invalid)
+            signatures: signatures
         )
     }
 

@@ -24,11 +24,8 @@ struct UnitBrowser: Sendable {
               let unit = try await services.units.unit(tenantID: actor.tenantID, code: code) else {
             throw HosoError("scope.not_found", ["code": String(code.prefix(TenantValidator.maxCodeLength))])
         }
-        switch services.policy.decide(actor, action, on: unit.position) {
-        case .allowed: return unit
-        case .outOfScope: throw HosoError("scope.not_found", ["code": code])
-        case .forbidden: throw HosoError("scope.forbidden")
-        }
+        try services.policy.authorize(actor, action, on: unit.position, notFound: HosoError("scope.not_found", ["code": code]))
+        return unit
     }
 
     func page(_ actor: Actor, code: String) async throws -> UnitPage {
@@ -38,7 +35,7 @@ struct UnitBrowser: Sendable {
         let order = Dictionary(uniqueKeysWithValues: visible.enumerated().map { ($1, $0) })
         let children = try await services.units.children(tenantID: actor.tenantID, of: unit.id)
         let counts = try await services.units.subtreeCounts(tenantID: actor.tenantID, of: unit)
-        let roles = actor.grants.filter { unit.ancestry.contains($0.unitID) }.map(\.role)
+        let roles = services.policy.roles(actor, covering: unit.ancestry)
         // Inspectors' views are part of the record: a school sees who looked at it.
         if roles.contains(where: \.isInspector) {
             try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
@@ -48,7 +45,7 @@ struct UnitBrowser: Sendable {
         return UnitPage(
             unit: unit, breadcrumbs: above.sorted { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }, children: children,
             subtreeCounts: counts, canViewPeople: services.policy.allows(actor, .viewPeople, on: unit.position),
-            rolesHere: Array(Set(roles)).sorted()
+            rolesHere: roles.sorted()
         )
     }
 

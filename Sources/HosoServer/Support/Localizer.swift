@@ -24,42 +24,86 @@ public struct Localizer: Sendable {
     let flat: [Language: [String: String]]
     /// The nested form, handed to templates as `t`.
     let nested: [Language: [String: any Sendable]]
+    /// Every key and every group above a key (`error`, `error.signin`), per language.
+    let known: [Language: Set<String>]
 
     public init(directory: String) throws {
         var flat: [Language: [String: String]] = [:]
         var nested: [Language: [String: any Sendable]] = [:]
         for language in Language.allCases {
             let path = "\(directory)/\(language.rawValue).json"
-            guard let data = FileManager.default.contents(atPath: path),
-                  let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ConfigurationError(problems: ["\(path) is missing or not a JSON object"])
+            guard let data = FileManager.default.contents(atPath: path), let strings = try? Self.flatten(json: data) else {
+                throw ConfigurationError(problems: ["\(path) is missing or not a JSON object of strings"])
             }
-            flat[language] = Self.flatten(object)
-            nested[language] = Self.sendable(object)
+            flat[language] = strings
+            nested[language] = Self.nest(strings)
         }
         self.flat = flat
         self.nested = nested
+        self.known = flat.mapValues { strings in
+            var keys = Set(strings.keys)
+            for key in strings.keys {
+                var parts = key.split(separator: ".").dropLast()
+                while !parts.isEmpty {
+                    keys.insert(parts.joined(separator: "."))
+                    parts = parts.dropLast()
+                }
+            }
+            return keys
+        }
     }
 
-    public static func flatten(_ object: [String: Any], prefix: String = "") -> [String: String] {
-        var result: [String: String] = [:]
-        for (key, value) in object {
-            let path = prefix.isEmpty ? key : prefix + "." + key
-            if let child = value as? [String: Any] {
-                result.merge(flatten(child, prefix: path)) { $1 }
-            } else if let text = value as? String {
-                result[path] = text
+    /// A locale file as it is written: nested objects whose leaves are strings.
+    indirect enum Node: Decodable {
+        case text(String)
+        case group([String: Node])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let text = try? container.decode(String.self) {
+                self = .text(text)
+            } else {
+                self = .group(try container.decode([String: Node].self))
             }
         }
+    }
+
+    /// The strings of a locale file, keyed by their dotted path.
+    public static func flatten(json: Data) throws -> [String: String] {
+        guard case .group(let root) = try JSONDecoder().decode(Node.self, from: json) else {
+            throw ConfigurationError(problems: ["a locale file must be a JSON object"])
+        }
+        var result: [String: String] = [:]
+        func walk(_ group: [String: Node], _ prefix: String) {
+            for (key, node) in group {
+                let path = prefix.isEmpty ? key : prefix + "." + key
+                switch node {
+                case .text(let text): result[path] = text
+                case .group(let child): walk(child, path)
+                }
+            }
+        }
+        walk(root, "")
         return result
     }
 
-    private static func sendable(_ object: [String: Any]) -> [String: any Sendable] {
-        object.mapValues { value -> any Sendable in
-            if let child = value as? [String: Any] { return sendable(child) }
-            return value as? String ?? ""
+    /// The nested form of dotted keys, as templates read it (`{{t.error.title}}`).
+    static func nest(_ strings: [String: String]) -> [String: any Sendable] {
+        var groups: [String: [String: String]] = [:]
+        var result: [String: any Sendable] = [:]
+        for (key, text) in strings {
+            if let dot = key.firstIndex(of: ".") {
+                groups[String(key[..<dot]), default: [:]][String(key[key.index(after: dot)...])] = text
+            } else {
+                result[key] = text
+            }
         }
+        for (name, group) in groups { result[name] = nest(group) }
+        return result
     }
+
+    /// Whether `key` names a string or a group of strings in `language`.
+    func has(_ key: String, _ language: Language) -> Bool { known[language]?.contains(key) ?? false }
 
     /// The message for `key` with its placeholders filled; the key itself when a string is missing
     /// (a test keeps both files complete).

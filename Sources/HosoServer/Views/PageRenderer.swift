@@ -9,41 +9,84 @@ public struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let localizer: Localizer
 
+    /// Loads the templates and checks, before the server takes a request, that every template the
+    /// code renders is there and that every locale key each one names exists in every language:
+    /// a page must never come out blank or with a raw key in it.
     public init(templateDirectory: String, localizer: Localizer) async throws {
         self.library = try await MustacheLibrary(directory: templateDirectory)
         self.localizer = localizer
-        for name in ["signin", "home", "unit", "people", "error"] where library.getTemplate(named: name) == nil {
-            throw ConfigurationError(problems: ["template \(name).mustache is missing from \(templateDirectory)"])
+        var problems: [String] = []
+        for template in Template.allCases {
+            let file = "\(templateDirectory)/\(template.rawValue).mustache"
+            guard library.getTemplate(named: template.rawValue) != nil,
+                  let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                problems.append("template \(template.rawValue).mustache is missing from \(templateDirectory)")
+                continue
+            }
+            for key in Self.localeKeys(in: text) {
+                for language in Language.allCases where !localizer.has(key, language) {
+                    problems.append("template \(template.rawValue).mustache uses t.\(key), missing from \(language.rawValue).json")
+                }
+            }
         }
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
     }
 
-    func render(
-        _ template: String, _ values: [String: Any], context: AppRequestContext, request: Request,
+    /// The locale keys a template names: `{{t.some.key}}`, `{{#t.some.key}}`, `{{{t.some.key}}}`, ...
+    static func localeKeys(in text: String) -> Set<String> {
+        Set(text.matches(of: /\{\{[{&#^\/]?\s*t\.([A-Za-z0-9_.]+?)\s*\}/).map { String($0.1) })
+    }
+
+    /// A page: its typed model and the shared frame, both visible to the template at the top level.
+    func render<Page: Sendable>(
+        _ template: Template, _ page: Page, context: AppRequestContext, request: Request,
         status: HTTPResponse.Status = .ok, title: String
     ) -> Response {
-        var page = values
-        let language = context.language
-        page["t"] = localizer.strings(language) as [String: Any]
-        page["lang"] = language.rawValue
-        page["title"] = title
-        page["otherLanguage"] = [
-            "code": language == .vi ? "en" : "vi",
-            "label": language == .vi ? "English" : "Tiếng Việt",
-            "next": Self.percentEncoded(request.uri.path),
-        ]
-        if let session = context.session {
-            page["session"] = [
-                "displayName": session.actor.displayName,
-                "login": session.actor.login,
-                "csrf": session.csrfToken,
-                "tenant": session.tenantCode,
-            ]
+        render(template.rawValue, page, context: context, request: request, status: status, title: title)
+    }
+
+    func render<Page: Sendable>(
+        _ template: String, _ page: Page, context: AppRequestContext, request: Request,
+        status: HTTPResponse.Status = .ok, title: String
+    ) -> Response {
+        let frame = frame(context: context, request: request, title: title)
+        // A template that cannot be found is a bug, never a blank page that says 200.
+        guard let html = library.render(FramedPage(frame: frame, page: page), withTemplate: template) else {
+            context.logger.error("template missing", metadata: ["template": "\(template)"])
+            return Self.html("", status: .internalServerError)
         }
-        let html = library.render(page, withTemplate: template) ?? ""
+        return Self.html(html, status: status)
+    }
+
+    /// The old `[String: Any]` pages (any dictionary, so that literals of other branches still
+    /// pick this one); removed when every page is typed.
+    @available(*, deprecated, message: "typed pages")
+    func render<Value>(
+        _ template: String, _ values: [String: Value], context: AppRequestContext, request: Request,
+        status: HTTPResponse.Status = .ok, title: String
+    ) -> Response {
+        render(template, LegacyPage(values: values.mapValues { $0 as Any }), context: context, request: request,
+               status: status, title: title)
+    }
+
+    func frame(context: AppRequestContext, request: Request, title: String) -> PageFrame {
+        let language = context.language
+        return PageFrame(
+            t: localizer.strings(language), lang: language.rawValue, title: title,
+            otherLanguage: .init(code: language == .vi ? "en" : "vi", label: language == .vi ? "English" : "Tiếng Việt",
+                                 next: Self.percentEncoded(request.uri.path)),
+            session: context.session.map {
+                .init(displayName: $0.actor.displayName, login: $0.actor.login, csrf: $0.csrfToken, tenant: $0.tenantCode)
+            }
+        )
+    }
+
+    static func html(_ html: String, status: HTTPResponse.Status) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'"
+        headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'"
         headers[.xContentTypeOptions] = "nosniff"
         headers[.referrerPolicy] = "same-origin"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
@@ -52,4 +95,60 @@ public struct PageRenderer: Sendable {
     static func percentEncoded(_ path: String) -> String {
         path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/-_.~"))) ?? "/"
     }
+}
+
+/// What every page shows around its own content.
+struct PageFrame: Sendable {
+    struct OtherLanguage: Sendable {
+        let code: String
+        let label: String
+        let next: String
+    }
+
+    struct Session: Sendable {
+        let displayName: String
+        let login: String
+        let csrf: String
+        let tenant: String
+    }
+
+    let t: [String: any Sendable]
+    let lang: String
+    let title: String
+    let otherLanguage: OtherLanguage
+    let session: Session?
+}
+
+/// The frame's names first (as before: the frame wins over a page field of the same name), then
+/// the page's own stored properties, so templates write `{{t.x}}` and `{{unit.name}}` alike.
+struct FramedPage<Page: Sendable>: MustacheParent, Sendable {
+    let frame: PageFrame
+    let page: Page
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "t": return frame.t
+        case "lang": return frame.lang
+        case "title": return frame.title
+        case "otherLanguage": return frame.otherLanguage
+        case "session": return frame.session
+        default:
+            if let parent = page as? any MustacheParent { return parent.child(named: name) }
+            guard let value = Mirror(reflecting: page).children.first(where: { $0.label == name })?.value else { return nil }
+            return Self.unwrapped(value)
+        }
+    }
+
+    /// A nil optional must read as absent (falsy), as the engine reads optionals of nested values.
+    static func unwrapped(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        guard mirror.displayStyle == .optional else { return value }
+        return mirror.children.first.map { unwrapped($0.value) } ?? nil
+    }
+}
+
+/// The untyped pages of the branches not yet moved to typed models (removed at merge).
+struct LegacyPage: MustacheParent, @unchecked Sendable {
+    let values: [String: Any]
+    func child(named name: String) -> Any? { values[name] }
 }

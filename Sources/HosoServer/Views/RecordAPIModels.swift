@@ -86,7 +86,7 @@ extension API {
             uploadedBy = row.uploadedBy
             uploadedAt = VietnamTime.iso(epochSeconds: row.uploadedAt)
             superseded = row.supersededAt != nil
-            url = SiteURL.versionContent(row.id).path
+            url = SiteURL.apiVersionContent(row.id).path
         }
     }
 

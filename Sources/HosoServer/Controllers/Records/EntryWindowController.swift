@@ -9,12 +9,10 @@ struct EntryWindowController: Sendable {
     let services: AppServices
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/units/:code/windows") { request, context in try await self.windowsPage(request: request, context: context) }
-        router.post("/units/:code/windows") { request, context in try await self.windowForm(request: request, context: context) }
-
-        let api = router.group("/api/v1")
-        api.get("/units/:code/windows") { request, context in try await self.windowsJSON(request: request, context: context) }
-        api.post("/units/:code/windows") { request, context in try await self.windowJSON(request: request, context: context) }
+        router.get(.unitWindows) { request, context in try await self.windowsPage(request: request, context: context) }
+        router.post(.unitWindows) { request, context in try await self.windowForm(request: request, context: context) }
+        router.get(.apiUnitWindows) { request, context in try await self.windowsJSON(request: request, context: context) }
+        router.post(.apiUnitWindows) { request, context in try await self.windowJSON(request: request, context: context) }
     }
 
     func windowsPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -44,7 +42,7 @@ struct EntryWindowController: Sendable {
                     note: window.note.flatMap { $0.isEmpty ? nil : $0 })
             },
             empty: windows.isEmpty)
-        return services.renderer.render("windows", page, context: context, request: request, title: localizer.text("windows.title", language))
+        return services.renderer.render(.windows, page, context: context, request: request, title: localizer.text("windows.title", language))
     }
 
     struct WindowBody: Decodable {
@@ -89,7 +87,7 @@ struct EntryWindowController: Sendable {
             periodNumber: form["period_number"].flatMap { Int($0) }, open: form["open"] == "yes", orderedBy: form["ordered_by"],
             note: form["note"]
         ))
-        return Response.redirect(to: SiteURL.unitWindows(code, year: year).path, type: .normal)
+        return Response.redirect(to: SiteURL.unitWindows(code).path(query: [("year", year)]), type: .normal)
     }
 
     func windowsJSON(request: Request, context: AppRequestContext) async throws -> Response {

@@ -10,19 +10,17 @@ struct RecordDecisionController: Sendable {
     let services: AppServices
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.post("/records/:id/:action") { request, context in try await self.actionForm(request: request, context: context) }
-        router.post("/corrections/:id/decision") { request, context in try await self.correctionForm(request: request, context: context) }
-
-        let api = router.group("/api/v1")
-        api.post("/obligations/:id/approve") { request, context in try await self.decideJSON(request: request, context: context, kind: "approve") }
-        api.post("/obligations/:id/return") { request, context in try await self.decideJSON(request: request, context: context, kind: "return") }
-        api.post("/obligations/:id/lock") { request, context in try await self.decideJSON(request: request, context: context, kind: "lock") }
-        api.post("/obligations/:id/exemption") { request, context in try await self.exemptJSON(request: request, context: context, exempt: true) }
-        api.delete("/obligations/:id/exemption") { request, context in
+        router.post(.recordAction) { request, context in try await self.actionForm(request: request, context: context) }
+        router.post(.correctionDecision) { request, context in try await self.correctionForm(request: request, context: context) }
+        router.post(.apiObligationApprove) { request, context in try await self.decideJSON(request: request, context: context, kind: "approve") }
+        router.post(.apiObligationReturn) { request, context in try await self.decideJSON(request: request, context: context, kind: "return") }
+        router.post(.apiObligationLock) { request, context in try await self.decideJSON(request: request, context: context, kind: "lock") }
+        router.post(.apiObligationExemption) { request, context in try await self.exemptJSON(request: request, context: context, exempt: true) }
+        router.delete(.apiObligationExemption) { request, context in
             try await self.exemptJSON(request: request, context: context, exempt: false)
         }
-        api.post("/obligations/:id/corrections") { request, context in try await self.correctionRequestJSON(request: request, context: context) }
-        api.post("/corrections/:id/decision") { request, context in try await self.correctionDecisionJSON(request: request, context: context) }
+        router.post(.apiObligationCorrections) { request, context in try await self.correctionRequestJSON(request: request, context: context) }
+        router.post(.apiCorrectionDecision) { request, context in try await self.correctionDecisionJSON(request: request, context: context) }
     }
 
     // MARK: - Approve, return, lock

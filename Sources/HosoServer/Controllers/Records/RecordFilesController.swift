@@ -12,12 +12,10 @@ struct RecordFilesController: Sendable {
     var reader: RecordReader { RecordReader(services: services) }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.post("/records/:id/upload") { request, context in try await self.uploadForm(request: request, context: context) }
-        router.get("/versions/:id/download") { request, context in try await self.download(request: request, context: context) }
-
-        let api = router.group("/api/v1")
-        api.post("/obligations/:id/versions") { request, context in try await self.uploadRaw(request: request, context: context) }
-        api.get("/versions/:id/content") { request, context in try await self.download(request: request, context: context) }
+        router.post(.recordUpload) { request, context in try await self.uploadForm(request: request, context: context) }
+        router.get(.versionDownload) { request, context in try await self.download(request: request, context: context) }
+        router.post(.apiObligationVersions) { request, context in try await self.uploadRaw(request: request, context: context) }
+        router.get(.apiVersionContent) { request, context in try await self.download(request: request, context: context) }
     }
 
     func uploadRaw(request: Request, context: AppRequestContext) async throws -> Response {
@@ -51,13 +49,6 @@ struct RecordFilesController: Sendable {
         let visible = try await reader.visible(actor, version.obligationID)
         let bytes = try services.blobs.read(version.sha256)
         try await reader.audit(actor, visible, .download, details: ["version": String(version.version), "sha256": version.sha256])
-        var headers = HTTPFields()
-        headers[.contentType] = version.mediaType
-        headers[.contentDisposition] = "attachment; filename*=UTF-8''"
-            + (version.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~")))
-                ?? "document")
-        headers[.xContentTypeOptions] = "nosniff"
-        headers[.cacheControl] = "private, no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Download.response(ByteBuffer(bytes: bytes), filename: version.filename, .other(version.mediaType))
     }
 }

@@ -10,14 +10,12 @@ struct RecordPagesController: Sendable {
     var reader: RecordReader { RecordReader(services: services) }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/owe") { request, context in try await self.owePage(request: request, context: context) }
-        router.get("/approvals") { request, context in try await self.approvalsPage(request: request, context: context) }
-        router.get("/records/:id") { request, context in try await self.recordPage(request: request, context: context) }
-
-        let api = router.group("/api/v1")
-        api.get("/me/obligations") { request, context in try await self.oweJSON(request: request, context: context) }
-        api.get("/approvals") { request, context in try await self.approvalsJSON(request: request, context: context) }
-        api.get("/obligations/:id") { request, context in try await self.recordJSON(request: request, context: context) }
+        router.get(.owe) { request, context in try await self.owePage(request: request, context: context) }
+        router.get(.approvals) { request, context in try await self.approvalsPage(request: request, context: context) }
+        router.get(.record) { request, context in try await self.recordPage(request: request, context: context) }
+        router.get(.apiMyObligations) { request, context in try await self.oweJSON(request: request, context: context) }
+        router.get(.apiApprovals) { request, context in try await self.approvalsJSON(request: request, context: context) }
+        router.get(.apiObligation) { request, context in try await self.recordJSON(request: request, context: context) }
     }
 
     // MARK: - What I owe
@@ -55,7 +53,7 @@ struct RecordPagesController: Sendable {
             OwePage.Section(title: localizer.text(key, language), rows: rows.map { ObligationItem($0, language, localizer) },
                             empty: rows.isEmpty)
         }
-        return services.renderer.render("owe", OwePage(sections: sections), context: context, request: request,
+        return services.renderer.render(.owe, OwePage(sections: sections), context: context, request: request,
                                         title: localizer.text("owe.title", language))
     }
 
@@ -76,7 +74,7 @@ struct RecordPagesController: Sendable {
         let rows = try await services.obligations.approvalQueue(actor)
         let language = context.language
         let page = ApprovalsPage(rows: rows.map { ObligationItem($0, language, services.localizer) }, empty: rows.isEmpty)
-        return services.renderer.render("approvals", page, context: context, request: request,
+        return services.renderer.render(.approvals, page, context: context, request: request,
                                         title: services.localizer.text("approvals.title", language))
     }
 
@@ -98,7 +96,7 @@ struct RecordPagesController: Sendable {
         }
         let page = RecordPageBuilder(localizer: services.localizer, language: context.language).page(detail, signatures: signatures)
         let row = detail.visible.row
-        return services.renderer.render("record", page, context: context, request: request,
+        return services.renderer.render(.record, page, context: context, request: request,
                                         title: context.language == .en ? row.typeNameEn : row.typeNameVi)
     }
 
