@@ -130,24 +130,33 @@ public struct InspectionStore: Sendable {
     }
 
     static let columns = """
-        i.id, i.kind, i.state, i.title, i.issuer_unit_id, i.symbol, i.school_year, i.period_from::text, i.period_to::text, i.record_types,
+        i.id, i.kind, i.state, i.title, i.issuer_unit_id, i.symbol, i.school_year, i.period_from::text,
+            i.period_to::text, i.record_types,
         i.place, i.planned_on::text, coalesce(p.display_name, ''), i.conclusions, i.recommendations,
         extract(epoch FROM i.concluded_at)::bigint, m.number, m.sha256, m.size,
         ARRAY(SELECT iu.unit_id FROM inspection_units iu WHERE iu.inspection_id = i.id ORDER BY iu.unit_id)
-        FROM inspections i LEFT JOIN users p ON p.id = i.planned_by LEFT JOIN inspection_minutes m ON m.inspection_id = i.id
+        FROM inspections i LEFT JOIN users p ON p.id = i.planned_by LEFT
+            JOIN inspection_minutes m ON m.inspection_id = i.id
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [InspectionRow] {
         var result: [InspectionRow] = []
         for try await row in rows {
-            let r = try row.decode((Int64, String, String, String, Int64, String, String, String, String, [String], String, String, String,
-                                    String?, String?, Int64?, String?, String?, Int64?, [Int64]).self)
+            let r = try row.decode(
+                (
+                    Int64, String, String, String, Int64, String, String, String, String, [String], String, String,
+                    String,
+                    String?, String?, Int64?, String?, String?, Int64?, [Int64]
+                ).self)
             guard let kind = InspectionKind(rawValue: r.1), let state = InspectionState(rawValue: r.2),
-                  let from = LocalDate(iso: r.7), let to = LocalDate(iso: r.8), let planned = LocalDate(iso: r.11) else { continue }
-            result.append(InspectionRow(id: r.0, kind: kind, state: state, title: r.3, issuerUnitID: r.4, symbol: r.5, schoolYear: r.6,
-                                        periodFrom: from, periodTo: to, recordTypes: r.9, place: r.10, plannedOn: planned, plannedBy: r.12,
-                                        conclusions: r.13, recommendations: r.14, concludedAt: r.15, minutesNumber: r.16,
-                                        minutesSHA256: r.17, minutesSize: r.18, scopeUnitIDs: r.19))
+                let from = LocalDate(iso: r.7), let to = LocalDate(iso: r.8), let planned = LocalDate(iso: r.11)
+            else { continue }
+            result.append(
+                InspectionRow(
+                    id: r.0, kind: kind, state: state, title: r.3, issuerUnitID: r.4, symbol: r.5, schoolYear: r.6,
+                    periodFrom: from, periodTo: to, recordTypes: r.9, place: r.10, plannedOn: planned, plannedBy: r.12,
+                    conclusions: r.13, recommendations: r.14, concludedAt: r.15, minutesNumber: r.16,
+                    minutesSHA256: r.17, minutesSize: r.18, scopeUnitIDs: r.19))
         }
         return result
     }
@@ -156,26 +165,34 @@ public struct InspectionStore: Sendable {
 
     public func inspection(tenantID: Int64, id: Int64) async throws -> InspectionRow? {
         try await database.withTenant(tenantID) { connection in
-            try await Self.decode(try await connection.query("SELECT \(unescaped: Self.columns) WHERE i.id = \(id)", logger: self.logger)).first
+            try await Self.decode(
+                try await connection.query("SELECT \(unescaped: Self.columns) WHERE i.id = \(id)", logger: self.logger)
+            ).first
         }
     }
 
     /// Inspections issued by a unit of `unit`'s subtree or covering one (newest first), as `viewer`
     /// may see them (`shownToViewer`).
-    public func list(tenantID: Int64, under unitID: Int64, schoolYear: String?, viewer: InspectionViewer,
-                     limit: Int = 200) async throws -> [InspectionRow] {
+    public func list(
+        tenantID: Int64, under unitID: Int64, schoolYear: String?, viewer: InspectionViewer,
+        limit: Int = 200
+    ) async throws -> [InspectionRow] {
         try await database.withTenant(tenantID) { connection in
-            try await Self.decode(try await connection.query("""
-                SELECT \(unescaped: Self.columns)
-                CROSS JOIN (SELECT \(viewer.userID)::bigint AS user_id, \(viewer.watchedUnits)::bigint[] AS watched) viewer
-                WHERE (\(schoolYear)::text IS NULL OR i.school_year = \(schoolYear))
-                  AND (EXISTS (SELECT 1 FROM units u, units top
-                               WHERE top.id = \(unitID) AND u.id = i.issuer_unit_id AND u.path <@ top.path)
-                       OR EXISTS (SELECT 1 FROM inspection_units iu JOIN units u ON u.id = iu.unit_id, units top
-                                  WHERE top.id = \(unitID) AND iu.inspection_id = i.id AND (u.path <@ top.path OR top.path <@ u.path)))
-                  AND \(unescaped: Self.shownToViewer)
-                ORDER BY i.id DESC LIMIT \(limit)
-                """, logger: self.logger))
+            try await Self.decode(
+                try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.columns)
+                    CROSS JOIN (SELECT \(viewer.userID)::bigint AS user_id,
+                        \(viewer.watchedUnits)::bigint[] AS watched) viewer
+                    WHERE (\(schoolYear)::text IS NULL OR i.school_year = \(schoolYear))
+                      AND (EXISTS (SELECT 1 FROM units u, units top
+                                   WHERE top.id = \(unitID) AND u.id = i.issuer_unit_id AND u.path <@ top.path)
+                           OR EXISTS (SELECT 1 FROM inspection_units iu JOIN units u ON u.id = iu.unit_id, units top
+                                      WHERE top.id = \(unitID) AND iu.inspection_id = i.id AND (u.path <@ top.path
+                                          OR top.path <@ u.path)))
+                      AND \(unescaped: Self.shownToViewer)
+                    ORDER BY i.id DESC LIMIT \(limit)
+                    """, logger: self.logger))
         }
     }
 
@@ -194,11 +211,14 @@ public struct InspectionStore: Sendable {
     /// Which of `ids` the SQL rule shows to `viewer` (the check that it agrees with HosoCore's).
     public func shown(tenantID: Int64, viewer: InspectionViewer, ids: [Int64]) async throws -> Set<Int64> {
         try await database.withTenant(tenantID) { connection in
-            Set(try await connection.fetch("""
-                SELECT i.id FROM inspections i
-                CROSS JOIN (SELECT \(viewer.userID)::bigint AS user_id, \(viewer.watchedUnits)::bigint[] AS watched) viewer
-                WHERE i.id = ANY(\(ids)) AND \(unescaped: Self.shownToViewer)
-                """, Int64.self, logger: self.logger))
+            Set(
+                try await connection.fetch(
+                    """
+                    SELECT i.id FROM inspections i
+                    CROSS JOIN (SELECT \(viewer.userID)::bigint AS user_id,
+                        \(viewer.watchedUnits)::bigint[] AS watched) viewer
+                    WHERE i.id = ANY(\(ids)) AND \(unescaped: Self.shownToViewer)
+                    """, Int64.self, logger: self.logger))
         }
     }
 
@@ -208,9 +228,12 @@ public struct InspectionStore: Sendable {
     }
 
     /// Inspections as their decisions see them (`forUpdate`: under their row locks).
-    static func snapshots(_ connection: PostgresConnection, ids: [Int64], forUpdate: Bool,
-                          logger: Logger) async throws -> [InspectionSnapshot] {
-        let rows = try await connection.fetch("""
+    static func snapshots(
+        _ connection: PostgresConnection, ids: [Int64], forUpdate: Bool,
+        logger: Logger
+    ) async throws -> [InspectionSnapshot] {
+        let rows = try await connection.fetch(
+            """
             SELECT i.id, i.tenant_id, i.kind, i.state, i.issuer_unit_id, iu.path::text,
                    EXISTS (SELECT 1 FROM inspection_minutes m WHERE m.inspection_id = i.id),
                    ARRAY(SELECT s.id FROM inspection_units x JOIN units s ON s.id = x.unit_id
@@ -221,13 +244,18 @@ public struct InspectionStore: Sendable {
                    ARRAY(SELECT m.user_id FROM inspection_members m WHERE m.inspection_id = i.id AND m.leader)
             FROM inspections i JOIN units iu ON iu.id = i.issuer_unit_id
             WHERE i.id = ANY(\(ids)) ORDER BY i.id \(unescaped: forUpdate ? "FOR UPDATE OF i" : "")
-            """, (Int64, Int64, String, String, Int64, String, Bool, [Int64], [String], [Int64], [Int64]).self, logger: logger)
+            """, (Int64, Int64, String, String, Int64, String, Bool, [Int64], [String], [Int64], [Int64]).self,
+            logger: logger)
         return rows.compactMap { r in
-            guard let kind = InspectionKind(rawValue: r.2), let state = InspectionState(rawValue: r.3) else { return nil }
+            guard let kind = InspectionKind(rawValue: r.2), let state = InspectionState(rawValue: r.3) else {
+                return nil
+            }
             let scope = zip(r.7, r.8).map { UnitPosition(tenantID: r.1, unitID: $0.0, ancestry: ancestry($0.1)) }
             return InspectionSnapshot(
-                id: r.0, kind: kind, state: state, issuer: UnitPosition(tenantID: r.1, unitID: r.4, ancestry: ancestry(r.5)),
-                scope: scope, team: r.9.map { InspectionSnapshot.TeamMember(userID: $0, leader: r.10.contains($0)) }, hasMinutes: r.6
+                id: r.0, kind: kind, state: state,
+                issuer: UnitPosition(tenantID: r.1, unitID: r.4, ancestry: ancestry(r.5)),
+                scope: scope, team: r.9.map { InspectionSnapshot.TeamMember(userID: $0, leader: r.10.contains($0)) },
+                hasMinutes: r.6
             )
         }
     }
@@ -236,39 +264,54 @@ public struct InspectionStore: Sendable {
     public func snapshots(tenantID: Int64, ids: [Int64]) async throws -> [Int64: InspectionSnapshot] {
         guard !ids.isEmpty else { return [:] }
         return try await database.withTenant(tenantID) { connection in
-            Dictionary(try await Self.snapshots(connection, ids: ids, forUpdate: false, logger: self.logger).map { ($0.id, $0) }) { a, _ in a }
+            Dictionary(
+                try await Self.snapshots(connection, ids: ids, forUpdate: false, logger: self.logger).map {
+                    ($0.id, $0)
+                }
+            ) { a, _ in a }
         }
     }
 
     /// The inspections someone is named to, open ones first.
     public func assigned(tenantID: Int64, userID: Int64) async throws -> [InspectionRow] {
         try await database.withTenant(tenantID) { connection in
-            try await Self.decode(try await connection.query("""
-                SELECT \(unescaped: Self.columns)
-                WHERE EXISTS (SELECT 1 FROM inspection_members im WHERE im.inspection_id = i.id AND im.user_id = \(userID))
-                ORDER BY (i.state IN ('planned', 'in_progress')) DESC, i.id DESC LIMIT 200
-                """, logger: self.logger))
+            try await Self.decode(
+                try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.columns)
+                    WHERE EXISTS (SELECT 1 FROM inspection_members im WHERE im.inspection_id = i.id
+                        AND im.user_id = \(userID))
+                    ORDER BY (i.state IN ('planned', 'in_progress')) DESC, i.id DESC LIMIT 200
+                    """, logger: self.logger))
         }
     }
 
     public func members(tenantID: Int64, id: Int64) async throws -> [InspectionMember] {
         try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
+            try await connection.fetch(
+                """
                 SELECT u.id, u.login, u.display_name, m.leader,
                        ARRAY(SELECT DISTINCT g.role FROM user_grants g WHERE g.user_id = u.id ORDER BY g.role)
                 FROM inspection_members m JOIN users u ON u.id = m.user_id
                 WHERE m.inspection_id = \(id) ORDER BY m.leader DESC, u.display_name
-                """, (Int64, String, String, Bool, [String]).self, logger: self.logger).map {
-                InspectionMember(userID: $0.0, login: $0.1, displayName: $0.2, leader: $0.3, roles: $0.4.compactMap(Role.init(rawValue:)))
+                """, (Int64, String, String, Bool, [String]).self, logger: self.logger
+            ).map {
+                InspectionMember(
+                    userID: $0.0, login: $0.1, displayName: $0.2, leader: $0.3,
+                    roles: $0.4.compactMap(Role.init(rawValue:)))
             }
         }
     }
 
-    public func checklist(tenantID: Int64, id: Int64, unitID: Int64? = nil, verdict: Verdict? = nil, limit: Int = 5_000) async throws -> [ChecklistItem] {
+    public func checklist(
+        tenantID: Int64, id: Int64, unitID: Int64? = nil, verdict: Verdict? = nil, limit: Int = 5_000
+    ) async throws -> [ChecklistItem] {
         try await database.withTenant(tenantID) { connection in
             var result: [ChecklistItem] = []
-            let rows = try await connection.query("""
-                SELECT it.id, it.obligation_id, it.unit_id, o.record_type, o.period_kind, o.period_number, ow.display_name,
+            let rows = try await connection.query(
+                """
+                SELECT it.id, it.obligation_id, it.unit_id, o.record_type, o.period_kind, o.period_number,
+                    ow.display_name,
                        extract(epoch FROM o.due_at)::bigint, o.status, it.verdict, it.note, it.viewed_version_id,
                        extract(epoch FROM it.viewed_at)::bigint, mb.display_name,
                        (SELECT count(*) FROM inspection_attachments a WHERE a.item_id = it.id)::int
@@ -278,12 +321,18 @@ public struct InspectionStore: Sendable {
                   AND (\(verdict?.rawValue)::text IS NULL OR it.verdict = \(verdict?.rawValue))
                 ORDER BY it.unit_id, o.record_type, o.period_number, o.due_at, it.id LIMIT \(limit)
                 """, logger: self.logger)
-            for try await r in rows.decode((Int64, Int64, Int64, String, String, Int, String?, Int64, String, String, String?, Int64?,
-                                            Int64?, String?, Int).self) {
-                result.append(ChecklistItem(id: r.0, obligationID: r.1, unitID: r.2, recordType: r.3, periodKind: r.4, periodNumber: r.5,
-                                            ownerName: r.6, dueAt: r.7, status: ObligationStatus(rawValue: r.8) ?? .pending,
-                                            verdict: Verdict(rawValue: r.9) ?? .pending, note: r.10, viewedVersionID: r.11, viewedAt: r.12,
-                                            markedBy: r.13, attachments: r.14))
+            for try await r in rows.decode(
+                (
+                    Int64, Int64, Int64, String, String, Int, String?, Int64, String, String, String?, Int64?,
+                    Int64?, String?, Int
+                ).self)
+            {
+                result.append(
+                    ChecklistItem(
+                        id: r.0, obligationID: r.1, unitID: r.2, recordType: r.3, periodKind: r.4, periodNumber: r.5,
+                        ownerName: r.6, dueAt: r.7, status: ObligationStatus(rawValue: r.8) ?? .pending,
+                        verdict: Verdict(rawValue: r.9) ?? .pending, note: r.10, viewedVersionID: r.11, viewedAt: r.12,
+                        markedBy: r.13, attachments: r.14))
             }
             return result
         }
@@ -291,22 +340,30 @@ public struct InspectionStore: Sendable {
 
     public func findings(tenantID: Int64, id: Int64) async throws -> [FindingRow] {
         try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
+            try await connection.fetch(
+                """
                 SELECT f.id, f.item_id, it.obligation_id, it.unit_id, o.record_type, f.severity, f.text, u.display_name
-                FROM inspection_findings f JOIN inspection_items it ON it.id = f.item_id JOIN obligations o ON o.id = it.obligation_id
+                FROM inspection_findings f JOIN inspection_items it ON it.id = f.item_id
+                    JOIN obligations o ON o.id = it.obligation_id
                 JOIN users u ON u.id = f.created_by
                 WHERE f.inspection_id = \(id) ORDER BY f.id
-                """, (Int64, Int64, Int64, Int64, String, String, String, String).self, logger: self.logger).map {
-                FindingRow(id: $0.0, itemID: $0.1, obligationID: $0.2, unitID: $0.3, recordType: $0.4,
-                           severity: FindingSeverity(rawValue: $0.5) ?? .observation, text: $0.6, createdBy: $0.7)
+                """, (Int64, Int64, Int64, Int64, String, String, String, String).self, logger: self.logger
+            ).map {
+                FindingRow(
+                    id: $0.0, itemID: $0.1, obligationID: $0.2, unitID: $0.3, recordType: $0.4,
+                    severity: FindingSeverity(rawValue: $0.5) ?? .observation, text: $0.6, createdBy: $0.7)
             }
         }
     }
 
-    public func followUps(tenantID: Int64, inspectionID: Int64? = nil, ownerUserID: Int64? = nil) async throws -> [FollowUpRow] {
+    public func followUps(
+        tenantID: Int64, inspectionID: Int64? = nil, ownerUserID: Int64? = nil
+    ) async throws -> [FollowUpRow] {
         try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
-                SELECT f.id, f.inspection_id, f.finding_id, f.action, f.owner_user_id, u.display_name, f.due_on::text, f.state,
+            try await connection.fetch(
+                """
+                SELECT f.id, f.inspection_id, f.finding_id, f.action, f.owner_user_id, u.display_name, f.due_on::text,
+                    f.state,
                        extract(epoch FROM f.done_at)::bigint, f.done_note, it.unit_id, iu.path::text
                 FROM follow_ups f JOIN users u ON u.id = f.owner_user_id
                 JOIN inspection_findings fi ON fi.id = f.finding_id JOIN inspection_items it ON it.id = fi.item_id
@@ -315,11 +372,14 @@ public struct InspectionStore: Sendable {
                   AND (\(ownerUserID)::bigint IS NULL OR f.owner_user_id = \(ownerUserID))
                 ORDER BY f.state, f.due_on, f.id LIMIT 1000
                 """, (Int64, Int64, Int64, String, Int64, String, String, String, Int64?, String?, Int64, String).self,
-                logger: self.logger).map {
-                FollowUpRow(id: $0.0, inspectionID: $0.1, findingID: $0.2, action: $0.3, ownerUserID: $0.4, ownerName: $0.5,
-                            dueOn: LocalDate(iso: $0.6) ?? LocalDate(dayNumber: 0), state: FollowUpState(rawValue: $0.7) ?? .open,
-                            doneAt: $0.8, doneNote: $0.9,
-                            unit: UnitPosition(tenantID: tenantID, unitID: $0.10, ancestry: Self.ancestry($0.11)))
+                logger: self.logger
+            ).map {
+                FollowUpRow(
+                    id: $0.0, inspectionID: $0.1, findingID: $0.2, action: $0.3, ownerUserID: $0.4, ownerName: $0.5,
+                    dueOn: LocalDate(iso: $0.6) ?? LocalDate(dayNumber: 0),
+                    state: FollowUpState(rawValue: $0.7) ?? .open,
+                    doneAt: $0.8, doneNote: $0.9,
+                    unit: UnitPosition(tenantID: tenantID, unitID: $0.10, ancestry: Self.ancestry($0.11)))
             }
         }
     }
@@ -328,16 +388,20 @@ public struct InspectionStore: Sendable {
     public func people(tenantID: Int64, logins: [String]) async throws -> [PersonGrants] {
         guard !logins.isEmpty else { return [] }
         return try await database.withTenant(tenantID) { connection in
-            let rows = try await connection.fetch("""
+            let rows = try await connection.fetch(
+                """
                 SELECT u.id, u.login, u.display_name, g.role, g.unit_id, gu.code
                 FROM users u LEFT JOIN user_grants g ON g.user_id = u.id LEFT JOIN units gu ON gu.id = g.unit_id
                 WHERE u.login = ANY(\(logins)) ORDER BY u.id
                 """, (Int64, String, String, String?, Int64?, String?).self, logger: self.logger)
-            var people: [Int64: PersonGrants] = [:], order: [Int64] = []
+            var people: [Int64: PersonGrants] = [:]
+            var order: [Int64] = []
             for row in rows {
                 var grants = people[row.0]?.grants ?? []
                 if people[row.0] == nil { order.append(row.0) }
-                if let role = row.3.flatMap(Role.init(rawValue:)), let unit = row.4 { grants.append(Grant(role: role, unitID: unit, unitCode: row.5 ?? "")) }
+                if let role = row.3.flatMap(Role.init(rawValue:)), let unit = row.4 {
+                    grants.append(Grant(role: role, unitID: unit, unitCode: row.5 ?? ""))
+                }
                 people[row.0] = PersonGrants(userID: row.0, login: row.1, displayName: row.2, grants: grants)
             }
             return order.compactMap { people[$0] }
@@ -348,12 +412,16 @@ public struct InspectionStore: Sendable {
     /// for an inspection team or a follow-up), by name.
     public func candidates(tenantID: Int64, around unitID: Int64, roles: [Role]) async throws -> [PersonGrants] {
         let logins = try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
-                SELECT DISTINCT u.login, u.display_name FROM users u JOIN user_grants g ON g.user_id = u.id JOIN units gu ON gu.id = g.unit_id,
+            try await connection.fetch(
+                """
+                SELECT DISTINCT u.login, u.display_name FROM users u JOIN user_grants g ON g.user_id = u.id
+                    JOIN units gu ON gu.id = g.unit_id,
                        units top
-                WHERE top.id = \(unitID) AND g.role = ANY(\(roles.map(\.rawValue))) AND (gu.path <@ top.path OR top.path <@ gu.path)
+                WHERE top.id = \(unitID) AND g.role = ANY(\(roles.map(\.rawValue))) AND (gu.path <@ top.path
+                    OR top.path <@ gu.path)
                 ORDER BY u.display_name LIMIT 500
-                """, (String, String).self, logger: self.logger).map(\.0)
+                """, (String, String).self, logger: self.logger
+            ).map(\.0)
         }
         return try await people(tenantID: tenantID, logins: logins)
     }
@@ -362,92 +430,13 @@ public struct InspectionStore: Sendable {
     public func minutesManifest(tenantID: Int64, inspectionID: Int64) async throws -> String? {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
-                SELECT manifest_xml FROM inspection_minutes WHERE tenant_id = \(tenantID) AND inspection_id = \(inspectionID)
+            try await connection.fetch(
+                """
+                SELECT manifest_xml FROM inspection_minutes WHERE tenant_id = \(tenantID)
+                    AND inspection_id = \(inspectionID)
                 ORDER BY sequence DESC LIMIT 1
-                """, String?.self, logger: logger).first ?? nil
-        }
-    }
-
-
-    // MARK: - Figures
-
-    /// Planned versus done per unit of `unitIDs` for a school year; nothing when the year has no
-    /// inspection (the common case costs one probe). Schools are found through their ancestry
-    /// (ids in their path) rather than `<@` on each unit: under row-level security the planner
-    /// cannot use the path index for a non-leakproof operator, and a province's dashboard would
-    /// scan the units once per child (1.5 s measured on 3,500 schools; this form, 30 ms).
-    /// Counted as `viewer` sees inspections (`shownToViewer`); without one, as the inspected see
-    /// them (no planned surprise), so that a figure never gives a surprise away.
-    public func coverage(tenantID: Int64, unitIDs: [Int64], schoolYear: String,
-                         viewer: InspectionViewer = .nobody) async throws -> [CoverageLine] {
-        guard !unitIDs.isEmpty else { return [] }
-        return try await database.withTenant(tenantID) { connection in
-            // The probe applies the rule too: "no inspection this year" must read the same
-            // before and after a surprise is planned.
-            let any = try await connection.fetch("""
-                SELECT EXISTS (
-                    SELECT 1 FROM inspections i
-                    CROSS JOIN (SELECT \(viewer.userID)::bigint AS user_id, \(viewer.watchedUnits)::bigint[] AS watched) viewer
-                    WHERE i.school_year = \(schoolYear) AND i.state <> 'cancelled' AND \(unescaped: Self.shownToViewer))
-                """, Bool.self, logger: self.logger).first ?? false
-            guard any else { return [] }
-            return try await connection.fetch("""
-                WITH schools AS (
-                    SELECT s.id, string_to_array(s.path::text, '.')::bigint[] AS up FROM units s WHERE cardinality(s.school_levels) > 0
-                ),
-                covered AS (
-                    SELECT DISTINCT sc.id AS school_id, i.id AS inspection_id, i.state
-                    FROM inspections i JOIN inspection_units iu ON iu.inspection_id = i.id JOIN schools sc ON iu.unit_id = ANY(sc.up)
-                    CROSS JOIN (SELECT \(viewer.userID)::bigint AS user_id, \(viewer.watchedUnits)::bigint[] AS watched) viewer
-                    WHERE i.school_year = \(schoolYear) AND i.state <> 'cancelled' AND \(unescaped: Self.shownToViewer)
-                ),
-                pairs AS (
-                    SELECT a.unit_id, sc.id AS school_id FROM schools sc CROSS JOIN LATERAL unnest(sc.up) AS a(unit_id)
-                    JOIN (SELECT unnest(\(unitIDs)::bigint[]) AS id) wanted ON wanted.id = a.unit_id
-                )
-                SELECT p.unit_id, count(DISTINCT p.school_id)::int, count(DISTINCT cv.school_id)::int,
-                       count(DISTINCT cv.school_id) FILTER (WHERE cv.state IN ('concluded', 'closed'))::int,
-                       count(DISTINCT cv.inspection_id)::int
-                FROM pairs p LEFT JOIN covered cv ON cv.school_id = p.school_id
-                GROUP BY p.unit_id
-                """, (Int64, Int, Int, Int, Int).self, logger: self.logger).map {
-                CoverageLine(unitID: $0.0, schools: $0.1, planned: $0.2, done: $0.3, inspections: $0.4)
-            }
-        }
-    }
-
-    /// The inspections touching `unitID`'s subtree whose period overlaps `from…to`, with their
-    /// results and follow-up status as of `today`, counted over the subtree's units only (a
-    /// school's report does not carry the other schools of a district inspection).
-    public func summaries(tenantID: Int64, under unitID: Int64, from: LocalDate, to: LocalDate, today: LocalDate) async throws -> [InspectionSummary] {
-        try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
-                WITH sub AS (SELECT u.id FROM units u, units top WHERE top.id = \(unitID) AND u.path <@ top.path),
-                     items AS (SELECT it.* FROM inspection_items it WHERE it.unit_id IN (SELECT id FROM sub)),
-                     findings AS (SELECT f.* FROM inspection_findings f JOIN items it ON it.id = f.item_id),
-                     actions AS (SELECT a.* FROM follow_ups a JOIN findings f ON f.id = a.finding_id)
-                SELECT i.id, i.kind, i.state, i.title, m.number, (m.issued_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date::text,
-                       (SELECT count(*) FROM items it WHERE it.inspection_id = i.id)::int,
-                       (SELECT count(*) FROM items it WHERE it.inspection_id = i.id AND it.verdict = 'non_compliant')::int,
-                       (SELECT count(*) FROM findings f WHERE f.inspection_id = i.id AND f.severity = 'observation')::int,
-                       (SELECT count(*) FROM findings f WHERE f.inspection_id = i.id AND f.severity = 'shortcoming')::int,
-                       (SELECT count(*) FROM findings f WHERE f.inspection_id = i.id AND f.severity = 'violation')::int,
-                       (SELECT count(*) FROM actions a WHERE a.inspection_id = i.id AND a.state = 'open')::int,
-                       (SELECT count(*) FROM actions a WHERE a.inspection_id = i.id AND a.state = 'open' AND a.due_on < \(today.iso)::date)::int,
-                       (SELECT count(*) FROM actions a WHERE a.inspection_id = i.id AND a.state = 'done')::int
-                FROM inspections i LEFT JOIN inspection_minutes m ON m.inspection_id = i.id
-                CROSS JOIN (SELECT 0::bigint AS user_id, ARRAY[]::bigint[] AS watched) viewer
-                WHERE i.state <> 'cancelled' AND i.period_from <= \(to.iso)::date AND i.period_to >= \(from.iso)::date
-                  AND \(unescaped: Self.shownToViewer)
-                  AND EXISTS (SELECT 1 FROM inspection_units iu JOIN units u ON u.id = iu.unit_id, units top
-                              WHERE top.id = \(unitID) AND iu.inspection_id = i.id AND (u.path <@ top.path OR top.path <@ u.path))
-                ORDER BY i.period_from, i.id LIMIT 2000
-                """, (Int64, String, String, String, String?, String?, Int, Int, Int, Int, Int, Int, Int, Int).self, logger: self.logger).map {
-                InspectionSummary(id: $0.0, kind: InspectionKind(rawValue: $0.1) ?? .periodic, state: InspectionState(rawValue: $0.2) ?? .planned,
-                                  title: $0.3, minutesNumber: $0.4, concludedOn: $0.5, items: $0.6, nonCompliant: $0.7, observations: $0.8,
-                                  shortcomings: $0.9, violations: $0.10, followUpsOpen: $0.11, followUpsOverdue: $0.12, followUpsDone: $0.13)
-            }
+                """, String?.self, logger: logger
+            ).first ?? nil
         }
     }
 }

@@ -12,15 +12,21 @@ public enum InspectionVisibility {
     /// What the actor sees of the inspection: everything (its team; whoever watches compliance at
     /// the issuing unit), the lines of the units they watch (a principal of a school in scope,
     /// once a surprise has started), or nothing (answered as "not found").
-    public static func sight(_ actor: Actor, _ inspection: InspectionSnapshot, policy: Policy = Policy()) -> InspectionSight {
+    public static func sight(
+        _ actor: Actor, _ inspection: InspectionSnapshot, policy: Policy = Policy()
+    ) -> InspectionSight {
         guard actor.tenantID == inspection.issuer.tenantID else { return .none }
-        if inspection.member(actor.userID) != nil || policy.allows(actor, .viewCompliance, on: inspection.issuer) { return .all }
+        if inspection.member(actor.userID) != nil || policy.allows(actor, .viewCompliance, on: inspection.issuer) {
+            return .all
+        }
         guard !isHiddenSurprise(kind: inspection.kind, state: inspection.state) else { return .none }
         return inspection.scope.contains { policy.allows(actor, .viewCompliance, on: $0) } ? .someUnits : .none
     }
 
     /// Whether, with that sight, the actor sees the lines (findings, follow-ups) of `unit`.
-    public static func sees(_ actor: Actor, _ sight: InspectionSight, unit: UnitPosition, policy: Policy = Policy()) -> Bool {
+    public static func sees(
+        _ actor: Actor, _ sight: InspectionSight, unit: UnitPosition, policy: Policy = Policy()
+    ) -> Bool {
         switch sight {
         case .all: return true
         case .none: return false
@@ -32,7 +38,8 @@ public enum InspectionVisibility {
     /// one of them is theirs to see. What the SQL twin of `counts` is given.
     public static func watchedUnits(_ actor: Actor, policy: Policy = Policy()) -> [Int64] {
         let units = actor.grants.map(\.unitID).filter { unit in
-            policy.allows(actor, .viewCompliance, on: UnitPosition(tenantID: actor.tenantID, unitID: unit, ancestry: [unit]))
+            policy.allows(
+                actor, .viewCompliance, on: UnitPosition(tenantID: actor.tenantID, unitID: unit, ancestry: [unit]))
         }
         return Array(Set(units)).sorted()
     }
@@ -40,8 +47,10 @@ public enum InspectionVisibility {
     /// Whether an inspection found through a unit the viewer watches (a list of a unit's
     /// inspections, a coverage figure) is shown to them: `sight` for such rows, in the terms the
     /// SQL can test. `issuerAncestry`: the issuing unit's ancestry (root first, itself last).
-    public static func counts(kind: InspectionKind, state: InspectionState, isMember: Bool, issuerAncestry: [Int64],
-                              watchedUnits: [Int64]) -> Bool {
+    public static func counts(
+        kind: InspectionKind, state: InspectionState, isMember: Bool, issuerAncestry: [Int64],
+        watchedUnits: [Int64]
+    ) -> Bool {
         !isHiddenSurprise(kind: kind, state: state) || isMember || issuerAncestry.contains(where: watchedUnits.contains)
     }
 }

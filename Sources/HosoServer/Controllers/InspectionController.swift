@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoStore
+import Hummingbird
 
 /// Inspections on the software: the department or an office plans one (periodic or surprise)
 /// over schools, record types and a period, naming inspectors who hold inspector roles there; a
@@ -20,42 +20,82 @@ struct InspectionController: Sendable {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         typealias P = SiteURL.Inspections.Pattern
-        router.get(RouterPath(P.mine)) { request, context in try await self.minePage(request: request, context: context) }
-        router.get(RouterPath(P.unitList)) { request, context in try await self.listPage(request: request, context: context) }
-        router.post(RouterPath(P.unitList)) { request, context in try await self.planForm(request: request, context: context) }
-        router.get(RouterPath(P.page)) { request, context in try await self.inspectionPage(request: request, context: context) }
-        router.post(RouterPath(P.item)) { request, context in try await self.markForm(request: request, context: context) }
-        router.post(RouterPath(P.findings)) { request, context in try await self.findingForm(request: request, context: context) }
-        router.post(RouterPath(P.followUps)) { request, context in try await self.followUpForm(request: request, context: context) }
+        router.get(RouterPath(P.mine)) { request, context in try await self.minePage(request: request, context: context)
+        }
+        router.get(RouterPath(P.unitList)) { request, context in
+            try await self.listPage(request: request, context: context)
+        }
+        router.post(RouterPath(P.unitList)) { request, context in
+            try await self.planForm(request: request, context: context)
+        }
+        router.get(RouterPath(P.page)) { request, context in
+            try await self.inspectionPage(request: request, context: context)
+        }
+        router.post(RouterPath(P.item)) { request, context in
+            try await self.markForm(request: request, context: context)
+        }
+        router.post(RouterPath(P.findings)) { request, context in
+            try await self.findingForm(request: request, context: context)
+        }
+        router.post(RouterPath(P.followUps)) { request, context in
+            try await self.followUpForm(request: request, context: context)
+        }
         router.post(RouterPath(P.followUpDone)) { request, context in
             try await self.followUpDoneForm(request: request, context: context)
         }
-        router.post(RouterPath(P.event)) { request, context in try await self.eventForm(request: request, context: context) }
-        router.get(RouterPath(P.minutesPDF)) { request, context in try await self.minutes(request: request, context: context) }
+        router.post(RouterPath(P.event)) { request, context in
+            try await self.eventForm(request: request, context: context)
+        }
+        router.get(RouterPath(P.minutesPDF)) { request, context in
+            try await self.minutes(request: request, context: context)
+        }
 
         let api = router.group("/api/v1")
-        api.get(RouterPath(P.unitList)) { request, context in try await self.listJSON(request: request, context: context) }
-        api.post(RouterPath(P.unitList)) { request, context in try await self.planJSON(request: request, context: context) }
-        api.get(RouterPath(P.coverage)) { request, context in try await self.coverageJSON(request: request, context: context) }
-        api.get(RouterPath(P.page)) { request, context in try await self.inspectionJSON(request: request, context: context) }
-        api.get(RouterPath(P.items)) { request, context in try await self.itemsJSON(request: request, context: context) }
+        api.get(RouterPath(P.unitList)) { request, context in
+            try await self.listJSON(request: request, context: context)
+        }
+        api.post(RouterPath(P.unitList)) { request, context in
+            try await self.planJSON(request: request, context: context)
+        }
+        api.get(RouterPath(P.coverage)) { request, context in
+            try await self.coverageJSON(request: request, context: context)
+        }
+        api.get(RouterPath(P.page)) { request, context in
+            try await self.inspectionJSON(request: request, context: context)
+        }
+        api.get(RouterPath(P.items)) { request, context in try await self.itemsJSON(request: request, context: context)
+        }
         api.put(RouterPath(P.item)) { request, context in try await self.markJSON(request: request, context: context) }
-        api.post(RouterPath(P.attachments)) { request, context in try await self.attachJSON(request: request, context: context) }
-        api.post(RouterPath(P.findings)) { request, context in try await self.findingJSON(request: request, context: context) }
-        api.post(RouterPath(P.followUps)) { request, context in try await self.followUpJSON(request: request, context: context) }
+        api.post(RouterPath(P.attachments)) { request, context in
+            try await self.attachJSON(request: request, context: context)
+        }
+        api.post(RouterPath(P.findings)) { request, context in
+            try await self.findingJSON(request: request, context: context)
+        }
+        api.post(RouterPath(P.followUps)) { request, context in
+            try await self.followUpJSON(request: request, context: context)
+        }
         api.post(RouterPath(P.followUpDone)) { request, context in
             try await self.followUpDoneJSON(request: request, context: context)
         }
-        api.post(RouterPath(P.event)) { request, context in try await self.eventJSON(request: request, context: context) }
-        api.get(RouterPath(P.minutes)) { request, context in try await self.minutes(request: request, context: context) }
-        api.get(RouterPath(P.manifest)) { request, context in try await self.minutesManifest(request: request, context: context) }
+        api.post(RouterPath(P.event)) { request, context in try await self.eventJSON(request: request, context: context)
+        }
+        api.get(RouterPath(P.minutes)) { request, context in try await self.minutes(request: request, context: context)
+        }
+        api.get(RouterPath(P.manifest)) { request, context in
+            try await self.minutesManifest(request: request, context: context)
+        }
     }
 
     // MARK: - Access
 
     /// A numeric path parameter; anything else names nothing ("not found").
-    func id(_ context: AppRequestContext, _ name: String = "id", notFound: String = "inspection.not_found") throws -> Int64 {
-        guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else { throw HosoError(notFound) }
+    func id(
+        _ context: AppRequestContext, _ name: String = "id", notFound: String = "inspection.not_found"
+    ) throws -> Int64 {
+        guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else {
+            throw HosoError(notFound)
+        }
         return value
     }
 
@@ -78,12 +118,15 @@ struct InspectionController: Sendable {
             throw HosoError("inspection.not_found")
         }
         let units = try await services.units.units(tenantID: actor.tenantID, ids: [row.issuerUnitID] + row.scopeUnitIDs)
-        guard let issuer = units.first(where: { $0.id == row.issuerUnitID }) else { throw HosoError("inspection.not_found") }
+        guard let issuer = units.first(where: { $0.id == row.issuerUnitID }) else {
+            throw HosoError("inspection.not_found")
+        }
         let scope = units.filter { row.scopeUnitIDs.contains($0.id) }.sorted { $0.code < $1.code }
         let members = try await services.inspections.members(tenantID: actor.tenantID, id: id)
         let snapshot = InspectionSnapshot(
             id: row.id, kind: row.kind, state: row.state, issuer: issuer.position, scope: scope.map(\.position),
-            team: members.map { InspectionSnapshot.TeamMember(userID: $0.userID, leader: $0.leader) }, hasMinutes: row.minutesSHA256 != nil
+            team: members.map { InspectionSnapshot.TeamMember(userID: $0.userID, leader: $0.leader) },
+            hasMinutes: row.minutesSHA256 != nil
         )
         let sight = InspectionVisibility.sight(actor, snapshot, policy: services.policy)
         guard sight != .none else { throw HosoError("inspection.not_found") }
@@ -92,7 +135,9 @@ struct InspectionController: Sendable {
 
     func unitMap(_ actor: Actor, _ rows: [InspectionRow]) async throws -> [Int64: StoredUnit] {
         let ids = Array(Set(rows.flatMap { [$0.issuerUnitID] + $0.scopeUnitIDs }))
-        return Dictionary(try await services.units.units(tenantID: actor.tenantID, ids: ids).map { ($0.id, $0) }) { a, _ in a }
+        return Dictionary(try await services.units.units(tenantID: actor.tenantID, ids: ids).map { ($0.id, $0) }) {
+            a, _ in a
+        }
     }
 
     func t(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String {
@@ -105,7 +150,9 @@ struct InspectionController: Sendable {
         let current = catalog.currentYear(today: services.clock.today()) ?? ""
         guard strict else { return asked.flatMap { catalog.years[$0] != nil ? $0 : nil } ?? current }
         let year = asked ?? current
-        guard catalog.years[year] != nil else { throw HosoError("dashboard.unknown_year", ["year": String(year.prefix(20))]) }
+        guard catalog.years[year] != nil else {
+            throw HosoError("dashboard.unknown_year", ["year": String(year.prefix(20))])
+        }
         return year
     }
 }

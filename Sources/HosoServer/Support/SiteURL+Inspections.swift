@@ -10,7 +10,9 @@ extension SiteURL {
         static func page(_ id: Int64, anchor: String = "") -> String { "/inspections/\(id)" + anchor }
         static func minutesPDF(_ id: Int64) -> String { "/inspections/\(id)/minutes.pdf" }
         static func minutesManifest(_ id: Int64) -> String { "/api/v1/inspections/\(id)/minutes/manifest" }
-        static func record(_ obligationID: Int64, inspection id: Int64) -> String { "/records/\(obligationID)?inspection=\(id)" }
+        static func record(_ obligationID: Int64, inspection id: Int64) -> String {
+            "/records/\(obligationID)?inspection=\(id)"
+        }
 
         /// Where a form sent from a follow-up table goes back to: an inspection page, or the list
         /// of one's own (never another site).

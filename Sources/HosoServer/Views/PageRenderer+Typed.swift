@@ -5,8 +5,10 @@ import Hummingbird
 /// properties become the page's top-level names (nested structs are read by Mustache through
 /// reflection); a nil optional is left out, as a missing key was.
 extension PageRenderer {
-    func render<Page: TemporaryTypedPage>(_ template: String, _ page: Page, context: AppRequestContext, request: Request,
-                                status: HTTPResponse.Status = .ok, title: String) -> Response {
+    func render<Page: TemporaryTypedPage>(
+        _ template: String, _ page: Page, context: AppRequestContext, request: Request,
+        status: HTTPResponse.Status = .ok, title: String
+    ) -> Response {
         var values: [String: Any] = [:]
         for child in Mirror(reflecting: page).children {
             guard let label = child.label else { continue }
