@@ -99,10 +99,22 @@ import Testing
             // The minutes before they exist: a bad request, as the API document says.
             let early = try await officer.send(client, .get, base + "/minutes")
             #expect(early.status == .badRequest && early.errorCode == "inspection.no_minutes")
+            // The pages offer each step where its decision accepts it, with the form's target.
+            let plannedPage = try await officer.send(client, .get, "/inspections/\(id)").text
+            #expect(plannedPage.contains("action=\"/inspections/\(id)/cancel\""))
+            #expect(!plannedPage.contains("action=\"/inspections/\(id)/start\""), "the officer is not on the team")
+            #expect(try await inspector.send(client, .get, "/inspections/\(id)").text
+                .contains("action=\"/inspections/\(id)/start\""))
+            #expect(try await officer.send(client, .get, "/units/D01/inspections").text
+                .contains("action=\"/units/D01/inspections\""))
             #expect(try await inspector.send(client, .post, base + "/start", headers: csrf(inspector)).status == .ok)
             let items = try #require(
                 try await inspector.send(client, .get, base + "/items").json()["items"] as? [[String: Any]])
             let item = try #require(items.first?["id"] as? Int)
+            let conducting = try await inspector.send(client, .get, "/inspections/\(id)").text
+            #expect(conducting.contains("action=\"/inspections/\(id)/items/\(item)\""))
+            #expect(conducting.contains("action=\"/inspections/\(id)/findings\""))
+            #expect(conducting.contains("action=\"/inspections/\(id)/conclude\""), "its only inspector leads it")
             let finding = try await inspector.send(
                 client, .post, base + "/findings",
                 json: #"{"item": \#(item), "severity": "shortcoming", "text": "Thiếu"}"#,

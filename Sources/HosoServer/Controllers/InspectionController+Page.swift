@@ -142,13 +142,18 @@ extension InspectionController {
                         code: $0.rawValue, name: t($0.messageKey, language), selected: $0 == item.verdict)
                 },
                 note: item.note, viewed: item.viewedAt.map { VietnamTime.display(epochSeconds: $0) },
-                markedBy: item.markedBy
+                markedBy: item.markedBy, markURL: SiteURL.Inspections.item(row.id, item.id)
             )
         }
         let findingNumber = Dictionary(uniqueKeysWithValues: findings.enumerated().map { ($1.id, $0 + 1) })
         let page = InspectionPages.Inspection(
             inspection: summary(
                 row, Dictionary(([visible.issuer] + visible.scope).map { ($0.id, $0) }) { a, _ in a }, language),
+            links: InspectionPages.Inspection.Links(
+                mine: SiteURL.Inspections.mine, start: SiteURL.Inspections.event(row.id, .start),
+                cancel: SiteURL.Inspections.event(row.id, .cancel), close: SiteURL.Inspections.event(row.id, .close),
+                conclude: SiteURL.Inspections.event(row.id, .conclude), findings: SiteURL.Inspections.findings(row.id),
+                followUps: SiteURL.Inspections.followUps(row.id)),
             symbol: row.symbol, place: row.place, plannedBy: row.plannedBy, plannedOn: row.plannedOn.vietnamese,
             types: row.recordTypes.isEmpty
                 ? t("inspection.all_types", language) : row.recordTypes.map { types[$0] ?? $0 }.joined(separator: ", "),

@@ -135,7 +135,7 @@ extension InspectionController {
             id: f.id, action: f.action, owner: f.ownerName, due: f.dueOn.vietnamese, done: f.state == .done,
             overdue: f.state == .open && f.dueOn < today, inspectionURL: SiteURL.Inspections.page(f.inspectionID),
             doneAt: f.doneAt.map { VietnamTime.display(epochSeconds: $0) }, doneNote: f.doneNote,
-            canComplete: canComplete
+            canComplete: canComplete, doneURL: SiteURL.Inspections.followUpDone(f.id)
         )
     }
 
@@ -210,7 +210,8 @@ extension InspectionController {
             unit: InspectionPages.List.UnitHead(
                 code: unit.code, name: unit.name(in: language), url: SiteURL.unit(unit.code).path,
                 dashboard: SiteURL.Inspections.unitDashboard(unit.code),
-                reports: SiteURL.Inspections.unitReports(unit.code)),
+                reports: SiteURL.Inspections.unitReports(unit.code),
+                inspections: SiteURL.Inspections.unitList(unit.code)),
             year: year, years: catalog.order.map { InspectionPages.List.Year(year: $0, selected: $0 == year) },
             rows: rows.map { summary($0, units, language) }, empty: rows.isEmpty,
             coverage: coverage, hasCoverage: !coverage.isEmpty, plan: form

@@ -1,3 +1,5 @@
+import HosoCore
+
 /// The paths of inspections: the routes' patterns and the links that point at them, so that no
 /// inspection path is written twice.
 extension SiteURL {
@@ -8,6 +10,11 @@ extension SiteURL {
         static func unitDashboard(_ code: String) -> String { "/units/" + SiteURL.segment(code) + "/dashboard" }
         static func unitReports(_ code: String) -> String { "/units/" + SiteURL.segment(code) + "/reports" }
         static func page(_ id: Int64, anchor: String = "") -> String { "/inspections/\(id)" + anchor }
+        static func event(_ id: Int64, _ event: InspectionEvent) -> String { "/inspections/\(id)/" + event.rawValue }
+        static func item(_ id: Int64, _ item: Int64) -> String { "/inspections/\(id)/items/\(item)" }
+        static func findings(_ id: Int64) -> String { "/inspections/\(id)/findings" }
+        static func followUps(_ id: Int64) -> String { "/inspections/\(id)/follow-ups" }
+        static func followUpDone(_ id: Int64) -> String { "/follow-ups/\(id)/done" }
         static func minutesPDF(_ id: Int64) -> String { "/inspections/\(id)/minutes.pdf" }
         static func minutesManifest(_ id: Int64) -> String { "/api/v1/inspections/\(id)/minutes/manifest" }
         static func record(_ obligationID: Int64, inspection id: Int64) -> String {

@@ -42,6 +42,7 @@ enum InspectionPages {
         let doneAt: String?
         let doneNote: String?
         let canComplete: Bool
+        let doneURL: String
     }
 
     /// `/inspections`: the inspections I am named to and the follow-up actions I own.
@@ -66,6 +67,8 @@ enum InspectionPages {
             let url: String
             let dashboard: String
             let reports: String
+            /// Where the plan form is sent.
+            let inspections: String
         }
         struct Year: Sendable {
             let year: String
@@ -131,6 +134,7 @@ enum InspectionPages {
             let note: String?
             let viewed: String?
             let markedBy: String?
+            let markURL: String
         }
         struct Finding: Sendable {
             let number: Int
@@ -156,7 +160,19 @@ enum InspectionPages {
             let manifestURL: String
         }
 
+        /// Where the page's forms are sent.
+        struct Links: Sendable {
+            let mine: String
+            let start: String
+            let cancel: String
+            let close: String
+            let conclude: String
+            let findings: String
+            let followUps: String
+        }
+
         let inspection: Summary
+        let links: Links
         let symbol: String
         let place: String
         let plannedBy: String
