@@ -16,6 +16,7 @@ extension SiteURL {
         static func followUps(_ id: Int64) -> String { "/inspections/\(id)/follow-ups" }
         static func followUpDone(_ id: Int64) -> String { "/follow-ups/\(id)/done" }
         static func minutesPDF(_ id: Int64) -> String { "/inspections/\(id)/minutes.pdf" }
+        static func apiMinutes(_ id: Int64) -> String { "/api/v1/inspections/\(id)/minutes" }
         static func minutesManifest(_ id: Int64) -> String { "/api/v1/inspections/\(id)/minutes/manifest" }
         static func record(_ obligationID: Int64, inspection id: Int64) -> String {
             "/records/\(obligationID)?inspection=\(id)"
