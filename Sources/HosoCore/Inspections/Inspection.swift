@@ -123,7 +123,7 @@ public enum InspectionRules {
         case .periodic, .surprise:
             return policy.allows(actor, .planInspection, on: issuer)
         case .selfInspection:
-            return actor.grants.contains { $0.role == .principal && issuer.ancestry.contains($0.unitID) }
+            return policy.roles(actor, covering: issuer.ancestry).contains(.principal)
         }
     }
 

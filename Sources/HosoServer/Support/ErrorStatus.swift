@@ -28,8 +28,7 @@ enum ErrorStatus {
             switch code {
             case "inspection.not_inspector", "inspection.leader_only", "inspection.follow_up_not_yours", "inspection.not_allowed_planner":
                 return .forbidden
-            case "inspection.not_found", "inspection.item_not_found", "inspection.finding_not_found", "inspection.follow_up_not_found",
-                 "inspection.no_minutes":
+            case "inspection.not_found", "inspection.item_not_found", "inspection.finding_not_found", "inspection.follow_up_not_found":
                 return .notFound
             case "inspection.not_allowed_now", "inspection.not_in_progress", "inspection.items_pending", "inspection.follow_ups_open",
                  "inspection.follow_up_done_already", "inspection.number_taken", "inspection.empty_checklist":

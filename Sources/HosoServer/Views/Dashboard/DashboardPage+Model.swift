@@ -122,8 +122,11 @@ struct DashboardPageModel {
 
     /// Inspections planned versus done this school year: the unit's schools, and each child unit's.
     func coverage(_ view: ComplianceQuery.View, children: [StoredUnit]) async throws -> DashboardPage.Coverage {
+        // Counted as this viewer may see them: a surprise inspection counts for its planners and
+        // team from the start, for the inspected only once it has begun.
         let lines = try await services.inspections.coverage(tenantID: actor.tenantID, unitIDs: [view.unit.id] + children.map(\.id),
-                                                            schoolYear: view.filter.schoolYear)
+                                                            schoolYear: view.filter.schoolYear,
+                                                            viewer: InspectionViewer(actor, policy: services.policy))
         let byUnit = Dictionary(lines.map { ($0.unitID, $0) }) { a, _ in a }
         let year = view.filter.schoolYear
         guard let own = byUnit[view.unit.id] else {

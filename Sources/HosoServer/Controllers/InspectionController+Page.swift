@@ -1,0 +1,204 @@
+import Foundation
+import HosoCore
+import HosoSigning
+import HosoStore
+import Hummingbird
+
+/// An inspection's page and its JSON: the plan, the checklist, findings, follow-ups, conclusions
+/// and minutes, as much as the actor sees; the steps offered are `InspectionDecisions.offers`.
+extension InspectionController {
+    /// The checklist, findings and follow-ups the actor sees (all of them, or those of the units
+    /// they watch: `InspectionVisibility.sees`), with the units they name.
+    func visibleParts(
+        _ actor: Actor, _ visible: Visible, verdict: Verdict? = nil
+    )
+        async throws -> (
+            items: [ChecklistItem], findings: [FindingRow], followUps: [FollowUpRow], units: [Int64: StoredUnit]
+        )
+    {
+        let tenantID = actor.tenantID
+        let id = visible.row.id
+        var items = try await services.inspections.checklist(
+            tenantID: tenantID, id: id, verdict: verdict, limit: InspectionRules.maxChecklist)
+        var findings = try await services.inspections.findings(tenantID: tenantID, id: id)
+        var followUps = try await services.inspections.followUps(tenantID: tenantID, inspectionID: id)
+        let unitIDs = Array(Set(items.map(\.unitID) + findings.map(\.unitID)))
+        let units = Dictionary(try await services.units.units(tenantID: tenantID, ids: unitIDs).map { ($0.id, $0) }) {
+            a, _ in a
+        }
+        if visible.sight != .all {
+            let policy = services.policy
+            let allowed = Set(
+                units.values.filter {
+                    InspectionVisibility.sees(actor, visible.sight, unit: $0.position, policy: policy)
+                }.map(\.id))
+            items = items.filter { allowed.contains($0.unitID) }
+            findings = findings.filter { allowed.contains($0.unitID) }
+            let kept = Set(findings.map(\.id))
+            followUps = followUps.filter { kept.contains($0.findingID) }
+        }
+        return (items, findings, followUps, units)
+    }
+
+    func inspectionJSONValue(_ actor: Actor, _ visible: Visible) async throws -> API.Inspection {
+        let parts = try await visibleParts(actor, visible)
+        var counts: [Verdict: Int] = [:]
+        for item in parts.items { counts[item.verdict, default: 0] += 1 }
+        return API.Inspection(
+            visible.row, issuer: visible.issuer, scope: visible.scope, members: visible.members, counts: counts,
+            findings: parts.findings, followUps: parts.followUps)
+    }
+
+    func inspectionJSON(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let visible = try await visible(actor, try id(context))
+        return try JSONResponse.make(try await inspectionJSONValue(actor, visible))
+    }
+
+    func itemsJSON(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let visible = try await visible(actor, try id(context))
+        let verdict = request.uri.queryParameters["verdict"].map(String.init).flatMap(Verdict.init(rawValue:))
+        let parts = try await visibleParts(actor, visible, verdict: verdict)
+        let codes = parts.units.mapValues(\.code)
+        return try JSONResponse.make(
+            API.ChecklistPage(items: parts.items.map { API.ChecklistLine($0, unitCode: codes[$0.unitID] ?? "") }))
+    }
+
+    /// Who may own a follow-up: people working in the units in scope (offered while follow-ups may be added).
+    func ownerCandidates(_ actor: Actor, _ visible: Visible, offered: Bool) async throws -> [InspectionPages.Person] {
+        guard offered else { return [] }
+        var seen: Set<String> = []
+        var result: [InspectionPages.Person] = []
+        for unit in visible.scope {
+            for member in try await services.users.members(tenantID: actor.tenantID, unitID: unit.id)
+            where !seen.contains(member.login) {
+                seen.insert(member.login)
+                result.append(InspectionPages.Person(login: member.login, name: member.displayName))
+            }
+        }
+        return result
+    }
+
+    /// The minutes' digital signature, checked again now against the PDF in the blob store.
+    func minutesSignature(
+        _ actor: Actor, _ row: InspectionRow, _ language: Language
+    ) async throws -> InspectionPages.Inspection.Signature? {
+        guard row.minutesSHA256 != nil,
+            let xml = try await services.inspections.minutesManifest(tenantID: actor.tenantID, inspectionID: row.id)
+        else { return nil }
+        let check = try ManifestSignatures.verify(
+            Array(xml.utf8), roots: try await services.signing.roots(tenantID: actor.tenantID),
+            schema: services.signing.schema)
+        let document = (try? services.blobs.read(check.manifest.document.sha256)).map(Digests.sha256) ?? "missing"
+        let review = SignatureReview(
+            manifest: check.manifest, evidence: check.evidence, owners: nil, documentSHA256: document)
+        guard let signature = review.signatures.first, let claim = signature.evidence.claim else { return nil }
+        let problems = signature.problems + [review.documentProblem].compactMap { $0 }
+        return InspectionPages.Inspection.Signature(
+            signer: claim.signerName, at: VietnamTime.display(epochSeconds: claim.signingTime),
+            serial: signature.evidence.certificate?.serial ?? "",
+            valid: signature.valid && review.documentProblem == nil,
+            problems: problems.map { services.localizer.text($0.messageKey, language, $0.parameters) },
+            manifestURL: SiteURL.Inspections.minutesManifest(row.id))
+    }
+
+    func inspectionPage(request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let language = context.language
+        let visible = try await visible(actor, try id(context))
+        let row = visible.row
+        let query = request.uri.queryParameters
+        let unitFilter = query["unit"].map(String.init).flatMap { code in visible.scope.first { $0.code == code }?.id }
+        let verdictFilter = query["verdict"].map(String.init).flatMap(Verdict.init(rawValue:))
+        // One read: the counts are over every line the actor may see, the table over the filters.
+        let (items, findings, followUps, units) = try await visibleParts(actor, visible)
+        let shown = items.filter {
+            (unitFilter == nil || $0.unitID == unitFilter) && (verdictFilter == nil || $0.verdict == verdictFilter)
+        }
+        var counts: [Verdict: Int] = [:]
+        for item in items { counts[item.verdict, default: 0] += 1 }
+        let catalog = try await services.catalog.tenant(actor.tenantID)
+        let types = Dictionary(
+            (catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, language == .en ? $0.nameEn : $0.nameVi) }
+        ) { a, _ in a }
+        let policy = services.policy
+        let offers = InspectionDecisions.offers(actor, visible.snapshot, policy: policy)
+        let today = services.clock.today()
+        let shownLimit = 1_000
+        let lines = shown.prefix(shownLimit).map { item in
+            InspectionPages.Inspection.Line(
+                id: item.id, unit: units[item.unitID]?.name(in: language) ?? "",
+                type: types[item.recordType] ?? item.recordType,
+                period: t("period." + item.periodKind, language, ["n": String(item.periodNumber)]),
+                owner: item.ownerName ?? "",
+                due: VietnamTime.display(epochSeconds: item.dueAt), status: t(item.status.messageKey, language),
+                statusCode: item.status.rawValue, verdict: t(item.verdict.messageKey, language),
+                verdictCode: item.verdict.rawValue,
+                recordURL: SiteURL.Inspections.record(item.obligationID, inspection: row.id), conducting: offers.mark,
+                marked: item.verdict != .pending,
+                verdicts: Verdict.allCases.filter { $0 != .pending }.map {
+                    InspectionPages.Choice(
+                        code: $0.rawValue, name: t($0.messageKey, language), selected: $0 == item.verdict)
+                },
+                note: item.note, viewed: item.viewedAt.map { VietnamTime.display(epochSeconds: $0) },
+                markedBy: item.markedBy, markURL: SiteURL.Inspections.item(row.id, item.id)
+            )
+        }
+        let findingNumber = Dictionary(uniqueKeysWithValues: findings.enumerated().map { ($1.id, $0 + 1) })
+        let page = InspectionPages.Inspection(
+            inspection: summary(
+                row, Dictionary(([visible.issuer] + visible.scope).map { ($0.id, $0) }) { a, _ in a }, language),
+            links: InspectionPages.Inspection.Links(
+                mine: SiteURL.Inspections.mine, start: SiteURL.Inspections.event(row.id, .start),
+                cancel: SiteURL.Inspections.event(row.id, .cancel), close: SiteURL.Inspections.event(row.id, .close),
+                conclude: SiteURL.Inspections.event(row.id, .conclude), findings: SiteURL.Inspections.findings(row.id),
+                followUps: SiteURL.Inspections.followUps(row.id)),
+            symbol: row.symbol, place: row.place, plannedBy: row.plannedBy, plannedOn: row.plannedOn.vietnamese,
+            types: row.recordTypes.isEmpty
+                ? t("inspection.all_types", language) : row.recordTypes.map { types[$0] ?? $0 }.joined(separator: ", "),
+            members: visible.members.map {
+                InspectionPages.Inspection.Member(name: $0.displayName, login: $0.login, leader: $0.leader)
+            },
+            counts: Verdict.allCases.map {
+                InspectionPages.Inspection.VerdictCount(
+                    name: t($0.messageKey, language), count: counts[$0] ?? 0, code: $0.rawValue)
+            },
+            items: lines, hasItems: !items.isEmpty, itemsCut: shown.count > shownLimit, itemsTotal: shown.count,
+            scopeUnits: visible.scope.map {
+                InspectionPages.Choice(code: $0.code, name: $0.name(in: language), selected: $0.id == unitFilter)
+            },
+            findings: findings.map { f in
+                InspectionPages.Inspection.Finding(
+                    number: findingNumber[f.id] ?? 0, id: f.id, severity: t(f.severity.messageKey, language),
+                    severityCode: f.severity.rawValue, text: f.text, unit: units[f.unitID]?.name(in: language) ?? "",
+                    type: types[f.recordType] ?? f.recordType, by: f.createdBy,
+                    recordURL: SiteURL.Inspections.record(f.obligationID, inspection: row.id))
+            },
+            hasFindings: !findings.isEmpty,
+            followUps: followUps.map { f in
+                followUpLine(
+                    f, today: today,
+                    canComplete: InspectionDecisions.offersCompletion(
+                        actor, visible.snapshot, followUp: f.ref,
+                        policy: policy))
+            },
+            hasFollowUps: !followUps.isEmpty, conducting: offers.mark,
+            severities: FindingSeverity.allCases.map {
+                InspectionPages.Choice(code: $0.rawValue, name: t($0.messageKey, language))
+            },
+            canStart: offers.start, canCancel: offers.cancel, canConclude: offers.conclude,
+            canFollowUp: offers.followUp,
+            canClose: offers.close, owners: try await ownerCandidates(actor, visible, offered: offers.followUp),
+            findingChoices: findings.map {
+                InspectionPages.Inspection.FindingChoice(
+                    id: $0.id, label: "\(findingNumber[$0.id] ?? 0). \($0.text.prefix(60))")
+            },
+            minDue: today.iso, conclusions: row.conclusions, recommendations: row.recommendations,
+            minutesSHA: row.minutesSHA256,
+            minutesSize: row.minutesSHA256 == nil ? nil : ByteSize.text(row.minutesSize ?? 0),
+            minutesSignature: try await minutesSignature(actor, row, language)
+        )
+        return services.renderer.render("inspection", page, context: context, request: request, title: row.title)
+    }
+}
