@@ -17,7 +17,8 @@ public struct TenantStore: Sendable {
 
     /// Validates the whole definition, then upserts the tenant and its units by code in one
     /// transaction: units missing from the file are closed (never deleted), a unit under a new
-    /// parent keeps its id and history. Nothing is written when the definition has a problem.
+    /// parent keeps its id and history. Nothing is written when the definition has a problem, or
+    /// when its directory reaches into another tenant's without both saying so (`DirectorySharing`).
     public func importTenant(_ definition: TenantDefinition) async throws -> ImportSummary {
         let ordered = try TenantValidator.validate(definition)
         let encoder = JSONEncoder()
@@ -28,6 +29,10 @@ public struct TenantStore: Sendable {
         let logger = self.logger
 
         return try await database.withTransaction { connection in
+            // One import at a time: two tenants imported at once must not both miss each other.
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext('hoso.tenant_import'))", logger: logger)
+            let refusals = DirectorySharing.refusals(definition, among: try await Self.neighbours(connection, logger: logger))
+            if !refusals.isEmpty { throw HosoErrors(refusals) }
             var summary = ImportSummary()
             let existing = try await connection.fetch(
                 "SELECT id FROM tenants WHERE code = \(definition.id)", Int64.self, logger: logger).first
@@ -110,6 +115,15 @@ public struct TenantStore: Sendable {
         }
     }
 
+    /// Every stored tenant's code and directory (the registry is readable without a tenant).
+    static func neighbours(_ connection: PostgresConnection, logger: Logger) async throws -> [DirectorySharing.Neighbour] {
+        let decoder = JSONDecoder()
+        return try await connection.fetch("SELECT code, directory::text FROM tenants", (String, String).self, logger: logger)
+            .map { code, directory in
+                DirectorySharing.Neighbour(code: code, directory: try decoder.decode(DirectorySettings?.self, from: Data(directory.utf8)))
+            }
+    }
+
     /// Re-hangs a unit and its subtree; the parent history keeps where it was.
     static func move(_ unit: StoredUnit, under parent: StoredUnit, tenantID: Int64, _ connection: PostgresConnection, logger: Logger) async throws {
         let oldPath = unit.ancestry.map(String.init).joined(separator: ".")
@@ -172,7 +186,7 @@ public struct TenantStore: Sendable {
             result.append(TenantRecord(
                 id: id, code: code, nameVi: nameVi, nameEn: nameEn, hosts: hosts,
                 levels: try decoder.decode([UnitLevel].self, from: Data(levels.utf8)),
-                directory: try decoder.decode(DirectorySettings.self, from: Data(directory.utf8)),
+                directory: try decoder.decode(DirectorySettings?.self, from: Data(directory.utf8)),
                 groupRules: try decoder.decode([GroupRule].self, from: Data(rules.utf8))
             ))
         }

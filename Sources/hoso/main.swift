@@ -4,6 +4,7 @@ import HosoCore
 import HosoServer
 import HosoSigning
 import HosoStore
+import HosoSynthetic
 import HummingbirdBcrypt
 import Logging
 
@@ -312,7 +313,8 @@ struct DemoCommand: AsyncParsableCommand {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { await owner.run() }
                         defer { group.cancelAll() }
-                        let generator = SyntheticProvince(app: app, owner: owner, blobs: blobs, logger: logger)
+                        let generator = SyntheticProvince(app: app, owner: owner, blobs: blobs, clock: SystemClock(),
+                                                          logger: logger)
                         let base = try TenantFile.load(directory: tenantsDirectory() + "/" + chosen.tenant)
                         let setup = RecordsSetup(database: app, logger: logger, tenantsDirectory: tenantsDirectory())
                         let summary = try await generator.generate(chosen, base: base, importRules: {

@@ -65,7 +65,9 @@ public enum TenantFile {
         }
 
         var directory: DirectorySettings?
-        if let node = root["directory"] {
+        // `directory: none` says so on purpose: a tenant without directory sign-in.
+        let noDirectory = root["directory"]?.string == "none"
+        if let node = root["directory"], !noDirectory {
             // A tenant file names the variable holding its bind password; it may not name any
             // other secret of the server (the directory at `url` would receive it).
             if let name = node["bind_password_env"]?.string, !(name.hasPrefix("HOSO_") && name.contains("DIRECTORY_PASSWORD")) {
@@ -78,6 +80,23 @@ public enum TenantFile {
             let security = node["security"]?.string ?? "none"
             if DirectorySettings.Security(rawValue: security) == nil {
                 problems.append(HosoError("tenant.bad_value", ["line": reader.line(node), "field": "directory.security", "value": security]))
+            }
+            let sharedWith = node["shared_with"].map { shared in
+                (shared.sequence ?? [shared]).compactMap { $0.string?.lowercased() }
+            }
+            let accountFilter = node["account_filter"]?.string
+            if let sharedWith, sharedWith.contains(id) || sharedWith.contains(where: { !TenantValidator.isIdentifier($0) }) {
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": reader.line(node), "field": "directory.shared_with", "value": sharedWith.joined(separator: ", "),
+                ]))
+            }
+            if let sharedWith, !sharedWith.isEmpty, accountFilter == nil {
+                problems.append(HosoError("tenant.missing_field", ["line": reader.line(node), "field": "directory.account_filter"]))
+            }
+            if let accountFilter, !DirectorySharing.isFilter(accountFilter) {
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": reader.line(node), "field": "directory.account_filter", "value": accountFilter,
+                ]))
             }
             directory = DirectorySettings(
                 url: reader.string(node, "url", &problems) ?? "",
@@ -94,9 +113,10 @@ public enum TenantFile {
                 displayNameAttribute: node["display_name_attribute"]?.string ?? "displayName",
                 mailAttribute: node["mail_attribute"]?.string ?? "mail",
                 networkTimeoutSeconds: node["network_timeout_seconds"]?.int ?? 3,
-                operationTimeoutSeconds: node["operation_timeout_seconds"]?.int ?? 5
+                operationTimeoutSeconds: node["operation_timeout_seconds"]?.int ?? 5,
+                sharedWith: sharedWith, accountFilter: accountFilter
             )
-        } else {
+        } else if !noDirectory {
             problems.append(HosoError("tenant.missing_field", ["line": "1", "field": "directory"]))
         }
 
@@ -121,7 +141,6 @@ public enum TenantFile {
         }
 
         if !problems.isEmpty { throw HosoErrors(problems) }
-        guard let directory else { throw HosoErrors([HosoError("tenant.missing_field", ["line": "1", "field": "directory"])]) }
         return TenantDefinition(
             id: id, nameVi: Normalize.nfc(nameVi), nameEn: nameEn, hosts: hosts, levels: levels,
             units: units.map(Normalize.nfc), directory: directory, groupRules: rules
