@@ -25,7 +25,7 @@ import Testing
         let refusals = DirectorySharing.refusals(Self.tenant("copy", Self.directory()),
                                                  among: [.init(code: "demo", directory: Self.directory())])
         #expect(refusals == [HosoError("tenant.directory_overlap", [
-            "other": "demo", "server": "127.0.0.1:3389", "base": "ou=people,dc=demo,dc=hoso,dc=vn",
+            "tenant": "copy", "other": "demo", "server": "127.0.0.1:3389", "base": "ou=people,dc=demo,dc=hoso,dc=vn",
         ])])
     }
 

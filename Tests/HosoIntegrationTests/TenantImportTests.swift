@@ -187,7 +187,7 @@ import Testing
         (directory.sharedWith, directory.accountFilter) = (["demo"], "(uid=d1.*)")
         let copy = Self.variant(demo, id: "democopy", directory: directory)
         await #expect(throws: HosoErrors([HosoError("tenant.directory_overlap", [
-            "other": "demo", "server": "127.0.0.1:3389", "base": "ou=people,dc=demo,dc=hoso,dc=vn",
+            "tenant": "democopy", "other": "demo", "server": "127.0.0.1:3389", "base": "ou=people,dc=demo,dc=hoso,dc=vn",
         ])])) {
             try await withDatabase(try database.appURL) { pool in
                 let store = TenantStore(database: pool, logger: TestEnvironment.logger)

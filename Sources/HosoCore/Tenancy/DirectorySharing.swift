@@ -26,10 +26,10 @@ public enum DirectorySharing {
             let declared = (mine.sharedWith ?? []).contains(other.code) && (theirs.sharedWith ?? []).contains(tenant.id)
             if !declared {
                 refusals.append(HosoError("tenant.directory_overlap", [
-                    "other": other.code, "server": server(mine.url), "base": base,
+                    "tenant": tenant.id, "other": other.code, "server": server(mine.url), "base": base,
                 ]))
             } else if !apart(mine.accountFilter, theirs.accountFilter) {
-                refusals.append(HosoError("tenant.directory_accounts_not_apart", ["other": other.code]))
+                refusals.append(HosoError("tenant.directory_accounts_not_apart", ["tenant": tenant.id, "other": other.code]))
             }
         }
         return refusals
