@@ -50,7 +50,11 @@ public enum TenantFile {
                 var schoolLevels: [SchoolLevel] = []
                 for levelNode in node["school_levels"]?.sequence ?? [] {
                     if let raw = levelNode.string, let level = SchoolLevel(rawValue: raw) { schoolLevels.append(level) }
-                    else { problems.append(HosoError("tenant.bad_school_level", ["line": reader.line(levelNode), "value": levelNode.string ?? ""])) }
+                    else {
+                        problems.append(HosoError("tenant.bad_school_level", [
+                            "line": reader.line(levelNode), "value": levelNode.string ?? "",
+                        ]))
+                    }
                 }
                 units.append(UnitDefinition(
                     code: code, nameVi: reader.string(node, "name_vi", &problems) ?? "",
@@ -73,13 +77,18 @@ public enum TenantFile {
             if let name = node["bind_password_env"]?.string, !(name.hasPrefix("HOSO_") && name.contains("DIRECTORY_PASSWORD")) {
                 problems.append(HosoError("tenant.bad_secret_name", ["line": reader.line(node), "name": name]))
             }
-            if let url = node["url"]?.string, let security = node["security"]?.string, security == "ldaps", !url.hasPrefix("ldaps://") {
-                problems.append(HosoError("tenant.bad_value", ["line": reader.line(node), "field": "directory.url", "value": url]))
+            if let url = node["url"]?.string, let security = node["security"]?.string, security == "ldaps",
+               !url.hasPrefix("ldaps://") {
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": reader.line(node), "field": "directory.url", "value": url,
+                ]))
             }
             let base = node["base_dn"]?.string ?? ""
             let security = node["security"]?.string ?? "none"
             if DirectorySettings.Security(rawValue: security) == nil {
-                problems.append(HosoError("tenant.bad_value", ["line": reader.line(node), "field": "directory.security", "value": security]))
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": reader.line(node), "field": "directory.security", "value": security,
+                ]))
             }
             let sharedWith = node["shared_with"].map { shared in
                 (shared.sequence ?? [shared]).compactMap { $0.string?.lowercased() }
@@ -123,7 +132,8 @@ public enum TenantFile {
         var rules: [GroupRule] = []
         for node in root["group_rules"]?.sequence ?? [] {
             let line = node.mark?.line ?? 0
-            guard let group = reader.string(node, "group", &problems), let roleName = reader.string(node, "role", &problems) else { continue }
+            guard let group = reader.string(node, "group", &problems),
+                  let roleName = reader.string(node, "role", &problems) else { continue }
             guard let role = Role(rawValue: roleName) else {
                 problems.append(HosoError("tenant.unknown_role", ["line": String(line), "role": roleName]))
                 continue
