@@ -38,8 +38,22 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Migrations")],
+            swiftSettings: strict
+        ),
+
+        // The synthetic province (`hoso demo generate`) for the benchmark and load tests: the CLI
+        // and the tests use it, the server does not.
+        .target(
+            name: "HosoSynthetic",
+            dependencies: [
+                "HosoCore", "HosoStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
 
@@ -80,6 +94,10 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -87,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "hoso",
             dependencies: [
-                "HosoServer", "HosoStore", "HosoCore", "HosoSigning",
+                "HosoServer", "HosoStore", "HosoCore", "HosoSigning", "HosoSynthetic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,11 +118,14 @@ let package = Package(
         .testTarget(
             name: "HosoIntegrationTests",
             dependencies: [
-                "HosoServer", "HosoStore", "HosoDirectory", "HosoReports", "HosoSigning",
+                "HosoCore", "HosoServer", "HosoStore", "HosoDirectory", "HosoReports", "HosoSigning", "HosoSynthetic",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -8,7 +8,8 @@ public struct TenantRecord: Sendable, Equatable {
     public let nameEn: String
     public let hosts: [String]
     public let levels: [UnitLevel]
-    public let directory: DirectorySettings
+    /// `nil`: no directory sign-in for this tenant.
+    public let directory: DirectorySettings?
     public let groupRules: [GroupRule]
 }
 

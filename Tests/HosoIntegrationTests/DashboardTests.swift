@@ -2,6 +2,7 @@ import Foundation
 import HosoCore
 import HosoServer
 @testable import HosoStore
+@testable import HosoSynthetic
 import Hummingbird
 import HTTPTypes
 import HummingbirdTesting

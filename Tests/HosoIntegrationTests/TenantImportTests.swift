@@ -2,6 +2,7 @@ import Foundation
 import HosoCore
 @testable import HosoServer
 @testable import HosoStore
+import HummingbirdTesting
 import Testing
 
 @Suite struct TenantImportTests {
@@ -128,6 +129,152 @@ import Testing
         #expect(withoutTenant == 0)
         #expect(demoSees.count == 1)
         #expect(foreign.contains("42501"), "refused by the row-level security policy: \(foreign)")
+    }
+}
+
+/// Tenants on one directory (issue 13, hole 3): an import refuses a tenant whose directory reaches
+/// into another's unless both files declare the sharing and tell their accounts apart.
+@Suite struct DirectorySharingImportTests {
+    static func demo() throws -> TenantDefinition {
+        try TenantFile.load(directory: try TestEnvironment.repoDirectory + "/tenants/demo")
+    }
+
+    /// `base` under another id and host, with another directory.
+    static func variant(_ base: TenantDefinition, id: String, directory: DirectorySettings?) -> TenantDefinition {
+        TenantDefinition(id: id, nameVi: base.nameVi, nameEn: base.nameEn, hosts: ["\(id).hoso.local"], levels: base.levels,
+                         units: base.units, directory: directory, groupRules: base.groupRules)
+    }
+
+    func tenantCodes(_ database: TestDatabase) async throws -> [String] {
+        try await withDatabase(try database.appURL) { pool in
+            try await TenantStore(database: pool, logger: TestEnvironment.logger).tenants().map(\.code)
+        }
+    }
+
+    @Test(arguments: [
+        ("ldap://127.0.0.1:3389", "ou=people,dc=demo,dc=hoso,dc=vn"),
+        ("LDAP://127.0.0.1:3389/", "OU=People, DC=demo, DC=hoso, DC=vn"),
+        ("ldap://127.0.0.1:3389", "dc=hoso,dc=vn"),
+    ])
+    func aCopyOfTheDemoOnItsDirectoryIsRefused(url: String, users: String) async throws {
+        // setup: the demo tenant; a copy whose directory is the demo's, however it is written
+        let database = try await TestDatabase.make()
+        let demo = try Self.demo()
+        var directory = try #require(demo.directory)
+        (directory.url, directory.userBase) = (url, users)
+        let copy = Self.variant(demo, id: "democopy", directory: directory)
+        // act
+        var problems: [HosoError] = []
+        do {
+            try await withDatabase(try database.appURL) { pool in
+                let store = TenantStore(database: pool, logger: TestEnvironment.logger)
+                _ = try await store.importTenant(demo)
+                _ = try await store.importTenant(copy)
+            }
+        } catch let error as HosoErrors {
+            problems = error.errors
+        }
+        // verify: refused, naming the other tenant; nothing of the copy written
+        #expect(problems.map(\.code) == ["tenant.directory_overlap"])
+        #expect(problems.first?.parameters["other"] == "demo")
+        #expect(try await tenantCodes(database) == ["demo"])
+    }
+
+    @Test func sharingDeclaredByTheNewTenantAloneIsRefused() async throws {
+        let database = try await TestDatabase.make()
+        let demo = try Self.demo()
+        var directory = try #require(demo.directory)
+        (directory.sharedWith, directory.accountFilter) = (["demo"], "(uid=d1.*)")
+        let copy = Self.variant(demo, id: "democopy", directory: directory)
+        await #expect(throws: HosoErrors([HosoError("tenant.directory_overlap", [
+            "tenant": "democopy", "other": "demo", "server": "127.0.0.1:3389", "base": "ou=people,dc=demo,dc=hoso,dc=vn",
+        ])])) {
+            try await withDatabase(try database.appURL) { pool in
+                let store = TenantStore(database: pool, logger: TestEnvironment.logger)
+                _ = try await store.importTenant(demo)
+                _ = try await store.importTenant(copy)
+            }
+        }
+    }
+
+    @Test func bigdemoHasNoDirectoryAndTheDemoOfficerIsNobodyThere() async throws {
+        // setup: what `make run` and `make bench` import
+        let world = try await TestWorld.make(importing: ["demo", "demo2", "bigdemo"])
+        let bigdemo = try await withDatabase(try world.database.appURL) { pool in
+            try await TenantStore(database: pool, logger: TestEnvironment.logger).tenant(code: "bigdemo")
+        }
+        #expect(bigdemo != nil)
+        #expect(bigdemo?.directory == nil)
+        // act + verify: demo's provincial officer signs in to demo, not to bigdemo
+        try await world.withApp { client in
+            var browser = Browser()
+            try await browser.signIn(client, tenant: "demo", "so.officer")
+            var stranger = Browser()
+            let foreign = try await stranger.send(client, .post, "/api/v1/session",
+                                                  json: #"{"tenant":"bigdemo","username":"so.officer","password":"Demo@2026!"}"#)
+            #expect(foreign.status == .unauthorized)
+            #expect(foreign.errorCode == "signin.invalid_credentials")
+        }
+    }
+
+    @Test func tenantsThatDeclareTheSharingKeepTheirAccountsApart() async throws {
+        // setup: demo and demo-b on the same directory and group rules, each naming the other,
+        // demo's accounts those of the department and S01, demo-b's those of office D01
+        let world = try await TestWorld.make(importing: [])
+        let demo = try Self.demo()
+        var mine = try #require(demo.directory), theirs = mine
+        (mine.sharedWith, mine.accountFilter) = (["demo-b"], "(|(uid=so.*)(uid=s1.*))")
+        (theirs.sharedWith, theirs.accountFilter) = (["demo"], "(uid=d1.*)")
+        let (a, b) = (Self.variant(demo, id: "demo", directory: mine), Self.variant(demo, id: "demo-b", directory: theirs))
+        try await withDatabase(try world.database.appURL) { pool in
+            let store = TenantStore(database: pool, logger: TestEnvironment.logger)
+            _ = try await store.importTenant(a)
+            _ = try await store.importTenant(b)
+        }
+        try await world.withApp { client in
+            // act: the department's officer at both tenants, the office's officer at demo-b
+            var own = Browser(), other = Browser()
+            try await own.signIn(client, tenant: "demo", "so.officer")
+            let ownRoles = try await Self.roles(client, &own)
+            var stranger = Browser()
+            let foreign = try await stranger.send(client, .post, "/api/v1/session",
+                                                  json: #"{"tenant":"demo-b","username":"so.officer","password":"Demo@2026!"}"#)
+            try await other.signIn(client, tenant: "demo-b", "d1.officer")
+            let otherRoles = try await Self.roles(client, &other)
+            // verify: so.officer has its role at demo and is nobody at demo-b; demo-b's own account works
+            #expect(ownRoles == ["provincial_officer@SO"])
+            #expect(foreign.status == .unauthorized)
+            #expect(foreign.errorCode == "signin.invalid_credentials")
+            #expect(otherRoles == ["district_officer@D01"])
+        }
+    }
+
+    static func roles(_ client: any TestClientProtocol, _ browser: inout Browser) async throws -> [String] {
+        let me = try await browser.send(client, .get, "/api/v1/me").json()
+        return (me["grants"] as? [[String: Any]] ?? []).compactMap { grant in
+            guard let role = grant["role"] as? String else { return nil }
+            return "\(role)@\((grant["unit"] as? [String: Any])?["code"] as? String ?? "?")"
+        }.sorted()
+    }
+
+    @Test func theTenantFileSaysHowADirectoryIsShared() throws {
+        // setup: the demo file with the sharing lines added under directory:
+        let yaml = try String(contentsOfFile: try TestEnvironment.repoDirectory + "/tenants/demo/tenant.yaml", encoding: .utf8)
+        func with(_ lines: String) -> String {
+            yaml.replacingOccurrences(of: "  member_attribute: member\n", with: "  member_attribute: member\n" + lines)
+        }
+        // act + verify
+        let shared = try TenantFile.parse(with("  shared_with: [demo-b]\n  account_filter: (departmentNumber=demo)\n"))
+        #expect(shared.directory?.sharedWith == ["demo-b"])
+        #expect(shared.directory?.accountFilter == "(departmentNumber=demo)")
+        func codes(_ text: String) -> [String] {
+            do { _ = try TenantFile.parse(text); return [] } catch { return (error as? HosoErrors)?.errors.map(\.code) ?? [] }
+        }
+        #expect(codes(with("  shared_with: demo-b\n")) == ["tenant.missing_field"], "sharing needs an account filter")
+        #expect(codes(with("  shared_with: [demo]\n  account_filter: (o=x)\n")) == ["tenant.bad_value"], "not with itself")
+        #expect(codes(with("  account_filter: departmentNumber=demo\n")) == ["tenant.bad_value"], "one LDAP filter")
+        let none = try TenantFile.parse(yaml.replacingOccurrences(of: "\ndirectory:\n", with: "\ndirectory: none\nold_directory:\n"))
+        #expect(none.directory == nil)
     }
 }
 

@@ -26,13 +26,20 @@ public struct DirectorySettings: Sendable, Equatable, Codable {
     public var mailAttribute: String
     public var networkTimeoutSeconds: Int
     public var operationTimeoutSeconds: Int
+    /// The other tenants whose accounts live in this same part of the directory (`shared_with`);
+    /// each of them must name this tenant back (see `DirectorySharing`). `nil`: this tenant's alone.
+    public var sharedWith: [String]?
+    /// An LDAP filter that only this tenant's accounts match (`account_filter`), added to the
+    /// account search at every sign-in: what keeps the tenants of a shared directory apart.
+    public var accountFilter: String?
 
     public init(
         url: String, security: Security = .none, caFile: String? = nil, bindDN: String, bindPasswordEnv: String,
         userBase: String, loginAttribute: String = "uid", userFilter: String = "(objectClass=inetOrgPerson)",
         groupBase: String, groupFilter: String = "(objectClass=groupOfNames)", memberAttribute: String = "member",
         displayNameAttribute: String = "displayName", mailAttribute: String = "mail",
-        networkTimeoutSeconds: Int = 3, operationTimeoutSeconds: Int = 5
+        networkTimeoutSeconds: Int = 3, operationTimeoutSeconds: Int = 5,
+        sharedWith: [String]? = nil, accountFilter: String? = nil
     ) {
         self.url = url
         self.security = security
@@ -49,5 +56,16 @@ public struct DirectorySettings: Sendable, Equatable, Codable {
         self.mailAttribute = mailAttribute
         self.networkTimeoutSeconds = networkTimeoutSeconds
         self.operationTimeoutSeconds = operationTimeoutSeconds
+        self.sharedWith = sharedWith
+        self.accountFilter = accountFilter
+    }
+
+    /// The settings a sign-in searches with: the account filter, when there is one, joins the user
+    /// filter, so that an account of another tenant on the same directory is not found at all.
+    public func forSignIn() -> DirectorySettings {
+        guard let accountFilter, !accountFilter.isEmpty else { return self }
+        var settings = self
+        settings.userFilter = "(&\(userFilter)\(accountFilter))"
+        return settings
     }
 }

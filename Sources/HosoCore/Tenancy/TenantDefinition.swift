@@ -9,12 +9,14 @@ public struct TenantDefinition: Sendable, Equatable {
     public let hosts: [String]
     public let levels: [UnitLevel]
     public let units: [UnitDefinition]
-    public let directory: DirectorySettings
+    /// `nil` for a tenant without a directory (`directory: none`): only its local administrators
+    /// sign in, and sessions made by tools (the benchmark's synthetic province).
+    public let directory: DirectorySettings?
     public let groupRules: [GroupRule]
 
     public init(
         id: String, nameVi: String, nameEn: String, hosts: [String] = [], levels: [UnitLevel] = UnitLevel.defaults,
-        units: [UnitDefinition], directory: DirectorySettings, groupRules: [GroupRule]
+        units: [UnitDefinition], directory: DirectorySettings?, groupRules: [GroupRule]
     ) {
         self.id = id
         self.nameVi = nameVi

@@ -147,9 +147,10 @@ public struct AppConfiguration: Sendable {
         return result
     }
 
-    /// A tenant's directory settings as they apply here: the URL override, if any, wins.
-    func directorySettings(for tenant: TenantRecord) -> DirectorySettings {
-        var settings = tenant.directory
+    /// A tenant's directory settings as they apply here: the URL override, if any, wins. `nil`
+    /// for a tenant without a directory.
+    func directorySettings(for tenant: TenantRecord) -> DirectorySettings? {
+        guard var settings = tenant.directory else { return nil }
         let perTenant = "HOSO_DIRECTORY_URL_" + tenant.code.uppercased().replacingOccurrences(of: "-", with: "_")
         if let url = environment[perTenant], !url.isEmpty { settings.url = url }
         else if let directoryURLOverride { settings.url = directoryURLOverride }

@@ -50,7 +50,11 @@ public enum TenantFile {
                 var schoolLevels: [SchoolLevel] = []
                 for levelNode in node["school_levels"]?.sequence ?? [] {
                     if let raw = levelNode.string, let level = SchoolLevel(rawValue: raw) { schoolLevels.append(level) }
-                    else { problems.append(HosoError("tenant.bad_school_level", ["line": reader.line(levelNode), "value": levelNode.string ?? ""])) }
+                    else {
+                        problems.append(HosoError("tenant.bad_school_level", [
+                            "line": reader.line(levelNode), "value": levelNode.string ?? "",
+                        ]))
+                    }
                 }
                 units.append(UnitDefinition(
                     code: code, nameVi: reader.string(node, "name_vi", &problems) ?? "",
@@ -65,19 +69,43 @@ public enum TenantFile {
         }
 
         var directory: DirectorySettings?
-        if let node = root["directory"] {
+        // `directory: none` says so on purpose: a tenant without directory sign-in.
+        let noDirectory = root["directory"]?.string == "none"
+        if let node = root["directory"], !noDirectory {
             // A tenant file names the variable holding its bind password; it may not name any
             // other secret of the server (the directory at `url` would receive it).
             if let name = node["bind_password_env"]?.string, !(name.hasPrefix("HOSO_") && name.contains("DIRECTORY_PASSWORD")) {
                 problems.append(HosoError("tenant.bad_secret_name", ["line": reader.line(node), "name": name]))
             }
-            if let url = node["url"]?.string, let security = node["security"]?.string, security == "ldaps", !url.hasPrefix("ldaps://") {
-                problems.append(HosoError("tenant.bad_value", ["line": reader.line(node), "field": "directory.url", "value": url]))
+            if let url = node["url"]?.string, let security = node["security"]?.string, security == "ldaps",
+               !url.hasPrefix("ldaps://") {
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": reader.line(node), "field": "directory.url", "value": url,
+                ]))
             }
             let base = node["base_dn"]?.string ?? ""
             let security = node["security"]?.string ?? "none"
             if DirectorySettings.Security(rawValue: security) == nil {
-                problems.append(HosoError("tenant.bad_value", ["line": reader.line(node), "field": "directory.security", "value": security]))
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": reader.line(node), "field": "directory.security", "value": security,
+                ]))
+            }
+            let sharedWith = node["shared_with"].map { shared in
+                (shared.sequence ?? [shared]).compactMap { $0.string?.lowercased() }
+            }
+            let accountFilter = node["account_filter"]?.string
+            if let sharedWith, sharedWith.contains(id) || sharedWith.contains(where: { !TenantValidator.isIdentifier($0) }) {
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": reader.line(node), "field": "directory.shared_with", "value": sharedWith.joined(separator: ", "),
+                ]))
+            }
+            if let sharedWith, !sharedWith.isEmpty, accountFilter == nil {
+                problems.append(HosoError("tenant.missing_field", ["line": reader.line(node), "field": "directory.account_filter"]))
+            }
+            if let accountFilter, !DirectorySharing.isFilter(accountFilter) {
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": reader.line(node), "field": "directory.account_filter", "value": accountFilter,
+                ]))
             }
             directory = DirectorySettings(
                 url: reader.string(node, "url", &problems) ?? "",
@@ -94,16 +122,18 @@ public enum TenantFile {
                 displayNameAttribute: node["display_name_attribute"]?.string ?? "displayName",
                 mailAttribute: node["mail_attribute"]?.string ?? "mail",
                 networkTimeoutSeconds: node["network_timeout_seconds"]?.int ?? 3,
-                operationTimeoutSeconds: node["operation_timeout_seconds"]?.int ?? 5
+                operationTimeoutSeconds: node["operation_timeout_seconds"]?.int ?? 5,
+                sharedWith: sharedWith, accountFilter: accountFilter
             )
-        } else {
+        } else if !noDirectory {
             problems.append(HosoError("tenant.missing_field", ["line": "1", "field": "directory"]))
         }
 
         var rules: [GroupRule] = []
         for node in root["group_rules"]?.sequence ?? [] {
             let line = node.mark?.line ?? 0
-            guard let group = reader.string(node, "group", &problems), let roleName = reader.string(node, "role", &problems) else { continue }
+            guard let group = reader.string(node, "group", &problems),
+                  let roleName = reader.string(node, "role", &problems) else { continue }
             guard let role = Role(rawValue: roleName) else {
                 problems.append(HosoError("tenant.unknown_role", ["line": String(line), "role": roleName]))
                 continue
@@ -121,7 +151,6 @@ public enum TenantFile {
         }
 
         if !problems.isEmpty { throw HosoErrors(problems) }
-        guard let directory else { throw HosoErrors([HosoError("tenant.missing_field", ["line": "1", "field": "directory"])]) }
         return TenantDefinition(
             id: id, nameVi: Normalize.nfc(nameVi), nameEn: nameEn, hosts: hosts, levels: levels,
             units: units.map(Normalize.nfc), directory: directory, groupRules: rules

@@ -25,7 +25,7 @@ struct HealthController: Sendable {
             let results = await services.directoryHealth.results(maxAgeSeconds: services.configuration.healthCacheSeconds) {
                 await withTaskGroup(of: (String, Bool).self) { group in
                     for tenant in tenants {
-                        let settings = services.configuration.directorySettings(for: tenant)
+                        guard let settings = services.configuration.directorySettings(for: tenant) else { continue }
                         let password = services.configuration.bindPassword(for: settings)
                         group.addTask { (tenant.code, await services.directory.check(settings: settings, bindPassword: password)) }
                     }

@@ -67,7 +67,11 @@ struct SignInService: Sendable {
             }
             return actor
         }
-        let settings = services.configuration.directorySettings(for: tenant)
+        // A tenant without a directory has only its local administrators. On a shared directory the
+        // tenant's account filter joins the search: another tenant's account is not found at all.
+        guard let settings = services.configuration.directorySettings(for: tenant)?.forSignIn() else {
+            throw HosoError("signin.invalid_credentials")
+        }
         let account = try await services.directory.authenticate(
             credentials, settings: settings, bindPassword: services.configuration.bindPassword(for: settings),
             groupAttributes: GroupMapper.attributesNeeded(by: tenant.groupRules)

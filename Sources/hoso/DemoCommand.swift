@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import HosoServer
+import HosoStore
+import HosoSynthetic
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Synthetic data for load tests.", subcommands: [Generate.self])
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a large synthetic province (tenant bigdemo): offices, schools, people, a school year of obligations and submissions, loaded with COPY a batch of schools per transaction. Interrupt it at will: a second run carries on. Needs HOSO_DATABASE_URL and HOSO_MIGRATION_DATABASE_URL (the owner: bulk loads bypass the per-row count trigger and count per batch)."
+        )
+        @Option(help: "Number of schools.") var schools: Int?
+        @Option(help: "Number of teachers in all.") var teachers: Int?
+        @Option(help: "Preset: small (24 schools, 600 teachers) or large (3500 schools, 100000 teachers).") var preset: String = "large"
+        @Option(help: "Random seed (the same seed gives the same province).") var seed: UInt64 = 2026
+
+        func run() async throws {
+            try await reporting {
+                var options: SyntheticProvince.Options
+                switch preset {
+                case "small": options = .small
+                case "large": options = .large
+                default: throw ConfigurationError(problems: ["--preset must be small or large, not \(preset)"])
+                }
+                if let schools { options.schools = schools }
+                if let teachers { options.teachers = teachers }
+                guard (1...20_000).contains(options.schools), (options.schools...2_000_000).contains(options.teachers) else {
+                    throw ConfigurationError(problems: ["--schools must be 1–20000 and --teachers at least the number of schools"])
+                }
+                options.seed = seed
+                let env = ProcessInfo.processInfo.environment
+                guard let ownerURL = env["HOSO_MIGRATION_DATABASE_URL"] else {
+                    throw ConfigurationError(problems: ["HOSO_MIGRATION_DATABASE_URL (the database owner) is not set"])
+                }
+                let blobs = try BlobStore(root: env["HOSO_BLOB_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/blobs")
+                let chosen = options
+                let interactive = isatty(STDERR_FILENO) != 0
+                try await withDatabase { app, logger in
+                    let owner = Database(url: try DatabaseURL(ownerURL), logger: logger, maxConnections: 4, timeout: .seconds(3600))
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { await owner.run() }
+                        defer { group.cancelAll() }
+                        let generator = SyntheticProvince(app: app, owner: owner, blobs: blobs, clock: SystemClock(),
+                                                          logger: logger)
+                        let base = try TenantFile.load(directory: tenantsDirectory() + "/" + chosen.tenant)
+                        let setup = RecordsSetup(database: app, logger: logger, tenantsDirectory: tenantsDirectory())
+                        let summary = try await generator.generate(chosen, base: base, importRules: {
+                            try await setup.importRules(tenant: chosen.tenant, years: [chosen.schoolYear])
+                        }) { line in
+                            let text = (interactive ? "\r\u{1B}[K" : "") + "hoso: demo \(line)" + (interactive ? "" : "\n")
+                            FileHandle.standardError.write(Data(text.utf8))
+                        }
+                        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+                        print("hoso: demo \(summary)")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import HosoCore
+import HosoServer
+import HosoSigning
+import HosoStore
+
+/// `hoso verify manifest.xml [document]`: who signed, in which role, when, with which
+/// certificate, whether the chain reaches a trusted root at the signing time, and whether the
+/// document still matches. Offline with --trusted; with --tenant, the tenant's roots and key registry.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verify a signed record manifest (and its document).")
+    @Option(help: "PEM file of trusted CA roots (offline check).") var trusted: String?
+    @Option(help: "Tenant id: use its trusted roots and key registry (needs HOSO_DATABASE_URL).") var tenant: String?
+    @Argument(help: "The manifest (XML).") var manifest: String
+    @Argument(help: "The document it describes.") var document: String?
+
+    func validate() throws {
+        guard (trusted == nil) != (tenant == nil) else { throw ValidationError("give exactly one of --trusted and --tenant") }
+    }
+
+    func run() async throws {
+        try await reporting {
+            let bytes = try readFile(manifest)
+            let digest = try document.map { Digests.sha256(try readFile($0)) }
+            let schema = try SigningService.loadSchema(webDirectory: webDirectory())
+            let roots: TrustRoots
+            var owners: [String: KeyOwner]?
+            if let trusted {
+                roots = try TrustRoots(pem: try readFile(trusted))
+            } else {
+                let code = tenant ?? ""
+                (roots, owners) = try await withDatabase { database, logger in
+                    let store = SignatureStore(database: database, logger: logger)
+                    let id = try await tenantID(database, logger, code)
+                    let pem = try await store.roots(tenantID: id).map(\.pem).joined(separator: "\n")
+                    let roots = pem.isEmpty ? TrustRoots.empty : try TrustRoots(pem: Array(pem.utf8))
+                    let check = try ManifestSignatures.verify(bytes, roots: roots, schema: schema)
+                    return (roots, try await store.owners(tenantID: id, fingerprints: check.evidence.compactMap { $0.certificate?.fingerprint }))
+                }
+            }
+            let check = try ManifestSignatures.verify(bytes, roots: roots, schema: schema)
+            let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: owners, documentSHA256: digest)
+            let m = check.manifest
+            print("Record: \(m.recordType.name) [\(m.recordType.code)] · \(m.unit.name) [\(m.unit.code)] · \(m.period.schoolYear) \(m.period.kind) \(m.period.number) · version \(m.version)")
+            print("Document: \(m.document.filename) \(m.document.size) bytes sha256 \(m.document.sha256)")
+            if let digest {
+                print("  " + (review.documentProblem == nil ? "matches the file given" : "DOES NOT MATCH the file given (sha256 \(digest))"))
+            } else {
+                print("  (no document given: its hash was not checked)")
+            }
+            for checked in review.signatures {
+                let e = checked.evidence
+                let claim = e.claim
+                print("Signature \(e.index + 1) [\(e.id)]: \(claim?.kind.rawValue ?? "?") step \(claim?.step ?? 0) as \(claim?.role ?? "?") by \(claim?.signerName ?? "?") (\(claim?.signer ?? "?")) at \(claim.map { UTCTime.format($0.signingTime) } ?? "?")")
+                if let c = e.certificate {
+                    print("  certificate \(c.subject) · serial \(c.serial) · issuer \(c.issuer) · valid \(UTCTime.format(c.notBefore))..\(UTCTime.format(c.notAfter)) · \(e.algorithm)")
+                }
+                print("  " + (checked.valid ? "VALID" : "INVALID: " + checked.problems.map { problem in
+                    problem.code + (problem.parameters.isEmpty ? "" : " (" + problem.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")")
+                }.joined(separator: "; ")))
+            }
+            if owners == nil { print("(offline: whose keys these are was not checked against a key registry)") }
+            print("Result: \(review.state.rawValue)" + (review.complete(m) ? ", complete" : review.missingSteps.isEmpty ? "" : ", steps missing a required signature: \(review.missingSteps.map(String.init).joined(separator: ", "))")
+                  + (m.sealRequired && !review.sealed ? ", not sealed" : ""))
+            if review.state == .invalid { throw ExitCode.failure }
+        }
+    }
+}
