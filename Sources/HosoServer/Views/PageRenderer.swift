@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HosoCore
+import Hummingbird
 import Mustache
 
 /// Renders the Mustache pages of `web/templates` with the strings of the request's language and
@@ -19,13 +19,15 @@ public struct PageRenderer: Sendable {
         for template in Template.allCases {
             let file = "\(templateDirectory)/\(template.rawValue).mustache"
             guard library.getTemplate(named: template.rawValue) != nil,
-                  let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                let text = try? String(contentsOfFile: file, encoding: .utf8)
+            else {
                 problems.append("template \(template.rawValue).mustache is missing from \(templateDirectory)")
                 continue
             }
             for key in Self.localeKeys(in: text) {
                 for language in Language.allCases where !localizer.has(key, language) {
-                    problems.append("template \(template.rawValue).mustache uses t.\(key), missing from \(language.rawValue).json")
+                    problems.append(
+                        "template \(template.rawValue).mustache uses t.\(key), missing from \(language.rawValue).json")
                 }
             }
         }
@@ -65,18 +67,21 @@ public struct PageRenderer: Sendable {
         _ template: String, _ values: [String: Value], context: AppRequestContext, request: Request,
         status: HTTPResponse.Status = .ok, title: String
     ) -> Response {
-        render(template, LegacyPage(values: values.mapValues { $0 as Any }), context: context, request: request,
-               status: status, title: title)
+        render(
+            template, LegacyPage(values: values.mapValues { $0 as Any }), context: context, request: request,
+            status: status, title: title)
     }
 
     func frame(context: AppRequestContext, request: Request, title: String) -> PageFrame {
         let language = context.language
         return PageFrame(
             t: localizer.strings(language), lang: language.rawValue, title: title,
-            otherLanguage: .init(code: language == .vi ? "en" : "vi", label: language == .vi ? "English" : "Tiếng Việt",
-                                 next: Self.percentEncoded(request.uri.path)),
+            otherLanguage: .init(
+                code: language == .vi ? "en" : "vi", label: language == .vi ? "English" : "Tiếng Việt",
+                next: Self.percentEncoded(request.uri.path)),
             session: context.session.map {
-                .init(displayName: $0.actor.displayName, login: $0.actor.login, csrf: $0.csrfToken, tenant: $0.tenantCode)
+                .init(
+                    displayName: $0.actor.displayName, login: $0.actor.login, csrf: $0.csrfToken, tenant: $0.tenantCode)
             }
         )
     }
@@ -93,7 +98,8 @@ public struct PageRenderer: Sendable {
     }
 
     static func percentEncoded(_ path: String) -> String {
-        path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/-_.~"))) ?? "/"
+        path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/-_.~")))
+            ?? "/"
     }
 }
 
@@ -134,7 +140,9 @@ struct FramedPage<Page: Sendable>: MustacheParent, Sendable {
         case "session": return frame.session
         default:
             if let parent = page as? any MustacheParent { return parent.child(named: name) }
-            guard let value = Mirror(reflecting: page).children.first(where: { $0.label == name })?.value else { return nil }
+            guard let value = Mirror(reflecting: page).children.first(where: { $0.label == name })?.value else {
+                return nil
+            }
             return Self.unwrapped(value)
         }
     }
