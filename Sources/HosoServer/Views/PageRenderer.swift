@@ -52,10 +52,15 @@ public struct PageRenderer: Sendable {
         status: HTTPResponse.Status = .ok, title: String
     ) -> Response {
         let frame = frame(context: context, request: request, title: title)
-        // A template that cannot be found is a bug, never a blank page that says 200.
-        guard let html = library.render(FramedPage(frame: frame, page: page), withTemplate: template) else {
-            context.logger.error("template missing", metadata: ["template": "\(template)"])
-            return Self.html("", status: .internalServerError)
+        // Only the templates checked at start-up are rendered; anything else is a bug, answered
+        // as one (500), never as a blank page that says 200.
+        guard Template(rawValue: template) != nil,
+              let html = library.render(FramedPage(frame: frame, page: page), withTemplate: template)
+        else {
+            context.logger.error("template not checked at start-up", metadata: ["template": "\(template)"])
+            // Plain, since the page that would say it is what is missing.
+            let message = Markup("p", text: localizer.text("error.internal", context.language)).html
+            return Self.html("<!doctype html>\n" + message, status: .internalServerError)
         }
         return Self.html(html, status: status)
     }
