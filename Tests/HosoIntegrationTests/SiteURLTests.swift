@@ -1,8 +1,9 @@
 import Foundation
 import HosoCore
-@testable import HosoServer
 import Mustache
 import Testing
+
+@testable import HosoServer
 
 /// The route table, the download headers, the one escaping point and the typed page frame.
 @Suite struct SiteURLTests {
@@ -12,7 +13,9 @@ import Testing
         #expect(SiteURL.unitBookExport("S01", type: "ke_hoach").path == "/units/S01/books/ke_hoach/export.zip")
         #expect(SiteURL.inspectionItem(7, item: 9).path == "/inspections/7/items/9")
         #expect(SiteURL.apiReportContent(3).path == "/api/v1/reports/3/content")
-        #expect(SiteURL.unitInspections("S01").path(query: [("year", "2025-2026")]) == "/units/S01/inspections?year=2025-2026")
+        #expect(
+            SiteURL.unitInspections("S01").path(query: [("year", "2025-2026")])
+                == "/units/S01/inspections?year=2025-2026")
         #expect(SiteURL.home.path == "/")
     }
 
@@ -25,7 +28,10 @@ import Testing
     @Test func downloadsNameTheirFileInASCIIAndUTF8() {
         #expect(Download.contentDisposition("hoso-S01.csv") == "attachment; filename=\"hoso-S01.csv\"")
         let vietnamese = Download.contentDisposition("báo cáo đợt 1.pdf")
-        #expect(vietnamese == "attachment; filename=\"bao-cao-dot-1.pdf\"; filename*=UTF-8''b%C3%A1o%20c%C3%A1o%20%C4%91%E1%BB%A3t%201.pdf")
+        #expect(
+            vietnamese
+                == "attachment; filename=\"bao-cao-dot-1.pdf\"; filename*=UTF-8''b%C3%A1o%20c%C3%A1o%20%C4%91%E1%BB%A3t%201.pdf"
+        )
         let headers = Download.headers(filename: "a.zip", .zip)
         #expect(headers[.contentType] == "application/zip")
         #expect(headers[.cacheControl] == "no-store")
@@ -33,13 +39,19 @@ import Testing
     }
 
     @Test func markupEscapesTextAndAttributes() {
-        let row = TableRow.row([TableRow.header("<b>\"x\"</b>", href: "/a?b=1&c=2", note: "n'"), TableRow.cell("1", cssClass: "band-red")])
-        #expect(row.html == "<tr><th scope=\"row\"><a href=\"/a?b=1&amp;c=2\">&lt;b&gt;&quot;x&quot;&lt;/b&gt;</a>"
-            + " <small class=\"muted\">n&#39;</small></th><td class=\"band-red\">1</td></tr>")
+        let row = TableRow.row([
+            TableRow.header("<b>\"x\"</b>", href: "/a?b=1&c=2", note: "n'"), TableRow.cell("1", cssClass: "band-red"),
+        ])
+        #expect(
+            row.html == "<tr><th scope=\"row\"><a href=\"/a?b=1&amp;c=2\">&lt;b&gt;&quot;x&quot;&lt;/b&gt;</a>"
+                + " <small class=\"muted\">n&#39;</small></th><td class=\"band-red\">1</td></tr>")
     }
 
     struct Page: Sendable {
-        struct Item: Sendable { let name: String; let note: String? }
+        struct Item: Sendable {
+            let name: String
+            let note: String?
+        }
         let title: String
         let items: [Item]
         let missing: String?
@@ -48,12 +60,16 @@ import Testing
 
     @Test func aTypedPageSeesTheFrameAndHidesItsNils() throws {
         // setup
-        let template = try MustacheTemplate(string:
-            "{{title}}|{{lang}}|{{t.x.y}}|{{#items}}{{name}}{{#note}}({{note}}){{/note}};{{/items}}|{{^missing}}none{{/missing}}|{{count}}")
+        let template = try MustacheTemplate(
+            string:
+                "{{title}}|{{lang}}|{{t.x.y}}|{{#items}}{{name}}{{#note}}({{note}}){{/note}};{{/items}}|{{^missing}}none{{/missing}}|{{count}}"
+        )
         let library = MustacheLibrary(templates: ["page": template])
-        let frame = PageFrame(t: ["x": ["y": "Z"] as [String: any Sendable]], lang: "vi", title: "Frame",
-                              otherLanguage: .init(code: "en", label: "English", next: "/"), session: nil)
-        let page = Page(title: "Page", items: [.init(name: "a", note: "n"), .init(name: "b", note: nil)], missing: nil, count: 0)
+        let frame = PageFrame(
+            t: ["x": ["y": "Z"] as [String: any Sendable]], lang: "vi", title: "Frame",
+            otherLanguage: .init(code: "en", label: "English", next: "/"), session: nil)
+        let page = Page(
+            title: "Page", items: [.init(name: "a", note: "n"), .init(name: "b", note: nil)], missing: nil, count: 0)
         // act
         let html = library.render(FramedPage(frame: frame, page: page), withTemplate: "page")
         // verify: the frame wins over a page field of the same name, as it always has

@@ -1,7 +1,8 @@
 import Foundation
 import HosoCore
-@testable import HosoServer
 import Testing
+
+@testable import HosoServer
 
 /// Start-up refuses a template set that would render a blank page or a raw locale key.
 @Suite struct TemplateCheckTests {
@@ -58,7 +59,8 @@ import Testing
     }
 
     @Test func keysAreReadFromEveryTagKind() {
-        let keys = PageRenderer.localeKeys(in: "{{t.a.b}} {{#t.c}}x{{/t.c}} {{{t.d.e}}} {{^t.f}}{{/t.f}} {{ t.g }} {{title}}")
+        let keys = PageRenderer.localeKeys(
+            in: "{{t.a.b}} {{#t.c}}x{{/t.c}} {{{t.d.e}}} {{^t.f}}{{/t.f}} {{ t.g }} {{title}}")
         #expect(keys == ["a.b", "c", "d.e", "f", "g"])
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HosoCore
+import Hummingbird
 
 /// `GET /healthz`: the database and every tenant's directory. 503 when any is down, with a
 /// message that says which.
@@ -22,12 +22,16 @@ struct HealthController: Sendable {
         let databaseUp = await services.database.ping()
         var directories: [String: String] = [:]
         if databaseUp, let tenants = try? await services.tenants.tenants() {
-            let results = await services.directoryHealth.results(maxAgeSeconds: services.configuration.healthCacheSeconds) {
+            let results = await services.directoryHealth.results(
+                maxAgeSeconds: services.configuration.healthCacheSeconds
+            ) {
                 await withTaskGroup(of: (String, Bool).self) { group in
                     for tenant in tenants {
                         guard let settings = services.configuration.directorySettings(for: tenant) else { continue }
                         let password = services.configuration.bindPassword(for: settings)
-                        group.addTask { (tenant.code, await services.directory.check(settings: settings, bindPassword: password)) }
+                        group.addTask {
+                            (tenant.code, await services.directory.check(settings: settings, bindPassword: password))
+                        }
                     }
                     var collected: [String: Bool] = [:]
                     for await (code, up) in group { collected[code] = up }
@@ -36,11 +40,18 @@ struct HealthController: Sendable {
             }
             for (code, up) in results { directories[code] = up ? "up" : "down" }
         }
-        let down = (databaseUp ? [] : [services.localizer.text("health.database", context.language)])
-            + directories.filter { $0.value == "down" }.keys.sorted().map { services.localizer.text("health.directory", context.language, ["tenant": $0]) }
-        let message = down.isEmpty ? nil : services.localizer.text("health.down", context.language, ["parts": down.joined(separator: ", ")])
+        let down =
+            (databaseUp ? [] : [services.localizer.text("health.database", context.language)])
+            + directories.filter { $0.value == "down" }.keys.sorted().map {
+                services.localizer.text("health.directory", context.language, ["tenant": $0])
+            }
+        let message =
+            down.isEmpty
+            ? nil : services.localizer.text("health.down", context.language, ["parts": down.joined(separator: ", ")])
         return try JSONResponse.make(
-            Health(status: down.isEmpty ? "ok" : "unavailable", database: databaseUp ? "up" : "down", directories: directories, message: message),
+            Health(
+                status: down.isEmpty ? "ok" : "unavailable", database: databaseUp ? "up" : "down",
+                directories: directories, message: message),
             status: down.isEmpty ? .ok : .serviceUnavailable
         )
     }

@@ -1,8 +1,8 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoReports
 import HosoStore
+import Hummingbird
 
 /// Periodic and ad-hoc reports of any unit the actor may export from: the request becomes a job,
 /// generated in the background (the page shows its progress and then the download); the file
@@ -16,12 +16,17 @@ struct ReportController: Sendable {
         router.post(.unitReports) { request, context in try await self.requestForm(request: request, context: context) }
         router.get(.report) { request, context in try await self.jobPage(request: request, context: context) }
         router.get(.reportDownload) { request, context in try await self.download(request: request, context: context) }
-        router.post(.apiUnitReports) { request, context in try await self.requestJSON(request: request, context: context) }
+        router.post(.apiUnitReports) { request, context in
+            try await self.requestJSON(request: request, context: context)
+        }
         router.get(.apiReport) { request, context in try await self.jobJSON(request: request, context: context) }
-        router.get(.apiReportContent) { request, context in try await self.download(request: request, context: context) }
+        router.get(.apiReportContent) { request, context in try await self.download(request: request, context: context)
+        }
     }
 
-    func t(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String { services.localizer.text(key, language, values) }
+    func t(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String {
+        services.localizer.text(key, language, values)
+    }
 
     // MARK: - Requesting
 
@@ -36,14 +41,18 @@ struct ReportController: Sendable {
         for key in ["period", "semester", "month", "from", "to", "year", "type", "level"] {
             if let value = fields[key].map(Text.trimmed), !value.isEmpty { query[key] = value }
         }
-        let place = Text.trimmed(fields["place"] ?? "").isEmpty ? InspectionController.suggestedPlace(unit) : Text.trimmed(fields["place"] ?? "")
+        let place =
+            Text.trimmed(fields["place"] ?? "").isEmpty
+            ? InspectionController.suggestedPlace(unit) : Text.trimmed(fields["place"] ?? "")
         guard place.count <= 100 else { throw HosoError("report.bad_place") }
         let request = PeriodicReport.Request(unitCode: unit.code, query: query, format: format, place: place)
         // The same checks the job will make, before anything is queued.
         let report = PeriodicReport(services: services)
         let (period, _, year) = try await report.resolve(query, tenantID: actor.tenantID)
-        let title = report.words.text("subtitle", ["period": period.label(year.weeks, english: false), "unit": unit.nameVi])
-        let id = try await services.reportJobs.create(actor, unitID: unit.id, format: format.rawValue, parameters: request.encoded, title: title)
+        let title = report.words.text(
+            "subtitle", ["period": period.label(year.weeks, english: false), "unit": unit.nameVi])
+        let id = try await services.reportJobs.create(
+            actor, unitID: unit.id, format: format.rawValue, parameters: request.encoded, title: title)
         await services.reportRunner.enqueue(id: id, actor: actor, request: request, services: services)
         return id
     }
@@ -58,18 +67,22 @@ struct ReportController: Sendable {
         let year = catalog.years[current]
         let jobs = try await services.reportJobs.recent(tenantID: actor.tenantID, requestedBy: actor.userID)
         let page = ReportsPage(
-            unit: .init(code: unit.code, name: unit.name(in: language), url: SiteURL.unit(unit.code).path,
-                        dashboard: SiteURL.unitDashboard(unit.code).path, action: SiteURL.unitReports(unit.code).path),
+            unit: .init(
+                code: unit.code, name: unit.name(in: language), url: SiteURL.unit(unit.code).path,
+                dashboard: SiteURL.unitDashboard(unit.code).path, action: SiteURL.unitReports(unit.code).path),
             years: catalog.order.map { .init(year: $0, selected: $0 == current) },
             semesters: (year?.weeks.semesters ?? []).map { .init(number: $0.number) },
             types: (year?.types ?? []).map { .init(code: $0.code, name: language == .en ? $0.nameEn : $0.nameVi) },
-            levels: SchoolLevel.allCases.map { .init(code: $0.rawValue, name: t("school_level." + $0.rawValue, language)) },
+            levels: SchoolLevel.allCases.map {
+                .init(code: $0.rawValue, name: t("school_level." + $0.rawValue, language))
+            },
             month: String(today.iso.prefix(7)), from: today.firstOfMonth.iso, to: today.iso,
             place: InspectionController.suggestedPlace(unit),
             jobs: jobs.map { jobView($0, language) }, hasJobs: !jobs.isEmpty
         )
-        return services.renderer.render(.reports, page, context: context, request: request,
-                                        title: t("report.title", language, ["unit": unit.name(in: language)]))
+        return services.renderer.render(
+            .reports, page, context: context, request: request,
+            title: t("report.title", language, ["unit": unit.name(in: language)]))
     }
 
     func requestForm(request: Request, context: AppRequestContext) async throws -> Response {
@@ -83,7 +96,9 @@ struct ReportController: Sendable {
         let actor = try context.requireActor()
         let fields = try await request.decodeJSON([String: String].self)
         let id = try await submit(actor, code: try context.pathParameter("code"), fields: fields)
-        guard let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id) else { throw HosoError("report.not_found") }
+        guard let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id) else {
+            throw HosoError("report.not_found")
+        }
         return try JSONResponse.make(try await apiValue(actor, job), status: .accepted)
     }
 
@@ -92,9 +107,11 @@ struct ReportController: Sendable {
     /// The job if the actor asked for it and may still export from its unit.
     func job(_ actor: Actor, _ context: AppRequestContext) async throws -> ReportJob {
         guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0,
-              let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id), job.requestedBy == actor.userID,
-              let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first,
-              services.policy.allows(actor, .exportReports, on: unit.position) else {
+            let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id),
+            job.requestedBy == actor.userID,
+            let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first,
+            services.policy.allows(actor, .exportReports, on: unit.position)
+        else {
             throw HosoError("report.not_found")
         }
         return job
@@ -121,17 +138,20 @@ struct ReportController: Sendable {
         var view = jobView(job, language)
         view.unitReports = unit.map { SiteURL.unitReports($0.code).path } ?? SiteURL.home.path
         // While it runs the page reloads itself (no script needed).
-        var response = services.renderer.render(.report, ReportPage(job: view, refresh: view.running),
-                                                context: context, request: request, title: job.title)
+        var response = services.renderer.render(
+            .report, ReportPage(job: view, refresh: view.running),
+            context: context, request: request, title: job.title)
         if view.running { response.headers[.refresh] = "2" }
         return response
     }
 
     func apiValue(_ actor: Actor, _ job: ReportJob) async throws -> API.Report {
         let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first
-        return API.Report(id: job.id, unit: unit?.code ?? "", format: job.format, title: job.title, state: job.state.rawValue, progress: job.progress,
-                          stage: job.stage, error: job.errorCode, size: job.size, filename: job.filename,
-                          url: job.state == .done ? SiteURL.apiReportContent(job.id).path : nil)
+        return API.Report(
+            id: job.id, unit: unit?.code ?? "", format: job.format, title: job.title, state: job.state.rawValue,
+            progress: job.progress,
+            stage: job.stage, error: job.errorCode, size: job.size, filename: job.filename,
+            url: job.state == .done ? SiteURL.apiReportContent(job.id).path : nil)
     }
 
     func jobJSON(request: Request, context: AppRequestContext) async throws -> Response {
@@ -146,10 +166,13 @@ struct ReportController: Sendable {
             throw HosoError("report.not_ready")
         }
         let bytes = try services.blobs.read(sha)
-        try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
-            actorUserID: actor.userID, actorLogin: actor.login, action: "report.download", unitID: job.unitID, subject: "report:\(job.id)",
-            details: ["sha256": sha]
-        ))
+        try await services.audit.append(
+            tenantID: actor.tenantID,
+            AuditEvent(
+                actorUserID: actor.userID, actorLogin: actor.login, action: "report.download", unitID: job.unitID,
+                subject: "report:\(job.id)",
+                details: ["sha256": sha]
+            ))
         var headers = Download.headers(filename: job.filename ?? "report.\(format.rawValue)", type: format.mediaType)
         headers[.xContentSHA256] = sha
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -201,9 +224,11 @@ actor ReportRunner {
     }
 
     static func run(id: Int64, actor: Actor, request: PeriodicReport.Request, services: AppServices) async {
-        let jobs = services.reportJobs, tenantID = actor.tenantID
+        let jobs = services.reportJobs
+        let tenantID = actor.tenantID
         let logger = services.logger
-        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("hoso-report-\(UUID().uuidString)")
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "hoso-report-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
             try await jobs.started(tenantID: tenantID, id: id)
@@ -216,7 +241,8 @@ actor ReportRunner {
             let file = folder.appendingPathComponent("report.\(request.format.rawValue)")
             switch request.format {
             case .pdf:
-                let bytes = try OfficialDocumentRenderer(layout: services.documents.layout).render(report.document(data))
+                let bytes = try OfficialDocumentRenderer(layout: services.documents.layout).render(
+                    report.document(data))
                 try Foundation.Data(bytes).write(to: file)
             case .xlsx:
                 try report.writeXLSX(data, to: file, folder: folder)
@@ -236,11 +262,14 @@ actor ReportRunner {
             }
             let staged = try writer.finish()
             try staged.commit()
-            try await jobs.finish(tenantID: tenantID, id: id, blob: staged, mediaType: request.format.mediaType,
-                                  filename: report.filename(data, request.format))
+            try await jobs.finish(
+                tenantID: tenantID, id: id, blob: staged, mediaType: request.format.mediaType,
+                filename: report.filename(data, request.format))
         } catch {
             let code = (error as? HosoError)?.code ?? "report.failed"
-            if (error as? HosoError) == nil { logger.error("report failed", metadata: ["job": "\(id)", "error": "\(String(reflecting: error))"]) }
+            if (error as? HosoError) == nil {
+                logger.error("report failed", metadata: ["job": "\(id)", "error": "\(String(reflecting: error))"])
+            }
             try? await jobs.fail(tenantID: tenantID, id: id, code: code)
         }
     }

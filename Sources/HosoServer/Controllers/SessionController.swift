@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoStore
+import Hummingbird
 
 /// Signing in and out, as pages and as the API, and `GET /api/v1/me`.
 struct SessionController: Sendable {
@@ -17,17 +17,23 @@ struct SessionController: Sendable {
         router.post(.signOut) { request, context in try await self.signOutForm(request: request, context: context) }
         router.get(.language) { request, context in try self.switchLanguage(request: request, context: context) }
         router.get(.apiTenants) { request, context in try await self.tenantList(request: request, context: context) }
-        router.post(.apiSession) { request, context in try await self.createSession(request: request, context: context) }
-        router.delete(.apiSession) { request, context in try await self.deleteSession(request: request, context: context) }
+        router.post(.apiSession) { request, context in try await self.createSession(request: request, context: context)
+        }
+        router.delete(.apiSession) { request, context in
+            try await self.deleteSession(request: request, context: context)
+        }
         router.get(.apiMe) { request, context in try await self.me(request: request, context: context) }
     }
 
     // MARK: - Pages
 
-    func signInPage(request: Request, context: AppRequestContext, error: HosoError? = nil, login: String = "",
-                    tenantCode: String? = nil) async throws -> Response {
+    func signInPage(
+        request: Request, context: AppRequestContext, error: HosoError? = nil, login: String = "",
+        tenantCode: String? = nil
+    ) async throws -> Response {
         if context.session != nil, error == nil {
-            return Response(status: .seeOther, headers: [.location: SiteURL.safeNext(request.uri.queryParameters.get("next"))])
+            return Response(
+                status: .seeOther, headers: [.location: SiteURL.safeNext(request.uri.queryParameters.get("next"))])
         }
         let hostTenant = try await SessionMiddleware(services: services).tenantForHost(request)
         let tenants = try await services.tenants.tenants()
@@ -37,7 +43,9 @@ struct SessionController: Sendable {
         let page = SignInPage(
             next: SiteURL.safeNext(request.uri.queryParameters.get("next")), login: login, formToken: formToken,
             tenants: tenants.map { tenant in
-                .init(code: tenant.code, name: language == .vi ? tenant.nameVi : tenant.nameEn, selected: tenant.code == chosen)
+                .init(
+                    code: tenant.code, name: language == .vi ? tenant.nameVi : tenant.nameEn,
+                    selected: tenant.code == chosen)
             },
             fixedTenant: hostTenant.map { .init(code: $0.code, name: language == .vi ? $0.nameVi : $0.nameEn) },
             error: error.map { .init(code: $0.code, message: services.localizer.message(for: $0, language)) },
@@ -49,8 +57,10 @@ struct SessionController: Sendable {
             status: error.map { ErrorStatus.status(for: $0.code) } ?? .ok,
             title: services.localizer.text("signin.title", context.language)
         )
-        response.setCookie(Cookie(name: Self.signInCookie, value: formToken, path: SiteURL.signIn.path,
-                                  secure: services.configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: Self.signInCookie, value: formToken, path: SiteURL.signIn.path,
+                secure: services.configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -61,8 +71,11 @@ struct SessionController: Sendable {
         let hostTenant = try await SessionMiddleware(services: services).tenantForHost(request)
         let tenantCode = hostTenant?.code ?? form["tenant"] ?? ""
         guard let cookie = request.cookies[Self.signInCookie]?.value, let field = form["_signin"],
-              CSRFMiddleware.constantTimeEquals(cookie, field) else {
-            return try await signInPage(request: request, context: context, error: HosoError("csrf.invalid"), login: login, tenantCode: tenantCode)
+            CSRFMiddleware.constantTimeEquals(cookie, field)
+        else {
+            return try await signInPage(
+                request: request, context: context, error: HosoError("csrf.invalid"), login: login,
+                tenantCode: tenantCode)
         }
         do {
             let outcome = try await signIn.signIn(
@@ -75,8 +88,9 @@ struct SessionController: Sendable {
             response.setCookie(SessionCookie.make(outcome.token, secure: services.configuration.secureCookies))
             return response
         } catch let error as HosoError {
-            return try await signInPage(request: request, context: context, error: error,
-                                        login: String(login.prefix(Credentials.maxLoginLength)), tenantCode: tenantCode)
+            return try await signInPage(
+                request: request, context: context, error: error,
+                login: String(login.prefix(Credentials.maxLoginLength)), tenantCode: tenantCode)
         }
     }
 
@@ -90,27 +104,34 @@ struct SessionController: Sendable {
     func switchLanguage(request: Request, context: AppRequestContext) throws -> Response {
         let code = try context.pathParameter("code")
         guard let language = Language(rawValue: code) else { throw HosoError("http.not_found") }
-        var response = Response(status: .seeOther, headers: [.location: SiteURL.safeNext(request.uri.queryParameters.get("next"))])
-        response.setCookie(Cookie(name: LanguageMiddleware.cookieName, value: language.rawValue, maxAge: 365 * 86400, path: "/",
-                                  secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+        var response = Response(
+            status: .seeOther, headers: [.location: SiteURL.safeNext(request.uri.queryParameters.get("next"))])
+        response.setCookie(
+            Cookie(
+                name: LanguageMiddleware.cookieName, value: language.rawValue, maxAge: 365 * 86400, path: "/",
+                secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
 
     /// Ends a session and records it in the audit trail.
     func end(_ session: ActiveSession) async throws {
         try await services.sessions.end(token: session.token)
-        try await services.audit.append(tenantID: session.actor.tenantID, AuditEvent(
-            actorUserID: session.actor.userID, actorLogin: session.actor.login, action: "session.sign_out"
-        ))
+        try await services.audit.append(
+            tenantID: session.actor.tenantID,
+            AuditEvent(
+                actorUserID: session.actor.userID, actorLogin: session.actor.login, action: "session.sign_out"
+            ))
     }
 
     // MARK: - API
 
     func tenantList(request: Request, context: AppRequestContext) async throws -> Response {
         let tenants = try await services.tenants.tenants()
-        return try JSONResponse.make(["tenants": tenants.map {
-            API.TenantSummary(code: $0.code, name: context.language == .vi ? $0.nameVi : $0.nameEn)
-        }])
+        return try JSONResponse.make([
+            "tenants": tenants.map {
+                API.TenantSummary(code: $0.code, name: context.language == .vi ? $0.nameVi : $0.nameEn)
+            }
+        ])
     }
 
     func createSession(request: Request, context: AppRequestContext) async throws -> Response {
@@ -121,7 +142,8 @@ struct SessionController: Sendable {
         )
         if let previous = context.session { try await end(previous) }
         var signedIn = context
-        signedIn.session = ActiveSession(token: outcome.token, csrfToken: outcome.csrfToken, actor: outcome.actor, tenantCode: outcome.tenant.code)
+        signedIn.session = ActiveSession(
+            token: outcome.token, csrfToken: outcome.csrfToken, actor: outcome.actor, tenantCode: outcome.tenant.code)
         var response = try JSONResponse.make(try await meBody(signedIn), status: .created)
         response.setCookie(SessionCookie.make(outcome.token, secure: services.configuration.secureCookies))
         return response
@@ -150,8 +172,9 @@ struct SessionController: Sendable {
             user: .init(login: actor.login, displayName: actor.displayName),
             tenant: .init(code: tenant.code, name: language == .vi ? tenant.nameVi : tenant.nameEn),
             grants: actor.grants.map { grant in
-                API.GrantView(role: grant.role.rawValue, roleName: services.localizer.text(grant.role.messageKey, language),
-                              unit: units[grant.unitID].map { API.UnitRef($0, language) })
+                API.GrantView(
+                    role: grant.role.rawValue, roleName: services.localizer.text(grant.role.messageKey, language),
+                    unit: units[grant.unitID].map { API.UnitRef($0, language) })
             },
             visibleUnits: tops.map { API.UnitRef($0, language) },
             csrfToken: session.csrfToken

@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoStore
+import Hummingbird
 
 /// The home page and the tree: a unit with its way up and its children, and the people holding
 /// roles at a unit. Pages and `/api/v1/units` share the same `UnitBrowser` answers.
@@ -25,13 +25,15 @@ struct UnitController: Sendable {
         let language = context.language
         let page = HomePage(
             grants: actor.grants.map { grant in
-                .init(role: services.localizer.text(grant.role.messageKey, language), roleCode: grant.role.rawValue,
-                      inspector: grant.role.isInspector, unit: units[grant.unitID].map { UnitLink($0, language) })
+                .init(
+                    role: services.localizer.text(grant.role.messageKey, language), roleCode: grant.role.rawValue,
+                    inspector: grant.role.isInspector, unit: units[grant.unitID].map { UnitLink($0, language) })
             },
             noGrants: actor.grants.isEmpty, tops: tops.map { UnitLink($0, language) }
         )
-        return services.renderer.render(.home, page, context: context, request: request,
-                                        title: services.localizer.text("home.title", language))
+        return services.renderer.render(
+            .home, page, context: context, request: request,
+            title: services.localizer.text("home.title", language))
     }
 
     func unitPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -40,25 +42,33 @@ struct UnitController: Sendable {
         let language = context.language
         let levels = try await levelNames(actor.tenantID, language)
         let unit = page.unit
-        let counts = page.subtreeCounts.sorted { $0.key < $1.key }.map { UnitDetailPage.Count(kind: levels[$0.key] ?? $0.key, count: $0.value) }
+        let counts = page.subtreeCounts.sorted { $0.key < $1.key }.map {
+            UnitDetailPage.Count(kind: levels[$0.key] ?? $0.key, count: $0.value)
+        }
         let model = UnitDetailPage(
             unit: .init(
-                code: unit.code, name: unit.name(in: language), url: SiteURL.unit(unit.code).path, closed: unit.isClosed,
+                code: unit.code, name: unit.name(in: language), url: SiteURL.unit(unit.code).path,
+                closed: unit.isClosed,
                 kindName: levels[unit.kind] ?? unit.kind,
                 schoolLevels: unit.schoolLevels.isEmpty
-                    ? nil : unit.schoolLevels.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", "),
+                    ? nil
+                    : unit.schoolLevels.map { services.localizer.text($0.messageKey, language) }.joined(
+                        separator: ", "),
                 opensOn: unit.opensOn.map(Self.vietnameseDate), closesOn: unit.closesOn.map(Self.vietnameseDate)
             ),
             breadcrumbs: page.breadcrumbs.map { UnitLink($0, language) },
             children: page.children.map { child in
-                .init(code: child.code, name: child.name(in: language), url: SiteURL.unit(child.code).path, closed: child.isClosed,
-                      kindName: levels[child.kind] ?? child.kind)
+                .init(
+                    code: child.code, name: child.name(in: language), url: SiteURL.unit(child.code).path,
+                    closed: child.isClosed,
+                    kindName: levels[child.kind] ?? child.kind)
             },
             hasChildren: !page.children.isEmpty, counts: counts, hasCounts: !counts.isEmpty,
             canViewPeople: page.canViewPeople, peopleURL: SiteURL.unitPeople(unit.code).path,
             rolesHere: page.rolesHere.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", ")
         )
-        return services.renderer.render(.unit, model, context: context, request: request, title: unit.name(in: language))
+        return services.renderer.render(
+            .unit, model, context: context, request: request, title: unit.name(in: language))
     }
 
     func peoplePage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -69,13 +79,16 @@ struct UnitController: Sendable {
         let page = PeoplePage(
             unit: UnitLink(unit, language),
             people: members.map {
-                .init(login: $0.login, displayName: $0.displayName, role: services.localizer.text($0.role.messageKey, language),
-                      lastSignInAt: $0.lastSignInAt ?? "—")
+                .init(
+                    login: $0.login, displayName: $0.displayName,
+                    role: services.localizer.text($0.role.messageKey, language),
+                    lastSignInAt: $0.lastSignInAt ?? "—")
             },
             empty: members.isEmpty
         )
-        return services.renderer.render(.people, page, context: context, request: request,
-                                        title: services.localizer.text("people.title", language))
+        return services.renderer.render(
+            .people, page, context: context, request: request,
+            title: services.localizer.text("people.title", language))
     }
 
     // MARK: - API
@@ -84,29 +97,37 @@ struct UnitController: Sendable {
         let actor = try context.requireActor()
         let page = try await browser.page(actor, code: try context.pathParameter("code"))
         let language = context.language
-        return try JSONResponse.make(API.UnitDetail(
-            unit: API.UnitRef(page.unit, language), schoolLevels: page.unit.schoolLevels.map(\.rawValue),
-            opensOn: page.unit.opensOn, closesOn: page.unit.closesOn,
-            breadcrumbs: page.breadcrumbs.map { API.UnitRef($0, language) }, children: page.children.map { API.UnitRef($0, language) },
-            subtreeCounts: page.subtreeCounts, rolesHere: page.rolesHere.map(\.rawValue)
-        ))
+        return try JSONResponse.make(
+            API.UnitDetail(
+                unit: API.UnitRef(page.unit, language), schoolLevels: page.unit.schoolLevels.map(\.rawValue),
+                opensOn: page.unit.opensOn, closesOn: page.unit.closesOn,
+                breadcrumbs: page.breadcrumbs.map { API.UnitRef($0, language) },
+                children: page.children.map { API.UnitRef($0, language) },
+                subtreeCounts: page.subtreeCounts, rolesHere: page.rolesHere.map(\.rawValue)
+            ))
     }
 
     func peopleJSON(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let unit = try await browser.authorize(actor, .viewPeople, code: try context.pathParameter("code"))
         let members = try await services.users.members(tenantID: actor.tenantID, unitID: unit.id)
-        return try JSONResponse.make(API.People(unit: API.UnitRef(unit, context.language), people: members.map {
-            API.Member(login: $0.login, displayName: $0.displayName, role: $0.role.rawValue,
-                       roleName: services.localizer.text($0.role.messageKey, context.language), lastSignInAt: $0.lastSignInAt)
-        }))
+        return try JSONResponse.make(
+            API.People(
+                unit: API.UnitRef(unit, context.language),
+                people: members.map {
+                    API.Member(
+                        login: $0.login, displayName: $0.displayName, role: $0.role.rawValue,
+                        roleName: services.localizer.text($0.role.messageKey, context.language),
+                        lastSignInAt: $0.lastSignInAt)
+                }))
     }
 
     // MARK: - Helpers
 
     func levelNames(_ tenantID: Int64, _ language: Language) async throws -> [String: String] {
         guard let tenant = try await services.tenants.tenant(id: tenantID) else { return [:] }
-        return Dictionary(tenant.levels.map { ($0.kind, language == .vi ? $0.nameVi : $0.nameEn) }, uniquingKeysWith: { $1 })
+        return Dictionary(
+            tenant.levels.map { ($0.kind, language == .vi ? $0.nameVi : $0.nameEn) }, uniquingKeysWith: { $1 })
     }
 
     /// `yyyy-MM-dd` → `dd/MM/yyyy`, as Vietnamese pages show dates.

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HosoCore
+import Hummingbird
 
 /// Turns every error into what a person can act on, in their language, with a stable code:
 /// JSON `{"error":{"code","message"}}` under `/api/`, an HTML page elsewhere. Internals (SQL,
@@ -9,7 +9,9 @@ struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let services: AppServices
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
@@ -45,22 +47,32 @@ struct ErrorMiddleware: RouterMiddleware {
         let message = services.localizer.message(for: problem, context.language)
 
         if isAPI {
-            var response = (try? JSONResponse.make(APIError(error: .init(
-                code: problem.code, message: message, details: details.isEmpty ? nil : details
-            )), status: status)) ?? Response(status: .internalServerError)
+            var response =
+                (try? JSONResponse.make(
+                    APIError(
+                        error: .init(
+                            code: problem.code, message: message, details: details.isEmpty ? nil : details
+                        )), status: status)) ?? Response(status: .internalServerError)
             if status == .serviceUnavailable { response.headers[.retryAfter] = "30" }
             return response
         }
 
         // Pages: a person who must sign in is sent to the sign-in page and brought back after.
         if problem.code == "auth.required" || problem.code == "auth.expired" {
-            return Response(status: .seeOther, headers: [.location: SiteURL.signIn.path + "?next="
-                + PageRenderer.percentEncoded(request.uri.path) + (problem.code == "auth.expired" ? "&expired=1" : "")])
+            return Response(
+                status: .seeOther,
+                headers: [
+                    .location: SiteURL.signIn.path + "?next="
+                        + PageRenderer.percentEncoded(request.uri.path)
+                        + (problem.code == "auth.expired" ? "&expired=1" : "")
+                ])
         }
-        let page = ErrorPage(code: problem.code, message: message, details: details, status: Int(status.code),
-                             requestID: context.logger[metadataKey: "hb.request.id"].map { "\($0)" })
-        return services.renderer.render(.error, page, context: context, request: request, status: status,
-                                        title: services.localizer.text("error.title", context.language))
+        let page = ErrorPage(
+            code: problem.code, message: message, details: details, status: Int(status.code),
+            requestID: context.logger[metadataKey: "hb.request.id"].map { "\($0)" })
+        return services.renderer.render(
+            .error, page, context: context, request: request, status: status,
+            title: services.localizer.text("error.title", context.language))
     }
 
     /// `{"error": {"code", "message", "details"?}}`, the shape of every refusal of the API.

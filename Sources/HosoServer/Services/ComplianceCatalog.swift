@@ -21,7 +21,10 @@ actor ComplianceCatalog {
         /// The year whose calendar contains today, else the newest that has begun, else the newest.
         func currentYear(today: LocalDate) -> String? {
             let begun = order.filter { years[$0].map { $0.weeks.firstMonday.adding(days: -14) <= today } ?? false }
-            return begun.first { years[$0].map { today.dayNumber <= $0.weeks.monday(of: $0.weeks.count).adding(days: 6).dayNumber } ?? false }
+            return begun.first {
+                years[$0].map { today.dayNumber <= $0.weeks.monday(of: $0.weeks.count).adding(days: 6).dayNumber }
+                    ?? false
+            }
                 ?? begun.first ?? order.first
         }
     }

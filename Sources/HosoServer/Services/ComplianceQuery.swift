@@ -56,7 +56,9 @@ struct ComplianceQuery: Sendable {
     /// the tenant's calendars and rule-sets.
     func selection(query: [String: String], tenantID: Int64) async throws -> Selection {
         let catalog = try await services.catalog.tenant(tenantID)
-        guard let defaultYear = catalog.currentYear(today: services.clock.today()) else { throw HosoError("dashboard.no_calendar") }
+        guard let defaultYear = catalog.currentYear(today: services.clock.today()) else {
+            throw HosoError("dashboard.no_calendar")
+        }
         let years = catalog.years.mapValues(\.weeks)
         let requestedYear = query["year"].map(Text.trimmed).flatMap { $0.isEmpty ? nil : $0 } ?? defaultYear
         let types = Set(catalog.years[requestedYear]?.types.map(\.code) ?? [])
@@ -70,12 +72,15 @@ struct ComplianceQuery: Sendable {
     /// The unit's figures and its children's in one transaction; by week too when `weeks`.
     func view(tenantID: Int64, unit: StoredUnit, _ selection: Selection, weeks: Bool = true) async throws -> View {
         let children = try await services.units.children(tenantID: tenantID, of: unit.id)
-        let childIDs = children.map(\.id), filter = selection.filter
+        let childIDs = children.map(\.id)
+        let filter = selection.filter
         let (own, totals, weekLines) = try await store.together(tenantID: tenantID) { store in
             let own = try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .unitAndType)
             let totals = try await store.figures(tenantID: tenantID, unitIDs: childIDs, filter: filter, by: .unit)
             var byWeek: [ComplianceLine] = []
-            if weeks { byWeek = try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .week) }
+            if weeks {
+                byWeek = try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .week)
+            }
             return (own, totals, byWeek)
         }
         let (total, byType) = Self.add(own)
@@ -83,13 +88,15 @@ struct ComplianceQuery: Sendable {
         for line in totals { if let unitID = line.unitID { childTotals[unitID] = line.counts } }
         var byWeek: [Int: ComplianceCounts] = [:]
         for line in weekLines { if let week = line.week { byWeek[week, default: ComplianceCounts()] += line.counts } }
-        return View(unit: unit, filter: filter, year: selection.year, years: selection.years, total: total, byType: byType,
-                    children: children, childTotals: childTotals, childByType: [:], weeks: byWeek)
+        return View(
+            unit: unit, filter: filter, year: selection.year, years: selection.years, total: total, byType: byType,
+            children: children, childTotals: childTotals, childByType: [:], weeks: byWeek)
     }
 
     /// A unit's lines by record type, added up: the total and each type's figures.
     static func add(_ lines: [ComplianceLine]) -> (total: ComplianceCounts, byType: [String: ComplianceCounts]) {
-        var total = ComplianceCounts(), byType: [String: ComplianceCounts] = [:]
+        var total = ComplianceCounts()
+        var byType: [String: ComplianceCounts] = [:]
         for line in lines {
             guard let type = line.recordType else { continue }
             total += line.counts
@@ -99,10 +106,13 @@ struct ComplianceQuery: Sendable {
     }
 
     /// Some child units' figures by record type (the cells of the dashboard's table).
-    func childTypes(tenantID: Int64, _ view: View, _ units: [StoredUnit]) async throws -> [Int64: [String: ComplianceCounts]] {
+    func childTypes(
+        tenantID: Int64, _ view: View, _ units: [StoredUnit]
+    ) async throws -> [Int64: [String: ComplianceCounts]] {
         guard !units.isEmpty else { return [:] }
         var result: [Int64: [String: ComplianceCounts]] = [:]
-        let lines = try await store.figures(tenantID: tenantID, unitIDs: units.map(\.id), filter: view.filter, by: .unitAndType)
+        let lines = try await store.figures(
+            tenantID: tenantID, unitIDs: units.map(\.id), filter: view.filter, by: .unitAndType)
         for line in lines {
             guard let unitID = line.unitID, let type = line.recordType else { continue }
             result[unitID, default: [:]][type] = line.counts
@@ -112,21 +122,27 @@ struct ComplianceQuery: Sendable {
 
     /// The signature state of the submitted items under the unit in the school year: signed and
     /// invalid are counted (a partial index holds the few), the rest of what was submitted is unsigned.
-    func signatures(tenantID: Int64, unitID: Int64, schoolYear: String, total: ComplianceCounts) async throws -> SignatureTally {
+    func signatures(
+        tenantID: Int64, unitID: Int64, schoolYear: String, total: ComplianceCounts
+    ) async throws -> SignatureTally {
         let states = try await services.signatures.counts(tenantID: tenantID, unitID: unitID, schoolYear: schoolYear)
         let submitted = total.awaiting + total.returned + total.approved + total.signed + total.locked
-        let signed = states[.signed] ?? 0, invalid = states[.invalid] ?? 0
+        let signed = states[.signed] ?? 0
+        let invalid = states[.invalid] ?? 0
         return SignatureTally(signed: signed, unsigned: max(0, submitted - signed - invalid), invalid: invalid)
     }
 
     /// Every item of a query, `exportPage` rows at a time (each page its own short transaction),
     /// so that an export of any size keeps memory flat.
-    func forEachItemPage(tenantID: Int64, unitID: Int64, filter: ComplianceFilter, column: ComplianceColumn?, owner: Int64?,
-                         body: ([ObligationRow]) async throws -> Void) async throws {
+    func forEachItemPage(
+        tenantID: Int64, unitID: Int64, filter: ComplianceFilter, column: ComplianceColumn?, owner: Int64?,
+        body: ([ObligationRow]) async throws -> Void
+    ) async throws {
         var after: (dueAt: Int64, id: Int64)?
         while true {
-            let rows = try await store.items(tenantID: tenantID, unitID: unitID, filter: filter, column: column,
-                                             ownerUserID: owner, limit: Self.exportPage, after: after)
+            let rows = try await store.items(
+                tenantID: tenantID, unitID: unitID, filter: filter, column: column,
+                ownerUserID: owner, limit: Self.exportPage, after: after)
             guard let last = rows.last else { return }
             try await body(rows)
             if rows.count < Self.exportPage { return }

@@ -21,10 +21,12 @@ struct UnitBrowser: Sendable {
     /// (the same answer, so nothing can be probed), 403 when visible but not allowed.
     func authorize(_ actor: Actor, _ action: Action, code: String) async throws -> StoredUnit {
         guard code.count <= TenantValidator.maxCodeLength,
-              let unit = try await services.units.unit(tenantID: actor.tenantID, code: code) else {
+            let unit = try await services.units.unit(tenantID: actor.tenantID, code: code)
+        else {
             throw HosoError("scope.not_found", ["code": String(code.prefix(TenantValidator.maxCodeLength))])
         }
-        try services.policy.authorize(actor, action, on: unit.position, notFound: HosoError("scope.not_found", ["code": code]))
+        try services.policy.authorize(
+            actor, action, on: unit.position, notFound: HosoError("scope.not_found", ["code": code]))
         return unit
     }
 
@@ -38,9 +40,12 @@ struct UnitBrowser: Sendable {
         let roles = services.policy.roles(actor, covering: unit.ancestry)
         // Inspectors' views are part of the record: a school sees who looked at it.
         if roles.contains(where: \.isInspector) {
-            try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
-                actorUserID: actor.userID, actorLogin: actor.login, action: "unit.view", unitID: unit.id, subject: unit.code
-            ))
+            try await services.audit.append(
+                tenantID: actor.tenantID,
+                AuditEvent(
+                    actorUserID: actor.userID, actorLogin: actor.login, action: "unit.view", unitID: unit.id,
+                    subject: unit.code
+                ))
         }
         return UnitPage(
             unit: unit, breadcrumbs: above.sorted { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }, children: children,
@@ -51,7 +56,8 @@ struct UnitBrowser: Sendable {
 
     /// The units the actor's grants name, and which of them are the tops of what they see.
     func grantUnits(_ actor: Actor) async throws -> (units: [Int64: StoredUnit], tops: [StoredUnit]) {
-        let units = try await services.units.units(tenantID: actor.tenantID, ids: Array(Set(actor.grants.map(\.unitID))))
+        let units = try await services.units.units(
+            tenantID: actor.tenantID, ids: Array(Set(actor.grants.map(\.unitID))))
         let byID = Dictionary(uniqueKeysWithValues: units.map { ($0.id, $0) })
         let tops = services.policy.topGrants(actor) { byID[$0]?.ancestry ?? [$0] }.compactMap { byID[$0.unitID] }
         return (byID, tops)

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HosoReports
+import Hummingbird
 
 /// The headers of every file the site hands out: the name a browser saves it under (RFC 6266 with
 /// an RFC 5987 UTF-8 name, and a plain ASCII one for old clients), its type, and no caching or
@@ -38,9 +38,10 @@ enum Download {
     static func contentDisposition(_ filename: String) -> String {
         let ascii = SiteURL.asciiFilename(filename)
         guard ascii != filename else { return "attachment; filename=\"\(ascii)\"" }
-        let encoded = filename.addingPercentEncoding(
-            withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "!#$&+-.^_`|~"))
-        ) ?? ascii
+        let encoded =
+            filename.addingPercentEncoding(
+                withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "!#$&+-.^_`|~"))
+            ) ?? ascii
         return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
 
@@ -58,7 +59,8 @@ extension Download {
 
     /// Builds a workbook in a temporary folder, then streams the file and removes the folder.
     static func spreadsheet(filename: String, build: (XLSXWorkbook) async throws -> Void) async throws -> Response {
-        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("hoso-xlsx-\(UUID().uuidString)")
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "hoso-xlsx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("book.xlsx")
         do {

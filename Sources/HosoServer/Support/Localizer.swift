@@ -32,7 +32,8 @@ public struct Localizer: Sendable {
         var nested: [Language: [String: any Sendable]] = [:]
         for language in Language.allCases {
             let path = "\(directory)/\(language.rawValue).json"
-            guard let data = FileManager.default.contents(atPath: path), let strings = try? Self.flatten(json: data) else {
+            guard let data = FileManager.default.contents(atPath: path), let strings = try? Self.flatten(json: data)
+            else {
                 throw ConfigurationError(problems: ["\(path) is missing or not a JSON object of strings"])
             }
             flat[language] = strings

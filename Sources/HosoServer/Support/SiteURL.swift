@@ -251,7 +251,8 @@ enum SiteURL: Hashable, Sendable {
         case .apiInspection(let id): (.apiInspection, [String(id)])
         case .apiInspectionItems(let id): (.apiInspectionItems, [String(id)])
         case .apiInspectionItem(let id, let item): (.apiInspectionItem, [String(id), String(item)])
-        case .apiInspectionItemAttachments(let id, let item): (.apiInspectionItemAttachments, [String(id), String(item)])
+        case .apiInspectionItemAttachments(let id, let item):
+            (.apiInspectionItemAttachments, [String(id), String(item)])
         case .apiInspectionFindings(let id): (.apiInspectionFindings, [String(id)])
         case .apiInspectionFollowUps(let id): (.apiInspectionFollowUps, [String(id)])
         case .apiInspectionEvent(let id, let event): (.apiInspectionEvent, [String(id), event])
@@ -293,23 +294,25 @@ enum SiteURL: Hashable, Sendable {
     static func asciiFilename(_ name: String) -> String {
         let folded = name.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "D")
             .folding(options: [.diacriticInsensitive], locale: nil)
-        return String(folded.unicodeScalars.map { scalar -> Character in
-            let allowed = CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar)
-            return scalar.isASCII && allowed ? Character(scalar) : "-"
-        })
+        return String(
+            folded.unicodeScalars.map { scalar -> Character in
+                let allowed = CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar)
+                return scalar.isASCII && allowed ? Character(scalar) : "-"
+            })
     }
 
     static func segment(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? value
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~")))
+            ?? value
     }
 
     /// A `next=` target is followed only when it is a path on this site (no open redirect).
     static func safeNext(_ raw: String?) -> String {
         guard let raw, let decoded = raw.removingPercentEncoding, decoded.count < 512, decoded.hasPrefix("/"),
-              !decoded.hasPrefix("//"), !decoded.contains("\\"),
-              // Browsers drop tabs and newlines from URLs: "/\t/evil" would become "//evil".
-              !decoded.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }),
-              let components = URLComponents(string: decoded), components.scheme == nil, components.host == nil
+            !decoded.hasPrefix("//"), !decoded.contains("\\"),
+            // Browsers drop tabs and newlines from URLs: "/\t/evil" would become "//evil".
+            !decoded.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }),
+            let components = URLComponents(string: decoded), components.scheme == nil, components.host == nil
         else { return "/" }
         return decoded
     }
@@ -318,26 +321,42 @@ enum SiteURL: Hashable, Sendable {
 extension RouterMethods {
     /// Registers a handler for a route of the table.
     @discardableResult
-    func get(_ route: SiteURL.Route, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator)
-        -> Self {
+    func get(
+        _ route: SiteURL.Route,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    )
+        -> Self
+    {
         get(route.pattern, use: handler)
     }
 
     @discardableResult
-    func post(_ route: SiteURL.Route, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator)
-        -> Self {
+    func post(
+        _ route: SiteURL.Route,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    )
+        -> Self
+    {
         post(route.pattern, use: handler)
     }
 
     @discardableResult
-    func delete(_ route: SiteURL.Route, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator)
-        -> Self {
+    func delete(
+        _ route: SiteURL.Route,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    )
+        -> Self
+    {
         delete(route.pattern, use: handler)
     }
 
     @discardableResult
-    func put(_ route: SiteURL.Route, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator)
-        -> Self {
+    func put(
+        _ route: SiteURL.Route,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    )
+        -> Self
+    {
         put(route.pattern, use: handler)
     }
 }

@@ -78,14 +78,16 @@ struct Markup: Sendable {
 /// Table rows built from typed cells: `<tr>` with a row header and data cells.
 enum TableRow {
     /// `<th scope="row">`, its text linked when `href` is given, with a muted note after it.
-    static func header(_ text: String, href: String? = nil, note: String? = nil, cssClass: String? = nil) -> Markup.Node {
+    static func header(_ text: String, href: String? = nil, note: String? = nil, cssClass: String? = nil) -> Markup.Node
+    {
         var children: [Markup.Node] = [href.map { .element(Markup("a", [("href", $0)], text: text)) } ?? .text(text)]
         if let note { children += [.text(" "), .element(Markup("small", [("class", "muted")], text: note))] }
         return .element(Markup("th", [("scope", "row")] + (cssClass.map { [("class", $0)] } ?? []), children))
     }
 
     /// `<td>`, with a class, a title and a link when given.
-    static func cell(_ text: String, href: String? = nil, cssClass: String? = nil, title: String? = nil) -> Markup.Node {
+    static func cell(_ text: String, href: String? = nil, cssClass: String? = nil, title: String? = nil) -> Markup.Node
+    {
         var attributes: [(String, String)] = []
         if let cssClass { attributes.append(("class", cssClass)) }
         if let title { attributes.append(("title", title)) }

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HosoCore
+import Hummingbird
 import Mustache
 
 /// Renders the Mustache pages of `web/templates` with the strings of the request's language and
@@ -19,13 +19,15 @@ public struct PageRenderer: Sendable {
         for template in Template.allCases {
             let file = "\(templateDirectory)/\(template.rawValue).mustache"
             guard library.getTemplate(named: template.rawValue) != nil,
-                  let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                let text = try? String(contentsOfFile: file, encoding: .utf8)
+            else {
                 problems.append("template \(template.rawValue).mustache is missing from \(templateDirectory)")
                 continue
             }
             for key in Self.localeKeys(in: text) {
                 for language in Language.allCases where !localizer.has(key, language) {
-                    problems.append("template \(template.rawValue).mustache uses t.\(key), missing from \(language.rawValue).json")
+                    problems.append(
+                        "template \(template.rawValue).mustache uses t.\(key), missing from \(language.rawValue).json")
                 }
             }
         }
@@ -50,10 +52,15 @@ public struct PageRenderer: Sendable {
         status: HTTPResponse.Status = .ok, title: String
     ) -> Response {
         let frame = frame(context: context, request: request, title: title)
-        // A template that cannot be found is a bug, never a blank page that says 200.
-        guard let html = library.render(FramedPage(frame: frame, page: page), withTemplate: template) else {
-            context.logger.error("template missing", metadata: ["template": "\(template)"])
-            return Self.html("", status: .internalServerError)
+        // Only the templates checked at start-up are rendered; anything else is a bug, answered
+        // as one (500), never as a blank page that says 200.
+        guard Template(rawValue: template) != nil,
+              let html = library.render(FramedPage(frame: frame, page: page), withTemplate: template)
+        else {
+            context.logger.error("template not checked at start-up", metadata: ["template": "\(template)"])
+            // Plain, since the page that would say it is what is missing.
+            let message = Markup("p", text: localizer.text("error.internal", context.language)).html
+            return Self.html("<!doctype html>\n" + message, status: .internalServerError)
         }
         return Self.html(html, status: status)
     }
@@ -65,18 +72,21 @@ public struct PageRenderer: Sendable {
         _ template: String, _ values: [String: Value], context: AppRequestContext, request: Request,
         status: HTTPResponse.Status = .ok, title: String
     ) -> Response {
-        render(template, LegacyPage(values: values.mapValues { $0 as Any }), context: context, request: request,
-               status: status, title: title)
+        render(
+            template, LegacyPage(values: values.mapValues { $0 as Any }), context: context, request: request,
+            status: status, title: title)
     }
 
     func frame(context: AppRequestContext, request: Request, title: String) -> PageFrame {
         let language = context.language
         return PageFrame(
             t: localizer.strings(language), lang: language.rawValue, title: title,
-            otherLanguage: .init(code: language == .vi ? "en" : "vi", label: language == .vi ? "English" : "Tiếng Việt",
-                                 next: Self.percentEncoded(request.uri.path)),
+            otherLanguage: .init(
+                code: language == .vi ? "en" : "vi", label: language == .vi ? "English" : "Tiếng Việt",
+                next: Self.percentEncoded(request.uri.path)),
             session: context.session.map {
-                .init(displayName: $0.actor.displayName, login: $0.actor.login, csrf: $0.csrfToken, tenant: $0.tenantCode)
+                .init(
+                    displayName: $0.actor.displayName, login: $0.actor.login, csrf: $0.csrfToken, tenant: $0.tenantCode)
             }
         )
     }
@@ -93,7 +103,8 @@ public struct PageRenderer: Sendable {
     }
 
     static func percentEncoded(_ path: String) -> String {
-        path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/-_.~"))) ?? "/"
+        path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "/-_.~")))
+            ?? "/"
     }
 }
 
@@ -134,7 +145,9 @@ struct FramedPage<Page: Sendable>: MustacheParent, Sendable {
         case "session": return frame.session
         default:
             if let parent = page as? any MustacheParent { return parent.child(named: name) }
-            guard let value = Mirror(reflecting: page).children.first(where: { $0.label == name })?.value else { return nil }
+            guard let value = Mirror(reflecting: page).children.first(where: { $0.label == name })?.value else {
+                return nil
+            }
             return Self.unwrapped(value)
         }
     }

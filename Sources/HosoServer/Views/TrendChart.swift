@@ -28,8 +28,10 @@ struct TrendChart: Sendable {
     var element: Markup {
         let plotted = points.filter { $0.expected > 0 }
         let weeks = plotted.map(\.week)
-        let first = weeks.min() ?? 0, last = max(weeks.max() ?? 1, first + 1)
-        let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
+        let first = weeks.min() ?? 0
+        let last = max(weeks.max() ?? 1, first + 1)
+        let plotWidth = Self.width - Self.left - Self.right
+        let plotHeight = Self.height - Self.top - Self.bottom
         func x(_ week: Int) -> String { number(Self.left + plotWidth * Double(week - first) / Double(last - first)) }
         func y(_ ratio: Double) -> Double { Self.top + plotHeight * (1 - ratio) }
         func number(_ value: Double) -> String { String(format: "%.1f", value) }
@@ -42,8 +44,13 @@ struct TrendChart: Sendable {
             Markup("desc", [("id", "trend-desc")], text: description),
         ]
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
-            parts.append(Markup("line", [("class", "grid"), ("x1", number(Self.left)), ("x2", number(Self.width - Self.right)),
-                                         ("y1", number(y(tick))), ("y2", number(y(tick)))], paired: false))
+            parts.append(
+                Markup(
+                    "line",
+                    [
+                        ("class", "grid"), ("x1", number(Self.left)), ("x2", number(Self.width - Self.right)),
+                        ("y1", number(y(tick))), ("y2", number(y(tick))),
+                    ], paired: false))
             parts.append(text(number(Self.left - 6), y(tick) + 4, anchor: "end", "\(Int(tick * 100))%"))
         }
         let step = max(1, (last - first) / 12)
@@ -51,21 +58,32 @@ struct TrendChart: Sendable {
             parts.append(text(x(week), Self.height - Self.bottom + 16, anchor: "middle", String(week)))
         }
         parts.append(text(number(Self.left + plotWidth / 2), Self.height - 6, anchor: "middle", weekLabel))
-        let lines = [(\Point.completeness, "completeness", completenessLabel), (\Point.timeliness, "timeliness", timelinessLabel)]
+        let lines = [
+            (\Point.completeness, "completeness", completenessLabel),
+            (\Point.timeliness, "timeliness", timelinessLabel),
+        ]
         for (keyPath, css, label) in lines {
-            let coordinates = plotted.compactMap { point in point[keyPath: keyPath].map { "\(x(point.week)),\(number(y($0)))" } }
+            let coordinates = plotted.compactMap { point in
+                point[keyPath: keyPath].map { "\(x(point.week)),\(number(y($0)))" }
+            }
             guard !coordinates.isEmpty else { continue }
-            parts.append(Markup("polyline", [("class", "line \(css)"), ("points", coordinates.joined(separator: " "))],
-                                [.element(Markup("title", text: label))]))
+            parts.append(
+                Markup(
+                    "polyline", [("class", "line \(css)"), ("points", coordinates.joined(separator: " "))],
+                    [.element(Markup("title", text: label))]))
             for point in plotted {
                 guard let value = point[keyPath: keyPath] else { continue }
                 let tip = "\(label) · \(weekLabel) \(point.week): \(Int((value * 100).rounded()))%"
-                parts.append(Markup("circle", [("class", "dot \(css)"), ("cx", x(point.week)), ("cy", number(y(value))), ("r", "3")],
-                                    [.element(Markup("title", text: tip))]))
+                parts.append(
+                    Markup(
+                        "circle",
+                        [("class", "dot \(css)"), ("cx", x(point.week)), ("cy", number(y(value))), ("r", "3")],
+                        [.element(Markup("title", text: tip))]))
             }
         }
         let attributes = [
-            ("xmlns", "http://www.w3.org/2000/svg"), ("class", "chart"), ("viewBox", "0 0 \(Int(Self.width)) \(Int(Self.height))"),
+            ("xmlns", "http://www.w3.org/2000/svg"), ("class", "chart"),
+            ("viewBox", "0 0 \(Int(Self.width)) \(Int(Self.height))"),
             ("role", "img"), ("aria-labelledby", "trend-title trend-desc"), ("width", "100%"),
             ("preserveAspectRatio", "xMinYMin meet"),
         ]

@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoStore
+import Hummingbird
 
 /// Compliance dashboards for any unit the actor may watch: figures over its subtree, a table of
 /// its child units × record types (worst first), the trend over the weeks, the overdue counts; at a
@@ -16,8 +16,12 @@ struct DashboardController: Sendable {
     /// The dashboard's routes and those of its sub-resources.
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get(.dashboard) { request, context in try await self.entry(request: request, context: context) }
-        router.get(.unitDashboard) { request, context in try await self.dashboardPage(request: request, context: context) }
-        router.get(.apiUnitCompliance) { request, context in try await self.complianceJSON(request: request, context: context) }
+        router.get(.unitDashboard) { request, context in
+            try await self.dashboardPage(request: request, context: context)
+        }
+        router.get(.apiUnitCompliance) { request, context in
+            try await self.complianceJSON(request: request, context: context)
+        }
         DashboardExportController(services: services).addRoutes(to: router)
         ItemsController(services: services).addRoutes(to: router)
         RemindersController(services: services).addRoutes(to: router)
@@ -50,8 +54,9 @@ struct DashboardController: Sendable {
         let showAll = request.uri.queryParameters["all"].map(String.init) == "1"
         let page = try await DashboardPageModel(services: services, actor: actor, language: language)
             .page(view, sort: sort, showAll: showAll)
-        return services.renderer.render(.dashboard, page, context: context, request: request,
-                                        title: services.localizer.text("dashboard.title", language, ["unit": view.unit.name(in: language)]))
+        return services.renderer.render(
+            .dashboard, page, context: context, request: request,
+            title: services.localizer.text("dashboard.title", language, ["unit": view.unit.name(in: language)]))
     }
 
     // MARK: - API
@@ -66,27 +71,36 @@ struct DashboardController: Sendable {
         func typeFigures(_ byType: [String: ComplianceCounts]) -> [API.TypeFigures] {
             view.types.compactMap { type in
                 byType[type.code].map {
-                    API.TypeFigures(recordType: type.code, name: language == .en ? type.nameEn : type.nameVi, figures: API.Figures($0))
+                    API.TypeFigures(
+                        recordType: type.code, name: language == .en ? type.nameEn : type.nameVi,
+                        figures: API.Figures($0))
                 }
             }
         }
         let filter = view.filter
-        let signatures = try await query.signatures(tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: filter.schoolYear,
-                                                    total: view.total)
-        return try JSONResponse.make(API.Compliance(
-            unit: API.UnitRef(view.unit, language),
-            filter: API.Filter(schoolYear: filter.schoolYear, semester: filter.semester, fromWeek: filter.weeks.lowerBound,
-                               toWeek: filter.weeks.upperBound, recordType: filter.recordType, schoolLevel: filter.schoolLevel?.rawValue),
-            total: API.Figures(view.total), byType: typeFigures(view.byType),
-            children: DashboardQuery.sorted(view, try DashboardQuery.sort(request), language: language).map { child in
-                API.ChildFigures(unit: API.UnitRef(child, language), total: API.Figures(view.counts(of: child)),
-                                 byType: detail ? typeFigures(view.childByType[child.id] ?? [:]) : nil)
-            },
-            weeks: view.weeks.sorted { $0.key < $1.key }.map {
-                API.WeekFigures(week: $0.key, monday: view.year.weeks.monday(of: $0.key).iso, figures: API.Figures($0.value))
-            },
-            signatures: API.SignatureCounts(signatures)
-        ))
+        let signatures = try await query.signatures(
+            tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: filter.schoolYear,
+            total: view.total)
+        return try JSONResponse.make(
+            API.Compliance(
+                unit: API.UnitRef(view.unit, language),
+                filter: API.Filter(
+                    schoolYear: filter.schoolYear, semester: filter.semester, fromWeek: filter.weeks.lowerBound,
+                    toWeek: filter.weeks.upperBound, recordType: filter.recordType,
+                    schoolLevel: filter.schoolLevel?.rawValue),
+                total: API.Figures(view.total), byType: typeFigures(view.byType),
+                children: DashboardQuery.sorted(view, try DashboardQuery.sort(request), language: language).map {
+                    child in
+                    API.ChildFigures(
+                        unit: API.UnitRef(child, language), total: API.Figures(view.counts(of: child)),
+                        byType: detail ? typeFigures(view.childByType[child.id] ?? [:]) : nil)
+                },
+                weeks: view.weeks.sorted { $0.key < $1.key }.map {
+                    API.WeekFigures(
+                        week: $0.key, monday: view.year.weeks.monday(of: $0.key).iso, figures: API.Figures($0.value))
+                },
+                signatures: API.SignatureCounts(signatures)
+            ))
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoStore
+import Hummingbird
 
 /// What the dashboard's URLs say beyond the compliance filter: the order of the child units, the
 /// column and person of an item list, its page, the reminders' horizon. Bad values are refused
@@ -18,7 +18,9 @@ enum DashboardQuery {
 
     static func sort(_ request: Request) throws -> Sort {
         guard let raw = request.uri.queryParameters["sort"].map(String.init), !raw.isEmpty else { return .worst }
-        guard let sort = Sort(rawValue: raw) else { throw HosoError("dashboard.unknown_sort", ["sort": String(raw.prefix(20))]) }
+        guard let sort = Sort(rawValue: raw) else {
+            throw HosoError("dashboard.unknown_sort", ["sort": String(raw.prefix(20))])
+        }
         return sort
     }
 
@@ -26,10 +28,13 @@ enum DashboardQuery {
     /// nothing expected last.
     static func sorted(_ view: ComplianceQuery.View, _ sort: Sort, language: Language) -> [StoredUnit] {
         // Names compared without case or diacritics, keys made once (a province has hundreds of units).
-        let keys = Dictionary(uniqueKeysWithValues: view.children.map {
-            ($0.id, $0.name(in: language).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil))
-        })
-        func byName(_ a: StoredUnit, _ b: StoredUnit) -> Bool { (keys[a.id] ?? "", a.code) < (keys[b.id] ?? "", b.code) }
+        let keys = Dictionary(
+            uniqueKeysWithValues: view.children.map {
+                ($0.id, $0.name(in: language).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil))
+            })
+        func byName(_ a: StoredUnit, _ b: StoredUnit) -> Bool {
+            (keys[a.id] ?? "", a.code) < (keys[b.id] ?? "", b.code)
+        }
         return view.children.sorted { a, b in
             let (ca, cb) = (view.counts(of: a), view.counts(of: b))
             switch sort {
@@ -40,7 +45,8 @@ enum DashboardQuery {
             case .expected:
                 return ca.expected != cb.expected ? ca.expected > cb.expected : byName(a, b)
             case .worst:
-                let ra = ca.completeness ?? 2, rb = cb.completeness ?? 2
+                let ra = ca.completeness ?? 2
+                let rb = cb.completeness ?? 2
                 return ra != rb ? ra < rb : byName(a, b)
             }
         }

@@ -1,8 +1,8 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoReports
 import HosoStore
+import Hummingbird
 
 /// The items behind a dashboard figure (`/units/{code}/items`): a page at a time, as JSON, and
 /// exported whole as CSV (streamed) or XLSX.
@@ -14,8 +14,12 @@ struct ItemsController: Sendable {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get(.unitItems) { request, context in try await self.itemsPage(request: request, context: context) }
-        router.get(.unitItemsCSV) { request, context in try await self.itemsExport(request: request, context: context, xlsx: false) }
-        router.get(.unitItemsXLSX) { request, context in try await self.itemsExport(request: request, context: context, xlsx: true) }
+        router.get(.unitItemsCSV) { request, context in
+            try await self.itemsExport(request: request, context: context, xlsx: false)
+        }
+        router.get(.unitItemsXLSX) { request, context in
+            try await self.itemsExport(request: request, context: context, xlsx: true)
+        }
         router.get(.apiUnitItems) { request, context in try await self.itemsJSON(request: request, context: context) }
     }
 
@@ -36,15 +40,21 @@ struct ItemsController: Sendable {
 
     func selection(_ actor: Actor, code: String, request: Request) async throws -> Selection {
         let unit = try await UnitBrowser(services: services).authorize(actor, .viewRecords, code: code)
-        guard services.policy.allows(actor, .viewCompliance, on: unit.position) else { throw HosoError("scope.forbidden") }
-        let filter = try await query.selection(query: DashboardQuery.parameters(request), tenantID: actor.tenantID).filter
+        guard services.policy.allows(actor, .viewCompliance, on: unit.position) else {
+            throw HosoError("scope.forbidden")
+        }
+        let filter = try await query.selection(query: DashboardQuery.parameters(request), tenantID: actor.tenantID)
+            .filter
         let items = try DashboardQuery.items(request)
         // An inspector's look at a school's items is part of the school's record.
         if services.policy.roles(actor, covering: unit.ancestry).contains(where: \.isInspector) {
-            try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
-                actorUserID: actor.userID, actorLogin: actor.login, action: "compliance.items", unitID: unit.id, subject: unit.code,
-                details: ["column": items.column?.rawValue ?? "all", "year": filter.schoolYear]
-            ))
+            try await services.audit.append(
+                tenantID: actor.tenantID,
+                AuditEvent(
+                    actorUserID: actor.userID, actorLogin: actor.login, action: "compliance.items", unitID: unit.id,
+                    subject: unit.code,
+                    details: ["column": items.column?.rawValue ?? "all", "year": filter.schoolYear]
+                ))
         }
         return Selection(unit: unit, filter: filter, items: items)
     }
@@ -52,8 +62,10 @@ struct ItemsController: Sendable {
     /// One page of rows, and one more to tell whether a next page exists.
     func rows(_ actor: Actor, _ selection: Selection) async throws -> [ObligationRow] {
         try await services.compliance.items(
-            tenantID: actor.tenantID, unitID: selection.unit.id, filter: selection.filter, column: selection.items.column,
-            ownerUserID: selection.items.owner, limit: Self.pageSize + 1, offset: (selection.items.page - 1) * Self.pageSize)
+            tenantID: actor.tenantID, unitID: selection.unit.id, filter: selection.filter,
+            column: selection.items.column,
+            ownerUserID: selection.items.owner, limit: Self.pageSize + 1,
+            offset: (selection.items.page - 1) * Self.pageSize)
     }
 
     func itemsPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -62,11 +74,14 @@ struct ItemsController: Sendable {
         let language = context.language
         let rows = try await rows(actor, selection)
         let t = { (key: String) in self.services.localizer.text(key, language) }
-        let code = selection.unit.code, query = selection.queryString, page = selection.items.page
+        let code = selection.unit.code
+        let query = selection.queryString
+        let page = selection.items.page
         let list = SiteURL.unitItems(code).path + "?" + query
         let model = ItemsPage(
-            unit: .init(name: selection.unit.name(in: language),
-                        dashboard: SiteURL.unitDashboard(code).path + "?" + SiteURL.query(selection.filter.query)),
+            unit: .init(
+                name: selection.unit.name(in: language),
+                dashboard: SiteURL.unitDashboard(code).path + "?" + SiteURL.query(selection.filter.query)),
             column: selection.items.column.map { t("dashboard.column." + $0.rawValue) } ?? t("dashboard.column.all"),
             items: rows.prefix(Self.pageSize).map { ItemRow($0, services.localizer, language) },
             empty: rows.isEmpty,
@@ -75,19 +90,24 @@ struct ItemsController: Sendable {
             csv: SiteURL.unitItemsCSV(code).path + "?" + query, xlsx: SiteURL.unitItemsXLSX(code).path + "?" + query,
             page: page
         )
-        return services.renderer.render(.items, model, context: context, request: request, title: t("dashboard.items_title"))
+        return services.renderer.render(
+            .items, model, context: context, request: request, title: t("dashboard.items_title"))
     }
 
     func itemsJSON(request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
         let rows = try await rows(actor, selection)
-        return try JSONResponse.make(API.Items(page: selection.items.page, hasMore: rows.count > Self.pageSize,
-                                               items: rows.prefix(Self.pageSize).map { API.Obligation($0, context.language) }))
+        return try JSONResponse.make(
+            API.Items(
+                page: selection.items.page, hasMore: rows.count > Self.pageSize,
+                items: rows.prefix(Self.pageSize).map { API.Obligation($0, context.language) }))
     }
 
-    static let headerKeys = ["record.unit", "record.type", "record.owner", "record.period", "record.period_first", "record.period_last",
-                             "record.due", "record.status", "record.awaiting", "record.submitted_at", "record.id"]
+    static let headerKeys = [
+        "record.unit", "record.type", "record.owner", "record.period", "record.period_first", "record.period_last",
+        "record.due", "record.status", "record.awaiting", "record.submitted_at", "record.id",
+    ]
 
     func cells(_ row: ObligationRow, _ language: Language) -> [ExportCell] {
         let t = { (key: String, values: [String: String]) in self.services.localizer.text(key, language, values) }
@@ -105,14 +125,19 @@ struct ItemsController: Sendable {
     func itemsExport(request: Request, context: AppRequestContext, xlsx: Bool) async throws -> Response {
         let actor = try context.requireActor()
         let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
-        guard services.policy.allows(actor, .exportReports, on: selection.unit.position) else { throw HosoError("scope.forbidden") }
+        guard services.policy.allows(actor, .exportReports, on: selection.unit.position) else {
+            throw HosoError("scope.forbidden")
+        }
         let language = context.language
         let header = Self.headerKeys.map { services.localizer.text($0, language) }
-        let name = "hoso-\(selection.unit.code)-\(selection.filter.schoolYear)-\(selection.items.column?.rawValue ?? "items")"
-        let tenantID = actor.tenantID, compliance = self.query
+        let name =
+            "hoso-\(selection.unit.code)-\(selection.filter.schoolYear)-\(selection.items.column?.rawValue ?? "items")"
+        let tenantID = actor.tenantID
+        let compliance = self.query
         func eachPage(_ body: ([ObligationRow]) async throws -> Void) async throws {
-            try await compliance.forEachItemPage(tenantID: tenantID, unitID: selection.unit.id, filter: selection.filter,
-                                            column: selection.items.column, owner: selection.items.owner, body: body)
+            try await compliance.forEachItemPage(
+                tenantID: tenantID, unitID: selection.unit.id, filter: selection.filter,
+                column: selection.items.column, owner: selection.items.owner, body: body)
         }
         if xlsx {
             return try await Download.spreadsheet(filename: name + ".xlsx") { workbook in
@@ -124,10 +149,14 @@ struct ItemsController: Sendable {
             }
         }
         let body = ResponseBody { writer in
-            try await writer.write(ByteBuffer(string: CSVExport.byteOrderMark + CSVExport.line(header.map(ExportCell.text))))
-            try await compliance.forEachItemPage(tenantID: tenantID, unitID: selection.unit.id, filter: selection.filter,
-                                            column: selection.items.column, owner: selection.items.owner) { rows in
-                try await writer.write(ByteBuffer(string: rows.map { CSVExport.line(self.cells($0, language)) }.joined()))
+            try await writer.write(
+                ByteBuffer(string: CSVExport.byteOrderMark + CSVExport.line(header.map(ExportCell.text))))
+            try await compliance.forEachItemPage(
+                tenantID: tenantID, unitID: selection.unit.id, filter: selection.filter,
+                column: selection.items.column, owner: selection.items.owner
+            ) { rows in
+                try await writer.write(
+                    ByteBuffer(string: rows.map { CSVExport.line(self.cells($0, language)) }.joined()))
             }
             try await writer.finish(nil)
         }

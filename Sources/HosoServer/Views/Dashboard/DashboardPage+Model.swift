@@ -25,18 +25,23 @@ struct DashboardPageModel {
         let code = view.unit.code
         let ordered = DashboardQuery.sorted(view, sort, language: language)
         let children = showAll ? ordered : Array(ordered.prefix(Self.shownChildren))
-        view.childByType = try await ComplianceQuery(services: services).childTypes(tenantID: actor.tenantID, view, children)
+        view.childByType = try await ComplianceQuery(services: services).childTypes(
+            tenantID: actor.tenantID, view, children)
         let items = SiteURL.unitItems(code).path + "?" + query
         let typeQuery = SiteURL.query(view.filter.query.filter { $0.0 != "type" })
         let typeRows = types.map { type -> Markup in
             let c = view.byType[type.code] ?? ComplianceCounts()
             let url = SiteURL.unitItems(code).path + "?" + typeQuery + "&type=" + SiteURL.segment(type.code)
-            return TableRow.row([TableRow.header(typeName(type), href: url)] + [
-                TableRow.cell(String(c.expected)), TableRow.cell(String(c.submitted)),
-                TableRow.cell(DashboardPage.percent(c.completeness), cssClass: "band-" + ComplianceBand(c.completeness).rawValue),
-                TableRow.cell(DashboardPage.percent(c.timeliness)), TableRow.cell(String(c.late)), TableRow.cell(String(c.missing)),
-                TableRow.cell(String(c.awaiting)), TableRow.cell(String(c.locked)),
-            ])
+            return TableRow.row(
+                [TableRow.header(typeName(type), href: url)] + [
+                    TableRow.cell(String(c.expected)), TableRow.cell(String(c.submitted)),
+                    TableRow.cell(
+                        DashboardPage.percent(c.completeness),
+                        cssClass: "band-" + ComplianceBand(c.completeness).rawValue),
+                    TableRow.cell(DashboardPage.percent(c.timeliness)), TableRow.cell(String(c.late)),
+                    TableRow.cell(String(c.missing)),
+                    TableRow.cell(String(c.awaiting)), TableRow.cell(String(c.locked)),
+                ])
         }
         let weekRows = (view.filter.weeks.lowerBound...view.filter.weeks.upperBound).compactMap { week -> Markup? in
             guard let counts = view.weeks[week], counts.expected > 0 else { return nil }
@@ -49,15 +54,19 @@ struct DashboardPageModel {
         let chart = TrendChart(
             title: t("dashboard.trend_title", ["unit": view.unit.name(in: language), "year": view.filter.schoolYear]),
             description: trendDescription(view),
-            completenessLabel: t("dashboard.completeness"), timelinessLabel: t("dashboard.timeliness"), weekLabel: t("dashboard.week"),
+            completenessLabel: t("dashboard.completeness"), timelinessLabel: t("dashboard.timeliness"),
+            weekLabel: t("dashboard.week"),
             points: view.weeks.sorted { $0.key < $1.key }.map {
-                .init(week: $0.key, completeness: $0.value.completeness, timeliness: $0.value.timeliness, expected: $0.value.expected)
+                .init(
+                    week: $0.key, completeness: $0.value.completeness, timeliness: $0.value.timeliness,
+                    expected: $0.value.expected)
             }
         )
         let withSort = "\(query)&sort=\(sort.rawValue)"
         let signatures = try await ComplianceQuery(services: services).signatures(
             tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: view.filter.schoolYear, total: view.total)
-        let school = view.children.isEmpty && !view.unit.schoolLevels.isEmpty ? try await school(view, query: query) : nil
+        let school =
+            view.children.isEmpty && !view.unit.schoolLevels.isEmpty ? try await school(view, query: query) : nil
         return DashboardPage(
             unit: .init(code: code, name: view.unit.name(in: language), url: SiteURL.unit(code).path),
             breadcrumbs: try await breadcrumbs(view.unit, query: query),
@@ -65,20 +74,26 @@ struct DashboardPageModel {
             lateBuckets: [
                 .init(label: t("dashboard.late_1_3"), count: view.total.late1to3, url: items + "&column=late_1_3"),
                 .init(label: t("dashboard.late_4_7"), count: view.total.late4to7, url: items + "&column=late_4_7"),
-                .init(label: t("dashboard.late_over_7"), count: view.total.lateOver7, url: items + "&column=late_over_7"),
+                .init(
+                    label: t("dashboard.late_over_7"), count: view.total.lateOver7, url: items + "&column=late_over_7"),
             ],
             typeRows: TableRow.html(typeRows), hasTypes: !types.isEmpty,
-            matrixRows: matrixRows(view, children, types: types, sort: sort, query: query), hasChildren: !children.isEmpty,
+            matrixRows: matrixRows(view, children, types: types, sort: sort, query: query),
+            hasChildren: !children.isEmpty,
             shownChildren: children.count < ordered.count
                 ? t("dashboard.shown_children", ["shown": String(children.count), "all": String(ordered.count)]) : "",
             moreChildren: children.count < ordered.count,
             allURL: SiteURL.unitDashboard(code).path + "?" + withSort + "&all=1",
             weekRows: TableRow.html(weekRows), hasWeeks: !weekRows.isEmpty, chart: chart.svg,
             filter: filterForm(view),
-            sorts: DashboardQuery.Sort.allCases.map { .init(code: $0.rawValue, label: t("dashboard.sort." + $0.rawValue), selected: $0 == sort) },
+            sorts: DashboardQuery.Sort.allCases.map {
+                .init(code: $0.rawValue, label: t("dashboard.sort." + $0.rawValue), selected: $0 == sort)
+            },
             links: .init(
-                csv: SiteURL.unitDashboardCSV(code).path + "?" + withSort, xlsx: SiteURL.unitDashboardXLSX(code).path + "?" + withSort,
-                items: items, missing: items + "&column=missing", awaiting: items + "&column=awaiting", late: items + "&column=late",
+                csv: SiteURL.unitDashboardCSV(code).path + "?" + withSort,
+                xlsx: SiteURL.unitDashboardXLSX(code).path + "?" + withSort,
+                items: items, missing: items + "&column=missing", awaiting: items + "&column=awaiting",
+                late: items + "&column=late",
                 reminders: SiteURL.unitReminders(code).path,
                 inspections: SiteURL.unitInspections(code).path(query: [("year", view.filter.schoolYear)]),
                 reports: SiteURL.unitReports(code).path
@@ -87,27 +102,38 @@ struct DashboardPageModel {
             columnTypes: types.map { .init(name: typeName($0), code: $0.code) },
             school: school,
             coverage: try await coverage(view, children: ordered),
-            signatureCounts: .init(signed: signatures.signed, invalid: signatures.invalid, unsigned: signatures.unsigned,
-                                   hasInvalid: signatures.invalid > 0)
+            signatureCounts: .init(
+                signed: signatures.signed, invalid: signatures.invalid, unsigned: signatures.unsigned,
+                hasInvalid: signatures.invalid > 0)
         )
     }
 
     func trendDescription(_ view: ComplianceQuery.View) -> String {
         let points = view.weeks.sorted { $0.key < $1.key }.filter { $0.value.expected > 0 }
         guard let first = points.first, let last = points.last else { return t("dashboard.trend_empty") }
-        return t("dashboard.trend_desc", [
-            "from": String(first.key), "to": String(last.key), "first": DashboardPage.percent(first.value.completeness),
-            "last": DashboardPage.percent(last.value.completeness), "total": DashboardPage.percent(view.total.completeness),
-        ])
+        return t(
+            "dashboard.trend_desc",
+            [
+                "from": String(first.key), "to": String(last.key),
+                "first": DashboardPage.percent(first.value.completeness),
+                "last": DashboardPage.percent(last.value.completeness),
+                "total": DashboardPage.percent(view.total.completeness),
+            ])
     }
 
     func filterForm(_ view: ComplianceQuery.View) -> DashboardPage.FilterForm {
         DashboardPage.FilterForm(
             years: view.years.map { .init(value: $0, label: $0, selected: $0 == view.filter.schoolYear) },
-            semesters: view.year.weeks.semesters.map { .init(value: $0.number, selected: $0.number == view.filter.semester) },
+            semesters: view.year.weeks.semesters.map {
+                .init(value: $0.number, selected: $0.number == view.filter.semester)
+            },
             from: view.filter.weeks.lowerBound, to: view.filter.weeks.upperBound, lastWeek: view.year.weeks.horizon,
-            types: view.year.types.map { .init(value: $0.code, label: typeName($0), selected: $0.code == view.filter.recordType) },
-            levels: SchoolLevel.allCases.map { .init(value: $0.rawValue, label: t($0.messageKey), selected: $0 == view.filter.schoolLevel) }
+            types: view.year.types.map {
+                .init(value: $0.code, label: typeName($0), selected: $0.code == view.filter.recordType)
+            },
+            levels: SchoolLevel.allCases.map {
+                .init(value: $0.rawValue, label: t($0.messageKey), selected: $0 == view.filter.schoolLevel)
+            }
         )
     }
 
@@ -124,9 +150,9 @@ struct DashboardPageModel {
     func coverage(_ view: ComplianceQuery.View, children: [StoredUnit]) async throws -> DashboardPage.Coverage {
         // Counted as this viewer may see them: a surprise inspection counts for its planners and
         // team from the start, for the inspected only once it has begun.
-        let lines = try await services.inspections.coverage(tenantID: actor.tenantID, unitIDs: [view.unit.id] + children.map(\.id),
-                                                            schoolYear: view.filter.schoolYear,
-                                                            viewer: InspectionViewer(actor, policy: services.policy))
+        let lines = try await services.inspections.coverage(
+            tenantID: actor.tenantID, unitIDs: [view.unit.id] + children.map(\.id),
+            schoolYear: view.filter.schoolYear, viewer: InspectionViewer(actor, policy: services.policy))
         let byUnit = Dictionary(lines.map { ($0.unitID, $0) }) { a, _ in a }
         let year = view.filter.schoolYear
         guard let own = byUnit[view.unit.id] else {
@@ -134,19 +160,26 @@ struct DashboardPageModel {
         }
         let rows = children.compactMap { child -> DashboardPage.CoverageRow? in
             guard let line = byUnit[child.id], line.schools > 0 else { return nil }
-            return .init(name: child.name(in: language), schools: line.schools, planned: line.planned, done: line.done,
-                         share: "\(line.done * 100 / line.schools)%")
+            return .init(
+                name: child.name(in: language), schools: line.schools, planned: line.planned, done: line.done,
+                share: "\(line.done * 100 / line.schools)%")
         }
         return .init(
-            summary: t("dashboard.coverage_summary", ["year": year, "schools": String(own.schools), "planned": String(own.planned),
-                                                      "done": String(own.done), "inspections": String(own.inspections)]),
+            summary: t(
+                "dashboard.coverage_summary",
+                [
+                    "year": year, "schools": String(own.schools), "planned": String(own.planned),
+                    "done": String(own.done), "inspections": String(own.inspections),
+                ]),
             rows: rows, hasRows: own.inspections > 0 && !rows.isEmpty
         )
     }
 
     /// The rows of the child units × record types table.
-    func matrixRows(_ view: ComplianceQuery.View, _ children: [StoredUnit], types: [(code: String, nameVi: String, nameEn: String)],
-                    sort: DashboardQuery.Sort, query: String) -> String {
+    func matrixRows(
+        _ view: ComplianceQuery.View, _ children: [StoredUnit], types: [(code: String, nameVi: String, nameEn: String)],
+        sort: DashboardQuery.Sort, query: String
+    ) -> String {
         let cellsQuery = SiteURL.query(view.filter.query.filter { $0.0 != "type" })
         let typeParameters = types.map { "&type=" + SiteURL.segment($0.code) }
         // The cell title's words, looked up once: "{submitted}/{expected} ... {missing}".
@@ -157,10 +190,14 @@ struct DashboardPageModel {
             let counts = view.counts(of: child)
             let items = SiteURL.unitItems(child.code).path
             var cells: [Markup.Node] = [
-                TableRow.header(child.name(in: language), href: SiteURL.unitDashboard(child.code).path + "?\(query)&sort=\(sort.rawValue)",
-                                cssClass: "name"),
+                TableRow.header(
+                    child.name(in: language),
+                    href: SiteURL.unitDashboard(child.code).path + "?\(query)&sort=\(sort.rawValue)",
+                    cssClass: "name"),
                 TableRow.cell(String(counts.expected)),
-                TableRow.cell(DashboardPage.percent(counts.completeness), cssClass: "band-" + ComplianceBand(counts.completeness).rawValue),
+                TableRow.cell(
+                    DashboardPage.percent(counts.completeness),
+                    cssClass: "band-" + ComplianceBand(counts.completeness).rawValue),
                 TableRow.cell(DashboardPage.percent(counts.timeliness)),
                 TableRow.cell(String(counts.missing), href: items + "?\(query)&column=missing"),
             ]
@@ -170,8 +207,11 @@ struct DashboardPageModel {
                     cells.append(TableRow.cell("—", cssClass: "band-none"))
                     continue
                 }
-                cells.append(TableRow.cell(DashboardPage.percent(cell.completeness), href: items + "?" + cellsQuery + typeParameters[index],
-                                           cssClass: "band-" + ComplianceBand(cell.completeness).rawValue, title: title.text(cell)))
+                cells.append(
+                    TableRow.cell(
+                        DashboardPage.percent(cell.completeness),
+                        href: items + "?" + cellsQuery + typeParameters[index],
+                        cssClass: "band-" + ComplianceBand(cell.completeness).rawValue, title: title.text(cell)))
             }
             TableRow.row(cells).write(into: &html)
             html += "\n"
@@ -184,30 +224,42 @@ struct DashboardPageModel {
     func school(_ view: ComplianceQuery.View, query: String) async throws -> DashboardPage.School {
         let monday = services.clock.today().monday
         let items = SiteURL.unitItems(view.unit.code)
-        let tenantID = actor.tenantID, schoolID = view.unit.id, filter = view.filter
-        let from = VietnamTime.epochSeconds(monday, hour: 0, minute: 0, second: 0), until = VietnamTime.epochSeconds(monday.adding(days: 13))
+        let tenantID = actor.tenantID
+        let schoolID = view.unit.id
+        let filter = view.filter
+        let from = VietnamTime.epochSeconds(monday, hour: 0, minute: 0, second: 0)
+        let until = VietnamTime.epochSeconds(monday.adding(days: 13))
         // One transaction for the school's four reads.
-        let (owners, deadlines, overdue, waiting) = try await services.compliance.together(tenantID: tenantID) { store in
-            (try await store.owners(tenantID: tenantID, schoolID: schoolID, filter: filter),
-             try await store.deadlines(tenantID: tenantID, schoolID: schoolID, from: from, until: until),
-             try await store.overdueByOwner(tenantID: tenantID, schoolID: schoolID, filter: filter),
-             try await store.awaitingBySteps(tenantID: tenantID, schoolID: schoolID, filter: filter))
+        let (owners, deadlines, overdue, waiting) = try await services.compliance.together(tenantID: tenantID) {
+            store in
+            (
+                try await store.owners(tenantID: tenantID, schoolID: schoolID, filter: filter),
+                try await store.deadlines(tenantID: tenantID, schoolID: schoolID, from: from, until: until),
+                try await store.overdueByOwner(tenantID: tenantID, schoolID: schoolID, filter: filter),
+                try await store.awaitingBySteps(tenantID: tenantID, schoolID: schoolID, filter: filter)
+            )
         }
         let thisWeekEnd = VietnamTime.epochSeconds(monday.adding(days: 6))
         func deadlineList(_ lines: [ComplianceStore.DeadlineLine]) -> DashboardPage.School.DeadlineList {
-            .init(rows: lines.map { line in
-                .init(type: language == .en ? line.typeNameEn : line.typeNameVi, due: VietnamTime.display(epochSeconds: line.dueAt),
-                      expected: line.expected, submitted: line.submitted, open: line.expected - line.submitted,
-                      url: items.path(query: [("year", filter.schoolYear), ("type", line.recordType)]))
-            }, empty: lines.isEmpty)
+            .init(
+                rows: lines.map { line in
+                    .init(
+                        type: language == .en ? line.typeNameEn : line.typeNameVi,
+                        due: VietnamTime.display(epochSeconds: line.dueAt),
+                        expected: line.expected, submitted: line.submitted, open: line.expected - line.submitted,
+                        url: items.path(query: [("year", filter.schoolYear), ("type", line.recordType)]))
+                }, empty: lines.isEmpty)
         }
         let people = owners.map { owner -> Markup in
             let c = owner.counts
             return TableRow.row([
-                TableRow.header(owner.displayName, href: items.path + "?\(query)&owner=\(owner.userID)", note: owner.login),
+                TableRow.header(
+                    owner.displayName, href: items.path + "?\(query)&owner=\(owner.userID)", note: owner.login),
                 TableRow.cell(String(c.expected)),
-                TableRow.cell(DashboardPage.percent(c.completeness), cssClass: "band-" + ComplianceBand(c.completeness).rawValue),
-                TableRow.cell(DashboardPage.percent(c.timeliness)), TableRow.cell(String(c.late)), TableRow.cell(String(c.missing)),
+                TableRow.cell(
+                    DashboardPage.percent(c.completeness), cssClass: "band-" + ComplianceBand(c.completeness).rawValue),
+                TableRow.cell(DashboardPage.percent(c.timeliness)), TableRow.cell(String(c.late)),
+                TableRow.cell(String(c.missing)),
                 TableRow.cell(String(c.returned)),
             ])
         }
@@ -217,15 +269,19 @@ struct DashboardPageModel {
             thisWeek: deadlineList(deadlines.filter { $0.dueAt <= thisWeekEnd }),
             nextWeek: deadlineList(deadlines.filter { $0.dueAt > thisWeekEnd }),
             overdue: overdue.map { line in
-                .init(name: line.displayName, login: line.login, count: line.count, oldest: VietnamTime.display(epochSeconds: line.oldestDue),
-                      url: items.path + "?\(query)&owner=\(line.userID)&column=missing")
+                .init(
+                    name: line.displayName, login: line.login, count: line.count,
+                    oldest: VietnamTime.display(epochSeconds: line.oldestDue),
+                    url: items.path + "?\(query)&owner=\(line.userID)&column=missing")
             },
             hasOverdue: !overdue.isEmpty,
             waiting: waiting.map { line in
-                .init(type: language == .en ? line.typeNameEn : line.typeNameVi, step: line.step + 1, count: line.count,
-                      role: Role(rawValue: line.role).map { t($0.messageKey) } ?? line.role,
-                      since: line.oldestSubmitted.map { VietnamTime.display(epochSeconds: $0) } ?? "—",
-                      url: items.path + "?" + typeQuery + "&type=" + SiteURL.segment(line.recordType) + "&column=awaiting")
+                .init(
+                    type: language == .en ? line.typeNameEn : line.typeNameVi, step: line.step + 1, count: line.count,
+                    role: Role(rawValue: line.role).map { t($0.messageKey) } ?? line.role,
+                    since: line.oldestSubmitted.map { VietnamTime.display(epochSeconds: $0) } ?? "—",
+                    url: items.path + "?" + typeQuery + "&type=" + SiteURL.segment(line.recordType) + "&column=awaiting"
+                )
             },
             hasWaiting: !waiting.isEmpty
         )
@@ -238,7 +294,8 @@ struct CellTitle {
     let names: [String]
 
     init(_ pattern: String) {
-        var parts: [Substring] = [], names: [String] = []
+        var parts: [Substring] = []
+        var names: [String] = []
         var rest = pattern[...]
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             parts.append(rest[..<open])

@@ -17,14 +17,19 @@ struct DashboardPage: Sendable {
     }
 
     struct Figures: Sendable {
-        let expected, submitted, onTime, late, missing, notDue, awaiting, returned, approved, signed, locked, exempt: Int
+        let expected, submitted, onTime, late, missing, notDue, awaiting, returned, approved, signed, locked,
+            exempt: Int
         let completeness: String
         let timeliness: String
         let band: String
 
         init(_ c: ComplianceCounts) {
-            (expected, submitted, onTime, late, missing, notDue) = (c.expected, c.submitted, c.onTime, c.late, c.missing, c.notDue)
-            (awaiting, returned, approved, signed, locked, exempt) = (c.awaiting, c.returned, c.approved, c.signed, c.locked, c.exempt)
+            (expected, submitted, onTime, late, missing, notDue) = (
+                c.expected, c.submitted, c.onTime, c.late, c.missing, c.notDue
+            )
+            (awaiting, returned, approved, signed, locked, exempt) = (
+                c.awaiting, c.returned, c.approved, c.signed, c.locked, c.exempt
+            )
             completeness = DashboardPage.percent(c.completeness)
             timeliness = DashboardPage.percent(c.timeliness)
             band = ComplianceBand(c.completeness).rawValue

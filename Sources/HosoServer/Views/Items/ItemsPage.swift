@@ -45,7 +45,8 @@ struct ItemRow: Sendable {
         unitCode = row.unitCode
         owner = row.ownerName
         period = localizer.text("period." + row.periodKind, language, ["n": String(row.periodNumber)])
-        periodDates = (LocalDate(iso: row.periodFirst)?.vietnamese ?? row.periodFirst) + " – "
+        periodDates =
+            (LocalDate(iso: row.periodFirst)?.vietnamese ?? row.periodFirst) + " – "
             + (LocalDate(iso: row.periodLast)?.vietnamese ?? row.periodLast)
         due = VietnamTime.display(epochSeconds: row.dueAt)
         status = localizer.text(row.status.messageKey, language)
