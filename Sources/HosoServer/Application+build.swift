@@ -17,9 +17,12 @@ public func buildApplication(
     }()
     let services = try await makeServices(configuration: configuration, directory: directory, clock: clock, logger: logger)
 
+    let limits = configuration.connections
     var app = Application(
         router: makeRouter(services: services),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hoso"),
+        server: .http1(limits: limits),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hoso",
+                             availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
         logger: logger
     )
     app.addServices(services.database.client)
@@ -58,7 +61,7 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
 }
 
 /// Every route, behind the middleware chain of ARCHITECTURE.md: request id and log → language →
-/// errors → session → errors → CSRF → controller. Errors are rendered twice over: the outer
+/// errors → session → errors → NUL in the path or query → CSRF → controller. Errors are rendered twice over: the outer
 /// layer catches a failing session lookup (the database down), the inner one renders every other
 /// error with the signed-in person's page frame.
 public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
@@ -68,6 +71,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: ErrorMiddleware(services: services))
     router.add(middleware: SessionMiddleware(services: services))
     router.add(middleware: ErrorMiddleware(services: services))
+    router.add(middleware: TextInputMiddleware())
     router.add(middleware: CSRFMiddleware())
 
     HealthController(services: services).addRoutes(to: router)

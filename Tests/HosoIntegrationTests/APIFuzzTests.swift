@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// Schemathesis (pinned in scripts/python-requirements.txt) generates requests from
+/// `web/openapi.yaml` and sends them to a live server, signed in as a principal: no answer may be
+/// a 5xx, and every answer must be one the document describes (status, content type, headers,
+/// body schema). `make test` runs a few examples per operation; `make fuzz` many more
+/// (`HOSO_FUZZ_EXAMPLES`), every operation included.
+@Suite struct APIFuzzTests {
+    static let checks = "not_a_server_error,status_code_conformance,content_type_conformance,"
+        + "response_headers_conformance,response_schema_conformance"
+
+    /// Left out of every run: signing out would end the session the rest of the run uses.
+    static let neverFuzzed = ["deleteSession"]
+
+    /// Left out of the short run only: operations whose known finding waits for a fix in a file
+    /// this change does not own (see the closing note of issue 13). `make fuzz` includes them.
+    static let knownFindings: [String] = []
+
+    @Test func everyAnswerIsOneTheDocumentDescribes() async throws {
+        let python = try #require(ProcessInfo.processInfo.environment["HOSO_TEST_PYTHON"],
+                                  "HOSO_TEST_PYTHON names the python with Schemathesis (make test sets it)")
+        let examples = ProcessInfo.processInfo.environment["HOSO_FUZZ_EXAMPLES"].flatMap { Int($0) }
+        let long = examples != nil
+        let repo = try TestEnvironment.repoDirectory
+        let world = try await TestWorld.make(importing: ["demo", "demo2"], records: ["2026-2027"])
+        try await world.withApp(.live) { client in
+            // setup
+            let port = try #require(client.port)
+            var principal = Browser()
+            let csrf = try await principal.signIn(client, "s1.principal")
+            let cookie = principal.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+            let reports = repo + "/test-output/schemathesis"
+            var arguments = [
+                "-m", "schemathesis.cli", "run", repo + "/web/openapi.yaml", "--url", "http://localhost:\(port)",
+                "-H", "Cookie: \(cookie)", "-H", "X-CSRF-Token: \(csrf)",
+                "--checks", Self.checks, "--max-examples", String(examples ?? 3), "--seed", "13",
+                "--phases", long ? "examples,coverage,fuzzing" : "examples,fuzzing",
+                "--workers", "1", "--request-timeout", "30", "--no-shrink",
+                "--report", "junit", "--report-dir", reports,
+            ]
+            for operation in Self.neverFuzzed + (long ? [] : Self.knownFindings) {
+                arguments += ["--exclude-operation-id", operation]
+            }
+
+            // act
+            let (status, output) = try await Self.run(python, arguments)
+
+            // verify
+            #expect(status == 0, "Schemathesis found answers the document does not describe:\n\(output.suffix(12_000))")
+        }
+    }
+
+    /// Runs without holding a thread of the cooperative pool: the live server's handlers need them.
+    static func run(_ python: String, _ arguments: [String]) async throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        environment["SCHEMATHESIS_HOOKS"] = nil
+        process.environment = environment
+        let output = try TestEnvironment.temporaryDirectory("fuzz") + "/schemathesis.txt"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        try handle.close()
+        return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+    }
+}
