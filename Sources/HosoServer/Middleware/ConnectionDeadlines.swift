@@ -37,7 +37,7 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         let limits = limits
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(ConnectionDeadlineHandler(limits: limits, logger: logger))
-        }.flatMap { [base] in
+        }.flatMap { [base] _ in
             base.setup(channel: channel, logger: logger)
         }
     }
