@@ -39,7 +39,7 @@ import Testing
                 "-m", "schemathesis.cli", "--config-file", config,
                 "run", repo + "/web/openapi.yaml", "--url", "http://localhost:\(port)",
                 "-H", "Cookie: \(cookie)", "-H", "X-CSRF-Token: \(csrf)",
-                "--checks", Self.checks, "--max-examples", String(examples ?? 3), "--seed", "13",
+                "--checks", Self.checks, "--max-examples", String(examples ?? 10), "--seed", "13",
                 "--phases", long ? "examples,coverage,fuzzing" : "examples,fuzzing",
                 "--workers", "1", "--request-timeout", "30", "--no-shrink",
                 "--report", "junit", "--report-dir", reports,
