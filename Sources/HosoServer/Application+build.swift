@@ -22,8 +22,10 @@ public func buildApplication(
     var app = Application(
         router: makeRouter(services: services),
         server: .http1(limits: limits),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hoso",
-                             availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "hoso",
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)
+        ),
         logger: logger
     )
     app.addServices(services.database.client)
@@ -62,9 +64,9 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
 }
 
 /// Every route, behind the middleware chain of ARCHITECTURE.md: request id and log → language →
-/// errors → session → errors → NUL in the path or query → CSRF → controller. Errors are rendered twice over: the outer
-/// layer catches a failing session lookup (the database down), the inner one renders every other
-/// error with the signed-in person's page frame.
+/// errors → session → errors → NUL in the path or query → CSRF → controller. Errors are rendered
+/// twice over: the outer layer catches a failing session lookup (the database down), the inner one
+/// renders every other error with the signed-in person's page frame.
 public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())

@@ -139,11 +139,12 @@ public struct AppConfiguration: Sendable {
             tenantsDirectory: env["HOSO_TENANTS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "tenants",
             environment: env
         )
+        let limits = ConnectionLimits.defaults
         let connections = ConnectionLimits(
-            headerTimeoutSeconds: integer("HOSO_HTTP_HEADER_TIMEOUT_SECONDS", ConnectionLimits.defaults.headerTimeoutSeconds, 1...300),
-            idleTimeoutSeconds: integer("HOSO_HTTP_IDLE_TIMEOUT_SECONDS", ConnectionLimits.defaults.idleTimeoutSeconds, 1...3600),
-            bodyTimeoutSeconds: integer("HOSO_HTTP_BODY_TIMEOUT_SECONDS", ConnectionLimits.defaults.bodyTimeoutSeconds, 1...3600),
-            maxConnections: integer("HOSO_HTTP_MAX_CONNECTIONS", ConnectionLimits.defaults.maxConnections, 1...100_000)
+            headerTimeoutSeconds: integer("HOSO_HTTP_HEADER_TIMEOUT_SECONDS", limits.headerTimeoutSeconds, 1...300),
+            idleTimeoutSeconds: integer("HOSO_HTTP_IDLE_TIMEOUT_SECONDS", limits.idleTimeoutSeconds, 1...3600),
+            bodyTimeoutSeconds: integer("HOSO_HTTP_BODY_TIMEOUT_SECONDS", limits.bodyTimeoutSeconds, 1...3600),
+            maxConnections: integer("HOSO_HTTP_MAX_CONNECTIONS", limits.maxConnections, 1...100_000)
         )
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         var result = configuration
@@ -182,7 +183,8 @@ public struct ConnectionLimits: Sendable, Equatable {
 
     public static let defaults = ConnectionLimits()
 
-    public init(headerTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 60, bodyTimeoutSeconds: Int = 600, maxConnections: Int = 1024) {
+    public init(headerTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 60, bodyTimeoutSeconds: Int = 600,
+                maxConnections: Int = 1024) {
         self.headerTimeoutSeconds = headerTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.bodyTimeoutSeconds = bodyTimeoutSeconds

@@ -13,7 +13,11 @@ extension Request {
         var request = self
         let data = Data(buffer: try await request.collectBody(limited: limit))
         let scan: TextInput.JSONScan
-        do { scan = try JSONDecoder().decode(TextInput.JSONScan.self, from: data) } catch { throw HosoError("request.bad_json") }
+        do {
+            scan = try JSONDecoder().decode(TextInput.JSONScan.self, from: data)
+        } catch {
+            throw HosoError("request.bad_json")
+        }
         if scan.hasNUL { throw HosoError(TextInput.nulCode) }
         do {
             return try JSONDecoder().decode(T.self, from: data)
@@ -33,7 +37,9 @@ extension Request {
     /// The body, at most `limit` bytes: a bigger one is `request.too_large` (413), whether its
     /// `Content-Length` says so up front (nothing is read then) or it streams past the limit.
     mutating func collectBody(limited limit: Int) async throws -> ByteBuffer {
-        if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit { throw HosoError("request.too_large") }
+        if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw HosoError("request.too_large")
+        }
         do {
             return try await collectBody(upTo: limit)
         } catch {
@@ -57,9 +63,10 @@ enum TextInput {
     /// A percent-encoded text (a path, a query name or value) that holds NUL, raw or as `%00`.
     /// In percent-encoding `%` always starts an escape, so `%00` is always an encoded NUL.
     static func hasNUL(percentEncoded text: Substring) -> Bool {
+        let escape = (UInt8(ascii: "%"), UInt8(ascii: "0"))
         var previous: (UInt8, UInt8) = (0xFF, 0xFF)
         for byte in text.utf8 {
-            if byte == 0 || (previous == (UInt8(ascii: "%"), UInt8(ascii: "0")) && byte == UInt8(ascii: "0")) { return true }
+            if byte == 0 || (previous == escape && byte == UInt8(ascii: "0")) { return true }
             previous = (previous.1, byte)
         }
         return false

@@ -7,8 +7,11 @@ import HosoCore
 struct TextInputMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if TextInput.targetHasNUL(path: request.uri.path, query: request.uri.query) { throw HosoError(TextInput.nulCode) }
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        if TextInput.targetHasNUL(path: request.uri.path, query: request.uri.query) {
+            throw HosoError(TextInput.nulCode)
+        }
         return try await next(request, context)
     }
 }

@@ -85,7 +85,9 @@ struct Uploads: Sendable {
                         filename = currentFilename ?? ""
                     } else if let name = currentName {
                         // A form field is text like any other (the file's bytes are not).
-                        guard !fieldBytes.contains(0), !TextInput.hasNUL(name) else { throw HosoError(TextInput.nulCode) }
+                        guard !fieldBytes.contains(0), !TextInput.hasNUL(name) else {
+                            throw HosoError(TextInput.nulCode)
+                        }
                         let value = String(decoding: fieldBytes, as: UTF8.self)
                         fields[name] = value
                         if name == CSRFMiddleware.formField {
