@@ -1,6 +1,6 @@
 import Foundation
 import HosoCore
-import HosoServer
+@testable import HosoServer
 import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
@@ -148,9 +148,30 @@ import Testing
             var browser = Browser()
             for path in ["/api/v1/tenants", "/api/v1/openapi.yaml", "/static/hoso.css", "/api/v1/me", "/api/v1/nothing", "/nothing"] {
                 let answer = try await browser.send(client, .get, path)
-                #expect(answer.headers[.xContentTypeOptionsProbe] == "nosniff", "\(path) \(answer.status)")
+                #expect(answer.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", "\(path) \(answer.status)")
             }
         }
+    }
+
+    @Test func theNULCheckReadsEscapesAsTheDecodersDo() throws {
+        // Percent-encoding: `%` always starts an escape, so `%00` is NUL and `%2500` is not.
+        for text in ["%00", "a%00b", "%%00", "x\u{0}"] { #expect(TextInput.hasNUL(percentEncoded: text[...]), "\(text)") }
+        for text in ["%2500", "%300", "100", "%0", "a%20b"] { #expect(!TextInput.hasNUL(percentEncoded: text[...]), "\(text)") }
+        #expect(TextInput.targetHasNUL(path: "/units/S01%00", query: nil))
+        #expect(TextInput.targetHasNUL(path: "/x", query: "a=1&b=%00"))
+        #expect(TextInput.targetHasNUL(path: "/x", query: "%00=1"))
+        #expect(!TextInput.targetHasNUL(path: "/x", query: "filename=a%00b.pdf"), "the file name has a check of its own")
+        // JSON: escapes at any depth and in keys; `\\u0000` is text; a password has a check of its own.
+        func scan(_ json: String) throws -> Bool { try JSONDecoder().decode(TextInput.JSONScan.self, from: Data(json.utf8)).hasNUL }
+        #expect(try scan(#"{"a":[1,null,true,{"b":"x\u0000"}]}"#))
+        #expect(try scan(#"{"a\u0000":1}"#))
+        #expect(try scan(#"["\u0000"]"#))
+        #expect(try !scan(#"{"a":"\\u0000","n":1.5e300,"z":null}"#))
+        #expect(try !scan(#"{"password":"\u0000"}"#))
+        // Forms: after decoding, names and values.
+        #expect(FormFields("a=%00").hasNUL)
+        #expect(FormFields("%00=a").hasNUL)
+        #expect(!FormFields("password=%00&a=%2500").hasNUL)
     }
 
     @Test func connectionSettingsAreReadAndCheckedAtStartUp() throws {
@@ -179,8 +200,4 @@ import Testing
             }
         }
     }
-}
-
-extension HTTPField.Name {
-    static let xContentTypeOptionsProbe = HTTPField.Name("X-Content-Type-Options")!
 }
