@@ -117,7 +117,10 @@ import Testing
         environment["NO_COLOR"] = "1"
         environment["SCHEMATHESIS_HOOKS"] = nil
         process.environment = environment
-        let output = try TestEnvironment.temporaryDirectory("fuzz") + "/schemathesis.txt"
+        let folder = try TestEnvironment.temporaryDirectory("fuzz")
+        // Schemathesis keeps a cache in its working folder: a throwaway one, not the checkout.
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let output = folder + "/schemathesis.txt"
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardOutput = handle
