@@ -3,10 +3,11 @@
 #   make stop   stop the server and the run-mode services
 #   make test   throwaway test services + swift test (SWIFT_TEST_ARGS passes options through)
 #   make bench  the large synthetic province, a release server, latencies and throughput (a table)
+#   make fuzz   Schemathesis against openapi.yaml on a live test server, longer than in make test
 #   make build  debug build
 #   make clean  stop everything, remove .build and the state dirs under /tmp
 
-.PHONY: all run stop test bench build clean deps
+.PHONY: all run stop test bench fuzz build clean deps
 
 all: build
 
@@ -21,6 +22,9 @@ test:
 
 bench:
 	scripts/bench.sh
+
+fuzz:
+	scripts/fuzz.sh
 
 build: deps
 	swift build

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HosoCore
 import HosoDirectory
 import HosoSigning
@@ -17,9 +18,14 @@ public func buildApplication(
     }()
     let services = try await makeServices(configuration: configuration, directory: directory, clock: clock, logger: logger)
 
+    let limits = configuration.connections
     var app = Application(
         router: makeRouter(services: services),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hoso"),
+        server: .http1(limits: limits),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "hoso",
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)
+        ),
         logger: logger
     )
     app.addServices(services.database.client)
@@ -59,9 +65,9 @@ public func makeServices(configuration: AppConfiguration, directory: (any Direct
 }
 
 /// Every route, behind the middleware chain of ARCHITECTURE.md: request id and log → language →
-/// errors → session → errors → CSRF → controller. Errors are rendered twice over: the outer
-/// layer catches a failing session lookup (the database down), the inner one renders every other
-/// error with the signed-in person's page frame.
+/// errors → session → errors → NUL in the path or query → CSRF → controller. Errors are rendered
+/// twice over: the outer layer catches a failing session lookup (the database down), the inner one
+/// renders every other error with the signed-in person's page frame.
 public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
@@ -69,6 +75,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: ErrorMiddleware(services: services))
     router.add(middleware: SessionMiddleware(services: services))
     router.add(middleware: ErrorMiddleware(services: services))
+    router.add(middleware: TextInputMiddleware())
     router.add(middleware: CSRFMiddleware())
 
     HealthController(services: services).addRoutes(to: router)

@@ -23,6 +23,9 @@ public struct AppConfiguration: Sendable {
     public var databaseTimeoutSeconds: Int
     /// The most connections the pool opens (`HOSO_DATABASE_MAX_CONNECTIONS`, default 20).
     public var databaseMaxConnections: Int = 20
+    /// How long a client may take over a request's header, its body, or between requests, and how
+    /// many connections are served at once (`HOSO_HTTP_*`).
+    public var connections: ConnectionLimits = .init()
     /// How long `/healthz` reuses its directory checks.
     public var healthCacheSeconds: Int
     public var logLevel: String
@@ -139,8 +142,16 @@ public struct AppConfiguration: Sendable {
             environment: env
         )
         let maxConnections = integer("HOSO_DATABASE_MAX_CONNECTIONS", 20, 2...500)
+        let limits = ConnectionLimits.defaults
+        let connections = ConnectionLimits(
+            headerTimeoutSeconds: integer("HOSO_HTTP_HEADER_TIMEOUT_SECONDS", limits.headerTimeoutSeconds, 1...300),
+            idleTimeoutSeconds: integer("HOSO_HTTP_IDLE_TIMEOUT_SECONDS", limits.idleTimeoutSeconds, 1...3600),
+            bodyTimeoutSeconds: integer("HOSO_HTTP_BODY_TIMEOUT_SECONDS", limits.bodyTimeoutSeconds, 1...3600),
+            maxConnections: integer("HOSO_HTTP_MAX_CONNECTIONS", limits.maxConnections, 1...100_000)
+        )
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         var result = configuration
+        result.connections = connections
         result.databaseMaxConnections = maxConnections
         result.reportsDirectory = env["HOSO_REPORTS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         result.keysDirectory = env["HOSO_KEYS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/keys"
@@ -159,6 +170,30 @@ public struct AppConfiguration: Sendable {
 
     func bindPassword(for settings: DirectorySettings) -> String {
         environment[settings.bindPasswordEnv] ?? ""
+    }
+}
+
+/// Limits that keep slow or idle clients from holding the server's connections (a client that
+/// dribbles a header line every few seconds, or opens connections and sends nothing).
+public struct ConnectionLimits: Sendable, Equatable {
+    /// From a request's first byte to the end of its header.
+    public var headerTimeoutSeconds: Int
+    /// A connection with no request in progress is closed after this long.
+    public var idleTimeoutSeconds: Int
+    /// From the end of a request's header to the end of its body: generous, for a 20 MB upload
+    /// over a slow school line.
+    public var bodyTimeoutSeconds: Int
+    /// Connections served at once; more wait in the listen queue until one closes.
+    public var maxConnections: Int
+
+    public static let defaults = ConnectionLimits()
+
+    public init(headerTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 60, bodyTimeoutSeconds: Int = 600,
+                maxConnections: Int = 1024) {
+        self.headerTimeoutSeconds = headerTimeoutSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.bodyTimeoutSeconds = bodyTimeoutSeconds
+        self.maxConnections = maxConnections
     }
 }
 

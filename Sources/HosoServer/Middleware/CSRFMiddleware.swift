@@ -24,7 +24,8 @@ struct CSRFMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         if presented == nil, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
-            let body = try await request.collectBody(upTo: Self.maxFormBytes)
+            // Over the limit is 413 `request.too_large` here, before any token is looked for.
+            let body = try await request.collectBody(limited: Self.maxFormBytes)
             presented = FormFields(String(buffer: body))[Self.formField]
         }
         guard let presented, !presented.isEmpty else { throw HosoError("csrf.missing") }
@@ -69,6 +70,13 @@ struct FormFields {
 
     /// The fields as a dictionary (first value of each).
     var dictionary: [String: String] { values }
+
+    /// A name or a value (but `TextInput.ownCheck` ones) holds NUL (`%00`).
+    var hasNUL: Bool {
+        lists.contains { name, values in
+            TextInput.hasNUL(name) || (!TextInput.ownCheck.contains(name) && values.contains(where: TextInput.hasNUL))
+        }
+    }
 
     private static func decode(_ text: Substring) -> String {
         let spaced = text.replacingOccurrences(of: "+", with: " ")

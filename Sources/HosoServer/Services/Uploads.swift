@@ -7,7 +7,8 @@ import NIOCore
 
 /// Receiving a document: the body streams into the blob store, hashed as it goes and cut off at
 /// the record type's size limit, then is recognised by its content and committed (synced) before
-/// the database row that names it. Nothing is kept of a refused upload.
+/// the database row that names it. Nothing is kept of a refused upload. Form fields holding NUL
+/// are refused (`input.nul`, see `TextInput`).
 struct Uploads: Sendable {
     let blobs: BlobStore
 
@@ -83,6 +84,10 @@ struct Uploads: Sendable {
                         if writer == nil { writer = try blobs.writer(limit: type.maxBytes) }
                         filename = currentFilename ?? ""
                     } else if let name = currentName {
+                        // A form field is text like any other (the file's bytes are not).
+                        guard !fieldBytes.contains(0), !TextInput.hasNUL(name) else {
+                            throw HosoError(TextInput.nulCode)
+                        }
                         let value = String(decoding: fieldBytes, as: UTF8.self)
                         fields[name] = value
                         if name == CSRFMiddleware.formField {

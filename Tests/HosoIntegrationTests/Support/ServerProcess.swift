@@ -12,7 +12,8 @@ final class ServerProcess {
     let log: String
     private(set) var pid: pid_t = 0
 
-    init(world: TestWorld) throws {
+    /// `settings`: more `HOSO_*` variables for this server (e.g. short connection timeouts).
+    init(world: TestWorld, settings: [String: String] = [:]) throws {
         port = try Self.freePort()
         let url = try world.database.appURL
         let password = (url.password ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
@@ -26,6 +27,7 @@ final class ServerProcess {
         environment["HOSO_WEB_DIR"] = world.configuration.webDirectory
         environment["HOSO_TENANTS_DIR"] = world.configuration.tenantsDirectory
         environment["HOSO_LOG_LEVEL"] = "warning"
+        environment.merge(settings) { _, new in new }
         self.environment = environment
         log = try TestEnvironment.temporaryDirectory("server") + "/hoso.log"
     }
