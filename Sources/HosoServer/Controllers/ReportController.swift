@@ -11,7 +11,7 @@ struct ReportController: Sendable {
     let services: AppServices
     var browser: UnitBrowser { UnitBrowser(services: services) }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.unitReports) { request, context in try await self.formPage(request: request, context: context) }
         router.post(.unitReports) { request, context in try await self.requestForm(request: request, context: context) }
         router.get(.report) { request, context in try await self.jobPage(request: request, context: context) }
@@ -57,8 +57,8 @@ struct ReportController: Sendable {
         return id
     }
 
-    func formPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func formPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let language = context.language
         let unit = try await browser.authorize(actor, .exportReports, code: try context.pathParameter("code"))
         let catalog = try await services.catalog.tenant(actor.tenantID)
@@ -85,15 +85,15 @@ struct ReportController: Sendable {
             title: t("report.title", language, ["unit": unit.name(in: language)]))
     }
 
-    func requestForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func requestForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let form = try await request.decodeForm()
         let id = try await submit(actor, code: try context.pathParameter("code"), fields: form.dictionary)
         return Response.redirect(to: SiteURL.report(id).path, type: .normal)
     }
 
-    func requestJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func requestJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let fields = try await request.decodeJSON([String: String].self)
         let id = try await submit(actor, code: try context.pathParameter("code"), fields: fields)
         guard let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id) else {
@@ -105,7 +105,7 @@ struct ReportController: Sendable {
     // MARK: - A job
 
     /// The job if the actor asked for it and may still export from its unit.
-    func job(_ actor: Actor, _ context: AppRequestContext) async throws -> ReportJob {
+    func job(_ actor: Actor, _ context: SignedInContext) async throws -> ReportJob {
         guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0,
             let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id),
             job.requestedBy == actor.userID,
@@ -130,8 +130,8 @@ struct ReportController: Sendable {
         )
     }
 
-    func jobPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func jobPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let language = context.language
         let job = try await job(actor, context)
         let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first
@@ -154,13 +154,13 @@ struct ReportController: Sendable {
             url: job.state == .done ? SiteURL.apiReportContent(job.id).path : nil)
     }
 
-    func jobJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func jobJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         return try JSONResponse.make(try await apiValue(actor, try await job(actor, context)))
     }
 
-    func download(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func download(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let job = try await job(actor, context)
         guard job.state == .done, let sha = job.sha256, let format = PeriodicReport.Format(rawValue: job.format) else {
             throw HosoError("report.not_ready")

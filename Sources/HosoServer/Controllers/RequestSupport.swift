@@ -118,7 +118,7 @@ enum TextInput {
     }
 }
 
-extension AppRequestContext {
+extension RequestContext {
     /// A path parameter, percent-decoded (Hummingbird hands them over encoded) and NFC-normalised.
     func pathParameter(_ name: String) throws -> String {
         guard let raw = parameters.get(name) else { throw HosoError("http.not_found") }

@@ -11,7 +11,8 @@ struct SessionController: Sendable {
 
     var signIn: SignInService { SignInService(services: services) }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    /// `signedIn`: the routes that need a session (the others sign people in).
+    func addRoutes(to router: Router<AppRequestContext>, signedIn: RouterGroup<SignedInContext>) {
         router.get(.signIn) { request, context in try await self.signInPage(request: request, context: context) }
         router.post(.signIn) { request, context in try await self.signInForm(request: request, context: context) }
         router.post(.signOut) { request, context in try await self.signOutForm(request: request, context: context) }
@@ -19,10 +20,10 @@ struct SessionController: Sendable {
         router.get(.apiTenants) { request, context in try await self.tenantList(request: request, context: context) }
         router.post(.apiSession) { request, context in try await self.createSession(request: request, context: context)
         }
-        router.delete(.apiSession) { request, context in
+        signedIn.delete(.apiSession) { request, context in
             try await self.deleteSession(request: request, context: context)
         }
-        router.get(.apiMe) { request, context in try await self.me(request: request, context: context) }
+        signedIn.get(.apiMe) { request, context in try await self.me(request: request, context: context) }
     }
 
     // MARK: - Pages
@@ -141,29 +142,29 @@ struct SessionController: Sendable {
             clientAddress: context.clientAddress, logger: context.logger
         )
         if let previous = context.session { try await end(previous) }
-        var signedIn = context
-        signedIn.session = ActiveSession(
+        var started = context
+        started.session = ActiveSession(
             token: outcome.token, csrfToken: outcome.csrfToken, actor: outcome.actor, tenantCode: outcome.tenant.code)
-        var response = try JSONResponse.make(try await meBody(signedIn), status: .created)
+        var response = try JSONResponse.make(try await meBody(try SignedInContext(context: started)), status: .created)
         response.setCookie(SessionCookie.make(outcome.token, secure: services.configuration.secureCookies))
         return response
     }
 
-    func deleteSession(request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requireActor()
-        if let session = context.session { try await end(session) }
+    func deleteSession(request: Request, context: SignedInContext) async throws -> Response {
+        try await end(context.signedIn)
         var response = Response(status: .noContent)
         response.setCookie(SessionCookie.clear(secure: services.configuration.secureCookies))
         return response
     }
 
-    func me(request: Request, context: AppRequestContext) async throws -> Response {
+    func me(request: Request, context: SignedInContext) async throws -> Response {
         try JSONResponse.make(try await meBody(context))
     }
 
-    func meBody(_ context: AppRequestContext) async throws -> API.Me {
-        let actor = try context.requireActor()
-        guard let session = context.session, let tenant = try await services.tenants.tenant(id: actor.tenantID) else {
+    func meBody(_ context: SignedInContext) async throws -> API.Me {
+        let actor = context.actor
+        let session = context.signedIn
+        guard let tenant = try await services.tenants.tenant(id: actor.tenantID) else {
             throw HosoError("auth.required")
         }
         let (units, tops) = try await UnitBrowser(services: services).grantUnits(actor)

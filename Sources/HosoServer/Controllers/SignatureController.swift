@@ -12,7 +12,7 @@ struct SignatureController: Sendable {
     let services: AppServices
     var reader: RecordReader { RecordReader(services: services) }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.recordSignatures) { request, context in try await self.page(request: request, context: context) }
         router.get(.recordExport) { request, context in try await self.exportRecord(request: request, context: context) }
         router.get(.unitBookExport) { request, context in try await self.exportBook(request: request, context: context) }
@@ -24,7 +24,7 @@ struct SignatureController: Sendable {
 
     // MARK: - Manifest and hand-in
 
-    func current(_ actor: Actor, _ context: AppRequestContext) async throws -> (RecordReader.Visible, ManifestRow) {
+    func current(_ actor: Actor, _ context: SignedInContext) async throws -> (RecordReader.Visible, ManifestRow) {
         let visible = try await reader.visible(actor, try RecordRoute.id(context))
         guard let version = visible.row.currentVersionID else { throw HosoError("signature.no_version") }
         let row = try await services.signing.manifest(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: version)
@@ -33,8 +33,8 @@ struct SignatureController: Sendable {
 
     /// The current version's manifest; with `?template=1`, with an unsigned signature for the
     /// actor's step appended, ready for `xmlsec1 --sign` or a token's tool.
-    func manifest(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func manifest(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let (visible, row) = try await current(actor, context)
         var xml = Array(row.xml.utf8)
         if request.uri.queryParameters.get("template") == "1" {
@@ -61,8 +61,8 @@ struct SignatureController: Sendable {
     }
 
     /// The approver's signed manifest, handed in as their approval of the current step.
-    func handIn(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func handIn(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let id = try RecordRoute.id(context)
         guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/xml") || type.hasPrefix("text/xml") else {
             throw HosoError("request.unsupported_media_type")
@@ -85,7 +85,7 @@ struct SignatureController: Sendable {
         let rows: [SignatureRow]
     }
 
-    func verified(_ actor: Actor, _ context: AppRequestContext) async throws -> Verified {
+    func verified(_ actor: Actor, _ context: SignedInContext) async throws -> Verified {
         try await verified(actor, id: try RecordRoute.id(context))
     }
 
@@ -99,15 +99,15 @@ struct SignatureController: Sendable {
         return Verified(visible: visible, verification: verification, rows: rows)
     }
 
-    func verificationJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func verificationJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let verified = try await verified(actor, context)
         guard let verification = verified.verification else { throw HosoError("signature.no_version") }
         return try JSONResponse.make(API.Verification(verification, localizer: services.localizer, language: context.language))
     }
 
-    func page(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func page(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let language = context.language
         let verified = try await verified(actor, context)
         let row = verified.visible.row
@@ -120,8 +120,8 @@ struct SignatureController: Sendable {
 
     // MARK: - Exports
 
-    func exportRecord(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func exportRecord(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let verified = try await verified(actor, context)
         guard verified.verification != nil else { throw HosoError("signature.no_version") }
         let row = verified.visible.row
@@ -132,8 +132,8 @@ struct SignatureController: Sendable {
     }
 
     /// Every record of one book at one school for a school year (`?year=`, default the current one).
-    func exportBook(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func exportBook(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let code = try context.pathParameter("code")
         let type = try context.pathParameter("type")
         guard let unit = try await services.units.unit(tenantID: actor.tenantID, code: code) else { throw HosoError("scope.not_found") }

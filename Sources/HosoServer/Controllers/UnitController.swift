@@ -9,7 +9,7 @@ struct UnitController: Sendable {
     let services: AppServices
     var browser: UnitBrowser { UnitBrowser(services: services) }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.home) { request, context in try await self.homePage(request: request, context: context) }
         router.get(.unit) { request, context in try await self.unitPage(request: request, context: context) }
         router.get(.unitPeople) { request, context in try await self.peoplePage(request: request, context: context) }
@@ -19,8 +19,8 @@ struct UnitController: Sendable {
 
     // MARK: - Pages
 
-    func homePage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func homePage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let (units, tops) = try await browser.grantUnits(actor)
         let language = context.language
         let page = HomePage(
@@ -36,8 +36,8 @@ struct UnitController: Sendable {
             title: services.localizer.text("home.title", language))
     }
 
-    func unitPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func unitPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let page = try await browser.page(actor, code: try context.pathParameter("code"))
         let language = context.language
         let levels = try await levelNames(actor.tenantID, language)
@@ -71,8 +71,8 @@ struct UnitController: Sendable {
             .unit, model, context: context, request: request, title: unit.name(in: language))
     }
 
-    func peoplePage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func peoplePage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let unit = try await browser.authorize(actor, .viewPeople, code: try context.pathParameter("code"))
         let members = try await services.users.members(tenantID: actor.tenantID, unitID: unit.id)
         let language = context.language
@@ -93,8 +93,8 @@ struct UnitController: Sendable {
 
     // MARK: - API
 
-    func unitJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func unitJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let page = try await browser.page(actor, code: try context.pathParameter("code"))
         let language = context.language
         return try JSONResponse.make(
@@ -107,8 +107,8 @@ struct UnitController: Sendable {
             ))
     }
 
-    func peopleJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func peopleJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let unit = try await browser.authorize(actor, .viewPeople, code: try context.pathParameter("code"))
         let members = try await services.users.members(tenantID: actor.tenantID, unitID: unit.id)
         return try JSONResponse.make(

@@ -41,14 +41,14 @@ public struct PageRenderer: Sendable {
 
     /// A page: its typed model and the shared frame, both visible to the template at the top level.
     func render<Page: Sendable>(
-        _ template: Template, _ page: Page, context: AppRequestContext, request: Request,
+        _ template: Template, _ page: Page, context: some PageContext, request: Request,
         status: HTTPResponse.Status = .ok, title: String
     ) -> Response {
         render(template.rawValue, page, context: context, request: request, status: status, title: title)
     }
 
     func render<Page: Sendable>(
-        _ template: String, _ page: Page, context: AppRequestContext, request: Request,
+        _ template: String, _ page: Page, context: some PageContext, request: Request,
         status: HTTPResponse.Status = .ok, title: String
     ) -> Response {
         let frame = frame(context: context, request: request, title: title)
@@ -65,19 +65,7 @@ public struct PageRenderer: Sendable {
         return Self.html(html, status: status)
     }
 
-    /// The old `[String: Any]` pages (any dictionary, so that literals of other branches still
-    /// pick this one); removed when every page is typed.
-    @available(*, deprecated, message: "typed pages")
-    func render<Value>(
-        _ template: String, _ values: [String: Value], context: AppRequestContext, request: Request,
-        status: HTTPResponse.Status = .ok, title: String
-    ) -> Response {
-        render(
-            template, LegacyPage(values: values.mapValues { $0 as Any }), context: context, request: request,
-            status: status, title: title)
-    }
-
-    func frame(context: AppRequestContext, request: Request, title: String) -> PageFrame {
+    func frame(context: some PageContext, request: Request, title: String) -> PageFrame {
         let language = context.language
         return PageFrame(
             t: localizer.strings(language), lang: language.rawValue, title: title,
@@ -158,10 +146,4 @@ struct FramedPage<Page: Sendable>: MustacheParent, Sendable {
         guard mirror.displayStyle == .optional else { return value }
         return mirror.children.first.map { unwrapped($0.value) } ?? nil
     }
-}
-
-/// The untyped pages of the branches not yet moved to typed models (removed at merge).
-struct LegacyPage: MustacheParent, @unchecked Sendable {
-    let values: [String: Any]
-    func child(named name: String) -> Any? { values[name] }
 }

@@ -14,7 +14,7 @@ struct DashboardController: Sendable {
     var query: ComplianceQuery { ComplianceQuery(services: services) }
 
     /// The dashboard's routes and those of its sub-resources.
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.dashboard) { request, context in try await self.entry(request: request, context: context) }
         router.get(.unitDashboard) { request, context in
             try await self.dashboardPage(request: request, context: context)
@@ -37,8 +37,8 @@ struct DashboardController: Sendable {
     // MARK: - Pages
 
     /// `/dashboard`: the top of what the actor watches, or their own deadlines for a teacher.
-    func entry(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func entry(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let (_, tops) = try await browser.grantUnits(actor)
         if let top = tops.first(where: { services.policy.allows(actor, .viewCompliance, on: $0.position) }) {
             return Response.redirect(to: SiteURL.unitDashboard(top.code).path, type: .found)
@@ -46,8 +46,8 @@ struct DashboardController: Sendable {
         return Response.redirect(to: SiteURL.owe.path, type: .found)
     }
 
-    func dashboardPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func dashboardPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let view = try await view(actor, code: try context.pathParameter("code"), request: request)
         let sort = try DashboardQuery.sort(request)
         let language = context.language
@@ -61,8 +61,8 @@ struct DashboardController: Sendable {
 
     // MARK: - API
 
-    func complianceJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func complianceJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         var view = try await view(actor, code: try context.pathParameter("code"), request: request)
         let language = context.language
         // Each child's figures by record type on request (`detail=types`): hundreds of units × dozens of types.
@@ -101,13 +101,5 @@ struct DashboardController: Sendable {
                 },
                 signatures: API.SignatureCounts(signatures)
             ))
-    }
-}
-
-extension DashboardController {
-    /// Kept for the controllers of other branches until the merge moves them to `Download`.
-    @available(*, deprecated, message: "use Download.headers")
-    static func downloadHeaders(_ filename: String, type: String) -> HTTPFields {
-        Download.headers(filename: filename, type: type)
     }
 }

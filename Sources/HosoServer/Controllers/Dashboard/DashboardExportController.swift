@@ -9,7 +9,7 @@ import Hummingbird
 struct DashboardExportController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.unitDashboardCSV) { request, context in
             try await self.export(request: request, context: context, xlsx: false)
         }
@@ -33,8 +33,8 @@ struct DashboardExportController: Sendable {
         ].map(ExportCell.integer) + [.ratio(c.completeness), .ratio(c.timeliness)]
     }
 
-    func export(request: Request, context: AppRequestContext, xlsx: Bool) async throws -> Response {
-        let actor = try context.requireActor()
+    func export(request: Request, context: SignedInContext, xlsx: Bool) async throws -> Response {
+        let actor = context.actor
         var view = try await DashboardController(services: services).view(
             actor, code: try context.pathParameter("code"), request: request)
         guard services.policy.allows(actor, .exportReports, on: view.unit.position) else {

@@ -12,7 +12,7 @@ struct ItemsController: Sendable {
 
     static let pageSize = 100
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.unitItems) { request, context in try await self.itemsPage(request: request, context: context) }
         router.get(.unitItemsCSV) { request, context in
             try await self.itemsExport(request: request, context: context, xlsx: false)
@@ -68,8 +68,8 @@ struct ItemsController: Sendable {
             offset: (selection.items.page - 1) * Self.pageSize)
     }
 
-    func itemsPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func itemsPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
         let language = context.language
         let rows = try await rows(actor, selection)
@@ -94,8 +94,8 @@ struct ItemsController: Sendable {
             .items, model, context: context, request: request, title: t("dashboard.items_title"))
     }
 
-    func itemsJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func itemsJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
         let rows = try await rows(actor, selection)
         return try JSONResponse.make(
@@ -122,8 +122,8 @@ struct ItemsController: Sendable {
     }
 
     /// Every item of the list, streamed as it is read: memory stays flat whatever the count.
-    func itemsExport(request: Request, context: AppRequestContext, xlsx: Bool) async throws -> Response {
-        let actor = try context.requireActor()
+    func itemsExport(request: Request, context: SignedInContext, xlsx: Bool) async throws -> Response {
+        let actor = context.actor
         let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
         guard services.policy.allows(actor, .exportReports, on: selection.unit.position) else {
             throw HosoError("scope.forbidden")

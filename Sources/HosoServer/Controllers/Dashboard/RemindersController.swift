@@ -9,7 +9,7 @@ import Hummingbird
 struct RemindersController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.unitReminders) { request, context in
             try await self.remindersPage(request: request, context: context)
         }
@@ -29,8 +29,8 @@ struct RemindersController: Sendable {
         return (unit, days, lines)
     }
 
-    func remindersPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func remindersPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let (unit, days, lines) = try await lines(actor, code: try context.pathParameter("code"), request: request)
         let language = context.language
         let page = RemindersPage(
@@ -43,8 +43,8 @@ struct RemindersController: Sendable {
             title: services.localizer.text("reminders.title", language))
     }
 
-    func remindersExport(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func remindersExport(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let (unit, days, lines) = try await lines(actor, code: try context.pathParameter("code"), request: request)
         let language = context.language
         let t = { (key: String) in self.services.localizer.text(key, language) }
@@ -65,8 +65,8 @@ struct RemindersController: Sendable {
         return Download.csv(text, filename: "hoso-\(unit.code)-reminders-\(days)d.csv")
     }
 
-    func remindersJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func remindersJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let (unit, days, lines) = try await lines(actor, code: try context.pathParameter("code"), request: request)
         return try JSONResponse.make(
             API.Reminders(

@@ -8,15 +8,15 @@ import HosoStore
 struct EntryWindowController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.unitWindows) { request, context in try await self.windowsPage(request: request, context: context) }
         router.post(.unitWindows) { request, context in try await self.windowForm(request: request, context: context) }
         router.get(.apiUnitWindows) { request, context in try await self.windowsJSON(request: request, context: context) }
         router.post(.apiUnitWindows) { request, context in try await self.windowJSON(request: request, context: context) }
     }
 
-    func windowsPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func windowsPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let unit = try await UnitBrowser(services: services).authorize(actor, .manageEntryWindows, code: try context.pathParameter("code"))
         let year = try await services.schoolYear(request, tenantID: actor.tenantID)
         let windows = try await services.records.windows(tenantID: actor.tenantID, unitID: unit.id, schoolYear: year)
@@ -69,15 +69,15 @@ struct EntryWindowController: Sendable {
                                                     note: body.note.map(Normalize.nfc))
     }
 
-    func windowJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func windowJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let body = try await request.decodeJSON(WindowBody.self)
         let id = try await setWindow(actor, code: try context.pathParameter("code"), year: try await services.schoolYear(request, tenantID: actor.tenantID), body)
         return try JSONResponse.make(API.Created(id: id), status: .created)
     }
 
-    func windowForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func windowForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let form = try await request.decodeForm()
         let code = try context.pathParameter("code")
         var year = form["year"] ?? ""
@@ -90,8 +90,8 @@ struct EntryWindowController: Sendable {
         return Response.redirect(to: SiteURL.unitWindows(code).path(query: [("year", year)]), type: .normal)
     }
 
-    func windowsJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func windowsJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let unit = try await UnitBrowser(services: services).authorize(actor, .manageEntryWindows, code: try context.pathParameter("code"))
         let year = try await services.schoolYear(request, tenantID: actor.tenantID)
         let windows = try await services.records.windows(tenantID: actor.tenantID, unitID: unit.id, schoolYear: year)

@@ -9,7 +9,7 @@ import HosoStore
 struct RecordDecisionController: Sendable {
     let services: AppServices
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.post(.recordAction) { request, context in try await self.actionForm(request: request, context: context) }
         router.post(.correctionDecision) { request, context in try await self.correctionForm(request: request, context: context) }
         router.post(.apiObligationApprove) { request, context in try await self.decideJSON(request: request, context: context, kind: "approve") }
@@ -50,8 +50,8 @@ struct RecordDecisionController: Sendable {
         kind == "approve" && sign ? services.signing.hosoSigning(tenantID: actor.tenantID) : nil
     }
 
-    func decideJSON(request: Request, context: AppRequestContext, kind: String) async throws -> Response {
-        let actor = try context.requireActor()
+    func decideJSON(request: Request, context: SignedInContext, kind: String) async throws -> Response {
+        let actor = context.actor
         let id = try RecordRoute.id(context)
         let body = try await request.decodeJSON(DecisionBody.self)
         let row = try await services.records.decide(actor, obligationID: id, try decision(kind, step: body.step, comment: body.comment),
@@ -59,8 +59,8 @@ struct RecordDecisionController: Sendable {
         return try JSONResponse.make(API.Obligation(row, context.language))
     }
 
-    func actionForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func actionForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let id = try RecordRoute.id(context)
         let form = try await request.decodeForm()
         let action = context.parameters.get("action") ?? ""
@@ -85,8 +85,8 @@ struct RecordDecisionController: Sendable {
 
     struct ExemptBody: Decodable { let reason: String? }
 
-    func exemptJSON(request: Request, context: AppRequestContext, exempt: Bool) async throws -> Response {
-        let actor = try context.requireActor()
+    func exemptJSON(request: Request, context: SignedInContext, exempt: Bool) async throws -> Response {
+        let actor = context.actor
         let id = try RecordRoute.id(context)
         let reason = exempt ? (try await request.decodeJSON(ExemptBody.self).reason ?? "") : nil
         let row = try await services.records.exempt(actor, obligationID: id, reason: reason)
@@ -97,8 +97,8 @@ struct RecordDecisionController: Sendable {
 
     struct CorrectionBody: Decodable { let reason: String? }
 
-    func correctionRequestJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func correctionRequestJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let body = try await request.decodeJSON(CorrectionBody.self)
         let correction = try await services.records.requestCorrection(actor, obligationID: try RecordRoute.id(context), reason: body.reason ?? "")
         return try JSONResponse.make(API.Created(id: correction), status: .created)
@@ -118,8 +118,8 @@ struct RecordDecisionController: Sendable {
         return CorrectionMinutes(leader: fields[0], administrator: fields[1], requester: fields[2], text: fields[3])
     }
 
-    func correctionDecisionJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func correctionDecisionJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let body = try await request.decodeJSON(DecisionOnCorrection.self)
         let row = try await services.records.decideCorrection(
             actor, correctionID: try RecordRoute.id(context), consent: body.consent,
@@ -128,8 +128,8 @@ struct RecordDecisionController: Sendable {
         return try JSONResponse.make(API.Obligation(row, context.language))
     }
 
-    func correctionForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func correctionForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let form = try await request.decodeForm()
         let consent = form["consent"] == "yes"
         let row = try await services.records.decideCorrection(

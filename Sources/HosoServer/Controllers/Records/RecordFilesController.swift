@@ -11,15 +11,15 @@ struct RecordFilesController: Sendable {
     var uploads: Uploads { Uploads(blobs: services.blobs) }
     var reader: RecordReader { RecordReader(services: services) }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.post(.recordUpload) { request, context in try await self.uploadForm(request: request, context: context) }
         router.get(.versionDownload) { request, context in try await self.download(request: request, context: context) }
         router.post(.apiObligationVersions) { request, context in try await self.uploadRaw(request: request, context: context) }
         router.get(.apiVersionContent) { request, context in try await self.download(request: request, context: context) }
     }
 
-    func uploadRaw(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func uploadRaw(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let id = try RecordRoute.id(context)
         let type = try await services.records.checkSubmittable(actor, obligationID: id)
         let filename = request.uri.queryParameters.get("filename")
@@ -30,9 +30,9 @@ struct RecordFilesController: Sendable {
         return try JSONResponse.make(API.Version(version), status: .created)
     }
 
-    func uploadForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
-        guard let session = context.session else { throw HosoError("auth.required") }
+    func uploadForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
+        let session = context.signedIn
         let id = try RecordRoute.id(context)
         let type = try await services.records.checkSubmittable(actor, obligationID: id)
         let (received, fields) = try await uploads.receive(multipart: request, csrfToken: session.csrfToken, type: type)
@@ -41,8 +41,8 @@ struct RecordFilesController: Sendable {
         return Response.redirect(to: SiteURL.record(id).path, type: .normal)
     }
 
-    func download(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func download(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         guard let version = try await services.records.version(tenantID: actor.tenantID, versionID: try RecordRoute.id(context)) else {
             throw HosoError("record.not_found")
         }

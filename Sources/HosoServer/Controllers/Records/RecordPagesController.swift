@@ -9,7 +9,7 @@ struct RecordPagesController: Sendable {
     let services: AppServices
     var reader: RecordReader { RecordReader(services: services) }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.owe) { request, context in try await self.owePage(request: request, context: context) }
         router.get(.approvals) { request, context in try await self.approvalsPage(request: request, context: context) }
         router.get(.record) { request, context in try await self.recordPage(request: request, context: context) }
@@ -42,8 +42,8 @@ struct RecordPagesController: Sendable {
         return owed
     }
 
-    func owePage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func owePage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let owed = try await owed(actor)
         let language = context.language
         let localizer = services.localizer
@@ -57,8 +57,8 @@ struct RecordPagesController: Sendable {
                                         title: localizer.text("owe.title", language))
     }
 
-    func oweJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func oweJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let owed = try await owed(actor)
         let language = context.language
         return try JSONResponse.make(API.Owed(
@@ -69,8 +69,8 @@ struct RecordPagesController: Sendable {
 
     // MARK: - Approval queue
 
-    func approvalsPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func approvalsPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let rows = try await services.obligations.approvalQueue(actor)
         let language = context.language
         let page = ApprovalsPage(rows: rows.map { ObligationItem($0, language, services.localizer) }, empty: rows.isEmpty)
@@ -78,16 +78,16 @@ struct RecordPagesController: Sendable {
                                         title: services.localizer.text("approvals.title", language))
     }
 
-    func approvalsJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func approvalsJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let rows = try await services.obligations.approvalQueue(actor)
         return try JSONResponse.make(API.Queue(items: rows.map { API.Obligation($0, context.language) }))
     }
 
     // MARK: - A record
 
-    func recordPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func recordPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let inspection = request.uri.queryParameters["inspection"].flatMap { Int64(String($0)) }
         let detail = try await reader.detail(actor, try RecordRoute.id(context), inspection: inspection)
         var signatures: [SignatureRow] = []
@@ -100,8 +100,8 @@ struct RecordPagesController: Sendable {
                                         title: context.language == .en ? row.typeNameEn : row.typeNameVi)
     }
 
-    func recordJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func recordJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let detail = try await reader.detail(actor, try RecordRoute.id(context))
         let language = context.language
         return try JSONResponse.make(API.Record(
@@ -119,7 +119,7 @@ struct RecordPagesController: Sendable {
 /// Path parameters of the record routes.
 enum RecordRoute {
     /// A positive id, or `record.not_found` (an id that cannot exist is a record that does not).
-    static func id(_ context: AppRequestContext, _ name: String = "id") throws -> Int64 {
+    static func id(_ context: SignedInContext, _ name: String = "id") throws -> Int64 {
         guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else { throw HosoError("record.not_found") }
         return value
     }
