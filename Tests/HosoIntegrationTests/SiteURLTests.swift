@@ -62,13 +62,17 @@ import Testing
 }
 
 extension SiteURLTests {
-    /// Every route the sources still register by a string is in the table, so links can be made
-    /// from `SiteURL` for each of them.
+    /// Every route the sources register is in the table: those registered by a string have their
+    /// path in it, those registered by a case (`router.get(.inspection)`) name one of its cases, and
+    /// no route is registered around it (a `RouterPath` built by hand, or a `group` prefix).
     @Test func everyRegisteredPathIsInTheTable() throws {
         let sources = try TestEnvironment.repoDirectory + "/Sources/HosoServer"
         let table = Set(SiteURL.Route.allCases.map(\.rawValue))
+        let cases = Set(SiteURL.Route.allCases.map { "\($0)" })
         let enumerator = FileManager.default.enumerator(atPath: sources)
         var registered: [String] = []
+        var byCase: [String] = []
+        var around: [String] = []
         while let file = enumerator?.nextObject() as? String {
             guard file.hasSuffix(".swift") else { continue }
             let text = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
@@ -76,8 +80,38 @@ extension SiteURLTests {
                 let path = String(match.3)
                 registered.append(match.1 == "api" ? "/api/v1" + (path.hasPrefix("/") ? path : "/" + path) : path)
             }
+            for match in text.matches(of: /router\.(get|post|put|delete)\(\.(\w+)\)/) {
+                byCase.append(String(match.2))
+            }
+            for match in text.matches(of: /\.group\("[^"]*"|\.(get|post|put|delete)\(RouterPath\(/) {
+                around.append(file + ": " + String(match.0))
+            }
         }
-        #expect(registered.count > 40)
+        #expect(registered.count + byCase.count > 40)
         for path in registered { #expect(table.contains(path), "\(path) is not in SiteURL.Route") }
+        for name in byCase { #expect(cases.contains(name), "\(name) is not a case of SiteURL.Route") }
+        #expect(around.isEmpty, "registered around the table: \(around)")
+        // The inspections' routes, pages and API, are all registered through the table.
+        for name in ["inspections", "unitInspections", "inspection", "inspectionEvent", "inspectionMinutesPDF",
+                     "followUpDone", "apiUnitInspections", "apiUnitInspectionCoverage", "apiInspection",
+                     "apiInspectionItem", "apiInspectionEvent", "apiInspectionMinutesManifest", "apiFollowUpDone"] {
+            #expect(byCase.contains(name), "\(name) is not registered")
+        }
+    }
+
+    /// Inspection links come from the table: anchors, the record opened from an inspection, steps
+    /// and where a follow-up form goes back to (never another site).
+    @Test func inspectionLinksComeFromTheTable() {
+        #expect(SiteURL.inspection(7).path(anchor: "findings") == "/inspections/7#findings")
+        #expect(SiteURL.inspection(7).path(anchor: "") == "/inspections/7")
+        #expect(SiteURL.record(12, inspection: 7) == "/records/12?inspection=7")
+        #expect(SiteURL.inspectionStep(7, .conclude).path == "/inspections/7/conclude")
+        #expect(SiteURL.followUpDone(3).path == "/follow-ups/3/done")
+        #expect(SiteURL.apiInspectionMinutesManifest(7).path == "/api/v1/inspections/7/minutes/manifest")
+        #expect(SiteURL.followUpBack("/inspections/7#follow-ups") == "/inspections/7#follow-ups")
+        #expect(SiteURL.followUpBack("/inspections") == "/inspections")
+        #expect(SiteURL.followUpBack("https://evil.example/inspections") == "/inspections")
+        #expect(SiteURL.followUpBack("/inspections//evil.example") == "/inspections")
+        #expect(SiteURL.followUpBack(nil) == "/inspections")
     }
 }
