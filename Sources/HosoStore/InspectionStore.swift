@@ -306,81 +306,102 @@ public struct InspectionStore: Sendable {
     public func checklist(
         tenantID: Int64, id: Int64, unitID: Int64? = nil, verdict: Verdict? = nil, limit: Int = 5_000
     ) async throws -> [ChecklistItem] {
-        try await database.withTenant(tenantID) { connection in
-            var result: [ChecklistItem] = []
-            let rows = try await connection.query(
-                """
-                SELECT it.id, it.obligation_id, it.unit_id, o.record_type, o.period_kind, o.period_number,
-                    ow.display_name,
-                       extract(epoch FROM o.due_at)::bigint, o.status, it.verdict, it.note, it.viewed_version_id,
-                       extract(epoch FROM it.viewed_at)::bigint, mb.display_name,
-                       (SELECT count(*) FROM inspection_attachments a WHERE a.item_id = it.id)::int
-                FROM inspection_items it JOIN obligations o ON o.id = it.obligation_id
-                LEFT JOIN users ow ON ow.id = o.owner_user_id LEFT JOIN users mb ON mb.id = it.marked_by
-                WHERE it.inspection_id = \(id) AND (\(unitID)::bigint IS NULL OR it.unit_id = \(unitID))
-                  AND (\(verdict?.rawValue)::text IS NULL OR it.verdict = \(verdict?.rawValue))
-                ORDER BY it.unit_id, o.record_type, o.period_number, o.due_at, it.id LIMIT \(limit)
-                """, logger: self.logger)
-            for try await r in rows.decode(
-                (
-                    Int64, Int64, Int64, String, String, Int, String?, Int64, String, String, String?, Int64?,
-                    Int64?, String?, Int
-                ).self)
-            {
-                result.append(
-                    ChecklistItem(
-                        id: r.0, obligationID: r.1, unitID: r.2, recordType: r.3, periodKind: r.4, periodNumber: r.5,
-                        ownerName: r.6, dueAt: r.7, status: ObligationStatus(rawValue: r.8) ?? .pending,
-                        verdict: Verdict(rawValue: r.9) ?? .pending, note: r.10, viewedVersionID: r.11, viewedAt: r.12,
-                        markedBy: r.13, attachments: r.14))
-            }
-            return result
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.checklist(connection, id: id, unitID: unitID, verdict: verdict, limit: limit, logger: logger)
         }
     }
 
+    static func checklist(
+        _ connection: PostgresConnection, id: Int64, unitID: Int64? = nil, verdict: Verdict? = nil, limit: Int,
+        logger: Logger
+    ) async throws -> [ChecklistItem] {
+        var result: [ChecklistItem] = []
+        let rows = try await connection.query(
+            """
+            SELECT it.id, it.obligation_id, it.unit_id, o.record_type, o.period_kind, o.period_number,
+                ow.display_name,
+                   extract(epoch FROM o.due_at)::bigint, o.status, it.verdict, it.note, it.viewed_version_id,
+                   extract(epoch FROM it.viewed_at)::bigint, mb.display_name,
+                   (SELECT count(*) FROM inspection_attachments a WHERE a.item_id = it.id)::int
+            FROM inspection_items it JOIN obligations o ON o.id = it.obligation_id
+            LEFT JOIN users ow ON ow.id = o.owner_user_id LEFT JOIN users mb ON mb.id = it.marked_by
+            WHERE it.inspection_id = \(id) AND (\(unitID)::bigint IS NULL OR it.unit_id = \(unitID))
+              AND (\(verdict?.rawValue)::text IS NULL OR it.verdict = \(verdict?.rawValue))
+            ORDER BY it.unit_id, o.record_type, o.period_number, o.due_at, it.id LIMIT \(limit)
+            """, logger: logger)
+        for try await r in rows.decode(
+            (
+                Int64, Int64, Int64, String, String, Int, String?, Int64, String, String, String?, Int64?,
+                Int64?, String?, Int
+            ).self)
+        {
+            result.append(
+                ChecklistItem(
+                    id: r.0, obligationID: r.1, unitID: r.2, recordType: r.3, periodKind: r.4, periodNumber: r.5,
+                    ownerName: r.6, dueAt: r.7, status: ObligationStatus(rawValue: r.8) ?? .pending,
+                    verdict: Verdict(rawValue: r.9) ?? .pending, note: r.10, viewedVersionID: r.11, viewedAt: r.12,
+                    markedBy: r.13, attachments: r.14))
+        }
+        return result
+    }
+
     public func findings(tenantID: Int64, id: Int64) async throws -> [FindingRow] {
-        try await database.withTenant(tenantID) { connection in
-            try await connection.fetch(
-                """
-                SELECT f.id, f.item_id, it.obligation_id, it.unit_id, o.record_type, f.severity, f.text, u.display_name
-                FROM inspection_findings f JOIN inspection_items it ON it.id = f.item_id
-                    JOIN obligations o ON o.id = it.obligation_id
-                JOIN users u ON u.id = f.created_by
-                WHERE f.inspection_id = \(id) ORDER BY f.id
-                """, (Int64, Int64, Int64, Int64, String, String, String, String).self, logger: self.logger
-            ).map {
-                FindingRow(
-                    id: $0.0, itemID: $0.1, obligationID: $0.2, unitID: $0.3, recordType: $0.4,
-                    severity: FindingSeverity(rawValue: $0.5) ?? .observation, text: $0.6, createdBy: $0.7)
-            }
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.findings(connection, id: id, logger: logger)
+        }
+    }
+
+    static func findings(_ connection: PostgresConnection, id: Int64, logger: Logger) async throws -> [FindingRow] {
+        return try await connection.fetch(
+            """
+            SELECT f.id, f.item_id, it.obligation_id, it.unit_id, o.record_type, f.severity, f.text, u.display_name
+            FROM inspection_findings f JOIN inspection_items it ON it.id = f.item_id
+                JOIN obligations o ON o.id = it.obligation_id
+            JOIN users u ON u.id = f.created_by
+            WHERE f.inspection_id = \(id) ORDER BY f.id
+            """, (Int64, Int64, Int64, Int64, String, String, String, String).self, logger: logger
+        ).map {
+            FindingRow(
+                id: $0.0, itemID: $0.1, obligationID: $0.2, unitID: $0.3, recordType: $0.4,
+                severity: FindingSeverity(rawValue: $0.5) ?? .observation, text: $0.6, createdBy: $0.7)
         }
     }
 
     public func followUps(
         tenantID: Int64, inspectionID: Int64? = nil, ownerUserID: Int64? = nil
     ) async throws -> [FollowUpRow] {
-        try await database.withTenant(tenantID) { connection in
-            try await connection.fetch(
-                """
-                SELECT f.id, f.inspection_id, f.finding_id, f.action, f.owner_user_id, u.display_name, f.due_on::text,
-                    f.state,
-                       extract(epoch FROM f.done_at)::bigint, f.done_note, it.unit_id, iu.path::text
-                FROM follow_ups f JOIN users u ON u.id = f.owner_user_id
-                JOIN inspection_findings fi ON fi.id = f.finding_id JOIN inspection_items it ON it.id = fi.item_id
-                JOIN units iu ON iu.id = it.unit_id
-                WHERE (\(inspectionID)::bigint IS NULL OR f.inspection_id = \(inspectionID))
-                  AND (\(ownerUserID)::bigint IS NULL OR f.owner_user_id = \(ownerUserID))
-                ORDER BY f.state, f.due_on, f.id LIMIT 1000
-                """, (Int64, Int64, Int64, String, Int64, String, String, String, Int64?, String?, Int64, String).self,
-                logger: self.logger
-            ).map {
-                FollowUpRow(
-                    id: $0.0, inspectionID: $0.1, findingID: $0.2, action: $0.3, ownerUserID: $0.4, ownerName: $0.5,
-                    dueOn: LocalDate(iso: $0.6) ?? LocalDate(dayNumber: 0),
-                    state: FollowUpState(rawValue: $0.7) ?? .open,
-                    doneAt: $0.8, doneNote: $0.9,
-                    unit: UnitPosition(tenantID: tenantID, unitID: $0.10, ancestry: Self.ancestry($0.11)))
-            }
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.followUps(
+                connection, tenantID: tenantID, inspectionID: inspectionID, ownerUserID: ownerUserID, logger: logger)
+        }
+    }
+
+    static func followUps(
+        _ connection: PostgresConnection, tenantID: Int64, inspectionID: Int64?, ownerUserID: Int64?, logger: Logger
+    ) async throws -> [FollowUpRow] {
+        return try await connection.fetch(
+            """
+            SELECT f.id, f.inspection_id, f.finding_id, f.action, f.owner_user_id, u.display_name, f.due_on::text,
+                f.state,
+                   extract(epoch FROM f.done_at)::bigint, f.done_note, it.unit_id, iu.path::text
+            FROM follow_ups f JOIN users u ON u.id = f.owner_user_id
+            JOIN inspection_findings fi ON fi.id = f.finding_id JOIN inspection_items it ON it.id = fi.item_id
+            JOIN units iu ON iu.id = it.unit_id
+            WHERE (\(inspectionID)::bigint IS NULL OR f.inspection_id = \(inspectionID))
+              AND (\(ownerUserID)::bigint IS NULL OR f.owner_user_id = \(ownerUserID))
+            ORDER BY f.state, f.due_on, f.id LIMIT 1000
+            """, (Int64, Int64, Int64, String, Int64, String, String, String, Int64?, String?, Int64, String).self,
+            logger: logger
+        ).map {
+            FollowUpRow(
+                id: $0.0, inspectionID: $0.1, findingID: $0.2, action: $0.3, ownerUserID: $0.4, ownerName: $0.5,
+                dueOn: LocalDate(iso: $0.6) ?? LocalDate(dayNumber: 0),
+                state: FollowUpState(rawValue: $0.7) ?? .open,
+                doneAt: $0.8, doneNote: $0.9,
+                unit: UnitPosition(tenantID: tenantID, unitID: $0.10, ancestry: Self.ancestry($0.11)))
         }
     }
 

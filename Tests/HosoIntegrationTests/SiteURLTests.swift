@@ -93,4 +93,20 @@ extension SiteURLTests {
         #expect(registered.subtracting(table).isEmpty, "not in SiteURL.Route: \(registered.subtracting(table).sorted())")
         #expect(table.subtracting(registered).isEmpty, "in the table but not served: \(table.subtracting(registered).sorted())")
     }
+
+    /// Inspection links come from the table: anchors, the record opened from an inspection, steps
+    /// and where a follow-up form goes back to (never another site).
+    @Test func inspectionLinksComeFromTheTable() {
+        #expect(SiteURL.inspection(7).path(anchor: "findings") == "/inspections/7#findings")
+        #expect(SiteURL.inspection(7).path(anchor: "") == "/inspections/7")
+        #expect(SiteURL.record(12, inspection: 7) == "/records/12?inspection=7")
+        #expect(SiteURL.inspectionStep(7, .conclude).path == "/inspections/7/conclude")
+        #expect(SiteURL.followUpDone(3).path == "/follow-ups/3/done")
+        #expect(SiteURL.apiInspectionMinutesManifest(7).path == "/api/v1/inspections/7/minutes/manifest")
+        #expect(SiteURL.followUpBack("/inspections/7#follow-ups") == "/inspections/7#follow-ups")
+        #expect(SiteURL.followUpBack("/inspections") == "/inspections")
+        #expect(SiteURL.followUpBack("https://evil.example/inspections") == "/inspections")
+        #expect(SiteURL.followUpBack("/inspections//evil.example") == "/inspections")
+        #expect(SiteURL.followUpBack(nil) == "/inspections")
+    }
 }

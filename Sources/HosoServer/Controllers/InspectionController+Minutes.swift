@@ -34,45 +34,40 @@ extension InspectionController {
         if let key {
             let party = RecordManifest.Party(code: tenant?.code ?? "", name: tenant?.nameVi ?? "")
             let signer = (login: actor.login, name: actor.displayName)
+            let roots = try await services.signing.roots(tenantID: tenantID)
             sign = { number, minutes in
                 try await services.signing.signMinutes(
                     tenantID: tenantID, key: key, tenant: party, issuer: issuer, inspection: row,
-                    number: number, sha256: minutes.sha256, size: minutes.size, signer: signer, at: now)
+                    number: number, sha256: minutes.sha256, size: minutes.size, signer: signer, at: now, roots: roots)
             }
         }
-        // Everything the minutes say is read under the inspection's lock (inside the store's
-        // transaction, once `InspectionDecisions.conclude` has accepted), so what is hashed and
-        // stored is what the inspection holds.
+        // What the minutes say of the units, their people and the catalogue is read now, before
+        // the store takes the inspection's lock: under it, only the inspection's own connection is
+        // used (`MinutesContent`), so a busy pool cannot stall a conclusion with the lock held.
+        var principals: [Int64: String] = [:]
+        for unit in scope {
+            let members = try await services.users.members(tenantID: tenantID, unitID: unit.id)
+            if let principal = members.first(where: { $0.role == .principal }) {
+                principals[unit.id] = principal.displayName
+            }
+        }
+        let representatives = principals
+        let parent = try await services.units.units(tenantID: tenantID, ids: issuer.parentID.map { [$0] } ?? []).first
+        let catalog = try await services.catalog.tenant(tenantID)
+        let typeNames = Dictionary((catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, $0.nameVi) }) {
+            a, _ in a
+        }
         _ = try await services.inspections.conclude(
             actor, id: row.id, conclusions: conclusions, recommendations: recommendations,
             year: today.year, sign: sign
-        ) { number, conclusion in
-            let items = try await services.inspections.checklist(
-                tenantID: tenantID, id: row.id, limit: InspectionRules.maxChecklist)
-            let findings = try await services.inspections.findings(tenantID: tenantID, id: row.id)
-            let followUps = try await services.inspections.followUps(tenantID: tenantID, inspectionID: row.id)
-            let unitIDs = Array(Set(items.map(\.unitID) + findings.map(\.unitID)))
-            let units = Dictionary(try await services.units.units(tenantID: tenantID, ids: unitIDs).map { ($0.id, $0) })
-            { a, _ in a }
-            var representatives: [Int64: String] = [:]
-            for unit in scope {
-                let members = try await services.users.members(tenantID: tenantID, unitID: unit.id)
-                if let principal = members.first(where: { $0.role == .principal }) {
-                    representatives[unit.id] = principal.displayName
-                }
-            }
-            let parent = try await services.units.units(tenantID: tenantID, ids: issuer.parentID.map { [$0] } ?? [])
-                .first
-            let catalog = try await services.catalog.tenant(tenantID)
-            let typeNames = Dictionary((catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, $0.nameVi) }) {
-                a, _ in a
-            }
-            let document = MinutesBuilder(words: services.documents.minutes, localizer: services.localizer).document(
+        ) { number, conclusion, content in
+            let builder = MinutesBuilder(words: services.documents.minutes, localizer: services.localizer)
+            let document = builder.document(
                 .init(
                     inspection: row, issuer: issuer, issuerParent: parent, scope: scope,
                     representatives: representatives,
-                    members: team, items: items, units: units, findings: findings, followUps: followUps,
-                    typeNames: typeNames,
+                    members: team, items: content.items, units: content.units, findings: content.findings,
+                    followUps: content.followUps, typeNames: typeNames,
                     number: number, issuedOn: today, time: time, conclusions: conclusion.conclusions,
                     recommendations: conclusion.recommendations, digitalSignature: digital
                 ))

@@ -100,7 +100,7 @@ extension InspectionController {
             serial: signature.evidence.certificate?.serial ?? "",
             valid: signature.valid && review.documentProblem == nil,
             problems: problems.map { services.localizer.text($0.messageKey, language, $0.parameters) },
-            manifestURL: SiteURL.Inspections.minutesManifest(row.id))
+            manifestURL: SiteURL.apiInspectionMinutesManifest(row.id).path)
     }
 
     func inspectionPage(request: Request, context: AppRequestContext) async throws -> Response {
@@ -135,14 +135,14 @@ extension InspectionController {
                 due: VietnamTime.display(epochSeconds: item.dueAt), status: t(item.status.messageKey, language),
                 statusCode: item.status.rawValue, verdict: t(item.verdict.messageKey, language),
                 verdictCode: item.verdict.rawValue,
-                recordURL: SiteURL.Inspections.record(item.obligationID, inspection: row.id), conducting: offers.mark,
-                marked: item.verdict != .pending,
+                recordURL: SiteURL.record(item.obligationID, inspection: row.id),
+                conducting: offers.mark, marked: item.verdict != .pending,
                 verdicts: Verdict.allCases.filter { $0 != .pending }.map {
                     InspectionPages.Choice(
                         code: $0.rawValue, name: t($0.messageKey, language), selected: $0 == item.verdict)
                 },
                 note: item.note, viewed: item.viewedAt.map { VietnamTime.display(epochSeconds: $0) },
-                markedBy: item.markedBy, markURL: SiteURL.Inspections.item(row.id, item.id)
+                markedBy: item.markedBy, markURL: SiteURL.inspectionItem(row.id, item: item.id).path
             )
         }
         let findingNumber = Dictionary(uniqueKeysWithValues: findings.enumerated().map { ($1.id, $0 + 1) })
@@ -150,10 +150,11 @@ extension InspectionController {
             inspection: summary(
                 row, Dictionary(([visible.issuer] + visible.scope).map { ($0.id, $0) }) { a, _ in a }, language),
             links: InspectionPages.Inspection.Links(
-                mine: SiteURL.Inspections.mine, start: SiteURL.Inspections.event(row.id, .start),
-                cancel: SiteURL.Inspections.event(row.id, .cancel), close: SiteURL.Inspections.event(row.id, .close),
-                conclude: SiteURL.Inspections.event(row.id, .conclude), findings: SiteURL.Inspections.findings(row.id),
-                followUps: SiteURL.Inspections.followUps(row.id)),
+                mine: SiteURL.inspections.path, start: SiteURL.inspectionStep(row.id, .start).path,
+                cancel: SiteURL.inspectionStep(row.id, .cancel).path,
+                close: SiteURL.inspectionStep(row.id, .close).path,
+                conclude: SiteURL.inspectionStep(row.id, .conclude).path,
+                findings: SiteURL.inspectionFindings(row.id).path, followUps: SiteURL.inspectionFollowUps(row.id).path),
             symbol: row.symbol, place: row.place, plannedBy: row.plannedBy, plannedOn: row.plannedOn.vietnamese,
             types: row.recordTypes.isEmpty
                 ? t("inspection.all_types", language) : row.recordTypes.map { types[$0] ?? $0 }.joined(separator: ", "),
@@ -173,7 +174,7 @@ extension InspectionController {
                     number: findingNumber[f.id] ?? 0, id: f.id, severity: t(f.severity.messageKey, language),
                     severityCode: f.severity.rawValue, text: f.text, unit: units[f.unitID]?.name(in: language) ?? "",
                     type: types[f.recordType] ?? f.recordType, by: f.createdBy,
-                    recordURL: SiteURL.Inspections.record(f.obligationID, inspection: row.id))
+                    recordURL: SiteURL.record(f.obligationID, inspection: row.id))
             },
             hasFindings: !findings.isEmpty,
             followUps: followUps.map { f in

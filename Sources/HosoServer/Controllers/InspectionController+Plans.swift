@@ -91,7 +91,7 @@ extension InspectionController {
             from: form["from"], to: form["to"], schoolYear: form["year"], recordTypes: form.all("types"),
             scope: form.all("scope"), inspectors: form.all("inspectors"), leader: form["leader"])
         let id = try await plan(actor, code: try context.pathParameter("code"), input)
-        return Response.redirect(to: SiteURL.Inspections.page(id), type: .normal)
+        return Response.redirect(to: SiteURL.inspection(id).path, type: .normal)
     }
 
     func planJSON(request: Request, context: AppRequestContext) async throws -> Response {
@@ -120,22 +120,22 @@ extension InspectionController {
 
     func summary(_ row: InspectionRow, _ units: [Int64: StoredUnit], _ language: Language) -> InspectionPages.Summary {
         InspectionPages.Summary(
-            id: row.id, url: SiteURL.Inspections.page(row.id), title: row.title, kind: t(row.kind.messageKey, language),
+            id: row.id, url: SiteURL.inspection(row.id).path, title: row.title, kind: t(row.kind.messageKey, language),
             state: t(row.state.messageKey, language), stateCode: row.state.rawValue,
             period: row.periodFrom.vietnamese + " – " + row.periodTo.vietnamese, year: row.schoolYear,
             issuer: units[row.issuerUnitID]?.name(in: language) ?? "",
             scope: row.scopeUnitIDs.compactMap { units[$0]?.name(in: language) }.joined(separator: ", "),
             minutes: row.minutesNumber,
-            minutesURL: row.minutesNumber == nil ? nil : SiteURL.Inspections.minutesPDF(row.id)
+            minutesURL: row.minutesNumber == nil ? nil : SiteURL.inspectionMinutesPDF(row.id).path
         )
     }
 
     func followUpLine(_ f: FollowUpRow, today: LocalDate, canComplete: Bool) -> InspectionPages.FollowUp {
         InspectionPages.FollowUp(
             id: f.id, action: f.action, owner: f.ownerName, due: f.dueOn.vietnamese, done: f.state == .done,
-            overdue: f.state == .open && f.dueOn < today, inspectionURL: SiteURL.Inspections.page(f.inspectionID),
+            overdue: f.state == .open && f.dueOn < today, inspectionURL: SiteURL.inspection(f.inspectionID).path,
             doneAt: f.doneAt.map { VietnamTime.display(epochSeconds: $0) }, doneNote: f.doneNote,
-            canComplete: canComplete, doneURL: SiteURL.Inspections.followUpDone(f.id)
+            canComplete: canComplete, doneURL: SiteURL.followUpDone(f.id).path
         )
     }
 
@@ -162,7 +162,7 @@ extension InspectionController {
             hasFollowUps: !lines.isEmpty,
             units: tops.map {
                 InspectionPages.Mine.UnitLink(
-                    code: $0.code, name: $0.name(in: language), url: SiteURL.Inspections.unitList($0.code))
+                    code: $0.code, name: $0.name(in: language), url: SiteURL.unitInspections($0.code).path)
             }
         )
         return services.renderer.render(
@@ -209,9 +209,9 @@ extension InspectionController {
         let page = InspectionPages.List(
             unit: InspectionPages.List.UnitHead(
                 code: unit.code, name: unit.name(in: language), url: SiteURL.unit(unit.code).path,
-                dashboard: SiteURL.Inspections.unitDashboard(unit.code),
-                reports: SiteURL.Inspections.unitReports(unit.code),
-                inspections: SiteURL.Inspections.unitList(unit.code)),
+                dashboard: SiteURL.unitDashboard(unit.code).path,
+                reports: SiteURL.unitReports(unit.code).path,
+                inspections: SiteURL.unitInspections(unit.code).path),
             year: year, years: catalog.order.map { InspectionPages.List.Year(year: $0, selected: $0 == year) },
             rows: rows.map { summary($0, units, language) }, empty: rows.isEmpty,
             coverage: coverage, hasCoverage: !coverage.isEmpty, plan: form

@@ -80,7 +80,7 @@ extension InspectionController {
     }
 
     func back(_ id: Int64, _ anchor: String = "") -> Response {
-        Response.redirect(to: SiteURL.Inspections.page(id, anchor: anchor), type: .normal)
+        Response.redirect(to: SiteURL.inspection(id).path(anchor: anchor), type: .normal)
     }
 
     // MARK: - Forms
@@ -99,7 +99,7 @@ extension InspectionController {
         let form = try await request.decodeForm()
         let item = try id(context, "item")
         try await mark(actor, visible, item: item, verdict: form["verdict"], note: form["note"])
-        return back(visible.row.id, "#item-\(item)")
+        return back(visible.row.id, "item-\(item)")
     }
 
     func findingForm(request: Request, context: AppRequestContext) async throws -> Response {
@@ -107,7 +107,7 @@ extension InspectionController {
         let visible = try await visible(actor, try id(context))
         let form = try await request.decodeForm()
         _ = try await finding(actor, visible, item: form["item"], severity: form["severity"], text: form["text"])
-        return back(visible.row.id, "#findings")
+        return back(visible.row.id, "findings")
     }
 
     func followUpForm(request: Request, context: AppRequestContext) async throws -> Response {
@@ -116,7 +116,7 @@ extension InspectionController {
         let form = try await request.decodeForm()
         _ = try await followUp(
             actor, visible, finding: form["finding"], owner: form["owner"], due: form["due"], action: form["action"])
-        return back(visible.row.id, "#follow-ups")
+        return back(visible.row.id, "follow-ups")
     }
 
     /// Marks a follow-up done: a follow-up the actor cannot see is "not found" (404), one they
@@ -130,7 +130,7 @@ extension InspectionController {
         let form = try await request.decodeForm()
         try await completeFollowUp(
             actor, id: try id(context, notFound: "inspection.follow_up_not_found"), note: form["note"] ?? "")
-        return Response.redirect(to: SiteURL.Inspections.followUpBack(form["back"]), type: .normal)
+        return Response.redirect(to: SiteURL.followUpBack(form["back"]), type: .normal)
     }
 
     // MARK: - API

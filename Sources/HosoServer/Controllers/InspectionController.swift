@@ -19,70 +19,70 @@ struct InspectionController: Sendable {
     var browser: UnitBrowser { UnitBrowser(services: services) }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        typealias P = SiteURL.Inspections.Pattern
-        router.get(RouterPath(P.mine)) { request, context in try await self.minePage(request: request, context: context)
-        }
-        router.get(RouterPath(P.unitList)) { request, context in
+        router.get(.inspections) { request, context in try await self.minePage(request: request, context: context) }
+        router.get(.unitInspections) { request, context in
             try await self.listPage(request: request, context: context)
         }
-        router.post(RouterPath(P.unitList)) { request, context in
+        router.post(.unitInspections) { request, context in
             try await self.planForm(request: request, context: context)
         }
-        router.get(RouterPath(P.page)) { request, context in
+        router.get(.inspection) { request, context in
             try await self.inspectionPage(request: request, context: context)
         }
-        router.post(RouterPath(P.item)) { request, context in
-            try await self.markForm(request: request, context: context)
-        }
-        router.post(RouterPath(P.findings)) { request, context in
+        router.post(.inspectionItem) { request, context in try await self.markForm(request: request, context: context) }
+        router.post(.inspectionFindings) { request, context in
             try await self.findingForm(request: request, context: context)
         }
-        router.post(RouterPath(P.followUps)) { request, context in
+        router.post(.inspectionFollowUps) { request, context in
             try await self.followUpForm(request: request, context: context)
         }
-        router.post(RouterPath(P.followUpDone)) { request, context in
+        router.post(.followUpDone) { request, context in
             try await self.followUpDoneForm(request: request, context: context)
         }
-        router.post(RouterPath(P.event)) { request, context in
+        router.post(.inspectionEvent) { request, context in
             try await self.eventForm(request: request, context: context)
         }
-        router.get(RouterPath(P.minutesPDF)) { request, context in
+        router.get(.inspectionMinutesPDF) { request, context in
             try await self.minutes(request: request, context: context)
         }
 
-        let api = router.group("/api/v1")
-        api.get(RouterPath(P.unitList)) { request, context in
+        router.get(.apiUnitInspections) { request, context in
             try await self.listJSON(request: request, context: context)
         }
-        api.post(RouterPath(P.unitList)) { request, context in
+        router.post(.apiUnitInspections) { request, context in
             try await self.planJSON(request: request, context: context)
         }
-        api.get(RouterPath(P.coverage)) { request, context in
+        router.get(.apiUnitInspectionCoverage) { request, context in
             try await self.coverageJSON(request: request, context: context)
         }
-        api.get(RouterPath(P.page)) { request, context in
+        router.get(.apiInspection) { request, context in
             try await self.inspectionJSON(request: request, context: context)
         }
-        api.get(RouterPath(P.items)) { request, context in try await self.itemsJSON(request: request, context: context)
+        router.get(.apiInspectionItems) { request, context in
+            try await self.itemsJSON(request: request, context: context)
         }
-        api.put(RouterPath(P.item)) { request, context in try await self.markJSON(request: request, context: context) }
-        api.post(RouterPath(P.attachments)) { request, context in
+        router.put(.apiInspectionItem) { request, context in
+            try await self.markJSON(request: request, context: context)
+        }
+        router.post(.apiInspectionItemAttachments) { request, context in
             try await self.attachJSON(request: request, context: context)
         }
-        api.post(RouterPath(P.findings)) { request, context in
+        router.post(.apiInspectionFindings) { request, context in
             try await self.findingJSON(request: request, context: context)
         }
-        api.post(RouterPath(P.followUps)) { request, context in
+        router.post(.apiInspectionFollowUps) { request, context in
             try await self.followUpJSON(request: request, context: context)
         }
-        api.post(RouterPath(P.followUpDone)) { request, context in
+        router.post(.apiFollowUpDone) { request, context in
             try await self.followUpDoneJSON(request: request, context: context)
         }
-        api.post(RouterPath(P.event)) { request, context in try await self.eventJSON(request: request, context: context)
+        router.post(.apiInspectionEvent) { request, context in
+            try await self.eventJSON(request: request, context: context)
         }
-        api.get(RouterPath(P.minutes)) { request, context in try await self.minutes(request: request, context: context)
+        router.get(.apiInspectionMinutes) { request, context in
+            try await self.minutes(request: request, context: context)
         }
-        api.get(RouterPath(P.manifest)) { request, context in
+        router.get(.apiInspectionMinutesManifest) { request, context in
             try await self.minutesManifest(request: request, context: context)
         }
     }

@@ -127,7 +127,8 @@ public struct SigningService: Sendable {
     /// The signed manifest of an inspection's minutes (PDF), signed by the team's leader with their
     /// key at `at` (the time printed in the minutes), and verified before it is kept.
     public func signMinutes(tenantID: Int64, key: KeyRow, tenant: RecordManifest.Party, issuer: StoredUnit, inspection: InspectionRow,
-                            number: String, sha256: String, size: Int64, signer: (login: String, name: String), at: Int64) async throws -> String {
+                            number: String, sha256: String, size: Int64, signer: (login: String, name: String), at: Int64,
+                            roots: TrustRoots) async throws -> String {
         guard let signer_ = self.signer, let reference = key.keyReference else { throw HosoError("signing.unavailable") }
         let role = "inspection_leader"
         let manifest = RecordManifest(
@@ -141,7 +142,8 @@ public struct SigningService: Sendable {
             chain: [.init(role: role, signatureRequired: true)], sealRequired: false, issuedAt: at)
         let claim = SignatureClaim(kind: .approval, step: 1, role: role, signer: signer.login, signerName: signer.name, signingTime: at, prior: [])
         let xml = try await signer_.sign(manifest: try ManifestXML.build(manifest), keyReference: reference, claim: claim)
-        let check = try ManifestSignatures.verify(xml, roots: try await roots(tenantID: tenantID), schema: schema)
+        // `roots` are read by the caller before the inspection's lock: nothing here takes a connection.
+        let check = try ManifestSignatures.verify(xml, roots: roots, schema: schema)
         let review = SignatureReview(manifest: check.manifest, evidence: check.evidence,
                                      owners: [key.fingerprint: KeyOwner(owner: key.owner, seal: false)], documentSHA256: sha256)
         try Self.refuseAnyProblem(review)

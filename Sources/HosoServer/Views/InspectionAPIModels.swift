@@ -121,7 +121,11 @@ extension API {
             conclusions = row.conclusions
             recommendations = row.recommendations
             minutes = row.minutesNumber.flatMap { number in
-                row.minutesSHA256.map { Minutes(number: number, sha256: $0, size: row.minutesSize ?? 0, url: SiteURL.Inspections.apiMinutes(row.id)) }
+                row.minutesSHA256.map {
+                    Minutes(
+                        number: number, sha256: $0, size: row.minutesSize ?? 0,
+                        url: SiteURL.apiInspectionMinutes(row.id).path)
+                }
             }
         }
     }
