@@ -90,7 +90,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     EntryWindowController(services: services).addRoutes(to: signedIn)
     SignatureController(services: services).addRoutes(to: signedIn)
     DashboardController(services: services).addRoutes(to: signedIn)
-    InspectionController(services: services).addRoutes(to: router)
+    InspectionController(services: services).addRoutes(to: signedIn)
     ReportController(services: services).addRoutes(to: signedIn)
     OpenAPIController(webDirectory: services.configuration.webDirectory).addRoutes(to: router)
     StaticController(files: services.staticFiles).addRoutes(to: router)

@@ -26,10 +26,4 @@ public struct AppRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
-
-    /// The actor, or `auth.required` (401).
-    public func requireActor() throws -> Actor {
-        guard let session else { throw HosoError(sessionExpired ? "auth.expired" : "auth.required") }
-        return session.actor
-    }
 }

@@ -28,8 +28,8 @@ extension InspectionController {
         }
     }
 
-    func coverageJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func coverageJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let unit = try await browser.authorize(actor, .viewCompliance, code: try context.pathParameter("code"))
         let year = try schoolYear(request, try await services.catalog.tenant(actor.tenantID), strict: true)
         let children = try await services.units.children(tenantID: actor.tenantID, of: unit.id)

@@ -87,8 +87,8 @@ extension InspectionController {
 
     /// The minutes as a PDF (page and API). Before they are issued: 400 `inspection.no_minutes`,
     /// as `openapi.yaml` says (the inspection exists and is seen; the request is early).
-    func minutes(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func minutes(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         try InspectionDecisions.minutes(actor, visible.snapshot, policy: services.policy)
         guard let sha = visible.row.minutesSHA256, let number = visible.row.minutesNumber else {
@@ -110,8 +110,8 @@ extension InspectionController {
     }
 
     /// The signed manifest of the minutes (XML), for `hoso verify` or `xmlsec1` with the PDF.
-    func minutesManifest(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func minutesManifest(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         guard
             let xml = try await services.inspections.minutesManifest(

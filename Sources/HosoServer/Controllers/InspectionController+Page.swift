@@ -49,14 +49,14 @@ extension InspectionController {
             findings: parts.findings, followUps: parts.followUps)
     }
 
-    func inspectionJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func inspectionJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         return try JSONResponse.make(try await inspectionJSONValue(actor, visible))
     }
 
-    func itemsJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func itemsJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         let verdict = request.uri.queryParameters["verdict"].map(String.init).flatMap(Verdict.init(rawValue:))
         let parts = try await visibleParts(actor, visible, verdict: verdict)
@@ -103,8 +103,8 @@ extension InspectionController {
             manifestURL: SiteURL.apiInspectionMinutesManifest(row.id).path)
     }
 
-    func inspectionPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func inspectionPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let language = context.language
         let visible = try await visible(actor, try id(context))
         let row = visible.row

@@ -83,8 +83,8 @@ extension InspectionController {
         )
     }
 
-    func planForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func planForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let form = try await request.decodeForm(limit: 64 * 1024)
         let input = PlanInput(
             kind: form["kind"], title: form["title"], symbol: form["symbol"], place: form["place"],
@@ -94,8 +94,8 @@ extension InspectionController {
         return Response.redirect(to: SiteURL.inspection(id).path, type: .normal)
     }
 
-    func planJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func planJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let input = try await request.decodeJSON(PlanInput.self, limit: 64 * 1024)
         let id = try await plan(actor, code: try context.pathParameter("code"), input)
         let visible = try await visible(actor, id)
@@ -109,8 +109,8 @@ extension InspectionController {
             viewer: InspectionViewer(actor, policy: services.policy))
     }
 
-    func listJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func listJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let unit = try await browser.authorize(actor, .viewCompliance, code: try context.pathParameter("code"))
         let year = request.uri.queryParameters["year"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let rows = try await visibleRows(actor, under: unit, year: year)
@@ -140,8 +140,8 @@ extension InspectionController {
     }
 
     /// `/inspections`: the inspections I am named to and the follow-up actions I own.
-    func minePage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func minePage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let language = context.language
         let rows = try await services.inspections.assigned(tenantID: actor.tenantID, userID: actor.userID)
         let units = try await unitMap(actor, rows)
@@ -171,8 +171,8 @@ extension InspectionController {
     }
 
     /// `/units/:code/inspections`: the unit's inspections, coverage of its child units, the plan form.
-    func listPage(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func listPage(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let language = context.language
         let unit = try await browser.authorize(actor, .viewCompliance, code: try context.pathParameter("code"))
         let catalog = try await services.catalog.tenant(actor.tenantID)

@@ -85,16 +85,16 @@ extension InspectionController {
 
     // MARK: - Forms
 
-    func eventForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func eventForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         let form = try await request.decodeForm(limit: CSRFMiddleware.maxFormBytes)
         try await event(actor, visible, try context.pathParameter("event"), body: form.dictionary)
         return back(visible.row.id)
     }
 
-    func markForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func markForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         let form = try await request.decodeForm()
         let item = try id(context, "item")
@@ -102,16 +102,16 @@ extension InspectionController {
         return back(visible.row.id, "item-\(item)")
     }
 
-    func findingForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func findingForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         let form = try await request.decodeForm()
         _ = try await finding(actor, visible, item: form["item"], severity: form["severity"], text: form["text"])
         return back(visible.row.id, "findings")
     }
 
-    func followUpForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func followUpForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         let form = try await request.decodeForm()
         _ = try await followUp(
@@ -125,8 +125,8 @@ extension InspectionController {
         try await services.inspections.completeFollowUp(actor, id: id, note: Normalize.lines(note))
     }
 
-    func followUpDoneForm(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func followUpDoneForm(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let form = try await request.decodeForm()
         try await completeFollowUp(
             actor, id: try id(context, notFound: "inspection.follow_up_not_found"), note: form["note"] ?? "")
@@ -135,8 +135,8 @@ extension InspectionController {
 
     // MARK: - API
 
-    func markJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func markJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         let input = try await request.decodeJSON(MarkInput.self)
         try await mark(actor, visible, item: try id(context, "item"), verdict: input.verdict, note: input.note)
@@ -144,8 +144,8 @@ extension InspectionController {
             try await inspectionJSONValue(actor, try await self.visible(actor, visible.row.id)))
     }
 
-    func findingJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func findingJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         let input = try await request.decodeJSON(FindingInput.self)
         let id = try await finding(
@@ -153,8 +153,8 @@ extension InspectionController {
         return try JSONResponse.make(API.Created(id: id), status: .created)
     }
 
-    func followUpJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func followUpJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         let input = try await request.decodeJSON(FollowUpInput.self)
         let id = try await followUp(
@@ -163,16 +163,16 @@ extension InspectionController {
         return try JSONResponse.make(API.Created(id: id), status: .created)
     }
 
-    func followUpDoneJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func followUpDoneJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let followUpID = try id(context, notFound: "inspection.follow_up_not_found")
         let input = try await request.decodeJSON(NoteInput.self)
         try await completeFollowUp(actor, id: followUpID, note: input.note ?? "")
         return Response(status: .noContent)
     }
 
-    func eventJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func eventJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         var body: [String: String] = [:]
         if request.headers[.contentType] != nil {
@@ -187,8 +187,8 @@ extension InspectionController {
 
     /// Evidence files on a line of the checklist: the raw body, its type in `Content-Type`, its
     /// name in `?filename=`; PDF or images, 20 MB at most.
-    func attachJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+    func attachJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
         let visible = try await visible(actor, try id(context))
         // Asked before the body is read, so that nothing is uploaded for a refusal; the store
         // asks the whole decision again under the lock.

@@ -18,7 +18,7 @@ struct InspectionController: Sendable {
     let services: AppServices
     var browser: UnitBrowser { UnitBrowser(services: services) }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.inspections) { request, context in try await self.minePage(request: request, context: context) }
         router.get(.unitInspections) { request, context in
             try await self.listPage(request: request, context: context)
@@ -91,7 +91,7 @@ struct InspectionController: Sendable {
 
     /// A numeric path parameter; anything else names nothing ("not found").
     func id(
-        _ context: AppRequestContext, _ name: String = "id", notFound: String = "inspection.not_found"
+        _ context: SignedInContext, _ name: String = "id", notFound: String = "inspection.not_found"
     ) throws -> Int64 {
         guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else {
             throw HosoError(notFound)
