@@ -93,4 +93,93 @@ import Testing
             #expect(try await count(world, "SELECT count(*) FROM audit_log WHERE action = 'record.download' AND subject = 'obligation:\(id)'") == 1)
         }
     }
+
+    /// Every action × every demo role × every state of a record, through the pages and the
+    /// server: a form is on the page exactly when the server accepts its action. A refused action
+    /// changes nothing; an offered one is carried out on a fresh record in the same state.
+    @Test func aButtonIsOfferedExactlyWhenItsActionIsAccepted() async throws {
+        // setup: forty of s1.teacher's lesson plans (head, then principal), brought to states as needed.
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        let ids = try await TestEnvironment.ownerRows("""
+            SELECT o.id::text FROM obligations o JOIN users u ON u.id = o.owner_user_id
+            WHERE u.login = 's1.teacher' AND o.record_type = 'lesson_plan' AND o.school_year = '\(Self.year)'
+            ORDER BY o.period_number LIMIT 40
+            """, database: world.database.name).compactMap { $0[0].flatMap { Int64($0) } }
+        let logins = ["s1.teacher", "s1.teacher2", "s1.head", "s1.vice", "s1.principal", "s1.admin", "s1.clerk",
+                      "d1.inspector", "d1.officer", "so.officer", "s2.principal"]
+        let actions = ["upload", "approve", "return", "lock", "exempt", "unexempt", "correction"]
+        let states = ["open", "exempt", "awaiting1", "awaiting2", "approved", "locked"]
+        let records = self.records
+        try await world.withApp { client in
+            var browsers: [String: Browser] = [:]
+            for login in logins {
+                var browser = Browser()
+                browser.csrf = try await browser.signIn(client, login)
+                browsers[login] = browser
+            }
+            var pool = ids[...]
+            func revision(_ id: Int64) async throws -> String? {
+                try await TestEnvironment.ownerValue("SELECT revision::text FROM obligations WHERE id = \(id)", database: world.database.name)
+            }
+            /// Carries `action` out as `login`, the way its button (or, for an upload, the API) does.
+            func perform(_ action: String, on id: Int64, as login: String, step: Int) async throws -> TestResponse {
+                var browser = try #require(browsers[login])
+                defer { browsers[login] = browser }
+                switch action {
+                case "upload":
+                    return try await records.upload(client, &browser, csrf: browser.csrf, id, filename: "giao-an.pdf",
+                                                    Array(RecordTests.pdf().utf8))
+                default:
+                    let fields: [(String, String)] = [("_csrf", browser.csrf), ("step", String(step)), ("comment", "Bổ sung"),
+                                                      ("reason", "Lý do")]
+                    return try await browser.send(client, .post, "/records/\(id)/\(action)", form: fields)
+                }
+            }
+            func accepted(_ response: TestResponse) -> Bool { [201, 302, 303].contains(response.status.code) }
+            /// A fresh record in `state`, brought there by the people whose step it is.
+            func make(_ state: String) async throws -> Int64 {
+                let next = pool.popFirst()
+                let id = try #require(next, "enough lesson plans")
+                let path: [(String, String, Int)] = switch state {
+                case "exempt": [("exempt", "s1.principal", 1)]
+                case "awaiting1": [("upload", "s1.teacher", 1)]
+                case "awaiting2": [("upload", "s1.teacher", 1), ("approve", "s1.head", 1)]
+                case "approved": [("upload", "s1.teacher", 1), ("approve", "s1.head", 1), ("approve", "s1.principal", 2)]
+                case "locked": [("upload", "s1.teacher", 1), ("approve", "s1.head", 1), ("approve", "s1.principal", 2),
+                                ("lock", "s1.principal", 1)]
+                default: []
+                }
+                for (action, login, step) in path {
+                    let response = try await perform(action, on: id, as: login, step: step)
+                    #expect(accepted(response), "setting up \(state): \(action) by \(login): \(response.status) \(response.text.prefix(200))")
+                }
+                return id
+            }
+
+            for state in states {
+                let step = state == "awaiting2" ? 2 : 1
+                let probe = try await make(state)
+                for login in logins {
+                    // What the page offers.
+                    var browser = try #require(browsers[login])
+                    let page = try await browser.send(client, .get, "/records/\(probe)")
+                    browsers[login] = browser
+                    let offered = Set(actions.filter { page.status == .ok && page.text.contains("action=\"/records/\(probe)/\($0)\"") })
+                    // act, verify: what is not offered is refused and changes nothing ...
+                    for action in actions where !offered.contains(action) {
+                        let before = try await revision(probe)
+                        let response = try await perform(action, on: probe, as: login, step: step)
+                        #expect(!accepted(response), "\(login) at \(state): \(action) not offered, yet \(response.status)")
+                        #expect(try await revision(probe) == before, "\(login) at \(state): a refused \(action) changed the record")
+                    }
+                    // ... and what is offered is accepted.
+                    for action in offered.sorted() {
+                        let fresh = try await make(state)
+                        let response = try await perform(action, on: fresh, as: login, step: step)
+                        #expect(accepted(response), "\(login) at \(state): \(action) offered, yet \(response.status) \(response.text.prefix(200))")
+                    }
+                }
+            }
+        }
+    }
 }
