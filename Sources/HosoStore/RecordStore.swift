@@ -96,7 +96,7 @@ public struct RecordStore: Sendable {
         let snapshot: RecordSnapshot
         var type: RecordType { snapshot.type }
         /// The actor's roles over the record's unit.
-        var roles: Set<Role> { Policy().roles(snapshot.actor, covering: snapshot.unit.ancestry) }
+        var roles: Set<Role> { snapshot.actorRoles }
     }
 
     /// The obligation and what its decisions look at, locked for this transaction when

@@ -23,6 +23,9 @@ public struct RecordSnapshot: Sendable {
     /// A correction is requested or granted and not yet done.
     public let pendingCorrection: Bool
 
+    /// The actor's roles over the record's unit.
+    public var actorRoles: Set<Role> { Policy().roles(actor, covering: unit.ancestry) }
+
     public init(actor: Actor, unit: UnitPosition, type: RecordType, state: RecordWorkflow.State, revision: Int,
                 ownerUserID: Int64?, ownedByGroup: Bool, actorInOwningGroup: Bool, headship: GroupHeadship,
                 withdrawn: Bool, exempt: Bool, window: Bool?, hasVersion: Bool, sealedAndSigned: Bool, pendingCorrection: Bool) {
