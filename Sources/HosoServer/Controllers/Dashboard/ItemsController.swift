@@ -83,7 +83,7 @@ struct ItemsController: Sendable {
                 name: selection.unit.name(in: language),
                 dashboard: SiteURL.unitDashboard(code).path + "?" + SiteURL.query(selection.filter.query)),
             column: selection.items.column.map { t("dashboard.column." + $0.rawValue) } ?? t("dashboard.column.all"),
-            items: rows.prefix(Self.pageSize).map { ItemRow($0, services.localizer, language) },
+            items: rows.prefix(Self.pageSize).map { ObligationItem($0, language, services.localizer) },
             empty: rows.isEmpty,
             previous: page > 1 ? list + "&page=\(page - 1)" : nil,
             next: rows.count > Self.pageSize ? list + "&page=\(page + 1)" : nil,

@@ -5,7 +5,8 @@ import HosoStore
 /// The typed models of the record pages (`owe`, `approvals`, `record`, `windows`): each holds
 /// exactly what its template reads, already localised; the templates escape every value.
 
-/// One obligation as a line of a list or the head of a record page.
+/// One obligation as a line of a list (`item-list.mustache`, the owe and approval lists) or the
+/// head of a record page.
 struct ObligationItem: Sendable {
     let id: Int64
     let url: String
