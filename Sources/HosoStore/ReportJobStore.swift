@@ -50,17 +50,17 @@ public struct ReportJobStore: Sendable {
         return result
     }
 
-    /// How many of one person's reports may wait or run at once.
-    public static let maxPending = 4
-
     public func create(_ actor: Actor, unitID: Int64, format: String, parameters: String, title: String) async throws -> Int64 {
         let logger = self.logger
         return try await database.withTenant(actor.tenantID) { connection in
             try await Self.sweep(connection, logger: logger)
+            // One request at a time per person: two at once must not both see room for one more.
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("report:\(actor.tenantID):\(actor.userID)")))",
+                                     logger: logger)
             let pending = try await connection.fetch("""
                 SELECT count(*)::int FROM report_jobs WHERE requested_by = \(actor.userID) AND state IN ('queued', 'running')
                 """, Int.self, logger: logger).first ?? 0
-            guard pending < Self.maxPending else { throw HosoError("report.too_many", ["count": String(Self.maxPending)]) }
+            try ReportDecisions.queue(pending: pending)
             guard let id = try await connection.fetch("""
                 INSERT INTO report_jobs (tenant_id, unit_id, requested_by, format, parameters, title)
                 VALUES (\(actor.tenantID), \(unitID), \(actor.userID), \(format), \(parameters), \(title)) RETURNING id

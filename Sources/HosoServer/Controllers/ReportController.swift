@@ -41,10 +41,8 @@ struct ReportController: Sendable {
         for key in ["period", "semester", "month", "from", "to", "year", "type", "level"] {
             if let value = fields[key].map(Text.trimmed), !value.isEmpty { query[key] = value }
         }
-        let place =
-            Text.trimmed(fields["place"] ?? "").isEmpty
-            ? InspectionController.suggestedPlace(unit) : Text.trimmed(fields["place"] ?? "")
-        guard place.count <= 100 else { throw HosoError("report.bad_place") }
+        let place = try ReportDecisions.request(
+            actor, unit: unit.position, place: fields["place"], suggested: InspectionController.suggestedPlace(unit))
         let request = PeriodicReport.Request(unitCode: unit.code, query: query, format: format, place: place)
         // The same checks the job will make, before anything is queued.
         let report = PeriodicReport(services: services)
@@ -108,9 +106,8 @@ struct ReportController: Sendable {
     func job(_ actor: Actor, _ context: SignedInContext) async throws -> ReportJob {
         guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0,
             let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id),
-            job.requestedBy == actor.userID,
             let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first,
-            services.policy.allows(actor, .exportReports, on: unit.position)
+            ReportDecisions.isVisible(actor, requestedBy: job.requestedBy, unit: unit.position)
         else {
             throw HosoError("report.not_found")
         }
