@@ -254,14 +254,19 @@ public struct SignatureStore: Sendable {
     /// A person's key that may sign now (the newest, a key in the store before a token's).
     public func activeKey(tenantID: Int64, userID: Int64) async throws -> KeyRow? {
         let logger = self.logger
-        return try await database.withTenant(tenantID) { try await Self.activeKey($0, tenantID: tenantID, userID: userID, logger: logger) }
+        let now = clock.now()
+        return try await database.withTenant(tenantID) {
+            try await Self.activeKey($0, tenantID: tenantID, userID: userID, at: now, logger: logger)
+        }
     }
 
+    /// `at`: the instant the key must be valid at (the injected clock's, not the database's).
     static func activeKey(_ connection: PostgresConnection, tenantID: Int64, userID: Int64? = nil, unitID: Int64? = nil,
-                          logger: Logger) async throws -> KeyRow? {
+                          at now: Int64, logger: Logger) async throws -> KeyRow? {
         try await keys(connection, """
             SELECT \(unescaped: keyColumns)
-            WHERE k.tenant_id = \(tenantID) AND k.state = 'active' AND k.not_after > now() AND k.not_before <= now()
+            WHERE k.tenant_id = \(tenantID) AND k.state = 'active'
+              AND k.not_after >= to_timestamp(\(Double(now))) AND k.not_before <= to_timestamp(\(Double(now)))
               AND (k.owner_user_id = \(userID) OR k.owner_unit_id = \(unitID))
             ORDER BY k.key_ref IS NULL, k.not_after DESC LIMIT 1
             """, logger: logger).first
@@ -417,8 +422,8 @@ public struct SignatureStore: Sendable {
         let context = SigningContext(
             manifestXML: stored?.xml, facts: facts, signatures: stored?.signatures ?? 0, step: stepIndex + 1,
             role: locked.type.chain.steps[stepIndex].role, signer: (actor.login, name), prior: prior,
-            personalKey: try await activeKey(connection, tenantID: tenantID, userID: actor.userID, logger: logger),
-            sealKey: sealDue ? try await activeKey(connection, tenantID: tenantID, unitID: locked.row.unitID, logger: logger) : nil,
+            personalKey: try await activeKey(connection, tenantID: tenantID, userID: actor.userID, at: now, logger: logger),
+            sealKey: sealDue ? try await activeKey(connection, tenantID: tenantID, unitID: locked.row.unitID, at: now, logger: logger) : nil,
             sealDue: sealDue,
             rootsPEM: try await connection.fetch("SELECT pem FROM trust_roots WHERE tenant_id = \(tenantID) ORDER BY id", String.self,
                                                  logger: logger).joined(separator: "\n"),

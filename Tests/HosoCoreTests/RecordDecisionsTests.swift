@@ -173,3 +173,19 @@ import Testing
         #expect(FixedClock(epochSeconds: due).currentSchoolYear() == "2026-2027")
     }
 }
+
+/// A certificate holds up to and including its last second: a key is chosen, and a signature
+/// checked, at the injected clock's instant.
+@Suite struct CertificateValidityTests {
+    @Test func aSignatureAtTheLastValidSecondHolds() throws {
+        let notAfter: Int64 = 1_798_736_399  // 31 Dec 2026 23:59:59 in Asia/Ho_Chi_Minh
+        let certificate = CertificateFacts(subject: "CN=Hiệu trưởng", commonName: "Hiệu trưởng", issuer: "CN=CA", serial: "01",
+                                           notBefore: notAfter - 365 * 86_400, notAfter: notAfter, fingerprint: "ab", keyAlgorithm: "EC")
+        let lastSecond = FixedClock(epochSeconds: notAfter)
+        let oneLater = FixedClock(epochSeconds: notAfter + 1)
+        #expect(VietnamTime.display(epochSeconds: lastSecond.now()) == "31/12/2026 23:59")
+        #expect(certificate.valid(at: lastSecond.now()))
+        #expect(!certificate.valid(at: oneLater.now()))
+        #expect(!certificate.valid(at: certificate.notBefore - 1))
+    }
+}
