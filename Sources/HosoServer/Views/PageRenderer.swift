@@ -55,7 +55,8 @@ public struct PageRenderer: Sendable {
         // Only the templates checked at start-up are rendered; anything else is a bug, answered
         // as one (500), never as a blank page that says 200.
         guard Template(rawValue: template) != nil,
-              let html = library.render(FramedPage(frame: frame, page: page), withTemplate: template)
+              let html = library.render(
+                  FramedPage(frame: frame, page: PageIndex.fields(of: page)), withTemplate: template)
         else {
             context.logger.error("template not checked at start-up", metadata: ["template": "\(template)"])
             // Plain, since the page that would say it is what is missing.
