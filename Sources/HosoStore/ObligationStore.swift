@@ -162,11 +162,13 @@ public struct ObligationStore: Sendable {
     /// Moves pending items whose due time has passed to missing (run periodically; readers do
     /// not wait for it).
     @discardableResult
-    public func sweepMissing(tenantID: Int64) async throws -> Int {
+    /// `now`: the injected clock's instant (an item is missing from the second after its due time).
+    public func sweepMissing(tenantID: Int64, now: Int64) async throws -> Int {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
             try await connection.fetch("""
-                UPDATE obligations SET status = 'missing' WHERE tenant_id = \(tenantID) AND status = 'pending' AND due_at < now() RETURNING id
+                UPDATE obligations SET status = 'missing'
+                WHERE tenant_id = \(tenantID) AND status = 'pending' AND due_at < to_timestamp(\(Double(now))) RETURNING id
                 """, Int64.self, logger: logger).count
         }
     }

@@ -5,13 +5,16 @@ import Logging
 import PostgresNIO
 
 /// Server-side sessions. The browser holds a random token; the database keeps only its SHA-256.
+/// Every instant (start, last use, end, and so a session's age) is the injected clock's.
 public struct SessionStore: Sendable {
     let database: Database
     let logger: Logger
+    let clock: any WallClock
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, clock: any WallClock = SystemClock()) {
         self.database = database
         self.logger = logger
+        self.clock = clock
     }
 
     /// Starts a session; returns the token for the cookie and the CSRF token for forms.
@@ -19,10 +22,11 @@ public struct SessionStore: Sendable {
         let token = Self.randomToken()
         let csrf = Self.randomToken()
         let hash = Self.hash(token)
+        let now = Double(clock.now())
         try await database.withTransaction { connection in
             try await connection.run("""
-                INSERT INTO sessions (token_hash, tenant_id, user_id, csrf_token, client_address)
-                VALUES (\(hash), \(tenantID), \(userID), \(csrf), \(clientAddress))
+                INSERT INTO sessions (token_hash, tenant_id, user_id, csrf_token, client_address, created_at, last_seen_at)
+                VALUES (\(hash), \(tenantID), \(userID), \(csrf), \(clientAddress), to_timestamp(\(now)), to_timestamp(\(now)))
                 """, logger: self.logger)
         }
         return (token, csrf)
@@ -31,10 +35,11 @@ public struct SessionStore: Sendable {
     /// The session a token names, unless it was ended. Lifetimes are judged by the caller.
     public func find(token: String) async throws -> SessionRecord? {
         let hash = Self.hash(token)
+        let now = clock.now()
         return try await database.withTransaction { connection in
             try await connection.fetch("""
                 SELECT s.tenant_id, t.code, s.user_id, s.csrf_token,
-                       extract(epoch FROM now() - s.created_at)::int8, extract(epoch FROM now() - s.last_seen_at)::int8
+                       \(now) - extract(epoch FROM s.created_at)::int8, \(now) - extract(epoch FROM s.last_seen_at)::int8
                 FROM sessions s JOIN tenants t ON t.id = s.tenant_id
                 WHERE s.token_hash = \(hash) AND s.ended_at IS NULL
                 """, (Int64, String, Int64, String, Int64, Int64).self, logger: self.logger).first.map {
@@ -48,19 +53,22 @@ public struct SessionStore: Sendable {
 
     public func touch(token: String) async throws {
         let hash = Self.hash(token)
+        let now = clock.now()
         try await database.withTransaction { connection in
             try await connection.run("""
-                UPDATE sessions SET last_seen_at = now()
-                WHERE token_hash = \(hash) AND ended_at IS NULL AND last_seen_at < now() - interval '1 minute'
+                UPDATE sessions SET last_seen_at = to_timestamp(\(Double(now)))
+                WHERE token_hash = \(hash) AND ended_at IS NULL
+                  AND last_seen_at < to_timestamp(\(Double(now - Int64(Self.touchIntervalSeconds))))
                 """, logger: self.logger)
         }
     }
 
     public func end(token: String) async throws {
         let hash = Self.hash(token)
+        let now = Double(clock.now())
         try await database.withTransaction { connection in
             try await connection.run(
-                "UPDATE sessions SET ended_at = now() WHERE token_hash = \(hash) AND ended_at IS NULL", logger: self.logger
+                "UPDATE sessions SET ended_at = to_timestamp(\(now)) WHERE token_hash = \(hash) AND ended_at IS NULL", logger: self.logger
             )
         }
     }

@@ -48,7 +48,7 @@ public struct AppServices: Sendable {
         self.tenants = TenantStore(database: database, logger: logger)
         self.units = UnitStore(database: database, logger: logger)
         self.users = UserStore(database: database, logger: logger)
-        self.sessions = SessionStore(database: database, logger: logger)
+        self.sessions = SessionStore(database: database, logger: logger, clock: clock)
         self.throttle = ThrottleStore(database: database, logger: logger)
         self.audit = AuditStore(database: database, logger: logger)
         self.ruleSets = RuleSetStore(database: database, logger: logger)

@@ -16,7 +16,7 @@ struct MissingSweep: Service {
         while !Task.isCancelled {
             do {
                 for tenant in try await services.tenants.tenants() {
-                    let moved = try await services.obligations.sweepMissing(tenantID: tenant.id)
+                    let moved = try await services.obligations.sweepMissing(tenantID: tenant.id, now: services.clock.now())
                     if moved > 0 { services.logger.info("obligations now missing", metadata: ["tenant": "\(tenant.code)", "count": "\(moved)"]) }
                 }
             } catch {

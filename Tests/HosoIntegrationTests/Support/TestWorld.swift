@@ -48,8 +48,10 @@ struct TestWorld {
     }
 
     /// The server of this world, tested through its router (or live, where sockets matter).
-    func withApp<T: Sendable>(_ mode: TestingSetup = .router, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
-        let app = try await buildApplication(configuration: configuration, logger: TestEnvironment.logger)
+    /// `clock`: the instant every time rule of the server sees (a fixed one to test a rule at a chosen instant).
+    func withApp<T: Sendable>(_ mode: TestingSetup = .router, clock: any WallClock = SystemClock(),
+                              _ body: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
+        let app = try await buildApplication(configuration: configuration, clock: clock, logger: TestEnvironment.logger)
         return try await app.test(mode) { client in try await body(client) }
     }
 }
