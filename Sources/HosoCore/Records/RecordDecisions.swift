@@ -24,8 +24,11 @@ public enum RecordDecisions {
     public static func view(_ record: RecordSnapshot) throws -> Set<Role> {
         try policy.authorize(record.actor, .viewRecords, on: record.unit, notFound: notFound)
         let roles = policy.roles(record.actor, covering: record.unit.ancestry)
-        guard RecordAccess.isVisible(roles: roles, ownerUserID: record.ownerUserID, actorUserID: record.actor.userID,
-                                     inOwningGroup: record.actorInOwningGroup) else { throw notFound }
+        guard
+            RecordAccess.isVisible(
+                roles: roles, ownerUserID: record.ownerUserID, actorUserID: record.actor.userID,
+                inOwningGroup: record.actorInOwningGroup)
+        else { throw notFound }
         return roles
     }
 
@@ -33,7 +36,9 @@ public enum RecordDecisions {
     static func permit(_ record: RecordSnapshot, _ action: Action, revision: Int?) throws -> Set<Role> {
         let roles = try view(record)
         try policy.authorize(record.actor, action, on: record.unit, notFound: notFound)
-        if let revision, revision != record.revision { throw HosoError("workflow.stale", ["revision": String(record.revision)]) }
+        if let revision, revision != record.revision {
+            throw HosoError("workflow.stale", ["revision": String(record.revision)])
+        }
         return roles
     }
 
@@ -41,8 +46,10 @@ public enum RecordDecisions {
 
     /// A new version may be submitted now. `format` and `size` are checked when known (an upload
     /// is checked before its bytes are read, and again with them).
-    public static func submit(_ record: RecordSnapshot, format: FileFormat? = nil, size: Int64? = nil,
-                              revision: Int? = nil) throws -> RecordWorkflow.State {
+    public static func submit(
+        _ record: RecordSnapshot, format: FileFormat? = nil, size: Int64? = nil,
+        revision: Int? = nil
+    ) throws -> RecordWorkflow.State {
         let roles = try permit(record, .submitRecords, revision: revision)
         if record.withdrawn { throw HosoError("record.withdrawn") }
         if record.exempt { throw HosoError("record.exempt") }
@@ -53,9 +60,12 @@ public enum RecordDecisions {
             throw HosoError("record.not_owner")
         }
         // A window closed by order shuts the item; a type that needs a window needs it open.
-        if record.window == false || (record.type.entryWindow && record.window != true) { throw HosoError("window.closed") }
+        if record.window == false || (record.type.entryWindow && record.window != true) {
+            throw HosoError("window.closed")
+        }
         if let format, !record.type.formats.contains(format) {
-            throw HosoError("upload.format_not_accepted", ["formats": record.type.formats.map(\.rawValue).joined(separator: ", ")])
+            throw HosoError(
+                "upload.format_not_accepted", ["formats": record.type.formats.map(\.rawValue).joined(separator: ", ")])
         }
         if let size, size > record.type.maxBytes {
             throw HosoError("upload.too_large", ["limit": String(record.type.maxBytes / 1024 / 1024)])
@@ -66,20 +76,25 @@ public enum RecordDecisions {
     // MARK: - Approving, returning, locking
 
     /// The approver at `step` approves (`signed` when a valid signature comes with it).
-    public static func approve(_ record: RecordSnapshot, step: Int, signed: Bool, revision: Int? = nil) throws -> RecordWorkflow.State {
+    public static func approve(
+        _ record: RecordSnapshot, step: Int, signed: Bool, revision: Int? = nil
+    ) throws -> RecordWorkflow.State {
         let roles = try permit(record, .reviewRecords, revision: revision)
         try checkGroupHead(record, step: step)
         return try record.type.workflow.apply(.approve(step: step, signed: signed), to: record.state, by: roles)
     }
 
     /// The approver at `step` sends the record back with a comment; returns the comment as kept.
-    public static func returnToSubmitter(_ record: RecordSnapshot, step: Int, comment: String,
-                                         revision: Int? = nil) throws -> (state: RecordWorkflow.State, comment: String) {
+    public static func returnToSubmitter(
+        _ record: RecordSnapshot, step: Int, comment: String,
+        revision: Int? = nil
+    ) throws -> (state: RecordWorkflow.State, comment: String) {
         let roles = try permit(record, .reviewRecords, revision: revision)
         try checkGroupHead(record, step: step)
         let trimmed = Text.trimmed(comment)
         guard trimmed.count <= maxCommentLength else { throw HosoError("workflow.comment_too_long") }
-        let next = try record.type.workflow.apply(.returnToSubmitter(step: step, comment: trimmed), to: record.state, by: roles)
+        let next = try record.type.workflow.apply(
+            .returnToSubmitter(step: step, comment: trimmed), to: record.state, by: roles)
         return (next, trimmed)
     }
 
@@ -88,7 +103,9 @@ public enum RecordDecisions {
     public static func lock(_ record: RecordSnapshot, revision: Int? = nil) throws -> RecordWorkflow.State {
         let roles = try permit(record, .reviewRecords, revision: revision)
         let next = try record.type.workflow.apply(.lock, to: record.state, by: roles)
-        if record.type.chain.sealRequired && record.hasVersion && !record.sealedAndSigned { throw HosoError("workflow.seal_required") }
+        if record.type.chain.sealRequired && record.hasVersion && !record.sealedAndSigned {
+            throw HosoError("workflow.seal_required")
+        }
         return next
     }
 
@@ -103,7 +120,8 @@ public enum RecordDecisions {
     /// group approves as any holder of the role would).
     static func checkGroupHead(_ record: RecordSnapshot, step: Int) throws {
         guard case .awaitingStep(let current) = record.state, current == step,
-              record.type.chain.steps.indices.contains(step), record.ownerUserID != nil else { return }
+            record.type.chain.steps.indices.contains(step), record.ownerUserID != nil
+        else { return }
         if !RecordAccess.groupHeadMayApprove(stepRole: record.type.chain.steps[step].role, headship: record.headship) {
             throw HosoError("workflow.not_your_group")
         }
@@ -147,8 +165,10 @@ public enum RecordDecisions {
 
     /// The principal consents (with the minutes' witnesses) or refuses a requested correction.
     /// Returns the record's next state on consent, `nil` on refusal.
-    public static func decideCorrection(_ record: RecordSnapshot, correction: CorrectionSnapshot, consent: Bool,
-                                        witnesses: [String]) throws -> RecordWorkflow.State? {
+    public static func decideCorrection(
+        _ record: RecordSnapshot, correction: CorrectionSnapshot, consent: Bool,
+        witnesses: [String]
+    ) throws -> RecordWorkflow.State? {
         let roles = try permit(record, .consentCorrection, revision: nil)
         guard correction.state == "requested" else { throw HosoError("correction.already_decided") }
         guard consent else { return nil }
@@ -156,19 +176,23 @@ public enum RecordDecisions {
             throw HosoError("correction.witnesses_required")
         }
         let consenting: Role = roles.contains(.principal) ? .principal : roles.sorted().first ?? .principal
-        return try record.type.workflow.apply(.openCorrection(reason: correction.reason, consentedBy: consenting),
-                                              to: record.state, by: roles)
+        return try record.type.workflow.apply(
+            .openCorrection(reason: correction.reason, consentedBy: consenting),
+            to: record.state, by: roles)
     }
 
     // MARK: - Entry windows
 
     /// Someone who manages entry windows at `unit` opens or closes one, by an order; returns the
     /// order as kept.
-    public static func setWindow(_ actor: Actor, unit: UnitPosition, orderedBy: String, note: String?) throws -> String {
+    public static func setWindow(_ actor: Actor, unit: UnitPosition, orderedBy: String, note: String?) throws -> String
+    {
         try policy.authorize(actor, .manageEntryWindows, on: unit)
         let order = Text.trimmed(orderedBy)
         guard !order.isEmpty else { throw HosoError("window.order_required") }
-        guard order.count <= maxWindowOrderLength, (note ?? "").count <= maxWindowNoteLength else { throw HosoError("window.too_long") }
+        guard order.count <= maxWindowOrderLength, (note ?? "").count <= maxWindowNoteLength else {
+            throw HosoError("window.too_long")
+        }
         return order
     }
 
@@ -190,9 +214,10 @@ public enum RecordDecisions {
         offered.exempt = accepts { _ = try exempt(record, reason: "—") }
         offered.unexempt = accepts { try unexempt(record) }
         offered.requestCorrection = accepts { _ = try requestCorrection(record, reason: "—") }
-        offered.decidableCorrections = Set(corrections.filter { correction in
-            accepts { _ = try decideCorrection(record, correction: correction, consent: true, witnesses: ["—"]) }
-        }.map(\.id))
+        offered.decidableCorrections = Set(
+            corrections.filter { correction in
+                accepts { _ = try decideCorrection(record, correction: correction, consent: true, witnesses: ["—"]) }
+            }.map(\.id))
         return offered
     }
 

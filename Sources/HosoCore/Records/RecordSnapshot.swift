@@ -26,9 +26,11 @@ public struct RecordSnapshot: Sendable {
     /// The actor's roles over the record's unit.
     public var actorRoles: Set<Role> { Policy().roles(actor, covering: unit.ancestry) }
 
-    public init(actor: Actor, unit: UnitPosition, type: RecordType, state: RecordWorkflow.State, revision: Int,
-                ownerUserID: Int64?, ownedByGroup: Bool, actorInOwningGroup: Bool, headship: GroupHeadship,
-                withdrawn: Bool, exempt: Bool, window: Bool?, hasVersion: Bool, sealedAndSigned: Bool, pendingCorrection: Bool) {
+    public init(
+        actor: Actor, unit: UnitPosition, type: RecordType, state: RecordWorkflow.State, revision: Int,
+        ownerUserID: Int64?, ownedByGroup: Bool, actorInOwningGroup: Bool, headship: GroupHeadship,
+        withdrawn: Bool, exempt: Bool, window: Bool?, hasVersion: Bool, sealedAndSigned: Bool, pendingCorrection: Bool
+    ) {
         self.actor = actor
         self.unit = unit
         self.type = type
@@ -67,7 +69,8 @@ public struct GroupHeadship: Sendable, Equatable {
 public enum RecordAccess {
     /// Someone who is only a teacher at the unit sees their own items and their groups' items;
     /// any other role there sees the unit's items.
-    public static func isVisible(roles: Set<Role>, ownerUserID: Int64?, actorUserID: Int64, inOwningGroup: Bool) -> Bool {
+    public static func isVisible(roles: Set<Role>, ownerUserID: Int64?, actorUserID: Int64, inOwningGroup: Bool) -> Bool
+    {
         guard roles.subtracting([.teacher]).isEmpty else { return !roles.isEmpty }
         return ownerUserID == actorUserID || (ownerUserID == nil && inOwningGroup)
     }

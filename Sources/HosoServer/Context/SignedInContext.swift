@@ -1,5 +1,5 @@
-import Hummingbird
 import HosoCore
+import Hummingbird
 import Logging
 
 /// What a page needs of any request's context: its language and, when someone is signed in, the
@@ -26,7 +26,9 @@ struct SignedInContext: ChildRequestContext, PageContext {
     var session: ActiveSession? { signedIn }
 
     init(context: AppRequestContext) throws {
-        guard let session = context.session else { throw HosoError(context.sessionExpired ? "auth.expired" : "auth.required") }
+        guard let session = context.session else {
+            throw HosoError(context.sessionExpired ? "auth.expired" : "auth.required")
+        }
         self.coreContext = context.coreContext
         self.signedIn = session
         self.language = context.language

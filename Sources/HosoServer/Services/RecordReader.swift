@@ -34,10 +34,14 @@ struct RecordReader: Sendable {
 
     func audit(_ actor: Actor, _ visible: Visible, _ reading: Reading, details: [String: String] = [:]) async throws {
         guard reading.auditedForEveryone || visible.roles.contains(where: \.isInspector) else { return }
-        try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
-            actorUserID: actor.userID, actorLogin: actor.login, action: reading.rawValue, unitID: visible.row.unitID,
-            subject: "obligation:\(visible.row.id)", details: details.merging(["record_type": visible.row.recordType]) { $1 }
-        ))
+        try await services.audit.append(
+            tenantID: actor.tenantID,
+            AuditEvent(
+                actorUserID: actor.userID, actorLogin: actor.login, action: reading.rawValue,
+                unitID: visible.row.unitID,
+                subject: "obligation:\(visible.row.id)",
+                details: details.merging(["record_type": visible.row.recordType]) { $1 }
+            ))
     }
 
     struct Detail: Sendable {
@@ -60,8 +64,9 @@ struct RecordReader: Sendable {
         let read = (try await versions, try await events, try await corrections)
         var partOfInspection = false
         if let inspection {
-            partOfInspection = try await services.inspections.recordView(actor, inspectionID: inspection, obligationID: id,
-                                                                         versionID: visible.row.currentVersionID)
+            partOfInspection = try await services.inspections.recordView(
+                actor, inspectionID: inspection, obligationID: id,
+                versionID: visible.row.currentVersionID)
         }
         if !partOfInspection { try await audit(actor, visible, .view) }
         let audit = try await services.audit.entries(tenantID: tenant, subject: "obligation:\(id)")

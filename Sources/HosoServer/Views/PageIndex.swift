@@ -67,7 +67,9 @@ enum PageIndex {
             var values: [String: Node] = [:]
             for pair in mirror.children {
                 let entry = Array(Mirror(reflecting: pair.value).children)
-                if entry.count == 2, let key = entry[0].value as? String, let node = node(entry[1].value) { values[key] = node }
+                if entry.count == 2, let key = entry[0].value as? String, let node = node(entry[1].value) {
+                    values[key] = node
+                }
             }
             return .fields(Fields(values: values))
         default:

@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoStore
+import Hummingbird
 
 /// The workflow's actions on a record, as forms and as `/api/v1`: approve, return, lock, exempt,
 /// ask for a correction and decide on one. Each parses its input and hands it to the store, which
@@ -11,16 +11,30 @@ struct RecordDecisionController: Sendable {
 
     func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.post(.recordAction) { request, context in try await self.actionForm(request: request, context: context) }
-        router.post(.correctionDecision) { request, context in try await self.correctionForm(request: request, context: context) }
-        router.post(.apiObligationApprove) { request, context in try await self.decideJSON(request: request, context: context, kind: "approve") }
-        router.post(.apiObligationReturn) { request, context in try await self.decideJSON(request: request, context: context, kind: "return") }
-        router.post(.apiObligationLock) { request, context in try await self.decideJSON(request: request, context: context, kind: "lock") }
-        router.post(.apiObligationExemption) { request, context in try await self.exemptJSON(request: request, context: context, exempt: true) }
+        router.post(.correctionDecision) { request, context in
+            try await self.correctionForm(request: request, context: context)
+        }
+        router.post(.apiObligationApprove) { request, context in
+            try await self.decideJSON(request: request, context: context, kind: "approve")
+        }
+        router.post(.apiObligationReturn) { request, context in
+            try await self.decideJSON(request: request, context: context, kind: "return")
+        }
+        router.post(.apiObligationLock) { request, context in
+            try await self.decideJSON(request: request, context: context, kind: "lock")
+        }
+        router.post(.apiObligationExemption) { request, context in
+            try await self.exemptJSON(request: request, context: context, exempt: true)
+        }
         router.delete(.apiObligationExemption) { request, context in
             try await self.exemptJSON(request: request, context: context, exempt: false)
         }
-        router.post(.apiObligationCorrections) { request, context in try await self.correctionRequestJSON(request: request, context: context) }
-        router.post(.apiCorrectionDecision) { request, context in try await self.correctionDecisionJSON(request: request, context: context) }
+        router.post(.apiObligationCorrections) { request, context in
+            try await self.correctionRequestJSON(request: request, context: context)
+        }
+        router.post(.apiCorrectionDecision) { request, context in
+            try await self.correctionDecisionJSON(request: request, context: context)
+        }
     }
 
     // MARK: - Approve, return, lock
@@ -54,8 +68,9 @@ struct RecordDecisionController: Sendable {
         let actor = context.actor
         let id = try RecordRoute.id(context)
         let body = try await request.decodeJSON(DecisionBody.self)
-        let row = try await services.records.decide(actor, obligationID: id, try decision(kind, step: body.step, comment: body.comment),
-                                                    revision: body.revision, signing: signing(actor, kind: kind, sign: body.sign == true))
+        let row = try await services.records.decide(
+            actor, obligationID: id, try decision(kind, step: body.step, comment: body.comment),
+            revision: body.revision, signing: signing(actor, kind: kind, sign: body.sign == true))
         return try JSONResponse.make(API.Obligation(row, context.language))
     }
 
@@ -67,8 +82,10 @@ struct RecordDecisionController: Sendable {
         switch action {
         case "approve", "return", "lock":
             _ = try await services.records.decide(
-                actor, obligationID: id, try decision(action, step: form["step"].flatMap { Int($0) }, comment: form["comment"]),
-                revision: form["revision"].flatMap { Int($0) }, signing: signing(actor, kind: action, sign: form["sign"] == "1"))
+                actor, obligationID: id,
+                try decision(action, step: form["step"].flatMap { Int($0) }, comment: form["comment"]),
+                revision: form["revision"].flatMap { Int($0) },
+                signing: signing(actor, kind: action, sign: form["sign"] == "1"))
         case "exempt":
             _ = try await services.records.exempt(actor, obligationID: id, reason: form["reason"] ?? "")
         case "unexempt":
@@ -100,7 +117,8 @@ struct RecordDecisionController: Sendable {
     func correctionRequestJSON(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
         let body = try await request.decodeJSON(CorrectionBody.self)
-        let correction = try await services.records.requestCorrection(actor, obligationID: try RecordRoute.id(context), reason: body.reason ?? "")
+        let correction = try await services.records.requestCorrection(
+            actor, obligationID: try RecordRoute.id(context), reason: body.reason ?? "")
         return try JSONResponse.make(API.Created(id: correction), status: .created)
     }
 
@@ -112,9 +130,13 @@ struct RecordDecisionController: Sendable {
         let text: String?
     }
 
-    func minutes(_ leader: String?, _ administrator: String?, _ requester: String?, _ text: String?) throws -> CorrectionMinutes {
+    func minutes(
+        _ leader: String?, _ administrator: String?, _ requester: String?, _ text: String?
+    ) throws -> CorrectionMinutes {
         let fields = [leader, administrator, requester, text].map { Normalize.nfc(Text.trimmed($0 ?? "")) }
-        guard fields.allSatisfy({ $0.count <= RecordDecisions.maxCommentLength }) else { throw HosoError("workflow.comment_too_long") }
+        guard fields.allSatisfy({ $0.count <= RecordDecisions.maxCommentLength }) else {
+            throw HosoError("workflow.comment_too_long")
+        }
         return CorrectionMinutes(leader: fields[0], administrator: fields[1], requester: fields[2], text: fields[3])
     }
 

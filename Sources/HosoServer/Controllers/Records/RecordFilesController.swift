@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoStore
+import Hummingbird
 
 /// A record's documents: uploading a new version (raw body or a form) and downloading one. The
 /// upload is checked with `RecordDecisions.submit` before a byte is stored and again, with the
@@ -14,8 +14,11 @@ struct RecordFilesController: Sendable {
     func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.post(.recordUpload) { request, context in try await self.uploadForm(request: request, context: context) }
         router.get(.versionDownload) { request, context in try await self.download(request: request, context: context) }
-        router.post(.apiObligationVersions) { request, context in try await self.uploadRaw(request: request, context: context) }
-        router.get(.apiVersionContent) { request, context in try await self.download(request: request, context: context) }
+        router.post(.apiObligationVersions) { request, context in
+            try await self.uploadRaw(request: request, context: context)
+        }
+        router.get(.apiVersionContent) { request, context in try await self.download(request: request, context: context)
+        }
     }
 
     func uploadRaw(request: Request, context: SignedInContext) async throws -> Response {
@@ -25,8 +28,9 @@ struct RecordFilesController: Sendable {
         let filename = request.uri.queryParameters.get("filename")
         let revision = request.uri.queryParameters.get("revision").flatMap { Int($0) }
         let received = try await uploads.receive(body: request.body, filename: filename, type: type)
-        let version = try await services.records.submit(actor, obligationID: id, blob: received.staged, format: received.format,
-                                                        filename: received.filename, revision: revision)
+        let version = try await services.records.submit(
+            actor, obligationID: id, blob: received.staged, format: received.format,
+            filename: received.filename, revision: revision)
         return try JSONResponse.make(API.Version(version), status: .created)
     }
 
@@ -36,19 +40,24 @@ struct RecordFilesController: Sendable {
         let id = try RecordRoute.id(context)
         let type = try await services.records.checkSubmittable(actor, obligationID: id)
         let (received, fields) = try await uploads.receive(multipart: request, csrfToken: session.csrfToken, type: type)
-        _ = try await services.records.submit(actor, obligationID: id, blob: received.staged, format: received.format,
-                                              filename: received.filename, revision: fields["revision"].flatMap { Int($0) })
+        _ = try await services.records.submit(
+            actor, obligationID: id, blob: received.staged, format: received.format,
+            filename: received.filename, revision: fields["revision"].flatMap { Int($0) })
         return Response.redirect(to: SiteURL.record(id).path, type: .normal)
     }
 
     func download(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
-        guard let version = try await services.records.version(tenantID: actor.tenantID, versionID: try RecordRoute.id(context)) else {
+        guard
+            let version = try await services.records.version(
+                tenantID: actor.tenantID, versionID: try RecordRoute.id(context))
+        else {
             throw HosoError("record.not_found")
         }
         let visible = try await reader.visible(actor, version.obligationID)
         let bytes = try services.blobs.read(version.sha256)
-        try await reader.audit(actor, visible, .download, details: ["version": String(version.version), "sha256": version.sha256])
+        try await reader.audit(
+            actor, visible, .download, details: ["version": String(version.version), "sha256": version.sha256])
         return Download.response(ByteBuffer(bytes: bytes), filename: version.filename, .other(version.mediaType))
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
 import HosoCore
 import HosoStore
+import Hummingbird
 
 /// Reading records: what a person owes, the approval queue, a record's page and its JSON. What a
 /// page offers comes from `RecordDecisions.offered`, the same functions the actions run.
@@ -14,7 +14,8 @@ struct RecordPagesController: Sendable {
         router.get(.approvals) { request, context in try await self.approvalsPage(request: request, context: context) }
         router.get(.record) { request, context in try await self.recordPage(request: request, context: context) }
         router.get(.apiMyObligations) { request, context in try await self.oweJSON(request: request, context: context) }
-        router.get(.apiApprovals) { request, context in try await self.approvalsJSON(request: request, context: context) }
+        router.get(.apiApprovals) { request, context in try await self.approvalsJSON(request: request, context: context)
+        }
         router.get(.apiObligation) { request, context in try await self.recordJSON(request: request, context: context) }
     }
 
@@ -33,11 +34,18 @@ struct RecordPagesController: Sendable {
         let nextWeekEnd = VietnamTime.epochSeconds(monday.adding(days: 13))
         let start = VietnamTime.epochSeconds(monday.adding(days: -1))
         var owed = Owed()
-        for row in try await services.obligations.owed(tenantID: actor.tenantID, userID: actor.userID, from: start, until: nextWeekEnd) {
-            if row.status == .returned { owed.returned.append(row) }
-            else if row.status == .missing { owed.late.append(row) }
-            else if row.dueAt <= thisWeekEnd { owed.thisWeek.append(row) }
-            else { owed.nextWeek.append(row) }
+        for row in try await services.obligations.owed(
+            tenantID: actor.tenantID, userID: actor.userID, from: start, until: nextWeekEnd)
+        {
+            if row.status == .returned {
+                owed.returned.append(row)
+            } else if row.status == .missing {
+                owed.late.append(row)
+            } else if row.dueAt <= thisWeekEnd {
+                owed.thisWeek.append(row)
+            } else {
+                owed.nextWeek.append(row)
+            }
         }
         return owed
     }
@@ -48,23 +56,29 @@ struct RecordPagesController: Sendable {
         let language = context.language
         let localizer = services.localizer
         let sections = [
-            ("owe.late", owed.late), ("owe.returned", owed.returned), ("owe.this_week", owed.thisWeek), ("owe.next_week", owed.nextWeek),
+            ("owe.late", owed.late), ("owe.returned", owed.returned), ("owe.this_week", owed.thisWeek),
+            ("owe.next_week", owed.nextWeek),
         ].map { key, rows in
-            OwePage.Section(title: localizer.text(key, language), rows: rows.map { ObligationItem($0, language, localizer) },
-                            empty: rows.isEmpty)
+            OwePage.Section(
+                title: localizer.text(key, language), rows: rows.map { ObligationItem($0, language, localizer) },
+                empty: rows.isEmpty)
         }
-        return services.renderer.render(.owe, OwePage(sections: sections), context: context, request: request,
-                                        title: localizer.text("owe.title", language))
+        return services.renderer.render(
+            .owe, OwePage(sections: sections), context: context, request: request,
+            title: localizer.text("owe.title", language))
     }
 
     func oweJSON(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
         let owed = try await owed(actor)
         let language = context.language
-        return try JSONResponse.make(API.Owed(
-            late: owed.late.map { API.Obligation($0, language) }, returned: owed.returned.map { API.Obligation($0, language) },
-            thisWeek: owed.thisWeek.map { API.Obligation($0, language) }, nextWeek: owed.nextWeek.map { API.Obligation($0, language) }
-        ))
+        return try JSONResponse.make(
+            API.Owed(
+                late: owed.late.map { API.Obligation($0, language) },
+                returned: owed.returned.map { API.Obligation($0, language) },
+                thisWeek: owed.thisWeek.map { API.Obligation($0, language) },
+                nextWeek: owed.nextWeek.map { API.Obligation($0, language) }
+            ))
     }
 
     // MARK: - Approval queue
@@ -73,9 +87,11 @@ struct RecordPagesController: Sendable {
         let actor = context.actor
         let rows = try await services.obligations.approvalQueue(actor)
         let language = context.language
-        let page = ApprovalsPage(rows: rows.map { ObligationItem($0, language, services.localizer) }, empty: rows.isEmpty)
-        return services.renderer.render(.approvals, page, context: context, request: request,
-                                        title: services.localizer.text("approvals.title", language))
+        let page = ApprovalsPage(
+            rows: rows.map { ObligationItem($0, language, services.localizer) }, empty: rows.isEmpty)
+        return services.renderer.render(
+            .approvals, page, context: context, request: request,
+            title: services.localizer.text("approvals.title", language))
     }
 
     func approvalsJSON(request: Request, context: SignedInContext) async throws -> Response {
@@ -94,25 +110,34 @@ struct RecordPagesController: Sendable {
         if let version = detail.visible.row.currentVersionID {
             signatures = try await services.signatures.signatures(tenantID: actor.tenantID, versionID: version)
         }
-        let page = RecordPageBuilder(localizer: services.localizer, language: context.language).page(detail, signatures: signatures)
+        let page = RecordPageBuilder(localizer: services.localizer, language: context.language).page(
+            detail, signatures: signatures)
         let row = detail.visible.row
-        return services.renderer.render(.record, page, context: context, request: request,
-                                        title: context.language == .en ? row.typeNameEn : row.typeNameVi)
+        return services.renderer.render(
+            .record, page, context: context, request: request,
+            title: context.language == .en ? row.typeNameEn : row.typeNameVi)
     }
 
     func recordJSON(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
         let detail = try await reader.detail(actor, try RecordRoute.id(context))
         let language = context.language
-        return try JSONResponse.make(API.Record(
-            obligation: API.Obligation(detail.visible.row, language),
-            chain: detail.type.chain.steps.map { API.Step(role: $0.role.rawValue, signatureRequired: $0.signatureRequired) },
-            submitter: detail.type.submitter.rawValue, formats: detail.type.formats.map(\.rawValue), maxBytes: detail.type.maxBytes,
-            versions: detail.versions.map(API.Version.init), events: detail.events.map(API.Event.init),
-            corrections: detail.corrections.map(API.Correction.init),
-            audit: detail.audit.map { API.AuditEntry(seq: $0.seq, at: VietnamTime.iso(epochSeconds: $0.atMicroseconds / 1_000_000),
-                                                      actor: $0.actorLogin, action: $0.action) }
-        ))
+        return try JSONResponse.make(
+            API.Record(
+                obligation: API.Obligation(detail.visible.row, language),
+                chain: detail.type.chain.steps.map {
+                    API.Step(role: $0.role.rawValue, signatureRequired: $0.signatureRequired)
+                },
+                submitter: detail.type.submitter.rawValue, formats: detail.type.formats.map(\.rawValue),
+                maxBytes: detail.type.maxBytes,
+                versions: detail.versions.map(API.Version.init), events: detail.events.map(API.Event.init),
+                corrections: detail.corrections.map(API.Correction.init),
+                audit: detail.audit.map {
+                    API.AuditEntry(
+                        seq: $0.seq, at: VietnamTime.iso(epochSeconds: $0.atMicroseconds / 1_000_000),
+                        actor: $0.actorLogin, action: $0.action)
+                }
+            ))
     }
 }
 
@@ -120,7 +145,9 @@ struct RecordPagesController: Sendable {
 enum RecordRoute {
     /// A positive id, or `record.not_found` (an id that cannot exist is a record that does not).
     static func id(_ context: SignedInContext, _ name: String = "id") throws -> Int64 {
-        guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else { throw HosoError("record.not_found") }
+        guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else {
+            throw HosoError("record.not_found")
+        }
         return value
     }
 }

@@ -19,8 +19,10 @@ struct RecordPageBuilder {
         let steps = type.chain.steps.enumerated().map { index, step -> RecordPage.Step in
             let approval = row.state == .open ? nil : detail.events.last { $0.kind == "approve" && $0.step == index }
             let current: Bool = if case .awaitingStep(let at) = row.state { at == index } else { false }
-            return RecordPage.Step(number: index + 1, role: text(step.role.messageKey), signature: step.signatureRequired, current: current,
-                                   by: approval?.actorName, at: approval.map { VietnamTime.display(epochSeconds: $0.at) })
+            return RecordPage.Step(
+                number: index + 1, role: text(step.role.messageKey), signature: step.signatureRequired,
+                current: current,
+                by: approval?.actorName, at: approval.map { VietnamTime.display(epochSeconds: $0.at) })
         }
         return RecordPage(
             record: ObligationItem(row, language, localizer),
@@ -32,11 +34,14 @@ struct RecordPageBuilder {
             versions: detail.versions.map(version),
             hasVersions: !detail.versions.isEmpty,
             events: detail.events.map(event),
-            corrections: detail.corrections.map { correction($0, decidable: offered.decidableCorrections.contains($0.id)) },
+            corrections: detail.corrections.map {
+                correction($0, decidable: offered.decidableCorrections.contains($0.id))
+            },
             hasCorrections: !detail.corrections.isEmpty,
             audit: detail.audit.map { entry in
-                RecordPage.AuditLine(seq: entry.seq, at: VietnamTime.display(epochSeconds: entry.atMicroseconds / 1_000_000),
-                                     who: entry.actorName ?? entry.actorLogin ?? "—", action: text("audit." + entry.action))
+                RecordPage.AuditLine(
+                    seq: entry.seq, at: VietnamTime.display(epochSeconds: entry.atMicroseconds / 1_000_000),
+                    who: entry.actorName ?? entry.actorLogin ?? "—", action: text("audit." + entry.action))
             },
             canSubmit: offered.submit,
             canDecide: offered.decideStep.map { RecordPage.Decide(step: $0, signature: offered.approveNeedsSignature) },
@@ -47,36 +52,47 @@ struct RecordPageBuilder {
             hasVersion: row.currentVersionID != nil,
             signatures: signatures.map(signature),
             hasSignatures: !signatures.isEmpty,
-            signatureState: row.currentVersionID == nil ? "" : text(SignatureState(rawValue: row.signatureState)?.messageKey ?? ""),
+            signatureState: row.currentVersionID == nil
+                ? "" : text(SignatureState(rawValue: row.signatureState)?.messageKey ?? ""),
             revision: row.revision
         )
     }
 
     func version(_ version: VersionRow) -> RecordPage.Version {
-        RecordPage.Version(version: version.version, filename: version.filename, size: ByteSize.text(version.size), by: version.uploadedBy,
-                           at: VietnamTime.display(epochSeconds: version.uploadedAt), url: SiteURL.versionDownload(version.id).path,
-                           sha256: version.sha256, superseded: version.supersededAt.map { VietnamTime.display(epochSeconds: $0) })
+        RecordPage.Version(
+            version: version.version, filename: version.filename, size: ByteSize.text(version.size),
+            by: version.uploadedBy,
+            at: VietnamTime.display(epochSeconds: version.uploadedAt), url: SiteURL.versionDownload(version.id).path,
+            sha256: version.sha256, superseded: version.supersededAt.map { VietnamTime.display(epochSeconds: $0) })
     }
 
     func event(_ event: EventRow) -> RecordPage.Event {
-        RecordPage.Event(kind: text("event." + event.kind), by: event.actorName, at: VietnamTime.display(epochSeconds: event.at),
-                         role: event.actorRole.flatMap(Role.init(rawValue:)).map { text($0.messageKey) },
-                         step: event.step.map { $0 + 1 }, comment: event.comment.flatMap { $0.isEmpty ? nil : $0 })
+        RecordPage.Event(
+            kind: text("event." + event.kind), by: event.actorName, at: VietnamTime.display(epochSeconds: event.at),
+            role: event.actorRole.flatMap(Role.init(rawValue:)).map { text($0.messageKey) },
+            step: event.step.map { $0 + 1 }, comment: event.comment.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     func correction(_ correction: CorrectionRow, decidable: Bool) -> RecordPage.Correction {
-        let minutes = correction.minutes.flatMap { try? JSONDecoder().decode(CorrectionMinutes.self, from: Data($0.utf8)) }
+        let minutes = correction.minutes.flatMap {
+            try? JSONDecoder().decode(CorrectionMinutes.self, from: Data($0.utf8))
+        }
         return RecordPage.Correction(
             id: correction.id, reason: correction.reason, by: correction.requestedBy,
-            at: VietnamTime.display(epochSeconds: correction.requestedAt), state: text("correction.state." + correction.state),
+            at: VietnamTime.display(epochSeconds: correction.requestedAt),
+            state: text("correction.state." + correction.state),
             decidable: decidable,
-            minutes: minutes.map { RecordPage.Minutes(leader: $0.leader, administrator: $0.administrator, requester: $0.requester, text: $0.text) })
+            minutes: minutes.map {
+                RecordPage.Minutes(
+                    leader: $0.leader, administrator: $0.administrator, requester: $0.requester, text: $0.text)
+            })
     }
 
     func signature(_ signature: SignatureRow) -> RecordPage.Signature {
-        RecordPage.Signature(signer: signature.signer, kind: text("signature_kind." + signature.kind),
-                             role: Role(rawValue: signature.role).map { text($0.messageKey) } ?? signature.role,
-                             at: VietnamTime.display(epochSeconds: signature.signedAt), serial: signature.serial,
-                             commonName: signature.commonName)
+        RecordPage.Signature(
+            signer: signature.signer, kind: text("signature_kind." + signature.kind),
+            role: Role(rawValue: signature.role).map { text($0.messageKey) } ?? signature.role,
+            at: VietnamTime.display(epochSeconds: signature.signedAt), serial: signature.serial,
+            commonName: signature.commonName)
     }
 }

@@ -32,7 +32,8 @@ struct ObligationItem: Sendable {
         unitCode = row.unitCode
         owner = row.ownerName
         period = localizer.text("period." + row.periodKind, language, ["n": String(row.periodNumber)])
-        periodDates = (LocalDate(iso: row.periodFirst)?.vietnamese ?? row.periodFirst) + " – "
+        periodDates =
+            (LocalDate(iso: row.periodFirst)?.vietnamese ?? row.periodFirst) + " – "
             + (LocalDate(iso: row.periodLast)?.vietnamese ?? row.periodLast)
         due = VietnamTime.display(epochSeconds: row.dueAt)
         status = localizer.text(row.status.messageKey, language)
@@ -186,6 +187,8 @@ struct WindowsPage: Sendable {
 
 enum ByteSize {
     static func text(_ bytes: Int64) -> String {
-        bytes < 1024 ? "\(bytes) B" : bytes < 1_048_576 ? "\(bytes / 1024) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
+        bytes < 1024
+            ? "\(bytes) B"
+            : bytes < 1_048_576 ? "\(bytes / 1024) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
     }
 }

@@ -63,11 +63,15 @@ struct VerificationView: Sendable {
             return Signature(
                 number: e.index + 1, valid: checked.valid, algorithm: e.algorithm,
                 kind: claim.map { localizer.text("signature_kind." + $0.kind.rawValue, language) }, step: claim?.step,
-                role: claim.map { claim in Role(rawValue: claim.role).map { localizer.text($0.messageKey, language) } ?? claim.role },
-                signer: claim?.signerName, login: claim?.signer, at: claim.map { VietnamTime.display(epochSeconds: $0.signingTime) },
+                role: claim.map { claim in
+                    Role(rawValue: claim.role).map { localizer.text($0.messageKey, language) } ?? claim.role
+                },
+                signer: claim?.signerName, login: claim?.signer,
+                at: claim.map { VietnamTime.display(epochSeconds: $0.signingTime) },
                 subject: certificate?.subject, serial: certificate?.serial, issuer: certificate?.issuer,
                 validity: certificate.map {
-                    VietnamTime.display(epochSeconds: $0.notBefore) + " – " + VietnamTime.display(epochSeconds: $0.notAfter)
+                    VietnamTime.display(epochSeconds: $0.notBefore) + " – "
+                        + VietnamTime.display(epochSeconds: $0.notAfter)
                 },
                 fingerprint: certificate?.fingerprint,
                 problems: checked.problems.map { localizer.text($0.messageKey, language, $0.parameters) })
