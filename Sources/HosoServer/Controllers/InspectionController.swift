@@ -93,10 +93,7 @@ struct InspectionController: Sendable {
     func id(
         _ context: SignedInContext, _ name: String = "id", notFound: String = "inspection.not_found"
     ) throws -> Int64 {
-        guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else {
-            throw HosoError(notFound)
-        }
-        return value
+        try context.positiveID(name, notFound: notFound)
     }
 
     /// An inspection the actor sees, with what its pages show of it.

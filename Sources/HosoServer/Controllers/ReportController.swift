@@ -104,8 +104,8 @@ struct ReportController: Sendable {
 
     /// The job if the actor asked for it and may still export from its unit.
     func job(_ actor: Actor, _ context: SignedInContext) async throws -> ReportJob {
-        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0,
-            let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id),
+        let id = try context.positiveID(notFound: "report.not_found")
+        guard let job = try await services.reportJobs.job(tenantID: actor.tenantID, id: id),
             let unit = try await services.units.units(tenantID: actor.tenantID, ids: [job.unitID]).first,
             ReportDecisions.isVisible(actor, requestedBy: job.requestedBy, unit: unit.position)
         else {

@@ -119,6 +119,13 @@ enum TextInput {
 }
 
 extension RequestContext {
+    /// A positive numeric path parameter; anything else names nothing, answered as `notFound`
+    /// (an id that cannot exist is a thing that does not).
+    func positiveID(_ name: String = "id", notFound: String) throws -> Int64 {
+        guard let raw = parameters.get(name), let value = Int64(raw), value > 0 else { throw HosoError(notFound) }
+        return value
+    }
+
     /// A path parameter, percent-decoded (Hummingbird hands them over encoded) and NFC-normalised.
     func pathParameter(_ name: String) throws -> String {
         guard let raw = parameters.get(name) else { throw HosoError("http.not_found") }

@@ -56,7 +56,7 @@ public struct PageRenderer: Sendable {
         // as one (500), never as a blank page that says 200.
         guard Template(rawValue: template) != nil,
               let html = library.render(
-                  FramedPage(frame: frame, page: PageIndex.fields(of: page)), withTemplate: template)
+                  FramedPage(frame: frame, page: page), withTemplate: template)
         else {
             context.logger.error("template not checked at start-up", metadata: ["template": "\(template)"])
             // Plain, since the page that would say it is what is missing.
@@ -120,31 +120,28 @@ struct PageFrame: Sendable {
 }
 
 /// The frame's names first (as before: the frame wins over a page field of the same name), then
-/// the page's own stored properties, so templates write `{{t.x}}` and `{{unit.name}}` alike.
-struct FramedPage<Page: Sendable>: MustacheParent, Sendable {
-    let frame: PageFrame
-    let page: Page
+/// the page's own stored properties, so templates write `{{t.x}}` and `{{unit.name}}` alike. Both
+/// are indexed once (`PageIndex`): every name the engine looks up is a dictionary read.
+struct FramedPage: MustacheParent, Sendable {
+    let frame: [String: PageIndex.Node]
+    let page: PageIndex.Fields
 
-    func child(named name: String) -> Any? {
-        switch name {
-        case "t": return frame.t
-        case "lang": return frame.lang
-        case "title": return frame.title
-        case "otherLanguage": return frame.otherLanguage
-        case "session": return frame.session
-        default:
-            if let parent = page as? any MustacheParent { return parent.child(named: name) }
-            guard let value = Mirror(reflecting: page).children.first(where: { $0.label == name })?.value else {
-                return nil
-            }
-            return Self.unwrapped(value)
-        }
+    init(frame: PageFrame, page: some Sendable) {
+        var names: [String: PageIndex.Node] = [
+            "lang": .text(frame.lang), "title": .text(frame.title),
+            "otherLanguage": .fields(PageIndex.fields(of: frame.otherLanguage)),
+        ]
+        if let session = frame.session { names["session"] = .fields(PageIndex.fields(of: session)) }
+        self.frame = names
+        self.translations = frame.t
+        self.page = PageIndex.fields(of: page)
     }
 
-    /// A nil optional must read as absent (falsy), as the engine reads optionals of nested values.
-    static func unwrapped(_ value: Any) -> Any? {
-        let mirror = Mirror(reflecting: value)
-        guard mirror.displayStyle == .optional else { return value }
-        return mirror.children.first.map { unwrapped($0.value) } ?? nil
+    /// The locale strings, as nested dictionaries (which the engine reads without reflection).
+    let translations: [String: any Sendable]
+
+    func child(named name: String) -> Any? {
+        if name == "t" { return translations }
+        return frame[name]?.engineValue ?? page.child(named: name)
     }
 }

@@ -145,9 +145,6 @@ struct RecordPagesController: Sendable {
 enum RecordRoute {
     /// A positive id, or `record.not_found` (an id that cannot exist is a record that does not).
     static func id(_ context: SignedInContext, _ name: String = "id") throws -> Int64 {
-        guard let raw = context.parameters.get(name), let value = Int64(raw), value > 0 else {
-            throw HosoError("record.not_found")
-        }
-        return value
+        try context.positiveID(name, notFound: "record.not_found")
     }
 }
