@@ -264,29 +264,27 @@ public struct ObligationStore: Sendable {
         let units = actor.grants.map(\.unitID)
         let logger = self.logger
         return try await database.withTenant(actor.tenantID) { connection in
-            // Whose records a subject-group head approves is `RecordAccess.groupHeadMayApprove`:
-            // read the facts it needs, apply it here, so the rule is written once.
-            let headed = try await connection.fetch("""
-                SELECT h.group_id IS NOT NULL, m.user_id FROM group_members h LEFT JOIN group_members m ON m.group_id = h.group_id
+            // Whose records a subject-group head approves is `RecordAccess.groupHeadMayApprove`. Its
+            // facts (does the actor head a group, whose groups) are read first; the query applies
+            // the rule with them bound, so the limit counts only the items the actor may approve.
+            let members = try await connection.fetch("""
+                SELECT m.user_id FROM group_members h JOIN group_members m ON m.group_id = h.group_id
                 WHERE h.tenant_id = \(actor.tenantID) AND h.user_id = \(actor.userID) AND h.is_head
-                """, (Bool, Int64?).self, logger: logger)
-            let headsAny = !headed.isEmpty
-            let headedMembers = Set(headed.compactMap(\.1))
-            let candidates = try await Self.rows(connection, """
+                  AND (h.valid_to IS NULL OR h.valid_to >= current_date) AND (m.valid_to IS NULL OR m.valid_to >= current_date)
+                """, Int64.self, logger: logger)
+            let headsAny = !members.isEmpty  // a head is a member of their own group
+            let allowed = RecordAccess.groupHeadMayApprove(stepRole: .subjectGroupHead, headship: .init(
+                headsAnyGroup: headsAny, headsOwnersGroup: false))
+            return try await Self.rows(connection, """
                 \(unescaped: Self.select)
-                JOIN unnest(\(roles)::text[], \(units)::bigint[]) AS gr(role, unit_id) ON gr.role = o.awaiting_role
-                JOIN units gu ON gu.id = gr.unit_id AND u.path <@ gu.path
                 WHERE o.tenant_id = \(actor.tenantID) AND o.state = 'awaiting' AND NOT o.withdrawn
-                ORDER BY o.due_at, o.id LIMIT \(limit * 4)
+                  AND EXISTS (SELECT 1 FROM unnest(\(roles)::text[], \(units)::bigint[]) AS gr(role, unit_id)
+                              JOIN units gu ON gu.id = gr.unit_id
+                              WHERE gr.role = o.awaiting_role AND u.path <@ gu.path)
+                  AND (o.awaiting_role <> 'subject_group_head' OR o.owner_user_id IS NULL OR \(allowed)
+                       OR o.owner_user_id = ANY (\(members)::bigint[]))
+                ORDER BY o.due_at, o.id LIMIT \(limit)
                 """, logger: logger)
-            var seen: Set<Int64> = []
-            let queue = candidates.filter { row in
-                guard seen.insert(row.id).inserted else { return false }
-                guard let owner = row.ownerUserID, let role = row.awaitingRole else { return true }
-                return RecordAccess.groupHeadMayApprove(
-                    stepRole: role, headship: GroupHeadship(headsAnyGroup: headsAny, headsOwnersGroup: headedMembers.contains(owner)))
-            }
-            return Array(queue.prefix(limit))
         }
     }
 

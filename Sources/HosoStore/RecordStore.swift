@@ -111,10 +111,12 @@ public struct RecordStore: Sendable {
                 SELECT (SELECT path::text FROM units WHERE id = o.unit_id),
                        EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = o.owner_group_id AND m.user_id = \(actor.userID)
                                AND (m.valid_to IS NULL OR m.valid_to >= current_date)),
-                       EXISTS (SELECT 1 FROM group_members WHERE tenant_id = o.tenant_id AND user_id = \(actor.userID) AND is_head),
+                       EXISTS (SELECT 1 FROM group_members h WHERE h.tenant_id = o.tenant_id AND h.user_id = \(actor.userID)
+                               AND h.is_head AND (h.valid_to IS NULL OR h.valid_to >= current_date)),
                        EXISTS (SELECT 1 FROM group_members h JOIN group_members m ON m.group_id = h.group_id
                                WHERE h.tenant_id = o.tenant_id AND h.user_id = \(actor.userID) AND h.is_head
-                                 AND m.user_id = o.owner_user_id),
+                                 AND (h.valid_to IS NULL OR h.valid_to >= current_date)
+                                 AND m.user_id = o.owner_user_id AND (m.valid_to IS NULL OR m.valid_to >= current_date)),
                        (SELECT w.is_open FROM entry_windows w
                         WHERE w.tenant_id = o.tenant_id AND w.unit_id = o.unit_id AND w.school_year = o.school_year
                           AND w.record_type = o.record_type
@@ -147,8 +149,8 @@ public struct RecordStore: Sendable {
         }
     }
 
-    static func write(_ connection: PostgresConnection, _ actor: Actor, _ locked: Locked, state: RecordWorkflow.State,
-                      status: ObligationStatus, extra: PostgresQuery? = nil, logger: Logger) async throws {
+    static func write(_ connection: PostgresConnection, _ locked: Locked, state: RecordWorkflow.State,
+                      status: ObligationStatus, logger: Logger) async throws {
         let stored = state.stored
         let awaiting: String? = if case .awaitingStep(let step) = state { locked.type.chain.steps[step].role.rawValue } else { nil }
         try await connection.run("""
@@ -210,7 +212,7 @@ public struct RecordStore: Sendable {
                 """, Int64.self, logger: logger).first else { throw HosoError("store.insert_failed") }
             let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt ?? now,
                                              dueAt: locked.row.dueAt, now: now)
-            try await Self.write(connection, actor, locked, state: next, status: status, logger: logger)
+            try await Self.write(connection, locked, state: next, status: status, logger: logger)
             try await connection.run("""
                 UPDATE obligations SET current_version_id = \(versionID), first_submitted_at = coalesce(first_submitted_at, now()), signature_state = 'unsigned'
                 WHERE id = \(obligationID)
@@ -271,7 +273,7 @@ public struct RecordStore: Sendable {
             let complete = signed?.complete ?? (next == .approved && record.type.chain.sealRequired && record.sealedAndSigned)
             let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt, dueAt: locked.row.dueAt,
                                              now: now, signed: complete)
-            try await Self.write(connection, actor, locked, state: next, status: status, logger: logger)
+            try await Self.write(connection, locked, state: next, status: status, logger: logger)
             if case .lock = decision {
                 try await connection.run("UPDATE corrections SET state = 'completed' WHERE obligation_id = \(obligationID) AND state = 'consented'",
                                          logger: logger)
@@ -333,13 +335,18 @@ public struct RecordStore: Sendable {
     public func decideCorrection(_ actor: Actor, correctionID: Int64, consent: Bool, minutes: CorrectionMinutes?) async throws -> ObligationRow {
         let logger = self.logger
         return try await database.withTenant(actor.tenantID) { connection in
-            guard let (obligationID, reason, state) = try await connection.fetch("""
-                SELECT obligation_id, reason, state FROM corrections WHERE tenant_id = \(actor.tenantID) AND id = \(correctionID) FOR UPDATE
-                """, (Int64, String, String).self, logger: logger).first else { throw HosoError("record.not_found") }
+            // The record's row first, then the correction's: the order every other path locks them in
+            // (a lock of the record completes its consented correction), so the two never deadlock.
+            guard let obligationID = try await connection.fetch("""
+                SELECT obligation_id FROM corrections WHERE tenant_id = \(actor.tenantID) AND id = \(correctionID)
+                """, Int64.self, logger: logger).first else { throw HosoError("record.not_found") }
             let locked = try await Self.load(connection, actor, obligationID, forUpdate: true, logger: logger)
+            guard let (reason, state) = try await connection.fetch("""
+                SELECT reason, state FROM corrections WHERE id = \(correctionID) FOR UPDATE
+                """, (String, String).self, logger: logger).first else { throw HosoError("record.not_found") }
             let next = try RecordDecisions.decideCorrection(
                 locked.snapshot, correction: CorrectionSnapshot(id: correctionID, reason: reason, state: state), consent: consent,
-                witnesses: minutes.map { [$0.leader, $0.administrator, $0.requester] } ?? [])
+                witnesses: minutes.map { [$0.leader, $0.administrator, $0.requester] } ?? [], text: minutes?.text ?? "")
             if let next, let minutes {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -349,7 +356,7 @@ public struct RecordStore: Sendable {
                            superseded_version_id = \(locked.row.currentVersionID)
                     WHERE id = \(correctionID)
                     """, logger: logger)
-                try await Self.write(connection, actor, locked, state: next, status: .returned, logger: logger)
+                try await Self.write(connection, locked, state: next, status: .returned, logger: logger)
                 try await Self.event(connection, actor, locked, kind: "correction_consent", role: .principal, comment: minutes.text,
                                      details: ["correction": String(correctionID), "leader": minutes.leader,
                                                "administrator": minutes.administrator, "requester": minutes.requester], logger: logger)
@@ -422,13 +429,6 @@ public struct RecordStore: Sendable {
         }
     }
 
-    public func versions(tenantID: Int64, obligationID: Int64) async throws -> [VersionRow] {
-        let logger = self.logger
-        return try await database.withTenant(tenantID) { connection in
-            try await Self.versions(connection, obligation: obligationID, logger: logger)
-        }
-    }
-
     public func version(tenantID: Int64, versionID: Int64) async throws -> VersionRow? {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
@@ -436,23 +436,31 @@ public struct RecordStore: Sendable {
         }
     }
 
-    public func events(tenantID: Int64, obligationID: Int64) async throws -> [EventRow] {
+    /// A record's versions, workflow events and corrections, read in one transaction.
+    public func history(tenantID: Int64, obligationID: Int64)
+        async throws -> (versions: [VersionRow], events: [EventRow], corrections: [CorrectionRow]) {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
+            (try await Self.versions(connection, obligation: obligationID, logger: logger),
+             try await Self.events(connection, tenantID: tenantID, obligationID: obligationID, logger: logger),
+             try await Self.corrections(connection, tenantID: tenantID, obligationID: obligationID, logger: logger))
+        }
+    }
+
+    static func events(_ connection: PostgresConnection, tenantID: Int64, obligationID: Int64,
+                       logger: Logger) async throws -> [EventRow] {
+        try await connection.fetch("""
                 SELECT e.id, e.kind, e.step, coalesce(u.display_name, ''), e.actor_role, e.comment, e.signed, extract(epoch FROM e.at)::bigint, e.version_id
                 FROM workflow_events e LEFT JOIN users u ON u.id = e.actor_user_id
                 WHERE e.tenant_id = \(tenantID) AND e.obligation_id = \(obligationID) ORDER BY e.id
                 """, (Int64, String, Int?, String, String?, String?, Bool, Int64, Int64?).self, logger: logger).map {
                 EventRow(id: $0.0, kind: $0.1, step: $0.2, actorName: $0.3, actorRole: $0.4, comment: $0.5, signed: $0.6, at: $0.7, versionID: $0.8)
             }
-        }
     }
 
-    public func corrections(tenantID: Int64, obligationID: Int64) async throws -> [CorrectionRow] {
-        let logger = self.logger
-        return try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
+    static func corrections(_ connection: PostgresConnection, tenantID: Int64, obligationID: Int64,
+                            logger: Logger) async throws -> [CorrectionRow] {
+        try await connection.fetch("""
                 SELECT c.id, c.obligation_id, r.display_name, c.reason, extract(epoch FROM c.requested_at)::bigint, c.state, d.display_name,
                        extract(epoch FROM c.decided_at)::bigint, c.minutes::text
                 FROM corrections c JOIN users r ON r.id = c.requested_by LEFT JOIN users d ON d.id = c.decided_by
@@ -461,6 +469,5 @@ public struct RecordStore: Sendable {
                 CorrectionRow(id: $0.0, obligationID: $0.1, requestedBy: $0.2, reason: $0.3, requestedAt: $0.4, state: $0.5, decidedBy: $0.6,
                               decidedAt: $0.7, minutes: $0.8)
             }
-        }
     }
 }

@@ -140,11 +140,22 @@ public struct SignatureStore: Sendable {
 
     public func roots(tenantID: Int64) async throws -> [(subject: String, fingerprint: String, notAfter: Int64, pem: String)] {
         let logger = self.logger
-        return try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
-                SELECT subject, fingerprint, extract(epoch FROM not_after)::bigint, pem FROM trust_roots WHERE tenant_id = \(tenantID) ORDER BY id
-                """, (String, String, Int64, String).self, logger: logger).map { (subject: $0.0, fingerprint: $0.1, notAfter: $0.2, pem: $0.3) }
-        }
+        return try await database.withTenant(tenantID) { try await Self.roots($0, tenantID: tenantID, logger: logger) }
+    }
+
+    /// The tenant's trusted roots, on the caller's connection (a signing step reads them on the
+    /// approval's own).
+    static func roots(_ connection: PostgresConnection, tenantID: Int64,
+                      logger: Logger) async throws -> [(subject: String, fingerprint: String, notAfter: Int64, pem: String)] {
+        try await connection.fetch("""
+            SELECT subject, fingerprint, extract(epoch FROM not_after)::bigint, pem FROM trust_roots
+            WHERE tenant_id = \(tenantID) ORDER BY id
+            """, (String, String, Int64, String).self, logger: logger).map { (subject: $0.0, fingerprint: $0.1, notAfter: $0.2, pem: $0.3) }
+    }
+
+    /// Roots as one PEM bundle, the form OpenSSL and an export's `trust-roots.pem` take.
+    public static func bundle(_ roots: [(subject: String, fingerprint: String, notAfter: Int64, pem: String)]) -> String {
+        roots.map(\.pem).joined(separator: "\n")
     }
 
     // MARK: - Keys
@@ -425,8 +436,7 @@ public struct SignatureStore: Sendable {
             personalKey: try await activeKey(connection, tenantID: tenantID, userID: actor.userID, at: now, logger: logger),
             sealKey: sealDue ? try await activeKey(connection, tenantID: tenantID, unitID: locked.row.unitID, at: now, logger: logger) : nil,
             sealDue: sealDue,
-            rootsPEM: try await connection.fetch("SELECT pem FROM trust_roots WHERE tenant_id = \(tenantID) ORDER BY id", String.self,
-                                                 logger: logger).joined(separator: "\n"),
+            rootsPEM: Self.bundle(try await Self.roots(connection, tenantID: tenantID, logger: logger)),
             owners: { fingerprints in try await Self.owners(connection, tenantID: tenantID, fingerprints: fingerprints, logger: logger) },
             now: now)
         let signed = try await signing(context)

@@ -69,6 +69,30 @@ import Testing
         }
     }
 
+    @Test func aGroupHeadsQueueHoldsOnlyTheirGroupsTeachers() async throws {
+        // setup: lesson plans of s1.teacher (in s1.head's group) and s1.teacher2 (in another), submitted.
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        let own = try await records.obligation(world, owner: "s1.teacher")
+        let other = try await records.obligation(world, owner: "s1.teacher2")
+        try await world.withApp { client in
+            var teacher = Browser(), teacher2 = Browser(), head = Browser()
+            let t = try await teacher.signIn(client, "s1.teacher")
+            let t2 = try await teacher2.signIn(client, "s1.teacher2")
+            let h = try await head.signIn(client, "s1.head")
+            #expect(try await records.upload(client, &teacher, csrf: t, own, filename: "a.pdf", Array(RecordTests.pdf().utf8)).status == .created)
+            #expect(try await records.upload(client, &teacher2, csrf: t2, other, filename: "b.pdf", Array(RecordTests.pdf().utf8)).status == .created)
+
+            // act
+            let queue = try await head.send(client, .get, "/api/v1/approvals").json()
+            let ids = ((queue["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? Int }.map(Int64.init)
+
+            // verify: the queue and the approval apply the same rule.
+            #expect(ids.contains(own) && !ids.contains(other), "\(ids)")
+            let refused = try await records.post(client, &head, csrf: h, "/api/v1/obligations/\(other)/approve", #"{"step":1}"#)
+            #expect(refused.status == .forbidden && refused.errorCode == "workflow.not_your_group", "\(refused.text)")
+        }
+    }
+
     @Test func everyExportOfRecordContentIsAudited() async throws {
         // setup: a submitted lesson plan.
         let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])

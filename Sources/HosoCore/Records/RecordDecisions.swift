@@ -165,13 +165,17 @@ public enum RecordDecisions {
 
     /// The principal consents (with the minutes' witnesses) or refuses a requested correction.
     /// Returns the record's next state on consent, `nil` on refusal.
+    /// `text`: the minutes' own words (kept with the witnesses' names).
     public static func decideCorrection(
         _ record: RecordSnapshot, correction: CorrectionSnapshot, consent: Bool,
-        witnesses: [String]
+        witnesses: [String], text: String = ""
     ) throws -> RecordWorkflow.State? {
         let roles = try permit(record, .consentCorrection, revision: nil)
         guard correction.state == "requested" else { throw HosoError("correction.already_decided") }
         guard consent else { return nil }
+        guard (witnesses + [text]).allSatisfy({ $0.count <= maxCommentLength }) else {
+            throw HosoError("workflow.comment_too_long")
+        }
         guard !witnesses.isEmpty, !witnesses.contains(where: { Text.trimmed($0).isEmpty }) else {
             throw HosoError("correction.witnesses_required")
         }

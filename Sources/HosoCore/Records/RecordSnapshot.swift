@@ -10,7 +10,7 @@ public struct RecordSnapshot: Sendable {
     public let ownerUserID: Int64?
     /// The item belongs to a group (a subject group, the office) rather than one person.
     public let ownedByGroup: Bool
-    /// The actor is a current member of the group the item belongs to (or of a group the owner is in).
+    /// The actor is a current member of the group the item belongs to.
     public let actorInOwningGroup: Bool
     public let headship: GroupHeadship
     public let withdrawn: Bool

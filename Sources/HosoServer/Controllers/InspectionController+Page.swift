@@ -200,6 +200,6 @@ extension InspectionController {
             minutesSize: row.minutesSHA256 == nil ? nil : ByteSize.text(row.minutesSize ?? 0),
             minutesSignature: try await minutesSignature(actor, row, language)
         )
-        return services.renderer.render("inspection", page, context: context, request: request, title: row.title)
+        return services.renderer.render(.inspection, page, context: context, request: request, title: row.title)
     }
 }

@@ -166,7 +166,7 @@ extension InspectionController {
             }
         )
         return services.renderer.render(
-            "inspections-mine", page, context: context, request: request,
+            .inspectionsMine, page, context: context, request: request,
             title: t("inspection.mine_title", language))
     }
 
@@ -217,7 +217,7 @@ extension InspectionController {
             coverage: coverage, hasCoverage: !coverage.isEmpty, plan: form
         )
         return services.renderer.render(
-            "inspections", page, context: context, request: request,
+            .inspections, page, context: context, request: request,
             title: t("inspection.list_title", language, ["unit": unit.name(in: language)]))
     }
 

@@ -196,7 +196,7 @@ struct SignatureController: Sendable {
             }
             report.append("")
         }
-        let roots = try await services.signatures.roots(tenantID: tenantID).map(\.pem).joined(separator: "\n")
+        let roots = SignatureStore.bundle(try await services.signatures.roots(tenantID: tenantID))
         entries.append(("trust-roots.pem", Array(roots.utf8)))
         if let xsd = FileManager.default.contents(atPath: services.configuration.webDirectory + "/" + SigningService.schemaFile) {
             entries.append(("record-manifest-1.xsd", [UInt8](xsd)))

@@ -58,10 +58,7 @@ struct RecordReader: Sendable {
     func detail(_ actor: Actor, _ id: Int64, inspection: Int64? = nil) async throws -> Detail {
         let visible = try await visible(actor, id)
         let tenant = actor.tenantID
-        async let versions = services.records.versions(tenantID: tenant, obligationID: id)
-        async let events = services.records.events(tenantID: tenant, obligationID: id)
-        async let corrections = services.records.corrections(tenantID: tenant, obligationID: id)
-        let read = (try await versions, try await events, try await corrections)
+        let read = try await services.records.history(tenantID: tenant, obligationID: id)
         var partOfInspection = false
         if let inspection {
             partOfInspection = try await services.inspections.recordView(

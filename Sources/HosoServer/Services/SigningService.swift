@@ -34,7 +34,7 @@ public struct SigningService: Sendable {
     }
 
     public func roots(tenantID: Int64) async throws -> TrustRoots {
-        try Self.roots(pem: try await store.roots(tenantID: tenantID).map(\.pem).joined(separator: "\n"))
+        try Self.roots(pem: SignatureStore.bundle(try await store.roots(tenantID: tenantID)))
     }
 
     static func roots(pem: String) throws -> TrustRoots {

@@ -40,25 +40,15 @@ public struct PageRenderer: Sendable {
     }
 
     /// A page: its typed model and the shared frame, both visible to the template at the top level.
+    /// Every `Template` was checked at start-up; a render that still fails (a template edited away
+    /// under a running server) is answered as the bug it is (500), never as a blank 200.
     func render<Page: Sendable>(
         _ template: Template, _ page: Page, context: some PageContext, request: Request,
         status: HTTPResponse.Status = .ok, title: String
     ) -> Response {
-        render(template.rawValue, page, context: context, request: request, status: status, title: title)
-    }
-
-    func render<Page: Sendable>(
-        _ template: String, _ page: Page, context: some PageContext, request: Request,
-        status: HTTPResponse.Status = .ok, title: String
-    ) -> Response {
         let frame = frame(context: context, request: request, title: title)
-        // Only the templates checked at start-up are rendered; anything else is a bug, answered
-        // as one (500), never as a blank page that says 200.
-        guard Template(rawValue: template) != nil,
-              let html = library.render(
-                  FramedPage(frame: frame, page: page), withTemplate: template)
-        else {
-            context.logger.error("template not checked at start-up", metadata: ["template": "\(template)"])
+        guard let html = library.render(FramedPage(frame: frame, page: page), withTemplate: template.rawValue) else {
+            context.logger.error("template did not render", metadata: ["template": "\(template.rawValue)"])
             // Plain, since the page that would say it is what is missing.
             let message = Markup("p", text: localizer.text("error.internal", context.language)).html
             return Self.html("<!doctype html>\n" + message, status: .internalServerError)

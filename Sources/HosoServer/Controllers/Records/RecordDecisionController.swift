@@ -133,10 +133,8 @@ struct RecordDecisionController: Sendable {
     func minutes(
         _ leader: String?, _ administrator: String?, _ requester: String?, _ text: String?
     ) throws -> CorrectionMinutes {
+        // Their lengths are `RecordDecisions.decideCorrection`'s to judge, after visibility.
         let fields = [leader, administrator, requester, text].map { Normalize.nfc(Text.trimmed($0 ?? "")) }
-        guard fields.allSatisfy({ $0.count <= RecordDecisions.maxCommentLength }) else {
-            throw HosoError("workflow.comment_too_long")
-        }
         return CorrectionMinutes(leader: fields[0], administrator: fields[1], requester: fields[2], text: fields[3])
     }
 
