@@ -88,6 +88,8 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     RecordFilesController(services: services).addRoutes(to: signedIn)
     RecordDecisionController(services: services).addRoutes(to: signedIn)
     EntryWindowController(services: services).addRoutes(to: signedIn)
+    PaperCopyController(services: services).addRoutes(to: signedIn)
+    FormChoiceController(services: services).addRoutes(to: signedIn)
     SignatureController(services: services).addRoutes(to: signedIn)
     DashboardController(services: services).addRoutes(to: signedIn)
     InspectionController(services: services).addRoutes(to: signedIn)

@@ -90,8 +90,13 @@ public struct ObligationStore: Sendable {
             let school = try await database.withTenant(tenantID) { connection in
                 let people = try await PeopleStore.people(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, logger: logger)
                 let planned = try ObligationPlanner.plan(levels: levels, ruleSet: ruleSet, calendar: calendar, people: people)
-                return try await Self.upsert(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, ruleSetID: ruleSetID,
-                                             firstMonday: YearWeeks(calendar).firstMonday, planned: planned, logger: logger)
+                let summary = try await Self.upsert(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear,
+                                                    ruleSetID: ruleSetID, firstMonday: YearWeeks(calendar).firstMonday,
+                                                    planned: planned, logger: logger)
+                // Items planned after a school or a teacher chose paper come out exempt like the others.
+                _ = try await FormChoiceStore.applyInForce(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear,
+                                                           ruleSet: ruleSet, logger: logger)
+                return summary
             }
             summary.schools += 1
             summary.planned += school.planned

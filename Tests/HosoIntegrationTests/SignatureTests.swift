@@ -88,12 +88,25 @@ import Testing
         return try await client.execute(uri: "/api/v1/obligations/\(id)/signatures", method: .post, headers: headers, body: ByteBuffer(bytes: xml))
     }
 
-    func submit(_ client: any TestClientProtocol, _ admin: inout Browser, _ id: Int64, _ text: String) async throws {
+    /// `paperCopy`: also file the scan of its printed, hand-signed and stamped copy (the demo tenant's
+    /// student register requires one before the chain completes: seed 003 §4–5).
+    func submit(_ client: any TestClientProtocol, _ admin: inout Browser, _ id: Int64, _ text: String,
+                paperCopy: Bool = false) async throws {
         var headers: HTTPFields = [.contentType: "application/pdf"]
         headers[HTTPField.Name("X-CSRF-Token")!] = admin.csrf
         headers[.cookie] = admin.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         let response = try await client.execute(uri: "/api/v1/obligations/\(id)/versions?filename=so-dang-bo.pdf", method: .post,
                                                 headers: headers, body: ByteBuffer(bytes: Array(RecordTests.pdf(text).utf8)))
+        #expect(response.status == .created, "\(response.text)")
+        if paperCopy { try await filePaperCopy(client, &admin, id) }
+    }
+
+    func filePaperCopy(_ client: any TestClientProtocol, _ admin: inout Browser, _ id: Int64) async throws {
+        var headers: HTTPFields = [.contentType: "application/pdf"]
+        headers[HTTPField.Name("X-CSRF-Token")!] = admin.csrf
+        headers[.cookie] = admin.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        let response = try await client.execute(uri: "/api/v1/obligations/\(id)/paper-copies?filename=ban-in.pdf", method: .post,
+                                                headers: headers, body: ByteBuffer(bytes: Array(RecordTests.pdf("bản in đã ký").utf8)))
         #expect(response.status == .created, "\(response.text)")
     }
 
@@ -121,6 +134,10 @@ import Testing
             // The principal's step needs a signature: an approval without one is refused, and so is a lock.
             let unsigned = try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":2}"#)
             #expect(unsigned.status == .conflict && unsigned.errorCode == "workflow.signature_required", "\(unsigned.text)")
+            // Nor is a signed one before the printed copy is filed (seed 003: hand-signed and stamped first).
+            let unprinted = try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":2,"sign":true}"#)
+            #expect(unprinted.status == .conflict && unprinted.errorCode == "paper_copy.required", "\(unprinted.text)")
+            try await filePaperCopy(client, &admin, id)
             let signed = try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":2,"sign":true}"#)
             #expect(signed.status == .ok, "\(signed.text)")
             #expect(try signed.json()["status"] as? String == "signed")
@@ -261,7 +278,7 @@ import Testing
             vice.csrf = try await vice.signIn(client, "s1.vice")
             principal.csrf = try await principal.signIn(client, "s1.principal")
             teacher.csrf = try await teacher.signIn(client, "s1.teacher")
-            try await submit(client, &admin, id, "ký ngoài")
+            try await submit(client, &admin, id, "ký ngoài", paperCopy: true)
 
             /// Gets a signing template as `browser`, lets `edit` change it, signs it with xmlsec1 and `key`.
             func signOutside(_ browser: inout Browser, key: String, name: String, algorithm: String,

@@ -17,6 +17,10 @@ public enum Action: String, Sendable, CaseIterable, Hashable {
     case conductInspection = "conduct_inspection"
     case publishReports = "publish_reports"
     case administerTenant = "administer_tenant"
+    /// File the scan of a printed, hand-signed and stamped copy (the school office's archive).
+    case filePaperCopies = "file_paper_copies"
+    /// Record the school's choice of electronic or paper for a book, and teachers' on their behalf.
+    case chooseRecordForms = "choose_record_forms"
 
     /// What an inspector may do at all, whatever a role table says: look, export, and record their
     /// own inspection (which writes findings, never a school's records). Listed as a whitelist so

@@ -30,15 +30,16 @@ public enum Role: String, Sendable, Codable, CaseIterable, Hashable, Comparable 
             return look.union([.viewPeople, .conductInspection, .viewAudit])
         case .principal:
             return look.union([.viewPeople, .reviewRecords, .signRecords, .exemptObligations, .consentCorrection,
-                               .manageEntryWindows, .conductInspection, .submitRecords])
+                               .manageEntryWindows, .conductInspection, .submitRecords,
+                               .filePaperCopies, .chooseRecordForms])
         case .vicePrincipal:
             return look.union([.viewPeople, .reviewRecords, .signRecords, .submitRecords])
         case .subjectGroupHead, .officeGroupHead:
             return look.union([.reviewRecords, .signRecords, .submitRecords])
         case .schoolAdministrator:
-            return look.union([.viewPeople, .manageEntryWindows, .managePeople])
+            return look.union([.viewPeople, .manageEntryWindows, .managePeople, .filePaperCopies])
         case .clerk:
-            return look.union([.submitRecords])
+            return look.union([.submitRecords, .filePaperCopies])
         case .teacher:
             return [.viewUnit, .viewRecords, .submitRecords]
         }

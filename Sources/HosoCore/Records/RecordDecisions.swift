@@ -81,7 +81,9 @@ public enum RecordDecisions {
     ) throws -> RecordWorkflow.State {
         let roles = try permit(record, .reviewRecords, revision: revision)
         try checkGroupHead(record, step: step)
-        return try record.type.workflow.apply(.approve(step: step, signed: signed), to: record.state, by: roles)
+        let next = try record.type.workflow.apply(.approve(step: step, signed: signed), to: record.state, by: roles)
+        try PaperCopyDecisions.checkBeforeCompletion(record, next: next)
+        return next
     }
 
     /// The approver at `step` sends the record back with a comment; returns the comment as kept.
@@ -103,6 +105,7 @@ public enum RecordDecisions {
     public static func lock(_ record: RecordSnapshot, revision: Int? = nil) throws -> RecordWorkflow.State {
         let roles = try permit(record, .reviewRecords, revision: revision)
         let next = try record.type.workflow.apply(.lock, to: record.state, by: roles)
+        try PaperCopyDecisions.checkBeforeCompletion(record, next: next)
         if record.type.chain.sealRequired && record.hasVersion && !record.sealedAndSigned {
             throw HosoError("workflow.seal_required")
         }
@@ -215,6 +218,7 @@ public enum RecordDecisions {
             if offered.approve || offered.returnToSubmitter { offered.decideStep = step }
         }
         offered.lock = accepts { _ = try lock(record) }
+        offered.filePaperCopy = PaperCopyDecisions.offered(record)
         offered.exempt = accepts { _ = try exempt(record, reason: "—") }
         offered.unexempt = accepts { try unexempt(record) }
         offered.requestCorrection = accepts { _ = try requestCorrection(record, reason: "—") }
@@ -237,6 +241,8 @@ public enum RecordDecisions {
         public var unexempt = false
         public var requestCorrection = false
         public var decidableCorrections: Set<Int64> = []
+        /// The upload form of the paper copy's scan.
+        public var filePaperCopy = false
         public init() {}
     }
 }

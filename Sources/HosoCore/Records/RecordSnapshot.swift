@@ -22,6 +22,9 @@ public struct RecordSnapshot: Sendable {
     public let sealedAndSigned: Bool
     /// A correction is requested or granted and not yet done.
     public let pendingCorrection: Bool
+    /// A scan of the printed, hand-signed and stamped copy of the current version is filed
+    /// (`PaperCopyDecisions`; set by the store after the snapshot is built).
+    public var paperCopyFiled = false
 
     /// The actor's roles over the record's unit.
     public var actorRoles: Set<Role> { Policy().roles(actor, covering: unit.ancestry) }

@@ -81,6 +81,10 @@ public struct RecordType: Sendable, Hashable {
     public let storage: Storage
     /// Submissions only while the school administrator has an entry window open.
     public let entryWindow: Bool
+    /// A printed, hand-signed and stamped copy filed as a scan (`PaperCopyDecisions`).
+    public var paperCopy: PaperCopyRule = .none
+    /// Who may choose paper for this book for a year (`FormChoiceDecisions`).
+    public var choice: FormChoice = .none
 
     public init(code: String, nameVi: String, nameEn: String, basis: String, levels: Set<SchoolLevel>, owner: OwnerScope,
                 cadence: Cadence, due: DeadlineRule, shift: DeadlineRule.Shift, formats: [FileFormat], maxBytes: Int64,

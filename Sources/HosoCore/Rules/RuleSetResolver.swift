@@ -128,14 +128,18 @@ public enum RuleSetResolver {
                 problems.append(HosoError(error.code, place.merging(error.parameters) { $1 }))
             } catch {}
         }
+        let forms = checkForms(draft, owner: owner, problem: problem)
         guard problems.isEmpty, let owner, let cadence, let submitter, let chain, let due, let storage else {
             throw HosoErrors(problems.isEmpty ? [HosoError("rules.missing_field", place.merging(["field": "?"]) { $1 })] : problems)
         }
-        return RecordType(
+        var type = RecordType(
             code: draft.code, nameVi: nameVi, nameEn: nameEn, basis: draft.basis ?? "", levels: levels, owner: owner,
             cadence: cadence, due: due.0, shift: due.1, formats: formats, maxBytes: Int64(maxSize) * 1024 * 1024,
             submitter: submitter, chain: chain, retention: retention, storage: storage, entryWindow: draft.entryWindow ?? false
         )
+        type.paperCopy = forms.paperCopy
+        type.choice = forms.choice
+        return type
     }
 
     static func deadline(_ raw: RecordTypeDraft.Due, cadence: Cadence) throws -> (DeadlineRule, DeadlineRule.Shift) {
@@ -203,6 +207,8 @@ public enum RuleSetResolver {
         draft.retention = type.retention == .unset ? nil : type.retention.code
         draft.storage = type.storage.rawValue
         draft.entryWindow = type.entryWindow
+        draft.paperCopy = type.paperCopy == .none ? nil : type.paperCopy.rawValue
+        draft.choice = type.choice == .none ? nil : type.choice.rawValue
         return draft
     }
 

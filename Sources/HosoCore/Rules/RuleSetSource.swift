@@ -43,6 +43,10 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
     public var retention: String?
     public var storage: String?
     public var entryWindow: Bool?
+    /// `required`, `optional` or `none` (nil: none).
+    public var paperCopy: String?
+    /// `school`, `teacher` or `none` (nil: none).
+    public var choice: String?
     /// Where it was written, for messages (not merged).
     public var source: String?
     public var line: Int?
@@ -66,6 +70,8 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
         if let value = override.retention { result.retention = value }
         if let value = override.storage { result.storage = value }
         if let value = override.entryWindow { result.entryWindow = value }
+        if let value = override.paperCopy { result.paperCopy = value }
+        if let value = override.choice { result.choice = value }
         result.source = override.source ?? result.source
         result.line = override.line ?? result.line
         return result

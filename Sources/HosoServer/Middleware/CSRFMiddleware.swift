@@ -36,7 +36,8 @@ struct CSRFMiddleware: RouterMiddleware {
     /// `/records/<id>/upload`.
     static func isUploadForm(_ path: String) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[1] == "records" && Int64(parts[2]) != nil && parts[3] == "upload"
+        return parts.count == 4 && parts[1] == "records" && Int64(parts[2]) != nil
+            && (parts[3] == "upload" || parts[3] == "paper-copies")
     }
 
     static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {

@@ -59,6 +59,14 @@ enum ErrorStatus {
             default: return .badRequest
             }
         }
+        // Paper copies and choices of form (issue 14): a bad scan or form is the request's fault;
+        // a record or a book not in a state for it is a conflict.
+        if code.hasPrefix("paper_copy.") || code.hasPrefix("choice.") {
+            switch code {
+            case "paper_copy.not_expected", "paper_copy.no_version", "paper_copy.required": return .conflict
+            default: return .badRequest
+            }
+        }
         switch code {
         case "signin.invalid_credentials", "auth.required", "auth.expired": return .unauthorized
         case "signin.empty_password", "signin.bad_password", "signin.missing_login", "signin.bad_login", "signin.unknown_tenant",

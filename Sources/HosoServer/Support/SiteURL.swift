@@ -45,6 +45,9 @@ enum SiteURL: Hashable, Sendable {
     case inspectionEvent(Int64, event: String)
     case inspectionMinutesPDF(Int64)
     case followUpDone(Int64)
+    case recordPaperCopies(Int64)
+    case paperCopyDownload(Int64)
+    case unitChoices(String)
 
     // JSON API
     case apiOpenAPI
@@ -87,6 +90,7 @@ enum SiteURL: Hashable, Sendable {
     case apiInspectionMinutes(Int64)
     case apiInspectionMinutesManifest(Int64)
     case apiFollowUpDone(Int64)
+    case apiObligationPaperCopies(Int64)
 
     /// The route patterns (Hummingbird syntax): the only place a path is spelled.
     enum Route: String, CaseIterable, Sendable {
@@ -130,6 +134,9 @@ enum SiteURL: Hashable, Sendable {
         case inspectionEvent = "/inspections/:id/:event"
         case inspectionMinutesPDF = "/inspections/:id/minutes.pdf"
         case followUpDone = "/follow-ups/:id/done"
+        case recordPaperCopies = "/records/:id/paper-copies"
+        case paperCopyDownload = "/paper-copies/:id/download"
+        case unitChoices = "/units/:code/choices"
 
         case apiOpenAPI = "/api/v1/openapi.yaml"
         case apiTenants = "/api/v1/tenants"
@@ -171,6 +178,7 @@ enum SiteURL: Hashable, Sendable {
         case apiInspectionMinutes = "/api/v1/inspections/:id/minutes"
         case apiInspectionMinutesManifest = "/api/v1/inspections/:id/minutes/manifest"
         case apiFollowUpDone = "/api/v1/follow-ups/:id/done"
+        case apiObligationPaperCopies = "/api/v1/obligations/:id/paper-copies"
 
         var pattern: RouterPath { RouterPath(rawValue) }
     }
@@ -218,6 +226,9 @@ enum SiteURL: Hashable, Sendable {
         case .inspectionEvent(let id, let event): (.inspectionEvent, [String(id), event])
         case .inspectionMinutesPDF(let id): (.inspectionMinutesPDF, [String(id)])
         case .followUpDone(let id): (.followUpDone, [String(id)])
+        case .recordPaperCopies(let id): (.recordPaperCopies, [String(id)])
+        case .paperCopyDownload(let id): (.paperCopyDownload, [String(id)])
+        case .unitChoices(let code): (.unitChoices, [code])
         case .apiOpenAPI: (.apiOpenAPI, [])
         case .apiTenants: (.apiTenants, [])
         case .apiSession: (.apiSession, [])
@@ -259,6 +270,7 @@ enum SiteURL: Hashable, Sendable {
         case .apiInspectionMinutes(let id): (.apiInspectionMinutes, [String(id)])
         case .apiInspectionMinutesManifest(let id): (.apiInspectionMinutesManifest, [String(id)])
         case .apiFollowUpDone(let id): (.apiFollowUpDone, [String(id)])
+        case .apiObligationPaperCopies(let id): (.apiObligationPaperCopies, [String(id)])
         }
     }
 

@@ -20,6 +20,7 @@ enum Template: String, CaseIterable, Sendable {
     case signIn = "signin"
     case unit
     case windows
+    case choices
     // Frame and partials the pages include
     case layout
     case deadlineList = "deadline-list"

@@ -52,8 +52,17 @@ struct DashboardController: Sendable {
         let sort = try DashboardQuery.sort(request)
         let language = context.language
         let showAll = request.uri.queryParameters["all"].map(String.init) == "1"
-        let page = try await DashboardPageModel(services: services, actor: actor, language: language)
+        var page = try await DashboardPageModel(services: services, actor: actor, language: language)
             .page(view, sort: sort, showAll: showAll)
+        let paper = try await PaperCopyStore(database: services.database, logger: services.logger)
+            .count(tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: view.filter.schoolYear)
+        if paper.required > 0 {
+            page.paperCopies = .init(
+                filed: paper.filed, required: paper.required,
+                summary: services.localizer.text(
+                    "paper_copy.dashboard", language,
+                    ["filed": String(paper.filed), "required": String(paper.required), "year": view.filter.schoolYear]))
+        }
         return services.renderer.render(
             .dashboard, page, context: context, request: request,
             title: services.localizer.text("dashboard.title", language, ["unit": view.unit.name(in: language)]))

@@ -110,9 +110,17 @@ struct RecordPagesController: Sendable {
         if let version = detail.visible.row.currentVersionID {
             signatures = try await services.signatures.signatures(tenantID: actor.tenantID, versionID: version)
         }
-        let page = RecordPageBuilder(localizer: services.localizer, language: context.language).page(
+        var page = RecordPageBuilder(localizer: services.localizer, language: context.language).page(
             detail, signatures: signatures)
         let row = detail.visible.row
+        if detail.type.paperCopy != .none {
+            let copies = try await PaperCopyStore(database: services.database, logger: services.logger)
+                .copies(tenantID: actor.tenantID, obligationID: row.id)
+            page.paper = PaperSection.build(
+                detail.visible.snapshot, obligationID: row.id, copies: copies,
+                offered: RecordDecisions.offered(detail.visible.snapshot).filePaperCopy,
+                localizer: services.localizer, language: context.language)
+        }
         return services.renderer.render(
             .record, page, context: context, request: request,
             title: context.language == .en ? row.typeNameEn : row.typeNameVi)

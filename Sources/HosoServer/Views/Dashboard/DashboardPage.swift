@@ -165,6 +165,14 @@ struct DashboardPage: Sendable {
     let school: School?
     let coverage: Coverage
     let signatureCounts: SignatureCounts
+    /// "Paper copies filed k of n required" for the year (nil: nothing requires one here).
+    var paperCopies: PaperCopies? = nil
+
+    struct PaperCopies: Sendable {
+        let filed: Int
+        let required: Int
+        let summary: String
+    }
 
     static func percent(_ ratio: Double?) -> String {
         guard let ratio else { return "—" }

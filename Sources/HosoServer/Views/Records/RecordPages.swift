@@ -152,6 +152,8 @@ struct RecordPage: Sendable {
     let hasSignatures: Bool
     let signatureState: String
     let revision: Int
+    /// The printed copy's scans (nil: the type has none).
+    var paper: PaperSection? = nil
 }
 
 struct WindowsPage: Sendable {
