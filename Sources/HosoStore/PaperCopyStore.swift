@@ -67,7 +67,7 @@ public struct PaperCopyStore: Sendable {
             try PaperCopyDecisions.file(locked.snapshot, size: blob.size)
             guard let versionID = locked.row.currentVersionID else { throw HosoError("paper_copy.no_version") }
             let roles = locked.roles
-            let role: Role = [.principal, .schoolAdministrator, .clerk].first { roles.contains($0) } ?? .clerk
+            let role = [Role.principal, .schoolAdministrator, .clerk].first { roles.contains($0) } ?? .clerk
             try await connection.run("""
                 INSERT INTO blobs (tenant_id, sha256, size, media_type)
                 VALUES (\(actor.tenantID), \(blob.sha256), \(blob.size), \(FileFormat.pdf.mediaType))
