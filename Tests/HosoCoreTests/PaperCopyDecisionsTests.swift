@@ -96,6 +96,25 @@ import Testing
         }
     }
 
+    @Test func offeredIsExactlyAccepted() throws {
+        let states: [RecordWorkflow.State] = [.open, .awaitingStep(0), .awaitingStep(1), .returned(step: 0), .approved, .locked, .correcting]
+        for actor in [Self.principal, Self.vice, Self.admin, Self.clerk, Self.teacher, Self.inspector, Self.otherSchool] {
+            for state in states {
+                for rule in PaperCopyRule.allCases {
+                    for filed in [false, true] {
+                        let record = try Self.record(actor, rule, state: state, hasVersion: state != .open, filed: filed)
+                        let offered = RecordDecisions.offered(record)
+                        #expect(offered.filePaperCopy == ((try? PaperCopyDecisions.file(record)) != nil))
+                        #expect(offered.lock == ((try? RecordDecisions.lock(record)) != nil))
+                        if case .awaitingStep(let step) = state {
+                            #expect(offered.approve == ((try? RecordDecisions.approve(record, step: step, signed: true)) != nil))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func rulesReadPaperCopyAndChoiceAndRefuseNonsense() throws {
         var draft = RuleSetResolver.draft(of: try Self.register(.none))
         draft.paperCopy = "required"

@@ -95,7 +95,7 @@ import Testing
                                     "o.status = 'exempt' AND o.exempt_reason = 'Quyết định số 15/QĐ-THCS' AND o.exempt_choice_id IS NOT NULL") == 4)
             #expect(try await value(world, "SELECT state || ':' || status FROM obligations WHERE id = \(first)") == "awaiting:submitted")
             #expect(try await value(world, """
-                SELECT details->>'applied' || ':' || (details->>'skipped_acted_on') FROM audit_log WHERE action = 'choice.school'
+                SELECT details::jsonb->>'applied' || ':' || (details::jsonb->>'skipped_acted_on') FROM audit_log WHERE action = 'choice.school'
                 """) == "4:1")
             #expect(try await value(world, "SELECT count(*)::text FROM workflow_events WHERE kind = 'exempt_choice'") == "4")
             // The dashboard counts them exempt, never missing, even after the sweep at the year's very end.
