@@ -126,9 +126,11 @@ public struct FormChoiceStore: Sendable {
     }
 
     /// Exempts the items a paper choice covers that are not yet acted on and not exempt already.
+    /// `keepHandLifts`: leave alone an item whose exemption the principal lifted by hand (a decision
+    /// about that one item), as generation does; a new choice applies to every item.
     static func exempt(_ connection: PostgresConnection, tenantID: Int64, unitID: Int64, schoolYear: String, recordType: String,
                        teacherUserID: Int64?, choiceID: Int64, reason: String, actor: Int64, role: Role,
-                       logger: Logger) async throws -> Int {
+                       keepHandLifts: Bool = false, logger: Logger) async throws -> Int {
         try await connection.fetch("""
             WITH exempted AS (
                 UPDATE obligations o SET exempt_reason = \(reason), exempted_by = \(actor), exempted_at = now(), status = 'exempt',
@@ -136,6 +138,9 @@ public struct FormChoiceStore: Sendable {
                 WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(unitID) AND o.school_year = \(schoolYear)
                   AND o.record_type = \(recordType) AND o.exempt_reason IS NULL AND \(unescaped: notActedOn)
                   AND (\(teacherUserID)::bigint IS NULL OR o.owner_user_id = \(teacherUserID))
+                  AND NOT (\(keepHandLifts) AND EXISTS (
+                      SELECT 1 FROM workflow_events e
+                      WHERE e.tenant_id = o.tenant_id AND e.obligation_id = o.id AND e.kind = 'unexempt'))
                 RETURNING o.id)
             INSERT INTO workflow_events (tenant_id, obligation_id, kind, actor_user_id, actor_role, comment)
             SELECT \(tenantID), id, 'exempt_choice', \(actor), \(role.rawValue), \(reason) FROM exempted
@@ -159,7 +164,7 @@ public struct FormChoiceStore: Sendable {
             guard let type = ruleSet.type(code), type.choice == (teacher == nil ? .school : .teacher) else { continue }
             applied += try await exempt(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, recordType: code,
                                         teacherUserID: teacher, choiceID: id, reason: reason, actor: chosenBy,
-                                        role: Role(rawValue: role) ?? .principal, logger: logger)
+                                        role: Role(rawValue: role) ?? .principal, keepHandLifts: true, logger: logger)
         }
         return applied
     }

@@ -308,7 +308,8 @@ public struct RecordStore: Sendable {
                 let status = ObligationStatus.of(state: locked.row.state, exempt: false, submittedAt: locked.row.firstSubmittedAt,
                                                  dueAt: locked.row.dueAt, now: now)
                 try await connection.run("""
-                    UPDATE obligations SET exempt_reason = NULL, exempted_by = NULL, exempted_at = NULL, status = \(status.rawValue),
+                    UPDATE obligations SET exempt_reason = NULL, exempted_by = NULL, exempted_at = NULL, exempt_choice_id = NULL,
+                           status = \(status.rawValue),
                            revision = revision + 1, last_event_at = now()
                     WHERE id = \(obligationID)
                     """, logger: logger)

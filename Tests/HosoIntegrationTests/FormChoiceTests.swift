@@ -128,6 +128,25 @@ import Testing
         #expect(try await count(world, "student_transcript", "true") == 6)
         #expect(try await count(world, "student_transcript", "o.status = 'exempt' AND o.exempt_choice_id IS NOT NULL") == 5)
 
+        // The principal lifts one item's exemption by hand: a later generation leaves that decision alone.
+        let lifted = try #require(try await value(world, """
+            SELECT o.id::text FROM obligations o JOIN users w ON w.id = o.owner_user_id
+            WHERE w.login = 'admin.lockout' AND o.record_type = 'student_transcript' AND o.school_year = '\(Self.year)'
+            """).flatMap { Int64($0) })
+        try await world.withApp { client in
+            var principal = Browser()
+            principal.csrf = try await principal.signIn(client, "s1.principal")
+            let unexempt = try await principal.send(client, .post, "/records/\(lifted)/unexempt", form: [("_csrf", principal.csrf)])
+            #expect(unexempt.status == .seeOther || unexempt.status == .found, "\(unexempt.text)")
+        }
+        try await withDatabase(try world.database.appURL) { pool in
+            _ = try await RecordsSetup(database: pool, logger: TestEnvironment.logger, tenantsDirectory: copy)
+                .generate(tenant: "demo", schoolYear: Self.year)
+        }
+        #expect(try await value(world, "SELECT status || ':' || (exempt_choice_id IS NULL)::text FROM obligations WHERE id = \(lifted)")
+                .map { $0.hasSuffix(":true") && !$0.hasPrefix("exempt") } == true)
+        #expect(try await count(world, "student_transcript", "o.status = 'exempt' AND o.exempt_choice_id IS NOT NULL") == 4)
+
         // Back to electronic: the items the choice exempted are expected again; nothing else moves.
         try await world.withApp { client in
             var principal = Browser()
