@@ -19,10 +19,6 @@ CREATE TABLE paper_copies (
 -- A record's scans (its page; "is the current version's copy filed" under the record's lock).
 CREATE INDEX paper_copies_obligation_idx ON paper_copies (tenant_id, obligation_id, version_id, id);
 
--- The dashboard's "paper copies filed k of n required": the items of the few required types of a
--- year, found by type (then by subtree) instead of reading every item of the year.
-CREATE INDEX obligations_paper_idx ON obligations (tenant_id, school_year, record_type, rule_set_id) WHERE NOT withdrawn;
-
 -- record_form_choices: a school's (teacher_user_id NULL) or a teacher's choice of electronic or
 -- paper for one book and school year. History: the newest row for (unit, year, type, teacher)
 -- is in force; rows are never updated or deleted.
