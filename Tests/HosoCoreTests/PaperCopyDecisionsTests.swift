@@ -7,7 +7,9 @@ import Testing
     static let school = UnitPosition(tenantID: 1, unitID: 10, ancestry: [1, 10])
 
     static func actor(_ id: Int64, _ role: Role, at unit: Int64 = 10) -> Actor {
-        Actor(userID: id, tenantID: 1, login: "u\(id)", displayName: "U\(id)", grants: [Grant(role: role, unitID: unit, unitCode: "U\(unit)")])
+        Actor(
+            userID: id, tenantID: 1, login: "u\(id)", displayName: "U\(id)",
+            grants: [Grant(role: role, unitID: unit, unitCode: "U\(unit)")])
     }
 
     static let principal = actor(200, .principal)
@@ -21,8 +23,10 @@ import Testing
     /// The student register: school administrator submits; vice principal, then principal (signs).
     static func register(_ rule: PaperCopyRule) throws -> RecordType {
         var type = RecordType(
-            code: "student_register", nameVi: "Sổ đăng bộ", nameEn: "Student register", basis: "", levels: [.lowerSecondary],
-            owner: .school, cadence: .yearly, due: .fixedDate(month: 10, day: 15), shift: .previousWorkingDay, formats: [.pdf, .xlsx],
+            code: "student_register", nameVi: "Sổ đăng bộ", nameEn: "Student register", basis: "",
+            levels: [.lowerSecondary],
+            owner: .school, cadence: .yearly, due: .fixedDate(month: 10, day: 15), shift: .previousWorkingDay,
+            formats: [.pdf, .xlsx],
             maxBytes: 1 << 20, submitter: .schoolAdministrator,
             chain: try ApprovalChain([.init(role: .vicePrincipal), .init(role: .principal)]),
             retention: .permanent, storage: .electronic, entryWindow: false)
@@ -30,11 +34,15 @@ import Testing
         return type
     }
 
-    static func record(_ actor: Actor, _ rule: PaperCopyRule = .required, state: RecordWorkflow.State = .awaitingStep(0),
-                       hasVersion: Bool = true, filed: Bool = false) throws -> RecordSnapshot {
+    static func record(
+        _ actor: Actor, _ rule: PaperCopyRule = .required, state: RecordWorkflow.State = .awaitingStep(0),
+        hasVersion: Bool = true, filed: Bool = false
+    ) throws -> RecordSnapshot {
         var snapshot = RecordSnapshot(
-            actor: actor, unit: school, type: try register(rule), state: state, revision: 1, ownerUserID: nil, ownedByGroup: false,
-            actorInOwningGroup: false, headship: .none, withdrawn: false, exempt: false, window: nil, hasVersion: hasVersion,
+            actor: actor, unit: school, type: try register(rule), state: state, revision: 1, ownerUserID: nil,
+            ownedByGroup: false,
+            actorInOwningGroup: false, headship: .none, withdrawn: false, exempt: false, window: nil,
+            hasVersion: hasVersion,
             sealedAndSigned: false, pendingCorrection: false)
         snapshot.paperCopyFiled = filed
         return snapshot
@@ -51,12 +59,16 @@ import Testing
             #expect(throws: HosoError("scope.forbidden")) { try PaperCopyDecisions.file(try Self.record(actor)) }
             #expect(!RecordDecisions.offered(try Self.record(actor)).filePaperCopy)
         }
-        #expect(throws: HosoError("record.not_found")) { try PaperCopyDecisions.file(try Self.record(Self.otherSchool)) }
+        #expect(throws: HosoError("record.not_found")) {
+            try PaperCopyDecisions.file(try Self.record(Self.otherSchool))
+        }
         #expect(throws: HosoError("record.not_found")) { try PaperCopyDecisions.file(try Self.record(Self.teacher)) }
     }
 
     @Test func aScanNeedsAVersionAPaperRuleAndSomeBytes() throws {
-        #expect(throws: HosoError("paper_copy.not_expected")) { try PaperCopyDecisions.file(try Self.record(Self.clerk, .none)) }
+        #expect(throws: HosoError("paper_copy.not_expected")) {
+            try PaperCopyDecisions.file(try Self.record(Self.clerk, .none))
+        }
         try PaperCopyDecisions.file(try Self.record(Self.clerk, .optional))
         #expect(throws: HosoError("paper_copy.no_version")) {
             try PaperCopyDecisions.file(try Self.record(Self.clerk, state: .open, hasVersion: false))
@@ -67,7 +79,9 @@ import Testing
         for state in [RecordWorkflow.State.awaitingStep(1), .approved, .locked] {
             try PaperCopyDecisions.file(try Self.record(Self.clerk, state: state))
         }
-        #expect(throws: HosoError("paper_copy.empty")) { try PaperCopyDecisions.file(try Self.record(Self.clerk), size: 0) }
+        #expect(throws: HosoError("paper_copy.empty")) {
+            try PaperCopyDecisions.file(try Self.record(Self.clerk), size: 0)
+        }
         #expect(throws: HosoError("upload.too_large", ["limit": "100"])) {
             try PaperCopyDecisions.file(try Self.record(Self.clerk), size: PaperCopyDecisions.maxScanBytes + 1)
         }
@@ -81,8 +95,10 @@ import Testing
         let last = try Self.record(Self.principal, state: .awaitingStep(1))
         #expect(throws: HosoError("paper_copy.required")) { try RecordDecisions.approve(last, step: 1, signed: false) }
         #expect(!RecordDecisions.offered(last).approve)
-        #expect(try RecordDecisions.approve(try Self.record(Self.principal, state: .awaitingStep(1), filed: true), step: 1,
-                                            signed: false) == .approved)
+        #expect(
+            try RecordDecisions.approve(
+                try Self.record(Self.principal, state: .awaitingStep(1), filed: true), step: 1,
+                signed: false) == .approved)
         // A record approved before the rule (or by a path that skipped it) still cannot be locked.
         #expect(throws: HosoError("paper_copy.required")) {
             try RecordDecisions.lock(try Self.record(Self.principal, state: .approved))
@@ -90,24 +106,33 @@ import Testing
         #expect(try RecordDecisions.lock(try Self.record(Self.principal, state: .approved, filed: true)) == .locked)
         // Optional and none never hold the chain.
         for rule in [PaperCopyRule.optional, .none] {
-            #expect(try RecordDecisions.approve(try Self.record(Self.principal, rule, state: .awaitingStep(1)), step: 1,
-                                                signed: false) == .approved)
+            #expect(
+                try RecordDecisions.approve(
+                    try Self.record(Self.principal, rule, state: .awaitingStep(1)), step: 1,
+                    signed: false) == .approved)
             #expect(try RecordDecisions.lock(try Self.record(Self.principal, rule, state: .approved)) == .locked)
         }
     }
 
     @Test func offeredIsExactlyAccepted() throws {
-        let states: [RecordWorkflow.State] = [.open, .awaitingStep(0), .awaitingStep(1), .returned(step: 0), .approved, .locked, .correcting]
-        for actor in [Self.principal, Self.vice, Self.admin, Self.clerk, Self.teacher, Self.inspector, Self.otherSchool] {
+        let states: [RecordWorkflow.State] = [
+            .open, .awaitingStep(0), .awaitingStep(1), .returned(step: 0), .approved, .locked, .correcting,
+        ]
+        for actor in [
+            Self.principal, Self.vice, Self.admin, Self.clerk, Self.teacher, Self.inspector, Self.otherSchool,
+        ] {
             for state in states {
                 for rule in PaperCopyRule.allCases {
                     for filed in [false, true] {
-                        let record = try Self.record(actor, rule, state: state, hasVersion: state != .open, filed: filed)
+                        let record = try Self.record(
+                            actor, rule, state: state, hasVersion: state != .open, filed: filed)
                         let offered = RecordDecisions.offered(record)
                         #expect(offered.filePaperCopy == ((try? PaperCopyDecisions.file(record)) != nil))
                         #expect(offered.lock == ((try? RecordDecisions.lock(record)) != nil))
                         if case .awaitingStep(let step) = state {
-                            #expect(offered.approve == ((try? RecordDecisions.approve(record, step: step, signed: true)) != nil))
+                            #expect(
+                                offered.approve
+                                    == ((try? RecordDecisions.approve(record, step: step, signed: true)) != nil))
                         }
                     }
                 }

@@ -18,8 +18,10 @@ public enum FormChoiceDecisions {
     public static let maxReasonLength = 1000
 
     /// The principal records the school's choice for `type`; returns the reason as kept.
-    public static func chooseForSchool(_ actor: Actor, unit: UnitPosition, type: RecordType, form: RecordForm,
-                                       reason: String) throws -> String {
+    public static func chooseForSchool(
+        _ actor: Actor, unit: UnitPosition, type: RecordType, form: RecordForm,
+        reason: String
+    ) throws -> String {
         try Policy().authorize(actor, .chooseRecordForms, on: unit)
         guard type.choice == .school else { throw HosoError("choice.not_offered", ["code": type.code]) }
         return try checkedReason(reason)
@@ -27,8 +29,10 @@ public enum FormChoiceDecisions {
 
     /// A teacher declares their own choice for `type`, or the principal records it for a teacher
     /// of the school (`teacherAtSchool`); returns the reason as kept.
-    public static func declareForTeacher(_ actor: Actor, unit: UnitPosition, type: RecordType, teacherUserID: Int64,
-                                         teacherAtSchool: Bool, form: RecordForm, reason: String) throws -> String {
+    public static func declareForTeacher(
+        _ actor: Actor, unit: UnitPosition, type: RecordType, teacherUserID: Int64,
+        teacherAtSchool: Bool, form: RecordForm, reason: String
+    ) throws -> String {
         let policy = Policy()
         let roles = policy.roles(actor, covering: unit.ancestry)
         guard unit.tenantID == actor.tenantID, !roles.isEmpty else { throw HosoError("scope.not_found") }

@@ -17,7 +17,8 @@ public enum PaperCopyDecisions {
     /// nothing cannot be reconciled). A newer scan supersedes an earlier one; both are kept.
     public static func file(_ record: RecordSnapshot, size: Int64? = nil) throws {
         _ = try RecordDecisions.view(record)
-        try RecordDecisions.policy.authorize(record.actor, .filePaperCopies, on: record.unit, notFound: RecordDecisions.notFound)
+        try RecordDecisions.policy.authorize(
+            record.actor, .filePaperCopies, on: record.unit, notFound: RecordDecisions.notFound)
         guard record.type.paperCopy != .none else { throw HosoError("paper_copy.not_expected") }
         if record.withdrawn { throw HosoError("record.withdrawn") }
         if record.exempt { throw HosoError("record.exempt") }
@@ -29,7 +30,9 @@ public enum PaperCopyDecisions {
         }
         if let size {
             guard size > 0 else { throw HosoError("paper_copy.empty") }
-            guard size <= maxScanBytes else { throw HosoError("upload.too_large", ["limit": String(maxScanBytes / 1024 / 1024)]) }
+            guard size <= maxScanBytes else {
+                throw HosoError("upload.too_large", ["limit": String(maxScanBytes / 1024 / 1024)])
+            }
         }
     }
 
@@ -38,14 +41,16 @@ public enum PaperCopyDecisions {
     /// thúc giai đoạn rà soát, in sao, ký và đóng dấu tay".
     public static func checkBeforeCompletion(_ record: RecordSnapshot, next: RecordWorkflow.State) throws {
         guard record.type.paperCopy == .required, next == .approved || next == .locked,
-              record.hasVersion, !record.paperCopyFiled else { return }
+            record.hasVersion, !record.paperCopyFiled
+        else { return }
         throw HosoError("paper_copy.required")
     }
 
     /// The type of a scan as the upload checks it: a PDF, within `maxScanBytes`.
     public static func scanType(of type: RecordType) -> RecordType {
         var scan = RecordType(
-            code: type.code, nameVi: type.nameVi, nameEn: type.nameEn, basis: type.basis, levels: type.levels, owner: type.owner,
+            code: type.code, nameVi: type.nameVi, nameEn: type.nameEn, basis: type.basis, levels: type.levels,
+            owner: type.owner,
             cadence: type.cadence, due: type.due, shift: type.shift, formats: [.pdf], maxBytes: maxScanBytes,
             submitter: type.submitter, chain: type.chain, retention: type.retention, storage: type.storage,
             entryWindow: type.entryWindow)

@@ -7,11 +7,19 @@ extension RuleSetResolver {
     ) -> (paperCopy: PaperCopyRule, choice: FormChoice) {
         var paperCopy = PaperCopyRule.none
         if let raw = draft.paperCopy {
-            if let value = PaperCopyRule(rawValue: raw) { paperCopy = value } else { problem("rules.bad_paper_copy", ["value": raw]) }
+            if let value = PaperCopyRule(rawValue: raw) {
+                paperCopy = value
+            } else {
+                problem("rules.bad_paper_copy", ["value": raw])
+            }
         }
         var choice = FormChoice.none
         if let raw = draft.choice {
-            if let value = FormChoice(rawValue: raw) { choice = value } else { problem("rules.bad_choice", ["value": raw]) }
+            if let value = FormChoice(rawValue: raw) {
+                choice = value
+            } else {
+                problem("rules.bad_choice", ["value": raw])
+            }
         }
         if choice == .teacher, let owner, owner != .teacher && owner != .homeroomTeacher {
             problem("rules.choice_owner", ["owner": owner.rawValue])

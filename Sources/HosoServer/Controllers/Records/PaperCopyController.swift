@@ -13,10 +13,17 @@ struct PaperCopyController: Sendable {
     var store: PaperCopyStore { PaperCopyStore(database: services.database, logger: services.logger) }
 
     func addRoutes(to router: RouterGroup<SignedInContext>) {
-        router.post(.recordPaperCopies) { request, context in try await self.fileForm(request: request, context: context) }
-        router.get(.paperCopyDownload) { request, context in try await self.download(request: request, context: context) }
-        router.post(.apiObligationPaperCopies) { request, context in try await self.fileRaw(request: request, context: context) }
-        router.get(.apiObligationPaperCopies) { request, context in try await self.listJSON(request: request, context: context) }
+        router.post(.recordPaperCopies) { request, context in
+            try await self.fileForm(request: request, context: context)
+        }
+        router.get(.paperCopyDownload) { request, context in try await self.download(request: request, context: context)
+        }
+        router.post(.apiObligationPaperCopies) { request, context in
+            try await self.fileRaw(request: request, context: context)
+        }
+        router.get(.apiObligationPaperCopies) { request, context in
+            try await self.listJSON(request: request, context: context)
+        }
     }
 
     /// The upload's refusals in the scan's own words: anything but a PDF, or nothing at all.
@@ -46,7 +53,8 @@ struct PaperCopyController: Sendable {
         let id = try RecordRoute.id(context)
         let type = try await store.checkFileable(actor, obligationID: id)
         let received = try await receiving {
-            try await uploads.receive(body: request.body, filename: request.uri.queryParameters.get("filename"), type: type)
+            try await uploads.receive(
+                body: request.body, filename: request.uri.queryParameters.get("filename"), type: type)
         }
         let row = try await store.file(actor, obligationID: id, blob: received.staged, filename: received.filename)
         return try JSONResponse.make(API.PaperCopy(row), status: .created)
@@ -56,8 +64,10 @@ struct PaperCopyController: Sendable {
         let actor = context.actor
         let visible = try await reader.visible(actor, try RecordRoute.id(context))
         let rows = try await store.copies(tenantID: actor.tenantID, obligationID: visible.row.id)
-        return try JSONResponse.make(API.PaperCopies(
-            rule: visible.snapshot.type.paperCopy.rawValue, filed: visible.snapshot.paperCopyFiled, copies: rows.map(API.PaperCopy.init)))
+        return try JSONResponse.make(
+            API.PaperCopies(
+                rule: visible.snapshot.type.paperCopy.rawValue, filed: visible.snapshot.paperCopyFiled,
+                copies: rows.map(API.PaperCopy.init)))
     }
 
     func download(request: Request, context: SignedInContext) async throws -> Response {
@@ -67,7 +77,8 @@ struct PaperCopyController: Sendable {
         }
         let visible = try await reader.visible(actor, copy.obligationID)
         let bytes = try services.blobs.read(copy.sha256)
-        try await reader.audit(actor, visible, .download, details: ["paper_copy": String(copy.id), "sha256": copy.sha256])
+        try await reader.audit(
+            actor, visible, .download, details: ["paper_copy": String(copy.id), "sha256": copy.sha256])
         return Download.response(ByteBuffer(bytes: bytes), filename: copy.filename, .pdf)
     }
 }

@@ -55,9 +55,11 @@ struct ChoicesPage: Sendable {
     let choices: [Choice]
     let empty: Bool
 
-    static func build(unit: StoredUnit, year: String, types: [RecordType], choices: [FormChoiceRow], actor: Actor,
-                      isTeacher: Bool, mayChooseForOthers: Bool, teachers: [(id: Int64, name: String)],
-                      language: Language, localizer: Localizer) -> ChoicesPage {
+    static func build(
+        unit: StoredUnit, year: String, types: [RecordType], choices: [FormChoiceRow], actor: Actor,
+        isTeacher: Bool, mayChooseForOthers: Bool, teachers: [(id: Int64, name: String)],
+        language: Language, localizer: Localizer
+    ) -> ChoicesPage {
         func name(_ type: RecordType) -> String { language == .en ? type.nameEn : type.nameVi }
         func formName(_ form: RecordForm) -> String { localizer.text("choices.forms." + form.rawValue, language) }
         let inForce = choices.filter(\.inForce)
@@ -66,15 +68,18 @@ struct ChoicesPage: Sendable {
         let schoolBooks = schoolTypes.map { type -> SchoolBook in
             let current = inForce.first { $0.recordType == type.code && $0.teacherUserID == nil }
             let form = current?.form ?? .electronic
-            return SchoolBook(code: type.code, name: name(type), form: formName(form), paper: form == .paper, reason: current?.reason)
+            return SchoolBook(
+                code: type.code, name: name(type), form: formName(form), paper: form == .paper, reason: current?.reason)
         }
         let teacherBooks = teacherTypes.map { type -> TeacherBook in
             let own = inForce.first { $0.recordType == type.code && $0.teacherUserID == actor.userID }
-            return TeacherBook(code: type.code, name: name(type), ownForm: isTeacher ? formName(own?.form ?? .electronic) : nil)
+            return TeacherBook(
+                code: type.code, name: name(type), ownForm: isTeacher ? formName(own?.form ?? .electronic) : nil)
         }
         let names = Dictionary(types.map { ($0.code, name($0)) }) { first, _ in first }
         return ChoicesPage(
-            unit: Unit(code: unit.code, name: language == .en ? unit.nameEn : unit.nameVi, url: SiteURL.unit(unit.code).path),
+            unit: Unit(
+                code: unit.code, name: language == .en ? unit.nameEn : unit.nameVi, url: SiteURL.unit(unit.code).path),
             year: year, action: SiteURL.unitChoices(unit.code).path,
             schoolBooks: schoolBooks, hasSchoolBooks: !schoolBooks.isEmpty,
             mayChooseForSchool: mayChooseForOthers && !schoolBooks.isEmpty,
@@ -83,8 +88,10 @@ struct ChoicesPage: Sendable {
             mayDeclareForOthers: mayChooseForOthers && !teacherBooks.isEmpty && !teachers.isEmpty,
             teachers: teachers.map { Teacher(id: $0.id, name: $0.name) },
             choices: choices.map {
-                Choice(type: names[$0.recordType] ?? $0.recordType, teacher: $0.teacherName, form: formName($0.form), reason: $0.reason,
-                       by: $0.chosenBy, at: VietnamTime.display(epochSeconds: $0.chosenAt), inForce: $0.inForce)
+                Choice(
+                    type: names[$0.recordType] ?? $0.recordType, teacher: $0.teacherName, form: formName($0.form),
+                    reason: $0.reason,
+                    by: $0.chosenBy, at: VietnamTime.display(epochSeconds: $0.chosenAt), inForce: $0.inForce)
             },
             empty: choices.isEmpty)
     }
