@@ -6,6 +6,8 @@ public enum OwnerScope: String, Sendable, Codable, CaseIterable, Hashable {
     case schoolClass = "class"
     case teacher
     case homeroomTeacher = "homeroom_teacher"
+    /// The person holding the Pioneer leader duty (tổng phụ trách Đội) from the people import.
+    case pioneerLeader = "pioneer_leader"
 }
 
 /// How often a book is due.
@@ -21,6 +23,8 @@ public enum Cadence: String, Sendable, Codable, CaseIterable, Hashable {
 /// The document formats a rule-set may accept, each recognised by its content.
 public enum FileFormat: String, Sendable, Codable, CaseIterable, Hashable {
     case pdf, docx, xlsx, odt, ods, png, jpeg
+    /// Structured data (the digital transcript, học bạ số), checked against the tenant's XSD.
+    case xml
 
     public var mediaType: String {
         switch self {
@@ -31,6 +35,7 @@ public enum FileFormat: String, Sendable, Codable, CaseIterable, Hashable {
         case .ods: "application/vnd.oasis.opendocument.spreadsheet"
         case .png: "image/png"
         case .jpeg: "image/jpeg"
+        case .xml: "application/xml"
         }
     }
 }
