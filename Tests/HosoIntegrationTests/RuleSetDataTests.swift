@@ -184,7 +184,7 @@ import Testing
         let ruleSet = try Self.ruleSet("demo", "2026-2027")
         let schemas = try Self.tenants + "/demo/schemas"
         for type in ruleSet.types where type.formats.contains(.xml) {
-            let data = try #require(FileManager.default.contents(atPath: "\(schemas)/\(type.code).xsd"), type.code)
+            let data = try #require(FileManager.default.contents(atPath: "\(schemas)/\(type.code).xsd"), "\(type.code)")
             #expect(try TenantXMLSchema(xsd: [UInt8](data)).targetNamespace == "urn:hoso:demo:hoc-ba:1")
         }
     }

@@ -63,7 +63,7 @@ import Testing
                 ("entities", Array("<?xml version=\"1.0\"?>\n<!DOCTYPE HocBa [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]>\n<HocBa xmlns=\"\(Self.namespace)\">&b;</HocBa>".utf8),
                  "xml_upload.entity"),
                 ("namespace", Self.transcript(namespace: "urn:other"), "xml_upload.namespace"),
-                ("malformed", Array("<HocBa xmlns=\"\(Self.namespace)\"><NamHoc>2026-2027</HocBa>".utf8), "xml_upload.malformed"),
+                ("malformed", Array("<?xml version=\"1.0\"?><HocBa xmlns=\"\(Self.namespace)\"><NamHoc>2026-2027</HocBa>".utf8), "xml_upload.malformed"),
                 ("invalid", Self.transcript(score: "12"), "xml_upload.invalid"),
             ]
             for (name, bytes, code) in cases {

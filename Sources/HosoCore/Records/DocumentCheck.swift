@@ -28,17 +28,14 @@ public enum FileSniffer {
         return nil
     }
 
-    /// XML text: an optional UTF-8 byte-order mark and white space, then `<?xml` or an element.
-    /// (UTF-16 is not recognised: the transcript check accepts UTF-8 only.)
+    /// XML text: an optional UTF-8 byte-order mark and white space, then the XML declaration `<?xml`.
+    /// The declaration is required, so that HTML or any text that happens to open with `<` is not
+    /// taken for XML. (UTF-16 is not recognised: the transcript check accepts UTF-8 only.)
     static func isXML(_ head: [UInt8]) -> Bool {
         var bytes = head[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         bytes = bytes.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        guard bytes.count >= 2, bytes.first == UInt8(ascii: "<") else { return false }
-        let next = bytes[bytes.startIndex + 1]
-        if bytes.starts(with: Array("<?xml".utf8)) { return true }
-        return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(next) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(next)
-            || next == UInt8(ascii: "_")
+        return bytes.starts(with: Array("<?xml".utf8))
     }
 
     /// The entry names of a ZIP's central directory found in `tail`.
