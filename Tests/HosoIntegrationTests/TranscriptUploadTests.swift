@@ -89,26 +89,74 @@ import Testing
         #expect(stored.first == ["xml", "application/xml"])
     }
 
+    /// Sends `head` and `body` over a plain TCP connection and returns what the server answered within
+    /// a few seconds: the body is far shorter than the declared length, so a server that read it would
+    /// wait for the rest instead of answering.
+    static func exchange(port: Int, head: String, body: [UInt8]) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                var timeout = timeval(tv_sec: 5, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard connected == 0 else { continuation.resume(returning: ""); return }
+                let bytes = Array(head.utf8) + body
+                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                var received: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    if count <= 0 { break }
+                    received += buffer[0..<count]
+                    if String(decoding: received, as: UTF8.self).contains("}") { break }
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }.start()
+        }
+    }
+
     @Test func aBodyDeclaredAt100MBIsRefusedBeforeItIsRead() async throws {
         let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
-        try await world.withApp { client in
+        try await world.withApp(.live) { client in
+            let port = try #require(client.port)
             let id = try await openTranscript(world, client)
             var teacher = Browser()
             let csrf = try await teacher.signIn(client, "s1.teacher")
-            // The body is a few bytes of text: read, it would be "unrecognised"; refused on its declared length, it is too large.
-            var headers: HTTPFields = [.contentType: "application/xml", .contentLength: String(100 * 1024 * 1024)]
-            headers[HTTPField.Name("X-CSRF-Token")!] = csrf
-            headers[.cookie] = teacher.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-            let raw = try await client.execute(uri: "/api/v1/obligations/\(id)/versions?filename=hoc-ba.xml", method: .post,
-                                               headers: headers, body: ByteBuffer(string: "not a transcript"))
-            #expect(raw.status == .contentTooLarge, "\(raw.text)")
-            #expect(raw.errorCode == "upload.too_large")
+            let cookie = teacher.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+            let declared = 100 * 1024 * 1024
+            // 16 bytes of text sent of 100 MB declared: read, it would be "unrecognised" (or never end);
+            // refused on its declared length, it is too large, answered at once.
+            let raw = await Self.exchange(port: port, head: """
+                POST /api/v1/obligations/\(id)/versions?filename=hoc-ba.xml HTTP/1.1\r
+                Host: localhost\r
+                Content-Type: application/xml\r
+                Content-Length: \(declared)\r
+                X-CSRF-Token: \(csrf)\r
+                Cookie: \(cookie)\r
+                \r
+
+                """, body: Array("not a transcript".utf8))
+            #expect(raw.hasPrefix("HTTP/1.1 413"), "\(raw)")
+            #expect(raw.contains("upload.too_large"), "\(raw)")
             // The page's form, the same.
             let form = RecordTests().multipart([("_csrf", csrf)], file: (name: "hoc-ba.xml", bytes: Array("not a transcript".utf8)))
-            var formHeaders: HTTPFields = [.contentType: form.0, .contentLength: String(100 * 1024 * 1024)]
-            formHeaders[.cookie] = teacher.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-            let page = try await client.execute(uri: "/records/\(id)/upload", method: .post, headers: formHeaders, body: ByteBuffer(bytes: form.1))
-            #expect(page.status == .contentTooLarge, "\(page.text)")
+            let page = await Self.exchange(port: port, head: """
+                POST /records/\(id)/upload HTTP/1.1\r
+                Host: localhost\r
+                Content-Type: \(form.0)\r
+                Content-Length: \(declared)\r
+                Cookie: \(cookie)\r
+                \r
+
+                """, body: Array(form.1.prefix(200)))
+            #expect(page.hasPrefix("HTTP/1.1 413"), "\(page)")
         }
         #expect(RecordTests().blobFiles(world, "objects").isEmpty && RecordTests().blobFiles(world, "tmp").isEmpty)
         #expect(try await TestEnvironment.ownerValue("SELECT count(*)::text FROM record_versions", database: world.database.name) == "0")
