@@ -30,13 +30,17 @@ public final class TenantXMLSchema: @unchecked Sendable {
         guard let namespace = XMLNode.attribute(root, "targetNamespace"), !namespace.isEmpty else {
             throw HosoError("xml_schema.no_namespace")
         }
-        if let name = Self.externalReference(root) { throw HosoError("xml_schema.external_reference", ["element": name]) }
+        if let name = Self.externalReference(root) {
+            throw HosoError("xml_schema.external_reference", ["element": name])
+        }
         guard let context = xmlSchemaNewDocParserCtxt(document.pointer) else {
             throw HosoError("xml_schema.unreadable", ["detail": "context"])
         }
         defer { xmlSchemaFreeParserCtxt(context) }
         xmlSchemaSetParserStructuredErrors(context, { _, _ in }, nil)
-        guard let schema = xmlSchemaParse(context) else { throw HosoError("xml_schema.unreadable", ["detail": "compile"]) }
+        guard let schema = xmlSchemaParse(context) else {
+            throw HosoError("xml_schema.unreadable", ["detail": "compile"])
+        }
         self.schema = schema
         self.document = document
         self.targetNamespace = namespace
@@ -70,29 +74,36 @@ public final class TenantXMLSchema: @unchecked Sendable {
             case "xml.doctype": throw HosoError("xml_upload.doctype")
             case "xml.encoding": throw HosoError("xml_upload.encoding")
             case "xml.empty": throw HosoError("xml_upload.empty")
-            case "xml.too_large": throw HosoError("xml_upload.too_large", ["limit": String(Self.maxDocumentBytes >> 20)])
+            case "xml.too_large":
+                throw HosoError("xml_upload.too_large", ["limit": String(Self.maxDocumentBytes >> 20)])
             default: throw HosoError("xml_upload.malformed", ["detail": error.parameters["detail"] ?? ""])
             }
         }
         guard let root = document.root else { throw HosoError("xml_upload.malformed", ["detail": "no root element"]) }
         let found = XMLNode.namespace(root) ?? ""
         guard found == targetNamespace else {
-            throw HosoError("xml_upload.namespace", ["expected": targetNamespace, "found": found.isEmpty ? "-" : found])
+            throw HosoError(
+                "xml_upload.namespace", ["expected": targetNamespace, "found": found.isEmpty ? "-" : found])
         }
-        guard let context = xmlSchemaNewValidCtxt(schema) else { throw HosoError("xml_schema.unreadable", ["detail": "context"]) }
+        guard let context = xmlSchemaNewValidCtxt(schema) else {
+            throw HosoError("xml_schema.unreadable", ["detail": "context"])
+        }
         defer { xmlSchemaFreeValidCtxt(context) }
         final class FirstError { var message: String? }
         let first = FirstError()
         let box = Unmanaged.passRetained(first)
         defer { box.release() }
-        xmlSchemaSetValidStructuredErrors(context, { user, error in
-            guard let user, let error else { return }
-            let first = Unmanaged<FirstError>.fromOpaque(user).takeUnretainedValue()
-            if first.message == nil {
-                let text = error.pointee.message.map { String(cString: $0) } ?? ""
-                first.message = (error.pointee.line > 0 ? "line \(error.pointee.line): " : "") + XMLDocument.trimmed(text)
-            }
-        }, box.toOpaque())
+        xmlSchemaSetValidStructuredErrors(
+            context,
+            { user, error in
+                guard let user, let error else { return }
+                let first = Unmanaged<FirstError>.fromOpaque(user).takeUnretainedValue()
+                if first.message == nil {
+                    let text = error.pointee.message.map { String(cString: $0) } ?? ""
+                    first.message =
+                        (error.pointee.line > 0 ? "line \(error.pointee.line): " : "") + XMLDocument.trimmed(text)
+                }
+            }, box.toOpaque())
         guard xmlSchemaValidateDoc(context, document.pointer) == 0 else {
             throw HosoError("xml_upload.invalid", ["detail": String((first.message ?? "invalid").prefix(300))])
         }

@@ -23,16 +23,24 @@ public struct XMLSchemaStore: Sendable {
     }
 
     /// Stores a checked schema; false when the newest version of the type already had this content.
-    public func importSchema(tenantID: Int64, recordType: String, targetNamespace: String, xsd: String) async throws -> Bool {
+    public func importSchema(tenantID: Int64, recordType: String, targetNamespace: String, xsd: String) async throws
+        -> Bool
+    {
         let sha = RuleSetStore.sha256(xsd)
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
-            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("xsd:\(tenantID):\(recordType)")))", logger: logger)
-            if let newest = try await connection.fetch("""
+            try await connection.run(
+                "SELECT pg_advisory_xact_lock(hashtext(\("xsd:\(tenantID):\(recordType)")))", logger: logger)
+            if let newest = try await connection.fetch(
+                """
                 SELECT sha256 FROM tenant_xml_schemas WHERE tenant_id = \(tenantID) AND record_type = \(recordType)
                 ORDER BY id DESC LIMIT 1
-                """, String.self, logger: logger).first, newest == sha { return false }
-            try await connection.run("""
+                """, String.self, logger: logger
+            ).first, newest == sha {
+                return false
+            }
+            try await connection.run(
+                """
                 INSERT INTO tenant_xml_schemas (tenant_id, record_type, target_namespace, xsd, sha256)
                 VALUES (\(tenantID), \(recordType), \(targetNamespace), \(xsd), \(sha))
                 """, logger: logger)
@@ -44,10 +52,12 @@ public struct XMLSchemaStore: Sendable {
     public func latest(tenantID: Int64, recordType: String) async throws -> Stored? {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
-            try await connection.fetch("""
+            try await connection.fetch(
+                """
                 SELECT id, record_type, target_namespace, xsd, sha256 FROM tenant_xml_schemas
                 WHERE tenant_id = \(tenantID) AND record_type = \(recordType) ORDER BY id DESC LIMIT 1
-                """, (Int64, String, String, String, String).self, logger: logger).first.map {
+                """, (Int64, String, String, String, String).self, logger: logger
+            ).first.map {
                 Stored(id: $0.0, recordType: $0.1, targetNamespace: $0.2, xsd: $0.3, sha256: $0.4)
             }
         }

@@ -14,7 +14,9 @@ import Testing
         let calendar = try CalendarTests.year2025()
         let before = DeadlineRule.dayBeforeWeekdayOfPrecedingWeek(.wednesday)
         let endOfDay = DeadlineRule.weekdayOfPrecedingWeek(.wednesday)
-        #expect(try before.dueDate(for: .week(1), in: calendar) == Self.date("2025-09-02"), "Tuesday of the week before week 1")
+        #expect(
+            try before.dueDate(for: .week(1), in: calendar) == Self.date("2025-09-02"),
+            "Tuesday of the week before week 1")
         #expect(try endOfDay.dueDate(for: .week(1), in: calendar) == Self.date("2025-09-03"))
         #expect(try before.dueDate(for: .week(10), in: calendar) == Self.date("2025-11-04"))
         #expect(try endOfDay.dueDate(for: .week(10), in: calendar) == Self.date("2025-11-05"))
@@ -27,7 +29,9 @@ import Testing
         // off too; both readings fall back to the last working day before, Monday 31 August.
         let next = try CalendarTests.year2026()
         #expect(try before.dueDate(for: .week(1), in: next) == Self.date("2026-08-31"))
-        #expect(try before.dueDate(for: .week(2), in: next) == (try endOfDay.dueDate(for: .week(2), in: next)).adding(days: -1))
+        #expect(
+            try before.dueDate(for: .week(2), in: next)
+                == (try endOfDay.dueDate(for: .week(2), in: next)).adding(days: -1))
     }
 
     func draft(_ due: RecordTypeDraft.Due, cadence: String = "weekly") -> RecordTypeDraft {
@@ -45,9 +49,11 @@ import Testing
     }
 
     @Test func theBoundaryIsReadFromTheDataAndKeptWhenStored() throws {
-        let before = try RuleSetResolver.check(draft(.init(rule: "weekday_of_preceding_week", weekday: "wednesday", boundary: "before_day")))
+        let before = try RuleSetResolver.check(
+            draft(.init(rule: "weekday_of_preceding_week", weekday: "wednesday", boundary: "before_day")))
         #expect(before.due == .dayBeforeWeekdayOfPrecedingWeek(.wednesday))
-        let end = try RuleSetResolver.check(draft(.init(rule: "weekday_of_preceding_week", weekday: "wednesday", boundary: "end_of_day")))
+        let end = try RuleSetResolver.check(
+            draft(.init(rule: "weekday_of_preceding_week", weekday: "wednesday", boundary: "end_of_day")))
         #expect(end.due == .weekdayOfPrecedingWeek(.wednesday))
         let unsaid = try RuleSetResolver.check(draft(.init(rule: "weekday_of_preceding_week", weekday: "wednesday")))
         #expect(unsaid.due == .weekdayOfPrecedingWeek(.wednesday), "a named day without a boundary means its end")
@@ -59,42 +65,54 @@ import Testing
     }
 
     @Test func aBadBoundaryOrABoundaryOnAnotherRuleIsRefused() throws {
-        for due in [RecordTypeDraft.Due(rule: "weekday_of_preceding_week", weekday: "wednesday", boundary: "noon"),
-                    RecordTypeDraft.Due(rule: "days_before_week", days: 10, boundary: "before_day")] {
+        for due in [
+            RecordTypeDraft.Due(rule: "weekday_of_preceding_week", weekday: "wednesday", boundary: "noon"),
+            RecordTypeDraft.Due(rule: "days_before_week", days: 10, boundary: "before_day"),
+        ] {
             let error = #expect(throws: HosoErrors.self) { try RuleSetResolver.check(draft(due)) }
             #expect(error?.errors.map(\.code) == ["rules.bad_deadline"], "\(due)")
         }
         // end_of_day is what every other rule means already: accepted.
-        #expect(try RuleSetResolver.check(draft(.init(rule: "days_before_week", days: 10, boundary: "end_of_day"))).due == .daysBeforeWeek(10))
+        #expect(
+            try RuleSetResolver.check(draft(.init(rule: "days_before_week", days: 10, boundary: "end_of_day"))).due
+                == .daysBeforeWeek(10))
     }
 
     // MARK: - Owners
 
     static func type(_ code: String, owner: OwnerScope, levels: Set<SchoolLevel> = [.primary]) throws -> RecordType {
-        try ObligationPlannerTests.type(code, owner: owner, cadence: .semester, due: .daysAfterSemesterEnd(7), levels: levels)
+        try ObligationPlannerTests.type(
+            code, owner: owner, cadence: .semester, due: .daysAfterSemesterEnd(7), levels: levels)
     }
 
     @Test func thePioneerBookIsOwedByThePioneerLeaderAloneOverTheDutysDates() throws {
         let base = ObligationPlannerTests.people
         // Teacher 1 leads the Pioneers in semester 1, teacher 2 from 12 January 2026 (semester 2).
-        let people = SchoolPeople(teachers: base.teachers, groups: base.groups, classes: base.classes, duties: [
-            .init(userID: 1, duty: .pioneerLeader, span: Self.span("2025-09-05", "2026-01-10")),
-            .init(userID: 2, duty: .pioneerLeader, span: Self.span("2026-01-12", nil)),
-        ])
-        let planned = try ObligationPlannerTests.plan([try Self.type("pioneer_book", owner: .pioneerLeader)], levels: [.primary], people: people)
+        let people = SchoolPeople(
+            teachers: base.teachers, groups: base.groups, classes: base.classes,
+            duties: [
+                .init(userID: 1, duty: .pioneerLeader, span: Self.span("2025-09-05", "2026-01-10")),
+                .init(userID: 2, duty: .pioneerLeader, span: Self.span("2026-01-12", nil)),
+            ])
+        let planned = try ObligationPlannerTests.plan(
+            [try Self.type("pioneer_book", owner: .pioneerLeader)], levels: [.primary], people: people)
         #expect(planned.count == 2, "one leader per semester, not every teacher: \(planned)")
         #expect(planned.first { $0.period.number == 1 }?.owner == .user(1))
         #expect(planned.first { $0.period.number == 1 }?.responsibleUserID == 1)
         #expect(planned.first { $0.period.number == 2 }?.owner == .user(2))
         // Nobody holds the duty: nothing is owed (the import names the holder), never every teacher.
-        let none = try ObligationPlannerTests.plan([try Self.type("pioneer_book", owner: .pioneerLeader)], levels: [.primary], people: base)
+        let none = try ObligationPlannerTests.plan(
+            [try Self.type("pioneer_book", owner: .pioneerLeader)], levels: [.primary], people: base)
         #expect(none.isEmpty)
         // The same teacher named twice in the year owes one item per period.
-        let twice = SchoolPeople(teachers: base.teachers, groups: base.groups, classes: base.classes, duties: [
-            .init(userID: 3, duty: .pioneerLeader, span: Self.span("2025-09-05", "2025-10-31")),
-            .init(userID: 3, duty: .pioneerLeader, span: Self.span("2025-11-01", nil)),
-        ])
-        let once = try ObligationPlannerTests.plan([try Self.type("pioneer_book", owner: .pioneerLeader)], levels: [.primary], people: twice)
+        let twice = SchoolPeople(
+            teachers: base.teachers, groups: base.groups, classes: base.classes,
+            duties: [
+                .init(userID: 3, duty: .pioneerLeader, span: Self.span("2025-09-05", "2025-10-31")),
+                .init(userID: 3, duty: .pioneerLeader, span: Self.span("2025-11-01", nil)),
+            ])
+        let once = try ObligationPlannerTests.plan(
+            [try Self.type("pioneer_book", owner: .pioneerLeader)], levels: [.primary], people: twice)
         #expect(once.filter { $0.period.number == 1 }.count == 1)
     }
 
@@ -103,7 +121,8 @@ import Testing
         let withOffice = try ObligationPlannerTests.plan([correspondence], levels: [.primary])
         #expect(Set(withOffice.map(\.owner)) == [.group(20)], "one item per office group where there is one")
         let base = ObligationPlannerTests.people
-        let noOffice = SchoolPeople(teachers: base.teachers, groups: base.groups.filter { $0.kind == .subject }, classes: base.classes)
+        let noOffice = SchoolPeople(
+            teachers: base.teachers, groups: base.groups.filter { $0.kind == .subject }, classes: base.classes)
         let planned = try ObligationPlannerTests.plan([correspondence], levels: [.primary], people: noOffice)
         #expect(planned.count == 2, "one school-owned item per semester, not none")
         #expect(planned.allSatisfy { $0.owner == .school && $0.responsibleUserID == nil })
@@ -137,7 +156,10 @@ import Testing
 
     @Test func xmlIsRecognisedByItsContent() {
         #expect(FileSniffer.detect(head: Array("<?xml version=\"1.0\"?><a/>".utf8), tail: []) == .xml)
-        #expect(FileSniffer.detect(head: [0xEF, 0xBB, 0xBF] + Array("\n<?xml version=\"1.0\"?><HocBa xmlns=\"urn:x\"/>".utf8), tail: []) == .xml)
+        #expect(
+            FileSniffer.detect(
+                head: [0xEF, 0xBB, 0xBF] + Array("\n<?xml version=\"1.0\"?><HocBa xmlns=\"urn:x\"/>".utf8), tail: [])
+                == .xml)
         // Without its declaration a document is not taken for XML (HTML stays unrecognised).
         #expect(FileSniffer.detect(head: Array("<HocBa xmlns=\"urn:x\"/>".utf8), tail: []) == nil)
         #expect(FileSniffer.detect(head: Array("<html><body>x</body></html>".utf8), tail: []) == nil)

@@ -1,12 +1,13 @@
 import Foundation
+import HTTPTypes
 import HosoCore
 import HosoServer
-@testable import HosoStore
 import Hummingbird
-import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
 import Testing
+
+@testable import HosoStore
 
 /// Issue 14, part 8 (retention): a record is kept for its retention period and no one can delete it:
 /// no route deletes a record, a version, an obligation or their history, and the application's
@@ -20,10 +21,13 @@ import Testing
         let id = try await RecordTests().obligation(world, owner: "s1.teacher")
         var teacher = Browser()
         let csrf = try await teacher.signIn(client, "s1.teacher")
-        let response = try await RecordTests().upload(client, &teacher, csrf: csrf, id, filename: "giao-an.pdf", Array(RecordTests.pdf().utf8))
+        let response = try await RecordTests().upload(
+            client, &teacher, csrf: csrf, id, filename: "giao-an.pdf", Array(RecordTests.pdf().utf8))
         #expect(response.status == .created, "\(response.text)")
-        let version = try #require(try await TestEnvironment.ownerValue(
-            "SELECT id::text FROM record_versions WHERE obligation_id = \(id)", database: world.database.name).flatMap { Int64($0) })
+        let version = try #require(
+            try await TestEnvironment.ownerValue(
+                "SELECT id::text FROM record_versions WHERE obligation_id = \(id)", database: world.database.name
+            ).flatMap { Int64($0) })
         return (id, version)
     }
 
@@ -37,14 +41,18 @@ import Testing
                 let token: HTTPFields = [HTTPField.Name("X-CSRF-Token")!: csrf]
                 let attempts: [(HTTPRequest.Method, String)] = [
                     (.delete, "/api/v1/obligations/\(id)"), (.delete, "/api/v1/obligations/\(id)/versions"),
-                    (.delete, "/api/v1/obligations/\(id)/corrections"), (.delete, "/api/v1/obligations/\(id)/signatures"),
+                    (.delete, "/api/v1/obligations/\(id)/corrections"),
+                    (.delete, "/api/v1/obligations/\(id)/signatures"),
                     (.delete, "/api/v1/obligations/\(id)/manifest"), (.delete, "/api/v1/versions/\(version)/content"),
-                    (.delete, "/api/v1/versions/\(version)"), (.delete, "/records/\(id)"), (.delete, "/versions/\(version)/download"),
+                    (.delete, "/api/v1/versions/\(version)"), (.delete, "/records/\(id)"),
+                    (.delete, "/versions/\(version)/download"),
                     (.post, "/records/\(id)/delete"), (.post, "/api/v1/obligations/\(id)/delete"),
                 ]
                 for (method, path) in attempts {
                     let response = try await browser.send(client, method, path, headers: token)
-                    #expect([.notFound, .methodNotAllowed].contains(response.status), "\(login) \(method) \(path): \(response.status)")
+                    #expect(
+                        [.notFound, .methodNotAllowed].contains(response.status),
+                        "\(login) \(method) \(path): \(response.status)")
                 }
             }
             // Everything is still there and readable.
@@ -53,7 +61,8 @@ import Testing
             #expect(try await teacher.send(client, .get, "/api/v1/versions/\(version)/content").status == .ok)
             return id
         }
-        let left = try await TestEnvironment.ownerRows("""
+        let left = try await TestEnvironment.ownerRows(
+            """
             SELECT (SELECT count(*) FROM obligations WHERE id = \(id) AND state = 'awaiting')::text,
                    (SELECT count(*) FROM record_versions)::text, (SELECT count(*) FROM blobs)::text
             """, database: world.database.name)
@@ -63,16 +72,21 @@ import Testing
     @Test func theApplicationRoleCannotDeleteRecordsOrTheirHistory() async throws {
         let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
         try await world.withApp { client in _ = try await recordWithVersion(world, client) }
-        let tenantID = try #require(try await TestEnvironment.ownerValue(
-            "SELECT id::text FROM tenants WHERE code = 'demo'", database: world.database.name).flatMap { Int64($0) })
-        let tables = ["record_versions", "obligations", "record_signatures", "record_manifests", "workflow_events", "corrections",
-                      "blobs", "audit_log"]
+        let tenantID = try #require(
+            try await TestEnvironment.ownerValue(
+                "SELECT id::text FROM tenants WHERE code = 'demo'", database: world.database.name
+            ).flatMap { Int64($0) })
+        let tables = [
+            "record_versions", "obligations", "record_signatures", "record_manifests", "workflow_events", "corrections",
+            "blobs", "audit_log",
+        ]
         for table in tables {
             for statement in ["DELETE FROM \(table)", "TRUNCATE \(table)"] {
                 let refusal = try await withDatabase(try world.database.appURL) { pool in
                     do {
                         try await pool.withTenant(tenantID) { connection in
-                            _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestEnvironment.logger)
+                            _ = try await connection.query(
+                                PostgresQuery(unsafeSQL: statement), logger: TestEnvironment.logger)
                         }
                         return ""
                     } catch {
@@ -86,22 +100,29 @@ import Testing
         let rewrite = try await withDatabase(try world.database.appURL) { pool in
             do {
                 try await pool.withTenant(tenantID) { connection in
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: "UPDATE record_versions SET sha256 = 'x'"), logger: TestEnvironment.logger)
+                    _ = try await connection.query(
+                        PostgresQuery(unsafeSQL: "UPDATE record_versions SET sha256 = 'x'"),
+                        logger: TestEnvironment.logger)
                 }
                 return ""
             } catch { return String(reflecting: error) }
         }
         #expect(rewrite.contains("42501"))
-        #expect(try await TestEnvironment.ownerValue("SELECT count(*)::text FROM record_versions", database: world.database.name) == "1")
+        #expect(
+            try await TestEnvironment.ownerValue(
+                "SELECT count(*)::text FROM record_versions", database: world.database.name) == "1")
     }
 
     @Test func theRecordPageShowsTheRetentionInBothLanguages() async throws {
         let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
         let lesson = try await RecordTests().obligation(world, owner: "s1.teacher")
-        let register = try #require(try await TestEnvironment.ownerValue("""
-            SELECT o.id::text FROM obligations o JOIN units u ON u.id = o.unit_id
-            WHERE u.code = 'S01' AND o.record_type = 'student_register' AND o.school_year = '\(Self.year)'
-            """, database: world.database.name).flatMap { Int64($0) })
+        let register = try #require(
+            try await TestEnvironment.ownerValue(
+                """
+                SELECT o.id::text FROM obligations o JOIN units u ON u.id = o.unit_id
+                WHERE u.code = 'S01' AND o.record_type = 'student_register' AND o.school_year = '\(Self.year)'
+                """, database: world.database.name
+            ).flatMap { Int64($0) })
         try await world.withApp { client in
             var principal = Browser()
             try await principal.signIn(client, "s1.principal")
@@ -114,7 +135,9 @@ import Testing
             _ = try await principal.send(client, .get, "/lang/en?next=%2F")
             let en = try await principal.send(client, .get, "/records/\(lesson)")
             #expect(en.text.contains("Retention period: 5 years"))
-            #expect(try await principal.send(client, .get, "/records/\(register)").text.contains("Retention period: Permanent"))
+            #expect(
+                try await principal.send(client, .get, "/records/\(register)").text.contains(
+                    "Retention period: Permanent"))
         }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import HosoCore
-@testable import HosoServer
 import HosoSigning
 import Testing
+
+@testable import HosoServer
 
 /// Issue 14, parts 5, 8 and 9, read from the real rule-set files under `tenants/` (no database):
 /// every deadline seed 004 states, the lesson plan's boundary, the Pioneer book's owner, the
@@ -33,21 +34,31 @@ import Testing
     }
 
     static let seed004: [SeedDeadline] = [
-        .init(wording: "Kế hoạch dạy học của tổ chuyên môn đưa lên hệ thống trước 16 ngày … của tuần học đó",
-              recordType: "group_teaching_plan", rule: .daysBeforeWeek(16), period: .week(10), due: "2025-10-25"),
-        .init(wording: "Kế hoạch dạy học của tổ chuyên môn … trước 16 ngày (the week after Tết)",
-              recordType: "group_teaching_plan", rule: .daysBeforeWeek(16), period: .week(24), due: "2026-02-07"),
-        .init(wording: "[Kế hoạch dạy học] của cá nhân trước 10 ngày của tuần học đó được thực hiện",
-              recordType: "teacher_teaching_plan", rule: .daysBeforeWeek(10), period: .week(10), due: "2025-10-31"),
-        .init(wording: "[Kế hoạch dạy học] của cá nhân trước 10 ngày (14 Feb is Tết: the Friday before)",
-              recordType: "teacher_teaching_plan", rule: .daysBeforeWeek(10), period: .week(24), due: "2026-02-13"),
-        .init(wording: "Kế hoạch bài dạy đưa lên trước ngày thứ 4 của tuần liền trước",
-              recordType: "lesson_plan", rule: .dayBeforeWeekdayOfPrecedingWeek(.wednesday), period: .week(10), due: "2025-11-04"),
-        .init(wording: "Kế hoạch bài dạy … trước ngày thứ 4 của tuần liền trước (the week after Tết)",
-              recordType: "lesson_plan", rule: .dayBeforeWeekdayOfPrecedingWeek(.wednesday), period: .week(24), due: "2026-02-10"),
+        .init(
+            wording: "Kế hoạch dạy học của tổ chuyên môn đưa lên hệ thống trước 16 ngày … của tuần học đó",
+            recordType: "group_teaching_plan", rule: .daysBeforeWeek(16), period: .week(10), due: "2025-10-25"),
+        .init(
+            wording: "Kế hoạch dạy học của tổ chuyên môn … trước 16 ngày (the week after Tết)",
+            recordType: "group_teaching_plan", rule: .daysBeforeWeek(16), period: .week(24), due: "2026-02-07"),
+        .init(
+            wording: "[Kế hoạch dạy học] của cá nhân trước 10 ngày của tuần học đó được thực hiện",
+            recordType: "teacher_teaching_plan", rule: .daysBeforeWeek(10), period: .week(10), due: "2025-10-31"),
+        .init(
+            wording: "[Kế hoạch dạy học] của cá nhân trước 10 ngày (14 Feb is Tết: the Friday before)",
+            recordType: "teacher_teaching_plan", rule: .daysBeforeWeek(10), period: .week(24), due: "2026-02-13"),
+        .init(
+            wording: "Kế hoạch bài dạy đưa lên trước ngày thứ 4 của tuần liền trước",
+            recordType: "lesson_plan", rule: .dayBeforeWeekdayOfPrecedingWeek(.wednesday), period: .week(10),
+            due: "2025-11-04"),
+        .init(
+            wording: "Kế hoạch bài dạy … trước ngày thứ 4 của tuần liền trước (the week after Tết)",
+            recordType: "lesson_plan", rule: .dayBeforeWeekdayOfPrecedingWeek(.wednesday), period: .week(24),
+            due: "2026-02-10"),
         // II.2: results entered "vào giữa học kì, cuối mỗi học kỳ và cả năm": the class summary at each semester's end.
-        .init(wording: "Kết quả đánh giá nhận xét học sinh vào giữa học kì, cuối mỗi học kỳ và cả năm",
-              recordType: "class_assessment_summary", rule: .daysAfterSemesterEnd(7), period: .semester(1), due: "2026-01-17"),
+        .init(
+            wording: "Kết quả đánh giá nhận xét học sinh vào giữa học kì, cuối mỗi học kỳ và cả năm",
+            recordType: "class_assessment_summary", rule: .daysAfterSemesterEnd(7), period: .semester(1),
+            due: "2026-01-17"),
     ]
 
     @Test func everyDeadlineOfSeed004IsInTheDataForPrimarySchools() throws {
@@ -59,7 +70,9 @@ import Testing
                 #expect(type.applies(to: [.primary]), "\(year) \(row.recordType) is kept by primary schools")
                 #expect(type.due == row.rule, "\(year) \(row.recordType): \(type.due)")
                 if year == "2025-2026" {
-                    #expect(try type.due.dueDate(for: row.period, in: calendar, shift: type.shift) == Self.date(row.due), "\(row.wording)")
+                    #expect(
+                        try type.due.dueDate(for: row.period, in: calendar, shift: type.shift) == Self.date(row.due),
+                        "\(row.wording)")
                 }
             }
         }
@@ -87,14 +100,17 @@ import Testing
     // MARK: - Pioneer book, office books, continuing education
 
     @Test func thePioneerBookIsThePioneerLeadersAndTheDemoNamesOne() throws {
-        for (tenant, year) in [("demo", "2025-2026"), ("demo", "2026-2027"), ("demo2", "2025-2026"), ("bigdemo", "2026-2027")] {
+        for (tenant, year) in [
+            ("demo", "2025-2026"), ("demo", "2026-2027"), ("demo2", "2025-2026"), ("bigdemo", "2026-2027"),
+        ] {
             #expect(try Self.ruleSet(tenant, year).type("pioneer_book")?.owner == .pioneerLeader, "\(tenant) \(year)")
         }
         let definition = try TenantFile.load(directory: try Self.tenants + "/demo")
         let people = try Self.tenants + "/demo/people"
         var leaders: [String] = []
         for file in try FileManager.default.contentsOfDirectory(atPath: people) where file.hasSuffix(".csv") {
-            let (rows, rejected) = try PeopleImport.parse(try String(contentsOfFile: people + "/" + file, encoding: .utf8))
+            let (rows, rejected) = try PeopleImport.parse(
+                try String(contentsOfFile: people + "/" + file, encoding: .utf8))
             #expect(rejected.isEmpty, "\(file): \(rejected)")
             let unit = try #require(definition.units.first { $0.code == String(file.dropLast(4)) })
             for row in rows where row.duty == .pioneerLeader {
@@ -109,7 +125,9 @@ import Testing
         // The planner gives them to the school when it has no office group (MissingBooksTests).
         for year in ["2025-2026", "2026-2027"] {
             let ruleSet = try Self.ruleSet("demo", year)
-            #expect(ruleSet.types.filter { $0.owner == .officeGroup }.map(\.code).contains("correspondence_register"), "\(year)")
+            #expect(
+                ruleSet.types.filter { $0.owner == .officeGroup }.map(\.code).contains("correspondence_register"),
+                "\(year)")
         }
     }
 
@@ -121,8 +139,11 @@ import Testing
         for year in ["2025-2026", "2026-2027"] {
             let ruleSet = try Self.ruleSet("demo", year)
             let owed = ruleSet.types.filter { $0.applies(to: centre.schoolLevels) }.map(\.code).sorted()
-            #expect(owed == ["ce_education_plan", "ce_learner_assessment_book", "ce_learner_register", "ce_learner_transcript",
-                             "ce_lesson_plan"], "\(year): \(owed)")
+            #expect(
+                owed == [
+                    "ce_education_plan", "ce_learner_assessment_book", "ce_learner_register", "ce_learner_transcript",
+                    "ce_lesson_plan",
+                ], "\(year): \(owed)")
             // What seed 001 states is cited to it; the rest says it is unverified.
             #expect(ruleSet.type("ce_learner_assessment_book")?.basis.contains("Seed 001") == true)
             #expect(ruleSet.type("ce_learner_transcript")?.basis.contains("Seed 001") == true)
@@ -130,15 +151,23 @@ import Testing
                 #expect(ruleSet.type(code)?.basis.contains("unverified") == true, "\(code)")
             }
             // A general school owes none of them.
-            #expect(ruleSet.types.filter { $0.code.hasPrefix("ce_") }.allSatisfy { !$0.applies(to: [.primary, .lowerSecondary, .upperSecondary]) })
+            #expect(
+                ruleSet.types.filter { $0.code.hasPrefix("ce_") }.allSatisfy {
+                    !$0.applies(to: [.primary, .lowerSecondary, .upperSecondary])
+                })
         }
         // Planned for the centre with its one teacher and class (tenants/demo/people/T02.csv).
-        let people = SchoolPeople(teachers: [.init(userID: 7, span: .init(from: nil, to: nil))], groups: [],
-                                  classes: [.init(id: 70, homeroom: [.init(userID: 7, span: .init(from: nil, to: nil))])])
-        let planned = try ObligationPlanner.plan(levels: centre.schoolLevels, ruleSet: try Self.ruleSet("demo", "2026-2027"),
-                                                 calendar: try Self.calendar("demo", "2026-2027"), people: people)
-        #expect(Set(planned.map(\.recordType)) == ["ce_education_plan", "ce_learner_assessment_book", "ce_learner_register",
-                                                    "ce_learner_transcript", "ce_lesson_plan"])
+        let people = SchoolPeople(
+            teachers: [.init(userID: 7, span: .init(from: nil, to: nil))], groups: [],
+            classes: [.init(id: 70, homeroom: [.init(userID: 7, span: .init(from: nil, to: nil))])])
+        let planned = try ObligationPlanner.plan(
+            levels: centre.schoolLevels, ruleSet: try Self.ruleSet("demo", "2026-2027"),
+            calendar: try Self.calendar("demo", "2026-2027"), people: people)
+        #expect(
+            Set(planned.map(\.recordType)) == [
+                "ce_education_plan", "ce_learner_assessment_book", "ce_learner_register",
+                "ce_learner_transcript", "ce_lesson_plan",
+            ])
         #expect(planned.filter { $0.recordType == "ce_lesson_plan" }.count == 35)
     }
 
@@ -161,9 +190,14 @@ import Testing
                 for code in ["student_register", "diploma_register"] {
                     #expect(ruleSet.type(code)?.retention == .permanent, "\(tenant) \(year) \(code)")
                 }
-                #expect(ruleSet.types.allSatisfy { type in
-                    if case .years(let years) = type.retention { return years >= 1 && years <= 75 } else { return type.retention == .permanent }
-                })
+                #expect(
+                    ruleSet.types.allSatisfy { type in
+                        if case .years(let years) = type.retention {
+                            return years >= 1 && years <= 75
+                        } else {
+                            return type.retention == .permanent
+                        }
+                    })
             }
         }
         #expect(checked > 70)
@@ -179,7 +213,8 @@ import Testing
 
     @Test func transcriptsAcceptXMLAndTheDemoSuppliesASchemaForEachXMLType() throws {
         for (tenant, year) in [("demo", "2025-2026"), ("demo", "2026-2027"), ("demo2", "2025-2026")] {
-            #expect(try Self.ruleSet(tenant, year).type("student_transcript")?.formats == [.pdf, .xml], "\(tenant) \(year)")
+            #expect(
+                try Self.ruleSet(tenant, year).type("student_transcript")?.formats == [.pdf, .xml], "\(tenant) \(year)")
         }
         let ruleSet = try Self.ruleSet("demo", "2026-2027")
         let schemas = try Self.tenants + "/demo/schemas"

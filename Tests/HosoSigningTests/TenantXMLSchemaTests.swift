@@ -12,12 +12,14 @@ import Testing
     static let namespace = "urn:hoso:demo:hoc-ba:1"
 
     static func schema() throws -> TenantXMLSchema {
-        let data = try Data(contentsOf: URL(fileURLWithPath: repository + "/tenants/demo/schemas/student_transcript.xsd"))
+        let data = try Data(
+            contentsOf: URL(fileURLWithPath: repository + "/tenants/demo/schemas/student_transcript.xsd"))
         return try TenantXMLSchema(xsd: [UInt8](data))
     }
 
     static func transcript(namespace: String = namespace, score: String = "8.5", extra: String = "") -> [UInt8] {
-        Array("""
+        Array(
+            """
             <?xml version="1.0" encoding="UTF-8"?>
             <HocBa xmlns="\(namespace)" phienBan="1">
               <NamHoc>2026-2027</NamHoc>
@@ -44,17 +46,20 @@ import Testing
     }
 
     @Test func eachHostileOrWrongDocumentIsRefusedWithItsCode() throws {
-        let doctype = Array("""
+        let doctype = Array(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE HocBa SYSTEM "http://example.invalid/hocba.dtd">
             <HocBa xmlns="\(Self.namespace)"/>
             """.utf8)
-        let entities = Array("""
+        let entities = Array(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE HocBa [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
             <HocBa xmlns="\(Self.namespace)">&lol2;</HocBa>
             """.utf8)
-        let externalEntity = Array("""
+        let externalEntity = Array(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><r>&xxe;</r>
             """.utf8)
@@ -64,8 +69,14 @@ import Testing
             ("external entity", externalEntity, "xml_upload.entity"),
             ("wrong namespace", Self.transcript(namespace: "urn:other:transcript"), "xml_upload.namespace"),
             ("no namespace", Array("<HocBa><NamHoc>2026-2027</NamHoc></HocBa>".utf8), "xml_upload.namespace"),
-            ("not well-formed", Array("<HocBa xmlns=\"\(Self.namespace)\"><NamHoc>2026</HocBa>".utf8), "xml_upload.malformed"),
-            ("undeclared entity", Array("<HocBa xmlns=\"\(Self.namespace)\">&xxe;</HocBa>".utf8), "xml_upload.malformed"),
+            (
+                "not well-formed", Array("<HocBa xmlns=\"\(Self.namespace)\"><NamHoc>2026</HocBa>".utf8),
+                "xml_upload.malformed"
+            ),
+            (
+                "undeclared entity", Array("<HocBa xmlns=\"\(Self.namespace)\">&xxe;</HocBa>".utf8),
+                "xml_upload.malformed"
+            ),
             ("invalid: score 11", Self.transcript(score: "11"), "xml_upload.invalid"),
             ("invalid: unknown element", Self.transcript(extra: "<GhiChu>x</GhiChu>"), "xml_upload.invalid"),
             ("UTF-16", [0xFF, 0xFE] + Array("<".utf8) + [0], "xml_upload.encoding"),
@@ -84,16 +95,28 @@ import Testing
 
     @Test func aSchemaMustStandAloneAndNameItsNamespace() throws {
         func code(_ xsd: String) -> String? {
-            do { _ = try TenantXMLSchema(xsd: Array(xsd.utf8)) } catch let error as HosoError { return error.code } catch { return "other" }
+            do { _ = try TenantXMLSchema(xsd: Array(xsd.utf8)) } catch let error as HosoError {
+                return error.code
+            } catch { return "other" }
             return nil
         }
         let head = #"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema""#
-        #expect(code(head + #" targetNamespace="urn:a"><xs:import namespace="urn:b" schemaLocation="http://example.invalid/b.xsd"/></xs:schema>"#)
+        #expect(
+            code(
+                head
+                    + #" targetNamespace="urn:a"><xs:import namespace="urn:b""#
+                    + #" schemaLocation="http://example.invalid/b.xsd"/></xs:schema>"#
+            )
                 == "xml_schema.external_reference")
-        #expect(code(head + #" targetNamespace="urn:a"><xs:include schemaLocation="b.xsd"/></xs:schema>"#) == "xml_schema.external_reference")
+        #expect(
+            code(head + #" targetNamespace="urn:a"><xs:include schemaLocation="b.xsd"/></xs:schema>"#)
+                == "xml_schema.external_reference")
         #expect(code(head + #"><xs:element name="a"/></xs:schema>"#) == "xml_schema.no_namespace")
-        #expect(code(#"<!DOCTYPE x [<!ENTITY e "e">]>"# + head + #" targetNamespace="urn:a"/>"#) == "xml_schema.unreadable")
+        #expect(
+            code(#"<!DOCTYPE x [<!ENTITY e "e">]>"# + head + #" targetNamespace="urn:a"/>"#) == "xml_schema.unreadable")
         #expect(code("<notASchema/>") == "xml_schema.unreadable")
-        #expect(code(head + #" targetNamespace="urn:a"><xs:element name="a" type="xs:nope"/></xs:schema>"#) == "xml_schema.unreadable")
+        #expect(
+            code(head + #" targetNamespace="urn:a"><xs:element name="a" type="xs:nope"/></xs:schema>"#)
+                == "xml_schema.unreadable")
     }
 }

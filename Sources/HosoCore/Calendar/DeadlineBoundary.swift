@@ -16,9 +16,9 @@ public enum DeadlineBoundary: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-public extension DeadlineRule {
+extension DeadlineRule {
     /// The boundary this rule applies to the day it names.
-    var boundary: DeadlineBoundary {
+    public var boundary: DeadlineBoundary {
         if case .dayBeforeWeekdayOfPrecedingWeek = self { return .beforeDay }
         return .endOfDay
     }

@@ -44,7 +44,8 @@ public enum DeadlineRule: Sendable, Hashable {
             let precedingMonday = number > 1 ? (calendar.week(number - 1)?.monday ?? week.monday.adding(days: -7)) : week.monday.adding(days: -7)
             raw = precedingMonday.adding(days: weekday.rawValue - 1)
         case (.dayBeforeWeekdayOfPrecedingWeek(let weekday), .week):
-            raw = try DeadlineRule.weekdayOfPrecedingWeek(weekday).dueDate(for: period, in: calendar, shift: .none).adding(days: -1)
+            let named = try DeadlineRule.weekdayOfPrecedingWeek(weekday).dueDate(for: period, in: calendar, shift: .none)
+            raw = named.adding(days: -1)
         case (.daysBeforeWeek(let days), .week(let number)):
             guard let week = calendar.week(number) else { throw HosoError("deadline.no_such_week", ["week": String(number)]) }
             raw = week.monday.adding(days: -days)

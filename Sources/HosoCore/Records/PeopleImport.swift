@@ -88,7 +88,8 @@ public enum PeopleImport {
                 guard let known = SchoolDuty(rawValue: raw) else { reject("people.bad_duty", ["value": raw]); continue }
                 duty = known
             }
-            let key = [login, group?.code ?? "", homeroom ?? "", dates[0]?.iso ?? "", duty?.rawValue ?? ""].joined(separator: "|")
+            let key = [login, group?.code ?? "", homeroom ?? "", dates[0]?.iso ?? "", duty?.rawValue ?? ""]
+                .joined(separator: "|")
             if let first = seen[key] { reject("people.duplicate_line", ["first": String(first)]); continue }
             seen[key] = record.line
             rows.append(Row(line: record.line, login: login, displayName: value("display_name"), group: group, isGroupHead: role == "head",

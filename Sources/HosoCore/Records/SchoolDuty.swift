@@ -5,9 +5,9 @@ public enum SchoolDuty: String, Sendable, Codable, CaseIterable, Hashable {
     case pioneerLeader = "pioneer_leader"
 }
 
-public extension SchoolPeople {
+extension SchoolPeople {
     /// One person's duty over a span of dates.
-    struct Duty: Sendable, Equatable {
+    public struct Duty: Sendable, Equatable {
         public let userID: Int64
         public let duty: SchoolDuty
         public let span: Span
@@ -22,11 +22,15 @@ public extension SchoolPeople {
 extension ObligationPlanner {
     /// The holders of `duty` during `period`, each once: the book is theirs (owner and responsible).
     /// A school where nobody holds the duty owes nothing: the import names the holder.
-    static func dutyHolders(_ duty: SchoolDuty, _ period: ObligationPeriod,
-                            _ people: SchoolPeople) -> [(ObligationOwner, Int64?)] {
+    static func dutyHolders(
+        _ duty: SchoolDuty, _ period: ObligationPeriod,
+        _ people: SchoolPeople
+    ) -> [(ObligationOwner, Int64?)] {
         var seen: Set<Int64> = []
         return people.duties
-            .filter { $0.duty == duty && $0.span.overlaps(period.first, period.last) && seen.insert($0.userID).inserted }
+            .filter {
+                $0.duty == duty && $0.span.overlaps(period.first, period.last) && seen.insert($0.userID).inserted
+            }
             .map { (.user($0.userID), $0.userID) }
     }
 }

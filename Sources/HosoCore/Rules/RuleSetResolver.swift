@@ -160,7 +160,9 @@ public enum RuleSetResolver {
             guard let name = raw.weekday, let weekday = LocalDate.Weekday(name: name), weekday != .sunday else {
                 throw HosoError("rules.bad_deadline", ["detail": "weekday \(raw.weekday ?? "")"])
             }
-            if try DeadlineBoundary.parse(raw.boundary) == .beforeDay { return (.dayBeforeWeekdayOfPrecedingWeek(weekday), shift) }
+            if try DeadlineBoundary.parse(raw.boundary) == .beforeDay {
+                return (.dayBeforeWeekdayOfPrecedingWeek(weekday), shift)
+            }
             return (.weekdayOfPrecedingWeek(weekday), shift)
         case "days_before_week":
             try fits(weekly || cadence == .yearly || cadence == .semester)
@@ -215,7 +217,8 @@ public enum RuleSetResolver {
         switch rule {
         case .weekdayOfPrecedingWeek(let weekday): .init(rule: "weekday_of_preceding_week", weekday: weekday.name, shift: shift.rawValue)
         case .dayBeforeWeekdayOfPrecedingWeek(let weekday):
-            .init(rule: "weekday_of_preceding_week", weekday: weekday.name, shift: shift.rawValue, boundary: DeadlineBoundary.beforeDay.rawValue)
+            .init(rule: "weekday_of_preceding_week", weekday: weekday.name, shift: shift.rawValue,
+                  boundary: DeadlineBoundary.beforeDay.rawValue)
         case .daysBeforeWeek(let days): .init(rule: "days_before_week", days: days, shift: shift.rawValue)
         case .fixedDate(let month, let day):
             .init(rule: "fixed_date", date: (month < 10 ? "0" : "") + "\(month)-" + (day < 10 ? "0" : "") + "\(day)", shift: shift.rawValue)

@@ -15,16 +15,21 @@ extension RecordsSetup {
 
     func loadSchemas(tenant: String, ruleSets: [RuleSet]) throws -> [SchemaFile] {
         let directory = "\(tenantsDirectory)/\(tenant)/schemas"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".xsd") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            $0.hasSuffix(".xsd")
+        }.sorted()
         return try names.map { name in
             let code = String(name.dropLast(4))
             let accepting = ruleSets.contains { $0.type(code)?.formats.contains(.xml) == true }
-            guard accepting else { throw HosoError("xml_schema.unknown_type", ["code": code, "path": "\(directory)/\(name)"]) }
+            guard accepting else {
+                throw HosoError("xml_schema.unknown_type", ["code": code, "path": "\(directory)/\(name)"])
+            }
             guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
                 throw HosoError("xml_schema.unreadable", ["detail": "\(directory)/\(name)"])
             }
             let compiled = try TenantXMLSchema(xsd: [UInt8](data))
-            return SchemaFile(recordType: code, targetNamespace: compiled.targetNamespace, xsd: String(decoding: data, as: UTF8.self))
+            return SchemaFile(
+                recordType: code, targetNamespace: compiled.targetNamespace, xsd: String(decoding: data, as: UTF8.self))
         }
     }
 
@@ -32,9 +37,11 @@ extension RecordsSetup {
         let store = XMLSchemaStore(database: database, logger: logger)
         var lines: [String] = []
         for file in files {
-            let created = try await store.importSchema(tenantID: tenantID, recordType: file.recordType,
-                                                       targetNamespace: file.targetNamespace, xsd: file.xsd)
-            lines.append("\(tenant): XML schema for \(file.recordType) (\(file.targetNamespace)) \(created ? "stored" : "unchanged")")
+            let created = try await store.importSchema(
+                tenantID: tenantID, recordType: file.recordType,
+                targetNamespace: file.targetNamespace, xsd: file.xsd)
+            let state = created ? "stored" : "unchanged"
+            lines.append("\(tenant): XML schema for \(file.recordType) (\(file.targetNamespace)) \(state)")
         }
         return lines
     }

@@ -22,7 +22,9 @@ extension Uploads {
 
     /// The schema for a type's XML uploads, when the type accepts XML (nil otherwise, or when the
     /// tenant supplied none: an XML file is then refused with `xml_upload.no_schema`).
-    static func schemaFor(_ services: AppServices, tenantID: Int64, type: RecordType) async throws -> XMLSchemaStore.Stored? {
+    static func schemaFor(_ services: AppServices, tenantID: Int64, type: RecordType) async throws -> XMLSchemaStore
+        .Stored?
+    {
         guard type.formats.contains(.xml) else { return nil }
         return try await XMLSchemaStore(database: services.database, logger: services.logger)
             .latest(tenantID: tenantID, recordType: type.code)
