@@ -40,8 +40,9 @@ public enum FileFormat: String, Sendable, Codable, CaseIterable, Hashable {
     }
 }
 
-/// How long a book is kept (TT 08/2025). Unset until the tenant fills it from the official appendix:
-/// never a guessed period.
+/// How long a book is kept (TT 08/2025), as rule-set data, never code. `unset` when a file says
+/// nothing; the shipped rule-sets set every type, their values marked unverified until a tenant
+/// fills them from the official appendix. No record is ever deleted, within its period or after.
 public enum Retention: Sendable, Hashable {
     case unset
     case permanent
