@@ -14,10 +14,12 @@ final class XMLDocument {
     /// Parses XML that may come from outside: no network, no DTD, no entities (so no external
     /// entity can be read and no "billion laughs" can be expanded), UTF-8 only. A document that
     /// declares a DOCTYPE is refused before it reaches the parser.
-    static func parse(_ bytes: [UInt8]) throws -> XMLDocument {
+    /// `limit`: the largest document accepted (a manifest by default; a tenant's structured upload may
+    /// be larger, see `TenantXMLSchema`).
+    static func parse(_ bytes: [UInt8], limit: Int = maxBytes) throws -> XMLDocument {
         try XMLSec.start()
         guard !bytes.isEmpty else { throw HosoError("xml.empty") }
-        guard bytes.count <= maxBytes else { throw HosoError("xml.too_large", ["limit": String(maxBytes >> 20) + " MB"]) }
+        guard bytes.count <= limit else { throw HosoError("xml.too_large", ["limit": String(limit >> 20) + " MB"]) }
         // UTF-16 or UTF-32 (a BOM or a NUL byte) could hide a DOCTYPE from the scan below.
         if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.contains(0) {
             throw HosoError("xml.encoding")

@@ -17,6 +17,7 @@ public struct PeopleStore: Sendable {
         public var people = 0
         public var groups = 0
         public var classes = 0
+        public var duties = 0
     }
 
     /// Applies the good lines of a people file to a school, all or nothing. A person not yet
@@ -43,6 +44,14 @@ public struct PeopleStore: Sendable {
                     ON CONFLICT (unit_id, user_id, valid_from) DO UPDATE SET valid_to = excluded.valid_to
                     """, logger: logger)
                 summary.people += 1
+                if let duty = row.duty {
+                    try await connection.run("""
+                        INSERT INTO school_duties (tenant_id, unit_id, user_id, duty, valid_from, valid_to, source)
+                        VALUES (\(tenantID), \(unitID), \(userID), \(duty.rawValue), \(from)::date, \(to)::date, 'import')
+                        ON CONFLICT (unit_id, user_id, duty, valid_from) DO UPDATE SET valid_to = excluded.valid_to
+                        """, logger: logger)
+                    summary.duties += 1
+                }
                 if let group = row.group {
                     guard let groupID = try await connection.fetch("""
                         INSERT INTO school_groups (tenant_id, unit_id, kind, code, name_vi, name_en)
@@ -106,8 +115,15 @@ public struct PeopleStore: Sendable {
             if !classIDs.contains(classID) { classIDs.append(classID) }
             if let userID { homeroom[classID, default: []].append(SchoolPeople.Teacher(userID: userID, span: span(from, to))) }
         }
+        let duties = try await connection.fetch("""
+            SELECT user_id, duty, valid_from::text, valid_to::text FROM school_duties
+            WHERE tenant_id = \(tenantID) AND unit_id = \(unitID) ORDER BY user_id, valid_from
+            """, (Int64, String, String?, String?).self, logger: logger).compactMap { row in
+            SchoolDuty(rawValue: row.1).map { SchoolPeople.Duty(userID: row.0, duty: $0, span: span(row.2, row.3)) }
+        }
         return SchoolPeople(teachers: teachers, groups: groups,
-                            classes: classIDs.map { SchoolPeople.SchoolClass(id: $0, homeroom: homeroom[$0] ?? []) })
+                            classes: classIDs.map { SchoolPeople.SchoolClass(id: $0, homeroom: homeroom[$0] ?? []) },
+                            duties: duties)
     }
 
 }

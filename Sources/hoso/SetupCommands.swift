@@ -154,7 +154,8 @@ struct PeopleCommand: AsyncParsableCommand {
                         guard let data = FileManager.default.contents(atPath: file) else { throw HosoError("people.file_missing", ["path": file]) }
                         let code = school ?? String((file.split(separator: "/").last ?? "").replacingOccurrences(of: ".csv", with: ""))
                         let result = try await setup.importPeople(tenant: tenant, school: code, schoolYear: year, csv: String(decoding: data, as: UTF8.self))
-                        print("hoso: people \(tenant) \(code): \(result.summary.people) lines applied, \(result.summary.groups) groups, \(result.summary.classes) classes, \(result.rejected.count) rejected")
+                        print("hoso: people \(tenant) \(code): \(result.summary.people) lines applied, \(result.summary.groups) groups, \(result.summary.classes) classes, "
+                            + "\(result.summary.duties) duties, \(result.rejected.count) rejected")
                         for rejection in result.rejected {
                             print("hoso:   line \(rejection.line): \(localizer?.message(for: rejection.error, .en) ?? rejection.error.description) [\(rejection.error.code)]")
                         }

@@ -4,6 +4,9 @@
 public enum DeadlineRule: Sendable, Hashable {
     /// On `weekday` of the teaching week before week W (for week 1: the calendar week before it).
     case weekdayOfPrecedingWeek(LocalDate.Weekday)
+    /// The day before `weekday` of the teaching week before week W: "trước ngày thứ 4 của tuần liền
+    /// trước" (seed 004) read literally, i.e. by the end of Tuesday (`boundary: before_day`).
+    case dayBeforeWeekdayOfPrecedingWeek(LocalDate.Weekday)
     /// `days` days before the Monday of week W.
     case daysBeforeWeek(Int)
     /// A date of the school year (September–December in its first calendar year, else its second).
@@ -40,6 +43,9 @@ public enum DeadlineRule: Sendable, Hashable {
             guard let week = calendar.week(number) else { throw HosoError("deadline.no_such_week", ["week": String(number)]) }
             let precedingMonday = number > 1 ? (calendar.week(number - 1)?.monday ?? week.monday.adding(days: -7)) : week.monday.adding(days: -7)
             raw = precedingMonday.adding(days: weekday.rawValue - 1)
+        case (.dayBeforeWeekdayOfPrecedingWeek(let weekday), .week):
+            let named = try DeadlineRule.weekdayOfPrecedingWeek(weekday).dueDate(for: period, in: calendar, shift: .none)
+            raw = named.adding(days: -1)
         case (.daysBeforeWeek(let days), .week(let number)):
             guard let week = calendar.week(number) else { throw HosoError("deadline.no_such_week", ["week": String(number)]) }
             raw = week.monday.adding(days: -days)

@@ -10,6 +10,7 @@ public enum FileSniffer {
         if starts(Array("%PDF-".utf8)) { return .pdf }
         if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if isXML(head) { return .xml }
         guard starts([0x50, 0x4B, 0x03, 0x04]) else { return nil }
         // OpenDocument: the first entry is an uncompressed `mimetype` naming the kind.
         let odPrefix = Array("mimetypeapplication/vnd.oasis.opendocument.".utf8)
@@ -25,6 +26,16 @@ public enum FileSniffer {
             if names.contains(where: { $0.hasPrefix("xl/") }) { return .xlsx }
         }
         return nil
+    }
+
+    /// XML text: an optional UTF-8 byte-order mark and white space, then the XML declaration `<?xml`.
+    /// The declaration is required, so that HTML or any text that happens to open with `<` is not
+    /// taken for XML. (UTF-16 is not recognised: the transcript check accepts UTF-8 only.)
+    static func isXML(_ head: [UInt8]) -> Bool {
+        var bytes = head[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        bytes = bytes.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        return bytes.starts(with: Array("<?xml".utf8))
     }
 
     /// The entry names of a ZIP's central directory found in `tail`.

@@ -47,11 +47,14 @@ public struct SchoolPeople: Sendable, Equatable {
     public let teachers: [Teacher]
     public let groups: [Group]
     public let classes: [SchoolClass]
+    /// School duties held by people (the Pioneer leader), with their dates.
+    public let duties: [Duty]
 
-    public init(teachers: [Teacher], groups: [Group], classes: [SchoolClass]) {
+    public init(teachers: [Teacher], groups: [Group], classes: [SchoolClass], duties: [Duty] = []) {
         self.teachers = teachers
         self.groups = groups
         self.classes = classes
+        self.duties = duties
     }
 }
 
@@ -164,7 +167,12 @@ public enum ObligationPlanner {
             return [(.school, nil)]
         case .officeGroup, .subjectGroup:
             let kind: GroupKind = scope == .officeGroup ? .office : .subject
-            return people.groups.filter { $0.kind == kind }.map { (.group($0.id), nil) }
+            let groups = people.groups.filter { $0.kind == kind }.map { (ObligationOwner.group($0.id), Int64?.none) }
+            // A school without an office group still keeps the office's books: the school owes them.
+            if groups.isEmpty && scope == .officeGroup { return [(.school, nil)] }
+            return groups
+        case .pioneerLeader:
+            return dutyHolders(.pioneerLeader, period, people)
         case .schoolClass:
             return people.classes.map { (.schoolClass($0.id), nil) }
         case .teacher:

@@ -13,6 +13,8 @@ public enum PeopleImport {
         public let grade: Int?
         public let validFrom: LocalDate?
         public let validTo: LocalDate?
+        /// A duty held over the line's dates (`duty` column), e.g. the Pioneer leader.
+        public var duty: SchoolDuty? = nil
     }
 
     public struct GroupRef: Sendable, Equatable {
@@ -28,7 +30,8 @@ public enum PeopleImport {
     }
 
     public static let columns = ["login", "display_name", "group_kind", "subject_group", "subject_group_name_vi", "subject_group_name_en",
-                                 "group_role", "homeroom_class", "grade", "valid_from", "valid_to"]
+                                 "group_role", "homeroom_class", "grade", "valid_from", "valid_to",
+                                 "duty"]
 
     public static func parse(_ text: String) throws -> (rows: [Row], rejected: [Rejection]) {
         let records = try CSV.parse(text)
@@ -80,11 +83,17 @@ public enum PeopleImport {
                 guard let number = Int(raw), (1...12).contains(number) else { reject("people.bad_grade", ["value": raw]); continue }
                 grade = number
             }
-            let key = [login, group?.code ?? "", homeroom ?? "", dates[0]?.iso ?? ""].joined(separator: "|")
+            var duty: SchoolDuty?
+            if let raw = value("duty") {
+                guard let known = SchoolDuty(rawValue: raw) else { reject("people.bad_duty", ["value": raw]); continue }
+                duty = known
+            }
+            let key = [login, group?.code ?? "", homeroom ?? "", dates[0]?.iso ?? "", duty?.rawValue ?? ""]
+                .joined(separator: "|")
             if let first = seen[key] { reject("people.duplicate_line", ["first": String(first)]); continue }
             seen[key] = record.line
             rows.append(Row(line: record.line, login: login, displayName: value("display_name"), group: group, isGroupHead: role == "head",
-                            homeroomClass: homeroom, grade: grade, validFrom: dates[0], validTo: dates[1]))
+                            homeroomClass: homeroom, grade: grade, validFrom: dates[0], validTo: dates[1], duty: duty))
         }
         return (rows, rejected)
     }

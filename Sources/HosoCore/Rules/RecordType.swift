@@ -6,6 +6,8 @@ public enum OwnerScope: String, Sendable, Codable, CaseIterable, Hashable {
     case schoolClass = "class"
     case teacher
     case homeroomTeacher = "homeroom_teacher"
+    /// The person holding the Pioneer leader duty (tổng phụ trách Đội) from the people import.
+    case pioneerLeader = "pioneer_leader"
 }
 
 /// How often a book is due.
@@ -21,6 +23,8 @@ public enum Cadence: String, Sendable, Codable, CaseIterable, Hashable {
 /// The document formats a rule-set may accept, each recognised by its content.
 public enum FileFormat: String, Sendable, Codable, CaseIterable, Hashable {
     case pdf, docx, xlsx, odt, ods, png, jpeg
+    /// Structured data (the digital transcript, học bạ số), checked against the tenant's XSD.
+    case xml
 
     public var mediaType: String {
         switch self {
@@ -31,12 +35,14 @@ public enum FileFormat: String, Sendable, Codable, CaseIterable, Hashable {
         case .ods: "application/vnd.oasis.opendocument.spreadsheet"
         case .png: "image/png"
         case .jpeg: "image/jpeg"
+        case .xml: "application/xml"
         }
     }
 }
 
-/// How long a book is kept (TT 08/2025). Unset until the tenant fills it from the official appendix:
-/// never a guessed period.
+/// How long a book is kept (TT 08/2025), as rule-set data, never code. `unset` when a file says
+/// nothing; the shipped rule-sets set every type, their values marked unverified until a tenant
+/// fills them from the official appendix. No record is ever deleted, within its period or after.
 public enum Retention: Sendable, Hashable {
     case unset
     case permanent

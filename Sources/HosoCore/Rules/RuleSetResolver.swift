@@ -154,11 +154,18 @@ public enum RuleSetResolver {
         func fits(_ ok: Bool) throws {
             if !ok { throw HosoError("rules.deadline_cadence", ["rule": raw.rule, "cadence": cadence.rawValue]) }
         }
+        // Only a rule naming a day of the week has a boundary to choose.
+        if raw.rule != "weekday_of_preceding_week", try DeadlineBoundary.parse(raw.boundary) != .endOfDay {
+            throw HosoError("rules.bad_deadline", ["detail": "boundary \(raw.boundary ?? "") with \(raw.rule)"])
+        }
         switch raw.rule {
         case "weekday_of_preceding_week":
             try fits(weekly)
             guard let name = raw.weekday, let weekday = LocalDate.Weekday(name: name), weekday != .sunday else {
                 throw HosoError("rules.bad_deadline", ["detail": "weekday \(raw.weekday ?? "")"])
+            }
+            if try DeadlineBoundary.parse(raw.boundary) == .beforeDay {
+                return (.dayBeforeWeekdayOfPrecedingWeek(weekday), shift)
             }
             return (.weekdayOfPrecedingWeek(weekday), shift)
         case "days_before_week":
@@ -215,6 +222,9 @@ public enum RuleSetResolver {
     static func dueDraft(_ rule: DeadlineRule, _ shift: DeadlineRule.Shift) -> RecordTypeDraft.Due {
         switch rule {
         case .weekdayOfPrecedingWeek(let weekday): .init(rule: "weekday_of_preceding_week", weekday: weekday.name, shift: shift.rawValue)
+        case .dayBeforeWeekdayOfPrecedingWeek(let weekday):
+            .init(rule: "weekday_of_preceding_week", weekday: weekday.name, shift: shift.rawValue,
+                  boundary: DeadlineBoundary.beforeDay.rawValue)
         case .daysBeforeWeek(let days): .init(rule: "days_before_week", days: days, shift: shift.rawValue)
         case .fixedDate(let month, let day):
             .init(rule: "fixed_date", date: (month < 10 ? "0" : "") + "\(month)-" + (day < 10 ? "0" : "") + "\(day)", shift: shift.rawValue)

@@ -8,12 +8,16 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
         /// `MM-DD` for `fixed_date`.
         public var date: String?
         public var shift: String?
-        public init(rule: String, weekday: String? = nil, days: Int? = nil, date: String? = nil, shift: String? = nil) {
+        /// `before_day` or `end_of_day` (the default) for a rule naming a day: see `DeadlineBoundary`.
+        public var boundary: String?
+        public init(rule: String, weekday: String? = nil, days: Int? = nil, date: String? = nil, shift: String? = nil,
+                    boundary: String? = nil) {
             self.rule = rule
             self.weekday = weekday
             self.days = days
             self.date = date
             self.shift = shift
+            self.boundary = boundary
         }
     }
 

@@ -78,9 +78,10 @@ public enum RulesFile {
                 draft.owner = node["owner"]?.string
                 draft.cadence = node["cadence"]?.string
                 if let due = node["due"] {
-                    checkKeys(due, ["rule", "weekday", "days", "date", "shift"])
+                    checkKeys(due, ["rule", "weekday", "days", "date", "shift", "boundary"])
                     draft.due = .init(rule: required(due, "rule"), weekday: due["weekday"]?.string, days: due["days"]?.int,
-                                      date: due["date"]?.string, shift: due["shift"]?.string)
+                                      date: due["date"]?.string, shift: due["shift"]?.string,
+                                      boundary: due["boundary"]?.string)
                 }
                 draft.formats = node["formats"]?.sequence?.compactMap(\.string)
                 if let size = node["max_size_mb"] {

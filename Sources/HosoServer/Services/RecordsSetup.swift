@@ -36,6 +36,7 @@ public struct RecordsSetup: Sendable {
             (try RulesFile.calendar(tenantsDirectory: tenantsDirectory, tenant: tenant, schoolYear: year),
              try RulesFile.resolve(tenantsDirectory: tenantsDirectory, tenant: tenant, schoolYear: year))
         }
+        let schemas = try loadSchemas(tenant: tenant, ruleSets: loaded.map(\.1))
         var lines: [String] = []
         for (calendar, ruleSet) in loaded {
             let calendarChanged = try await store.importCalendar(tenantID: tenantID, calendar)
@@ -43,6 +44,7 @@ public struct RecordsSetup: Sendable {
             lines.append("\(tenant) \(ruleSet.schoolYear): calendar \(calendarChanged ? "stored" : "unchanged"); rule-set \(ruleSet.lineage.joined(separator: " → ")) "
                          + "version \(result.version) \(result.created ? "created" : "unchanged"), \(ruleSet.types.count) record types")
         }
+        lines += try await storeSchemas(tenant: tenant, tenantID: tenantID, schemas)
         return lines
     }
 

@@ -11,6 +11,8 @@ import NIOCore
 /// are refused (`input.nul`, see `TextInput`).
 struct Uploads: Sendable {
     let blobs: BlobStore
+    /// The tenant's schema for the type's XML uploads (see `Uploads+XML.swift`).
+    var xmlSchema: XMLSchemaStore.Stored? = nil
 
     struct Received {
         let staged: StagedBlob
@@ -124,6 +126,12 @@ struct Uploads: Sendable {
         guard type.formats.contains(format) else {
             staged.discard()
             throw HosoError("upload.format_not_accepted", ["formats": type.formats.map(\.rawValue).joined(separator: ", ")])
+        }
+        if format == .xml {
+            do { try checkXML(staged, type: type) } catch {
+                staged.discard()
+                throw error
+            }
         }
         try staged.commit()
         return Received(staged: staged, format: format, filename: filename)

@@ -7,6 +7,11 @@ enum ErrorStatus {
         if code.hasPrefix("service.") { return .serviceUnavailable }
         if code.hasPrefix("signin.throttled") { return .tooManyRequests }
         if code.hasPrefix("input.") || code.hasPrefix("tenant.") { return .badRequest }
+        // XML transcripts: the document is at fault; too large to check is 413; no schema yet is the tenant's state.
+        if code.hasPrefix("xml_upload.") || code.hasPrefix("xml_schema.") {
+            if code == "xml_upload.too_large" { return .contentTooLarge }
+            return code == "xml_upload.no_schema" ? .conflict : .badRequest
+        }
         // Bad documents, rule files, people files, forms: the request is at fault.
         for prefix in ["upload.", "rules.", "calendar.", "people.", "csv.", "window.", "deadline.", "obligation.reason"] where code.hasPrefix(prefix) {
             return code == "upload.too_large" ? .contentTooLarge : code == "window.closed" ? .conflict : .badRequest

@@ -27,6 +27,9 @@ struct RecordFilesController: Sendable {
         let type = try await services.records.checkSubmittable(actor, obligationID: id)
         let filename = request.uri.queryParameters.get("filename")
         let revision = request.uri.queryParameters.get("revision").flatMap { Int($0) }
+        try Uploads.refuseDeclaredSize(request, type: type, multipart: false)
+        var uploads = self.uploads
+        uploads.xmlSchema = try await Uploads.schemaFor(services, tenantID: actor.tenantID, type: type)
         let received = try await uploads.receive(body: request.body, filename: filename, type: type)
         let version = try await services.records.submit(
             actor, obligationID: id, blob: received.staged, format: received.format,
@@ -39,6 +42,9 @@ struct RecordFilesController: Sendable {
         let session = context.signedIn
         let id = try RecordRoute.id(context)
         let type = try await services.records.checkSubmittable(actor, obligationID: id)
+        try Uploads.refuseDeclaredSize(request, type: type, multipart: true)
+        var uploads = self.uploads
+        uploads.xmlSchema = try await Uploads.schemaFor(services, tenantID: actor.tenantID, type: type)
         let (received, fields) = try await uploads.receive(multipart: request, csrfToken: session.csrfToken, type: type)
         _ = try await services.records.submit(
             actor, obligationID: id, blob: received.staged, format: received.format,

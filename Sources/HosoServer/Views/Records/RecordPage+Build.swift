@@ -31,6 +31,7 @@ struct RecordPageBuilder {
             formats: type.formats.map(\.rawValue).joined(separator: ", "),
             maxMB: type.maxBytes / 1024 / 1024,
             basis: type.basis,
+            retention: retention(type.retention),
             versions: detail.versions.map(version),
             hasVersions: !detail.versions.isEmpty,
             events: detail.events.map(event),
@@ -56,6 +57,14 @@ struct RecordPageBuilder {
                 ? "" : text(SignatureState(rawValue: row.signatureState)?.messageKey ?? ""),
             revision: row.revision
         )
+    }
+
+    func retention(_ retention: Retention) -> String {
+        switch retention {
+        case .permanent: text("record.retention_permanent")
+        case .years(let years): text("record.retention_years", ["years": String(years)])
+        case .unset: text("record.retention_unset")
+        }
     }
 
     func version(_ version: VersionRow) -> RecordPage.Version {

@@ -135,6 +135,8 @@ struct RecordPage: Sendable {
     let formats: String
     let maxMB: Int64
     let basis: String
+    /// The type's retention period (TT 08/2025 as the tenant filled it), in the page's language.
+    let retention: String
     let versions: [Version]
     let hasVersions: Bool
     let events: [Event]
