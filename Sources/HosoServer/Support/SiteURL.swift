@@ -45,6 +45,11 @@ enum SiteURL: Hashable, Sendable {
     case inspectionEvent(Int64, event: String)
     case inspectionMinutesPDF(Int64)
     case followUpDone(Int64)
+    case versionDocument(Int64, position: Int)
+    case correctionMinutes(Int64)
+    case correctionMinutesPDF(Int64)
+    case correctionMinutesManifest(Int64)
+    case correctionConfirm(Int64)
 
     // JSON API
     case apiOpenAPI
@@ -87,6 +92,9 @@ enum SiteURL: Hashable, Sendable {
     case apiInspectionMinutes(Int64)
     case apiInspectionMinutesManifest(Int64)
     case apiFollowUpDone(Int64)
+    case apiVersionDocument(Int64, position: Int)
+    case apiCorrectionMinutes(Int64)
+    case apiCorrectionConfirmation(Int64)
 
     /// The route patterns (Hummingbird syntax): the only place a path is spelled.
     enum Route: String, CaseIterable, Sendable {
@@ -130,6 +138,11 @@ enum SiteURL: Hashable, Sendable {
         case inspectionEvent = "/inspections/:id/:event"
         case inspectionMinutesPDF = "/inspections/:id/minutes.pdf"
         case followUpDone = "/follow-ups/:id/done"
+        case versionDocument = "/versions/:id/documents/:position"
+        case correctionMinutes = "/corrections/:id/minutes"
+        case correctionMinutesPDF = "/corrections/:id/minutes.pdf"
+        case correctionMinutesManifest = "/corrections/:id/minutes.xml"
+        case correctionConfirm = "/corrections/:id/confirm"
 
         case apiOpenAPI = "/api/v1/openapi.yaml"
         case apiTenants = "/api/v1/tenants"
@@ -171,6 +184,9 @@ enum SiteURL: Hashable, Sendable {
         case apiInspectionMinutes = "/api/v1/inspections/:id/minutes"
         case apiInspectionMinutesManifest = "/api/v1/inspections/:id/minutes/manifest"
         case apiFollowUpDone = "/api/v1/follow-ups/:id/done"
+        case apiVersionDocument = "/api/v1/versions/:id/documents/:position"
+        case apiCorrectionMinutes = "/api/v1/corrections/:id/minutes"
+        case apiCorrectionConfirmation = "/api/v1/corrections/:id/confirmation"
 
         var pattern: RouterPath { RouterPath(rawValue) }
     }
@@ -259,6 +275,14 @@ enum SiteURL: Hashable, Sendable {
         case .apiInspectionMinutes(let id): (.apiInspectionMinutes, [String(id)])
         case .apiInspectionMinutesManifest(let id): (.apiInspectionMinutesManifest, [String(id)])
         case .apiFollowUpDone(let id): (.apiFollowUpDone, [String(id)])
+        case .versionDocument(let id, let position): (.versionDocument, [String(id), String(position)])
+        case .correctionMinutes(let id): (.correctionMinutes, [String(id)])
+        case .correctionMinutesPDF(let id): (.correctionMinutesPDF, [String(id)])
+        case .correctionMinutesManifest(let id): (.correctionMinutesManifest, [String(id)])
+        case .correctionConfirm(let id): (.correctionConfirm, [String(id)])
+        case .apiVersionDocument(let id, let position): (.apiVersionDocument, [String(id), String(position)])
+        case .apiCorrectionMinutes(let id): (.apiCorrectionMinutes, [String(id)])
+        case .apiCorrectionConfirmation(let id): (.apiCorrectionConfirmation, [String(id)])
         }
     }
 
