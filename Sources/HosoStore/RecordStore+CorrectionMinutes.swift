@@ -171,9 +171,10 @@ extension RecordStore {
             let witnesses = try await Self.witnesses(connection, tenantID: actor.tenantID, obligationID: obligationID, logger: logger)
             let issued = Set(try await Self.minutes(connection, tenantID: actor.tenantID, obligationID: obligationID, logger: logger)
                 .map(\.correctionID))
-            let withVersion = Set(try await connection.fetch("""
+            let corrected: [Int64] = try await connection.fetch("""
                 SELECT DISTINCT correction_id FROM record_versions WHERE obligation_id = \(obligationID) AND correction_id IS NOT NULL
-                """, Int64.self, logger: logger))
+                """, Int64.self, logger: logger)
+            let withVersion = Set(corrected)
             var result: [Int64: CorrectionDecisions.MinutesSnapshot] = [:]
             for correction in corrections {
                 let own = witnesses.filter { $0.correctionID == correction.id }
@@ -192,7 +193,8 @@ extension RecordStore {
     /// are read, `render` makes the PDF (committed to the blob store) and its manifest, and the
     /// minutes are kept with an event and an audit entry, in one transaction.
     public func issueMinutes(_ actor: Actor, correctionID: Int64,
-                             render: @Sendable (CorrectionMinutesFacts) async throws -> IssuedMinutes) async throws -> CorrectionMinutesRow {
+                             render: @escaping @Sendable (CorrectionMinutesFacts) async throws -> IssuedMinutes)
+        async throws -> CorrectionMinutesRow {
         let logger = self.logger
         return try await database.withTenant(actor.tenantID) { connection in
             let (locked, correction, snapshot, witnesses) = try await self.lockedCorrection(connection, actor, correctionID: correctionID,

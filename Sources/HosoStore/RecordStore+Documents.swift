@@ -25,6 +25,15 @@ public struct DocumentRow: Sendable, Equatable {
     public let mediaType: String
     public let format: String
     public let filename: String
+    public init(versionID: Int64, position: Int, sha256: String, size: Int64, mediaType: String, format: String, filename: String) {
+        self.versionID = versionID
+        self.position = position
+        self.sha256 = sha256
+        self.size = size
+        self.mediaType = mediaType
+        self.format = format
+        self.filename = filename
+    }
 }
 
 extension RecordStore {

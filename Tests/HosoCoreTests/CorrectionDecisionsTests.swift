@@ -120,4 +120,27 @@ import Testing
             try DocumentSet.admit(count: DocumentSet.maxDocuments, total: 0, type: type)
         }
     }
+
+    @Test func aRuleSetMayAskForMinutesBeforeTheLock() throws {
+        // setup: the same book, once as the default (after lock), once with `correction_minutes: before_lock`.
+        var strict = try Fixture.lessonPlan()
+        strict.correctionMinutes = .beforeLock
+        let approved = try Fixture.record(Fixture.teacher, state: .approved)
+        let approvedStrict = try Fixture.record(Fixture.teacher, state: .approved, type: strict)
+        // act, verify: only the strict type takes a correction of an approved record.
+        #expect(throws: HosoError("workflow.not_locked")) { try RecordDecisions.requestCorrection(approved, reason: "Sai tiết 3") }
+        #expect(try RecordDecisions.requestCorrection(approvedStrict, reason: "Sai tiết 3") == "Sai tiết 3")
+        let consent = try Fixture.record(Fixture.principal, state: .approved, type: strict)
+        let correction = CorrectionSnapshot(id: 9, reason: "Sai tiết 3", state: "requested")
+        #expect(try RecordDecisions.decideCorrection(consent, correction: correction, consent: true, witnesses: ["u201", "u700"]) == .correcting)
+        #expect(throws: HosoError("workflow.not_locked")) {
+            try RecordDecisions.decideCorrection(try Fixture.record(Fixture.principal, state: .approved), correction: correction, consent: true,
+                                                 witnesses: ["u201", "u700"])
+        }
+        // Locked records are corrected the same way under both rules.
+        #expect(try RecordDecisions.requestCorrection(try Fixture.record(Fixture.teacher, state: .locked, type: strict), reason: "x") == "x")
+        // The rule reads from and writes back to rule-set data.
+        #expect(RuleSetResolver.draft(of: strict).correctionMinutes == "before_lock")
+        #expect(RuleSetResolver.draft(of: try Fixture.lessonPlan()).correctionMinutes == nil)
+    }
 }

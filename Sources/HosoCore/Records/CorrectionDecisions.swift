@@ -121,3 +121,21 @@ public enum CorrectionDecisions {
         ((try? issue(record, minutes)) != nil, (try? confirm(record, minutes)) != nil)
     }
 }
+
+/// When a change of a record needs a correction with minutes. `afterLock` (the default): only a
+/// locked record is corrected so. `beforeLock` (`correction_minutes: before_lock` in a rule-set):
+/// a record fully approved but not yet locked is too. Why: seed 001 asks minutes for any change
+/// of data the leadership has approved ("điều chỉnh các sai sót ... phải được sự đồng ý của lãnh
+/// đạo đơn vị và được lập biên bản"); an approved record is such data, and a province that reads
+/// it so (Hải Phòng's sign-and-seal-then-lock order, seed 003) can say it per type.
+public enum CorrectionMinutesRule: String, Sendable, Hashable, Codable {
+    case afterLock = "after_lock"
+    case beforeLock = "before_lock"
+}
+
+extension CorrectionDecisions {
+    /// The record is approved, not locked, and its type asks for minutes before the lock.
+    public static func beforeLock(_ record: RecordSnapshot) -> Bool {
+        record.state == .approved && record.type.correctionMinutes == .beforeLock
+    }
+}

@@ -81,6 +81,9 @@ public struct RecordType: Sendable, Hashable {
     public let storage: Storage
     /// Submissions only while the school administrator has an entry window open.
     public let entryWindow: Bool
+    /// When a change needs a correction with minutes (set by the resolver; after the lock unless
+    /// the rule-set says `correction_minutes: before_lock`).
+    public var correctionMinutes: CorrectionMinutesRule = .afterLock
 
     public init(code: String, nameVi: String, nameEn: String, basis: String, levels: Set<SchoolLevel>, owner: OwnerScope,
                 cadence: Cadence, due: DeadlineRule, shift: DeadlineRule.Shift, formats: [FileFormat], maxBytes: Int64,

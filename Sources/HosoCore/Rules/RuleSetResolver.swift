@@ -122,6 +122,9 @@ public enum RuleSetResolver {
         if let raw = draft.retention, retention == .unset { problem("rules.bad_retention", ["value": raw]) }
         if case .years(let years) = retention, years < 1 { problem("rules.bad_retention", ["value": draft.retention ?? ""]) }
 
+        let correctionMinutes = CorrectionMinutesRule(rawValue: draft.correctionMinutes ?? CorrectionMinutesRule.afterLock.rawValue)
+        if correctionMinutes == nil { problem("rules.bad_value", ["key": "correction_minutes", "value": draft.correctionMinutes ?? ""]) }
+
         var due: (DeadlineRule, DeadlineRule.Shift)?
         if let raw = required(draft.due, "due"), let cadence {
             do { due = try deadline(raw, cadence: cadence) } catch let error as HosoError {
@@ -131,11 +134,13 @@ public enum RuleSetResolver {
         guard problems.isEmpty, let owner, let cadence, let submitter, let chain, let due, let storage else {
             throw HosoErrors(problems.isEmpty ? [HosoError("rules.missing_field", place.merging(["field": "?"]) { $1 })] : problems)
         }
-        return RecordType(
+        var type = RecordType(
             code: draft.code, nameVi: nameVi, nameEn: nameEn, basis: draft.basis ?? "", levels: levels, owner: owner,
             cadence: cadence, due: due.0, shift: due.1, formats: formats, maxBytes: Int64(maxSize) * 1024 * 1024,
             submitter: submitter, chain: chain, retention: retention, storage: storage, entryWindow: draft.entryWindow ?? false
         )
+        type.correctionMinutes = correctionMinutes ?? .afterLock
+        return type
     }
 
     static func deadline(_ raw: RecordTypeDraft.Due, cadence: Cadence) throws -> (DeadlineRule, DeadlineRule.Shift) {
@@ -203,6 +208,7 @@ public enum RuleSetResolver {
         draft.retention = type.retention == .unset ? nil : type.retention.code
         draft.storage = type.storage.rawValue
         draft.entryWindow = type.entryWindow
+        draft.correctionMinutes = type.correctionMinutes == .afterLock ? nil : type.correctionMinutes.rawValue
         return draft
     }
 

@@ -43,6 +43,9 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
     public var retention: String?
     public var storage: String?
     public var entryWindow: Bool?
+    /// `before_lock`: a change after full approval (not yet locked) also needs a correction with
+    /// minutes; `after_lock` or nil: only after the lock (`CorrectionMinutesRule`).
+    public var correctionMinutes: String?
     /// Where it was written, for messages (not merged).
     public var source: String?
     public var line: Int?
@@ -66,6 +69,7 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
         if let value = override.retention { result.retention = value }
         if let value = override.storage { result.storage = value }
         if let value = override.entryWindow { result.entryWindow = value }
+        if let value = override.correctionMinutes { result.correctionMinutes = value }
         result.source = override.source ?? result.source
         result.line = override.line ?? result.line
         return result

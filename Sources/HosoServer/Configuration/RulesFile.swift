@@ -7,7 +7,8 @@ import Yams
 /// does not silently drop a rule; each problem names its file and line.
 public enum RulesFile {
     static let typeKeys: Set<String> = ["code", "name_vi", "name_en", "basis", "levels", "owner", "cadence", "due", "formats", "max_size_mb",
-                                        "submitter", "chain", "retention", "storage", "entry_window"]
+                                        "submitter", "chain", "retention", "storage", "entry_window",
+                                        "correction_minutes"]
     static let fileKeys: Set<String> = ["id", "extends", "school_year", "name_vi", "name_en", "record_types", "overrides", "remove"]
 
     /// Every rule-set file a tenant can resolve from: the shared bases and its own.
@@ -99,6 +100,7 @@ public enum RulesFile {
                 }
                 draft.storage = node["storage"]?.string
                 draft.entryWindow = node["entry_window"]?.bool
+                draft.correctionMinutes = node["correction_minutes"]?.string
                 return draft
             }
         }

@@ -171,7 +171,8 @@ public struct SigningService: Sendable {
     /// `roots`: the tenant's roots when the caller already read them (a book's export reads them
     /// once for all its records); read here otherwise.
     public func verify(tenantID: Int64, row: ManifestRow, roots given: TrustRoots? = nil) async throws -> Verification {
-        let roots = try await given ?? roots(tenantID: tenantID)
+        let roots: TrustRoots
+        if let given { roots = given } else { roots = try await self.roots(tenantID: tenantID) }
         let check: ManifestCheck
         do {
             check = try ManifestSignatures.verify(Array(row.xml.utf8), roots: roots, schema: schema)
