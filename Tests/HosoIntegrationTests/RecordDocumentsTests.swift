@@ -72,7 +72,7 @@ extension RecordTests {
             #expect(page.text.contains("Bài 3.pdf") && page.text.contains("/versions/\(versionID)/documents/3"))
             #expect(try await TestEnvironment.ownerValue("""
                 SELECT count(*)::text FROM audit_log WHERE action = 'record.download' AND subject = 'obligation:\(id)'
-                  AND details->>'document' = '2'
+                  AND details::jsonb->>'document' = '2'
                 """, database: world.database.name) == "1", "the download of one document is on the record's trail")
             // The manifest names every document with its SHA-256, and verification checks each.
             let manifest = try await head.send(client, .get, "/api/v1/obligations/\(id)/manifest")

@@ -74,6 +74,7 @@ struct RecordPageBuilder {
                 RecordPage.Document(position: $0.position, filename: $0.filename, size: ByteSize.text($0.size),
                                     url: SiteURL.versionDocument(row.id, position: $0.position).path, sha256: $0.sha256)
             }
+            page.hasDocuments = true
         }
         return page
     }
@@ -88,6 +89,7 @@ struct RecordPageBuilder {
                 capacities: witness.capacities.map { text("correction.capacity." + $0) }.joined(separator: ", "),
                 confirmed: witness.confirmedAt.map { VietnamTime.display(epochSeconds: $0) })
         }
+        page.hasWitnesses = !page.witnesses.isEmpty
         if let issued = detail.minutes.first(where: { $0.correctionID == correction.id }) {
             page.issued = RecordPage.IssuedMinutes(
                 number: issued.number, url: SiteURL.correctionMinutesPDF(correction.id).path,

@@ -80,7 +80,7 @@ struct RecordPage: Sendable {
         let superseded: String?
         /// Every document of the version, when it holds more than one (the first is the row's own).
         var documents: [Document] = []
-        var hasDocuments: Bool { !documents.isEmpty }
+        var hasDocuments = false
     }
 
     struct Document: Sendable {
@@ -134,7 +134,7 @@ struct RecordPage: Sendable {
         let decidable: Bool
         let minutes: Minutes?
         var witnesses: [Witness] = []
-        var hasWitnesses: Bool { !witnesses.isEmpty }
+        var hasWitnesses = false
         var issued: IssuedMinutes? = nil
         var canIssue = false
         var canConfirm = false
