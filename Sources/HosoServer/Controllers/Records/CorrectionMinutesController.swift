@@ -56,7 +56,7 @@ struct CorrectionMinutesController: Sendable {
         let now = services.clock.now()
         let signer = (login: actor.login, name: actor.displayName)
         let extra = CorrectionMinutesBuilder.Extra(
-            school: school, parent: parent, place: tenant?.nameVi ?? school.nameVi, principal: actor.displayName, issuedAt: now,
+            school: school, parent: parent, place: InspectionController.suggestedPlace(parent ?? school), principal: actor.displayName, issuedAt: now,
             digitalSignature: key.map { (name: $0.commonName, serial: $0.serial, time: VietnamTime.display(epochSeconds: now)) })
         _ = try await services.records.issueMinutes(actor, correctionID: correctionID) { facts in
             let builder = CorrectionMinutesBuilder(words: services.documents.correctionMinutes, localizer: services.localizer)
