@@ -181,3 +181,53 @@ extension SignatureTests {
         }
     }
 }
+
+extension SignatureTests {
+    /// `correction_minutes: before_lock` (the demo's student register): once fully approved, a
+    /// change needs a correction with minutes even before the lock; a lesson plan (the default)
+    /// is corrected only after its lock.
+    @Test func aRuleSetAsksForMinutesBeforeTheLock() async throws {
+        // setup: the register approved (signed and sealed), not locked.
+        let setup = try await setup()
+        let (world, id) = (setup.world, setup.obligation)
+        try await world.withApp { client in
+            var admin = Browser(), vice = Browser(), principal = Browser()
+            admin.csrf = try await admin.signIn(client, "s1.admin")
+            vice.csrf = try await vice.signIn(client, "s1.vice")
+            principal.csrf = try await principal.signIn(client, "s1.principal")
+            try await submit(client, &admin, id, "bản đầu")
+            #expect(try await post(client, &vice, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#).status == .ok)
+            #expect(try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":2,"sign":true}"#).status == .ok)
+            #expect(try await value(world, "SELECT state FROM obligations WHERE id = \(id)") == "approved")
+
+            // act: a correction of the approved register; the consent with the witnesses.
+            let asked = try await post(client, &admin, "/api/v1/obligations/\(id)/corrections", #"{"reason":"Sai tên học sinh"}"#)
+            #expect(asked.status == .created, "\(asked.text)")
+            let correction = try #require(try asked.json()["id"] as? Int)
+            let consented = try await post(client, &principal, "/api/v1/corrections/\(correction)/decision",
+                                           #"{"consent":true,"leader":"s1.principal","administrator":"s1.admin"}"#)
+
+            // verify: reopened for a new version, the approved one to be superseded.
+            #expect(try consented.status == .ok && consented.json()["state"] as? String == "correcting", "\(consented.text)")
+            #expect(try await value(world, "SELECT count(*)::text FROM correction_witnesses WHERE correction_id = \(correction)") == "2")
+            // A lesson plan keeps the default: approved is not yet correctable.
+            var teacher = Browser(), head = Browser()
+            teacher.csrf = try await teacher.signIn(client, "s1.teacher")
+            head.csrf = try await head.signIn(client, "s1.head")
+            let plan = try #require(try await value(world, """
+                SELECT o.id::text FROM obligations o JOIN users u ON u.id = o.owner_user_id
+                WHERE u.login = 's1.teacher' AND o.record_type = 'lesson_plan' AND o.period_number = 9
+                """).flatMap { Int64($0) })
+            var headers: HTTPFields = [.contentType: "application/pdf"]
+            headers[HTTPField.Name("X-CSRF-Token")!] = teacher.csrf
+            headers[.cookie] = teacher.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+            let uploaded = try await client.execute(uri: "/api/v1/obligations/\(plan)/versions?filename=g.pdf", method: .post, headers: headers,
+                                                    body: ByteBuffer(bytes: Array(RecordTests.pdf().utf8)))
+            #expect(uploaded.status == .created)
+            #expect(try await post(client, &head, "/api/v1/obligations/\(plan)/approve", #"{"step":1}"#).status == .ok)
+            #expect(try await post(client, &principal, "/api/v1/obligations/\(plan)/approve", #"{"step":2}"#).status == .ok)
+            let early = try await post(client, &teacher, "/api/v1/obligations/\(plan)/corrections", #"{"reason":"Sai"}"#)
+            #expect(early.status == .conflict && early.errorCode == "workflow.not_locked", "\(early.text)")
+        }
+    }
+}
