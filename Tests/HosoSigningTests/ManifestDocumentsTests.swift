@@ -11,11 +11,16 @@ extension ManifestSignatureTests {
         tenant: manifest.tenant, unit: manifest.unit, recordType: .init(code: "lesson_plan", name: "Kế hoạch bài dạy"),
         period: .init(schoolYear: "2026-2027", kind: "week", number: 5, first: "2026-10-05", last: "2026-10-11"),
         obligationID: 43, version: 1,
-        document: .init(sha256: String(repeating: "0a", count: 32), size: 100, mediaType: "application/pdf", filename: "Bài 1.pdf"),
+        document: .init(
+            sha256: String(repeating: "0a", count: 32), size: 100, mediaType: "application/pdf", filename: "Bài 1.pdf"),
         submitted: manifest.submitted, chain: manifest.chain, sealRequired: true, issuedAt: now - 3000,
         moreDocuments: [
-            .init(sha256: String(repeating: "0b", count: 32), size: 200, mediaType: "application/pdf", filename: "Bài 2.pdf"),
-            .init(sha256: String(repeating: "0c", count: 32), size: 300, mediaType: "application/pdf", filename: "Bài 3.pdf"),
+            .init(
+                sha256: String(repeating: "0b", count: 32), size: 200, mediaType: "application/pdf",
+                filename: "Bài 2.pdf"),
+            .init(
+                sha256: String(repeating: "0c", count: 32), size: 300, mediaType: "application/pdf",
+                filename: "Bài 3.pdf"),
         ])
 
     @Test func aManifestListsEveryDocumentAndReadsBackTheSame() throws {
@@ -35,12 +40,14 @@ extension ManifestSignatureTests {
 
     @Test func everyDocumentIsCheckedAndASignatureCoversThemAll() throws {
         // setup: the lessons signed by the principal.
-        let signed = try ManifestSignatures.sign(try ManifestXML.build(Self.lessons), pkcs12: pki.file("hieu.p12"), password: PKI.password,
-                                                 claim: claim(step: 2, role: "principal", signer: "hieu", name: "Trần Thị Hiếu"), schema: schema)
+        let signed = try ManifestSignatures.sign(
+            try ManifestXML.build(Self.lessons), pkcs12: pki.file("hieu.p12"), password: PKI.password,
+            claim: claim(step: 2, role: "principal", signer: "hieu", name: "Trần Thị Hiếu"), schema: schema)
         let check = try ManifestSignatures.verify(signed, roots: roots, schema: schema)
         func review(_ hashes: [String]) -> SignatureReview {
-            SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: nil, documentSHA256: hashes.first,
-                            moreDocumentSHA256: Array(hashes.dropFirst()))
+            SignatureReview(
+                manifest: check.manifest, evidence: check.evidence, owners: nil, documentSHA256: hashes.first,
+                moreDocumentSHA256: Array(hashes.dropFirst()))
         }
         let good = Self.lessons.documents.map(\.sha256)
         // act, verify: all match; the third changed; the third missing.
@@ -49,8 +56,9 @@ extension ManifestSignatureTests {
         #expect(third.documentProblem == .documentChanged && third.changedDocuments == [3] && third.state == .invalid)
         #expect(review([good[0], good[1]]).changedDocuments == [3])
         // A document's hash changed inside the signed manifest breaks the signature.
-        let edited = String(decoding: signed, as: UTF8.self).replacingOccurrences(of: String(repeating: "0b", count: 32),
-                                                                                  with: String(repeating: "0e", count: 32))
+        let edited = String(decoding: signed, as: UTF8.self).replacingOccurrences(
+            of: String(repeating: "0b", count: 32),
+            with: String(repeating: "0e", count: 32))
         let broken = try ManifestSignatures.verify(Array(edited.utf8), roots: roots, schema: schema)
         #expect(broken.evidence.first?.cryptographic == .contentChanged)
     }

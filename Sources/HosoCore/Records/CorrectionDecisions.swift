@@ -51,23 +51,29 @@ public enum CorrectionDecisions {
     /// person who asked for the correction, and `namedRequester` what the principal typed for
     /// them, if anything (it must be that person). Call after `RecordDecisions.decideCorrection`
     /// accepted the consent (visibility and permission first).
-    public static func witnesses(leader: Candidate?, administrator: Candidate?, requester: Candidate,
-                                 namedRequester: String?, unknown: [String] = []) throws -> [Witness] {
+    public static func witnesses(
+        leader: Candidate?, administrator: Candidate?, requester: Candidate,
+        namedRequester: String?, unknown: [String] = []
+    ) throws -> [Witness] {
         if let login = unknown.first { throw HosoError("correction.witness_unknown", ["login": login]) }
         guard let leader, let administrator else { throw HosoError("correction.witnesses_required") }
         guard !leader.roles.isDisjoint(with: leaderRoles) else {
-            throw HosoError("correction.witness_not_leadership", ["login": leader.login, "capacity": Capacity.leader.rawValue])
+            throw HosoError(
+                "correction.witness_not_leadership", ["login": leader.login, "capacity": Capacity.leader.rawValue])
         }
         guard !administrator.roles.isDisjoint(with: administratorRoles) else {
-            throw HosoError("correction.witness_not_leadership",
-                            ["login": administrator.login, "capacity": Capacity.administrator.rawValue])
+            throw HosoError(
+                "correction.witness_not_leadership",
+                ["login": administrator.login, "capacity": Capacity.administrator.rawValue])
         }
         if let named = namedRequester.map(Text.trimmed), !named.isEmpty, named != requester.login {
             throw HosoError("correction.witness_not_requester", ["login": named])
         }
         var order: [Int64] = []
         var byUser: [Int64: (Candidate, Set<Capacity>)] = [:]
-        for (candidate, capacity) in [(leader, Capacity.leader), (administrator, .administrator), (requester, .requester)] {
+        for (candidate, capacity) in [
+            (leader, Capacity.leader), (administrator, .administrator), (requester, .requester),
+        ] {
             if byUser[candidate.userID] == nil { order.append(candidate.userID) }
             byUser[candidate.userID, default: (candidate, [])].1.insert(capacity)
         }
@@ -84,7 +90,9 @@ public enum CorrectionDecisions {
         public let issued: Bool
         /// A version was submitted under this correction (the change the minutes name).
         public let hasNewVersion: Bool
-        public init(correction: CorrectionSnapshot, witnesses: [Int64], confirmed: Set<Int64>, issued: Bool, hasNewVersion: Bool) {
+        public init(
+            correction: CorrectionSnapshot, witnesses: [Int64], confirmed: Set<Int64>, issued: Bool, hasNewVersion: Bool
+        ) {
             self.correction = correction
             self.witnesses = witnesses
             self.confirmed = confirmed
@@ -96,7 +104,9 @@ public enum CorrectionDecisions {
     /// The principal issues the minutes once the corrected version exists, once.
     public static func issue(_ record: RecordSnapshot, _ minutes: MinutesSnapshot) throws {
         _ = try RecordDecisions.permit(record, .consentCorrection, revision: nil)
-        guard ["consented", "completed"].contains(minutes.correction.state) else { throw HosoError("correction.not_consented") }
+        guard ["consented", "completed"].contains(minutes.correction.state) else {
+            throw HosoError("correction.not_consented")
+        }
         guard !minutes.witnesses.isEmpty else { throw HosoError("correction.witnesses_required") }
         guard minutes.hasNewVersion else { throw HosoError("correction.no_new_version") }
         guard !minutes.issued else { throw HosoError("correction.minutes_exist") }

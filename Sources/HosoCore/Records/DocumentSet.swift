@@ -35,7 +35,8 @@ public enum DocumentSet {
                 throw HosoError("upload.too_large", ["limit": String(type.maxBytes / 1024 / 1024)])
             }
             guard type.formats.contains(document.format) else {
-                throw HosoError("upload.format_not_accepted", ["formats": type.formats.map(\.rawValue).joined(separator: ", ")])
+                throw HosoError(
+                    "upload.format_not_accepted", ["formats": type.formats.map(\.rawValue).joined(separator: ", ")])
             }
         }
     }

@@ -18,8 +18,12 @@ extension SignatureController {
     struct Archive {
         var entries: [(path: String, bytes: [UInt8])] = []
         var sums: [String] = []
-        var index: [[String]] = [["obligation", "record_type", "period", "version", "state", "superseded_at", "document",
-                                  "path", "sha256", "size", "manifest"]]
+        var index: [[String]] = [
+            [
+                "obligation", "record_type", "period", "version", "state", "superseded_at", "document",
+                "path", "sha256", "size", "manifest",
+            ]
+        ]
         var report: [String] = []
         var commands: [String] = []
         var total: Int64 = 0
@@ -39,14 +43,18 @@ extension SignatureController {
         let tenantID = actor.tenantID
         let roots = try await services.signing.roots(tenantID: tenantID)
         var archive = Archive()
-        archive.report = ["Hoso — báo cáo xác minh chữ ký số / signature verification report", title,
-                          "Thời điểm / At: " + VietnamTime.iso(epochSeconds: services.clock.now()), ""]
+        archive.report = [
+            "Hoso — báo cáo xác minh chữ ký số / signature verification report", title,
+            "Thời điểm / At: " + VietnamTime.iso(epochSeconds: services.clock.now()), "",
+        ]
         for record in records {
             try await add(record, to: &archive, tenantID: tenantID, roots: roots)
         }
         let pem = SignatureStore.bundle(try await services.signatures.roots(tenantID: tenantID))
         archive.entries.append(("trust-roots.pem", Array(pem.utf8)))
-        if let xsd = FileManager.default.contents(atPath: services.configuration.webDirectory + "/" + SigningService.schemaFile) {
+        if let xsd = FileManager.default.contents(
+            atPath: services.configuration.webDirectory + "/" + SigningService.schemaFile)
+        {
             archive.entries.append(("record-manifest-1.xsd", [UInt8](xsd)))
         }
         archive.entries.append(("index.csv", Array(Self.csv(archive.index).utf8)))
@@ -75,21 +83,28 @@ extension SignatureController {
             if version.id == row.currentVersionID, let current = record.verification {
                 verification = current
             } else {
-                let stored = try await services.signing.manifest(tenantID: tenantID, obligationID: row.id, versionID: version.id)
+                let stored = try await services.signing.manifest(
+                    tenantID: tenantID, obligationID: row.id, versionID: version.id)
                 verification = try await services.signing.verify(tenantID: tenantID, row: stored, roots: roots)
             }
             let manifestPath = "manifests/\(base).xml"
             try archive.add(manifestPath, Array(verification.xml.utf8))
-            let files = documents[version.id] ?? [DocumentRow(versionID: version.id, position: 1, sha256: version.sha256, size: version.size,
-                                                                mediaType: version.mediaType, format: version.format, filename: version.filename)]
+            let files =
+                documents[version.id] ?? [
+                    DocumentRow(
+                        versionID: version.id, position: 1, sha256: version.sha256, size: version.size,
+                        mediaType: version.mediaType, format: version.format, filename: version.filename)
+                ]
             for document in files {
                 let path = "documents/\(base)-\(document.position)-\(SiteURL.asciiFilename(document.filename))"
                 if let bytes = try? services.blobs.read(document.sha256) {
                     try archive.add(path, bytes, sha256: document.sha256)
                 }
                 archive.index.append([
-                    String(row.id), row.recordType, period, String(version.version), version.supersededAt == nil ? "current" : "superseded",
-                    version.supersededAt.map { VietnamTime.iso(epochSeconds: $0) } ?? "", String(document.position), path,
+                    String(row.id), row.recordType, period, String(version.version),
+                    version.supersededAt == nil ? "current" : "superseded",
+                    version.supersededAt.map { VietnamTime.iso(epochSeconds: $0) } ?? "", String(document.position),
+                    path,
                     document.sha256, String(document.size), manifestPath,
                 ])
             }
@@ -102,41 +117,67 @@ extension SignatureController {
             }
             try archive.add(base + "-minutes.xml", Array(minutes.manifestXML.utf8))
             if minutes.signed {
-                archive.commands.append("xmlsec1 --verify --trusted-pem trust-roots.pem --node-xpath \"//*[@Id='sig-1']\" \(base)-minutes.xml")
+                archive.commands.append(
+                    "xmlsec1 --verify --trusted-pem trust-roots.pem --node-xpath \"//*[@Id='sig-1']\" \(base)-minutes.xml"
+                )
             }
         }
-        let audit = try await services.audit.entries(tenantID: tenantID, subject: "obligation:\(row.id)", limit: 100_000)
-        let trail = Trail(row: row, retention: type.retention.code.isEmpty ? "unset" : type.retention.code, versions: versions,
-                          corrections: history.corrections, witnesses: corrections.witnesses, minutes: corrections.minutes,
-                          events: history.events, audit: audit)
+        let audit = try await services.audit.entries(
+            tenantID: tenantID, subject: "obligation:\(row.id)", limit: 100_000)
+        let trail = Trail(
+            row: row, retention: type.retention.code.isEmpty ? "unset" : type.retention.code, versions: versions,
+            corrections: history.corrections, witnesses: corrections.witnesses, minutes: corrections.minutes,
+            events: history.events, audit: audit)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try archive.add("records/\(row.id).json", Array(try encoder.encode(trail)))
-        try archive.add("audit/\(row.id).csv", Array(Self.csv([["seq", "at", "actor", "action", "details"]] + audit.map {
-            [String($0.seq), VietnamTime.iso(epochSeconds: $0.atMicroseconds / 1_000_000), $0.actorLogin ?? "", $0.action, $0.details]
-        }).utf8))
+        try archive.add(
+            "audit/\(row.id).csv",
+            Array(
+                Self.csv(
+                    [["seq", "at", "actor", "action", "details"]]
+                        + audit.map {
+                            [
+                                String($0.seq), VietnamTime.iso(epochSeconds: $0.atMicroseconds / 1_000_000),
+                                $0.actorLogin ?? "", $0.action, $0.details,
+                            ]
+                        }
+                ).utf8))
     }
 
-    func report(_ verification: SigningService.Verification, manifestPath: String, superseded: Bool, into archive: inout Archive) {
+    func report(
+        _ verification: SigningService.Verification, manifestPath: String, superseded: Bool, into archive: inout Archive
+    ) {
         let manifest = verification.manifest
-        archive.report.append("== \(manifest.recordType.name) · \(manifest.period.kind) \(manifest.period.number) · v\(manifest.version)"
-                              + (superseded ? " (đã thay thế / superseded)" : "") + " · \(manifest.unit.name)")
+        archive.report.append(
+            "== \(manifest.recordType.name) · \(manifest.period.kind) \(manifest.period.number) · v\(manifest.version)"
+                + (superseded ? " (đã thay thế / superseded)" : "") + " · \(manifest.unit.name)")
         for (offset, document) in manifest.documents.enumerated() {
-            archive.report.append("   Tài liệu / document \(offset + 1): \(document.filename) sha256=\(document.sha256) "
-                                  + (verification.review.changedDocuments.contains(offset + 1) ? "KHÔNG KHỚP / DOES NOT MATCH"
-                                     : "khớp / matches"))
+            archive.report.append(
+                "   Tài liệu / document \(offset + 1): \(document.filename) sha256=\(document.sha256) "
+                    + (verification.review.changedDocuments.contains(offset + 1)
+                        ? "KHÔNG KHỚP / DOES NOT MATCH"
+                        : "khớp / matches"))
         }
-        archive.report.append("   Trạng thái / state: \(verification.review.state.rawValue)"
-                              + (verification.review.complete(manifest) ? " (đủ chữ ký / complete)" : ""))
+        archive.report.append(
+            "   Trạng thái / state: \(verification.review.state.rawValue)"
+                + (verification.review.complete(manifest) ? " (đủ chữ ký / complete)" : ""))
         for checked in verification.review.signatures {
             let e = checked.evidence
-            archive.report.append("   #\(e.index + 1) \(e.claim?.kind.rawValue ?? "?") step \(e.claim?.step ?? 0) \(e.claim?.role ?? "")"
-                                  + " — \(e.claim?.signerName ?? "") — \(e.claim.map { VietnamTime.iso(epochSeconds: $0.signingTime) } ?? "")")
-            archive.report.append("      cert \(e.certificate?.subject ?? "—") serial \(e.certificate?.serial ?? "—") "
-                                  + "issuer \(e.certificate?.issuer ?? "—")")
-            archive.report.append("      " + (checked.valid ? "HỢP LỆ / VALID"
-                                             : "KHÔNG HỢP LỆ / INVALID: " + checked.problems.map(\.code).joined(separator: ", ")))
-            archive.commands.append("xmlsec1 --verify --trusted-pem trust-roots.pem --node-xpath \"//*[@Id='\(e.id)']\" \(manifestPath)")
+            archive.report.append(
+                "   #\(e.index + 1) \(e.claim?.kind.rawValue ?? "?") step \(e.claim?.step ?? 0) \(e.claim?.role ?? "")"
+                    + " — \(e.claim?.signerName ?? "") — \(e.claim.map { VietnamTime.iso(epochSeconds: $0.signingTime) } ?? "")"
+            )
+            archive.report.append(
+                "      cert \(e.certificate?.subject ?? "—") serial \(e.certificate?.serial ?? "—") "
+                    + "issuer \(e.certificate?.issuer ?? "—")")
+            archive.report.append(
+                "      "
+                    + (checked.valid
+                        ? "HỢP LỆ / VALID"
+                        : "KHÔNG HỢP LỆ / INVALID: " + checked.problems.map(\.code).joined(separator: ", ")))
+            archive.commands.append(
+                "xmlsec1 --verify --trusted-pem trust-roots.pem --node-xpath \"//*[@Id='\(e.id)']\" \(manifestPath)")
         }
         archive.report.append("")
     }
@@ -244,8 +285,11 @@ struct Trail: Encodable {
     let events: [Event]
     let audit: [Audit]
 
-    init(row: ObligationRow, retention: String, versions: [VersionRow], corrections: [CorrectionRow], witnesses: [WitnessRow],
-         minutes: [CorrectionMinutesRow], events: [EventRow], audit: [AuditStore.Entry]) {
+    init(
+        row: ObligationRow, retention: String, versions: [VersionRow], corrections: [CorrectionRow],
+        witnesses: [WitnessRow],
+        minutes: [CorrectionMinutesRow], events: [EventRow], audit: [AuditStore.Entry]
+    ) {
         func iso(_ seconds: Int64) -> String { VietnamTime.iso(epochSeconds: seconds) }
         obligation = row.id
         recordType = row.recordType
@@ -256,25 +300,35 @@ struct Trail: Encodable {
         state = row.status.rawValue
         self.retention = retention
         self.versions = versions.map {
-            Version(version: $0.version, sha256: $0.sha256, filename: $0.filename, uploadedBy: $0.uploadedBy, uploadedAt: iso($0.uploadedAt),
-                    supersededAt: $0.supersededAt.map(iso), correction: $0.correctionID)
+            Version(
+                version: $0.version, sha256: $0.sha256, filename: $0.filename, uploadedBy: $0.uploadedBy,
+                uploadedAt: iso($0.uploadedAt),
+                supersededAt: $0.supersededAt.map(iso), correction: $0.correctionID)
         }
         self.corrections = corrections.map { correction in
             Correction(
-                id: correction.id, reason: correction.reason, requestedBy: correction.requestedBy, requestedAt: iso(correction.requestedAt),
+                id: correction.id, reason: correction.reason, requestedBy: correction.requestedBy,
+                requestedAt: iso(correction.requestedAt),
                 state: correction.state, decidedBy: correction.decidedBy, decidedAt: correction.decidedAt.map(iso),
                 witnesses: witnesses.filter { $0.correctionID == correction.id }.map {
-                    Witness(login: $0.login, name: $0.name, capacities: $0.capacities, confirmedAt: $0.confirmedAt.map(iso))
+                    Witness(
+                        login: $0.login, name: $0.name, capacities: $0.capacities, confirmedAt: $0.confirmedAt.map(iso))
                 },
                 minutes: minutes.first { $0.correctionID == correction.id }.map {
-                    Minutes(number: $0.number, sha256: $0.sha256, signed: $0.signed, issuedBy: $0.issuedBy, issuedAt: iso($0.issuedAt))
+                    Minutes(
+                        number: $0.number, sha256: $0.sha256, signed: $0.signed, issuedBy: $0.issuedBy,
+                        issuedAt: iso($0.issuedAt))
                 })
         }
         self.events = events.map {
-            Event(kind: $0.kind, step: $0.step.map { $0 + 1 }, actor: $0.actorName, role: $0.actorRole, comment: $0.comment, at: iso($0.at))
+            Event(
+                kind: $0.kind, step: $0.step.map { $0 + 1 }, actor: $0.actorName, role: $0.actorRole,
+                comment: $0.comment, at: iso($0.at))
         }
         self.audit = audit.map {
-            Audit(seq: $0.seq, at: iso($0.atMicroseconds / 1_000_000), actor: $0.actorLogin, action: $0.action, details: $0.details)
+            Audit(
+                seq: $0.seq, at: iso($0.atMicroseconds / 1_000_000), actor: $0.actorLogin, action: $0.action,
+                details: $0.details)
         }
     }
 }

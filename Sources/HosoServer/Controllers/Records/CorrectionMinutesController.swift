@@ -19,7 +19,8 @@ struct CorrectionMinutesController: Sendable {
             return Response.redirect(to: SiteURL.record(id).path, type: .normal)
         }
         router.post(.correctionConfirm) { request, context in
-            let id = try await self.services.records.confirmMinutes(context.actor, correctionID: try RecordRoute.id(context))
+            let id = try await self.services.records.confirmMinutes(
+                context.actor, correctionID: try RecordRoute.id(context))
             return Response.redirect(to: SiteURL.record(id).path, type: .normal)
         }
         router.get(.correctionMinutesPDF) { request, context in try await self.pdf(context) }
@@ -32,7 +33,8 @@ struct CorrectionMinutesController: Sendable {
             return try JSONResponse.make(API.CorrectionMinutesIssued(minutes), status: .created)
         }
         router.post(.apiCorrectionConfirmation) { request, context in
-            let id = try await self.services.records.confirmMinutes(context.actor, correctionID: try RecordRoute.id(context))
+            let id = try await self.services.records.confirmMinutes(
+                context.actor, correctionID: try RecordRoute.id(context))
             let row = try await self.reader.visible(context.actor, id).row
             return try JSONResponse.make(API.Obligation(row, context.language))
         }
@@ -50,17 +52,26 @@ struct CorrectionMinutesController: Sendable {
         let parent = try await services.units.units(tenantID: tenantID, ids: school.parentID.map { [$0] } ?? []).first
         let tenant = try await services.tenants.tenant(id: tenantID)
         let party = RecordManifest.Party(code: tenant?.code ?? "", name: tenant?.nameVi ?? "")
-        let key = services.signing.signer == nil ? nil
-            : try await services.signatures.activeKey(tenantID: tenantID, userID: actor.userID).flatMap { $0.keyReference == nil ? nil : $0 }
+        let key =
+            services.signing.signer == nil
+            ? nil
+            : try await services.signatures.activeKey(tenantID: tenantID, userID: actor.userID).flatMap {
+                $0.keyReference == nil ? nil : $0
+            }
         let roots = try await services.signing.roots(tenantID: tenantID)
         let now = services.clock.now()
         let signer = (login: actor.login, name: actor.displayName)
         let extra = CorrectionMinutesBuilder.Extra(
-            school: school, parent: parent, place: InspectionController.suggestedPlace(parent ?? school), principal: actor.displayName, issuedAt: now,
-            digitalSignature: key.map { (name: $0.commonName, serial: $0.serial, time: VietnamTime.display(epochSeconds: now)) })
+            school: school, parent: parent, place: InspectionController.suggestedPlace(parent ?? school),
+            principal: actor.displayName, issuedAt: now,
+            digitalSignature: key.map {
+                (name: $0.commonName, serial: $0.serial, time: VietnamTime.display(epochSeconds: now))
+            })
         _ = try await services.records.issueMinutes(actor, correctionID: correctionID) { facts in
-            let builder = CorrectionMinutesBuilder(words: services.documents.correctionMinutes, localizer: services.localizer)
-            let bytes = try OfficialDocumentRenderer(layout: services.documents.layout).render(builder.document(facts, extra))
+            let builder = CorrectionMinutesBuilder(
+                words: services.documents.correctionMinutes, localizer: services.localizer)
+            let bytes = try OfficialDocumentRenderer(layout: services.documents.layout).render(
+                builder.document(facts, extra))
             let writer = try services.blobs.writer(limit: 64 * 1024 * 1024)
             do { try writer.write(bytes) } catch {
                 writer.abort()
@@ -69,8 +80,10 @@ struct CorrectionMinutesController: Sendable {
             let staged = try writer.finish()
             try staged.commit()
             let manifest = services.signing.correctionMinutesManifest(
-                tenant: party, facts: facts, school: school, sha256: staged.sha256, size: staged.size, signer: signer, at: now)
-            let (xml, signed) = try await services.signing.signCorrectionMinutes(manifest, key: key, signer: signer, at: now, roots: roots)
+                tenant: party, facts: facts, school: school, sha256: staged.sha256, size: staged.size, signer: signer,
+                at: now)
+            let (xml, signed) = try await services.signing.signCorrectionMinutes(
+                manifest, key: key, signer: signer, at: now, roots: roots)
             return IssuedMinutes(pdf: staged, manifestXML: xml, signed: signed)
         }
         return obligationID
@@ -98,8 +111,9 @@ struct CorrectionMinutesController: Sendable {
     func pdf(_ context: SignedInContext) async throws -> Response {
         let (visible, minutes) = try await visibleMinutes(context)
         let bytes = try services.blobs.read(minutes.sha256)
-        try await reader.audit(context.actor, visible, .download,
-                               details: ["correction": String(minutes.correctionID), "minutes": minutes.number, "sha256": minutes.sha256])
+        try await reader.audit(
+            context.actor, visible, .download,
+            details: ["correction": String(minutes.correctionID), "minutes": minutes.number, "sha256": minutes.sha256])
         var headers = Download.headers(filename: "bien-ban-sua-chua-\(minutes.correctionID).pdf", .pdf)
         headers[.xContentSHA256] = minutes.sha256
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
