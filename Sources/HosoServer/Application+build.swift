@@ -87,6 +87,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     RecordPagesController(services: services).addRoutes(to: signedIn)
     RecordFilesController(services: services).addRoutes(to: signedIn)
     RecordDecisionController(services: services).addRoutes(to: signedIn)
+    CorrectionMinutesController(services: services).addRoutes(to: signedIn)
     EntryWindowController(services: services).addRoutes(to: signedIn)
     PaperCopyController(services: services).addRoutes(to: signedIn)
     FormChoiceController(services: services).addRoutes(to: signedIn)

@@ -63,9 +63,12 @@ public enum ManifestXML {
         XMLNode.add(root, ns, "Period", ["schoolYear": period.schoolYear, "kind": period.kind, "number": String(period.number),
                                         "first": period.first, "last": period.last])
         XMLNode.add(root, ns, "Version", ["obligation": String(manifest.obligationID), "number": String(manifest.version)])
-        let document_ = manifest.document
-        XMLNode.add(root, ns, "Document", ["sha256": document_.sha256, "size": String(document_.size), "mediaType": document_.mediaType,
-                                          "filename": document_.filename])
+        // One Document element per document, the first one first (a manifest of one document is
+        // exactly as it was before versions could hold several).
+        for document_ in manifest.documents {
+            XMLNode.add(root, ns, "Document", ["sha256": document_.sha256, "size": String(document_.size),
+                                              "mediaType": document_.mediaType, "filename": document_.filename])
+        }
         let submitted = manifest.submitted
         XMLNode.add(root, ns, "Submitted", text: submitted.name, ["login": submitted.login, "role": submitted.role,
                                                                   "at": UTCTime.format(submitted.at)])
@@ -115,7 +118,11 @@ public enum ManifestXML {
         }
         let period = try node("Period")
         let version = try node("Version")
-        let document_ = try node("Document")
+        let documents = try XMLNode.elements(root).filter { XMLNode.isElement($0, "Document", XMLSec.manifestNamespace) }.map {
+            RecordManifest.Document(sha256: try attribute($0, "sha256"), size: try number(try attribute($0, "size")),
+                                    mediaType: try attribute($0, "mediaType"), filename: try attribute($0, "filename"))
+        }
+        guard let document_ = documents.first else { throw HosoError("manifest.schema", ["detail": "Document"]) }
         let submitted = try node("Submitted")
         let chain = try node("Chain")
         let steps = try XMLNode.elements(chain).map {
@@ -127,11 +134,11 @@ public enum ManifestXML {
                           number: Int(try number(try attribute(period, "number"))), first: try attribute(period, "first"),
                           last: try attribute(period, "last")),
             obligationID: try number(try attribute(version, "obligation")), version: Int(try number(try attribute(version, "number"))),
-            document: .init(sha256: try attribute(document_, "sha256"), size: try number(try attribute(document_, "size")),
-                            mediaType: try attribute(document_, "mediaType"), filename: try attribute(document_, "filename")),
+            document: document_,
             submitted: .init(login: try attribute(submitted, "login"), name: XMLNode.text(submitted), role: try attribute(submitted, "role"),
                              at: try time(try attribute(submitted, "at"))),
-            chain: steps, sealRequired: try attribute(chain, "seal") == "true", issuedAt: try time(XMLNode.text(try node("IssuedAt"))))
+            chain: steps, sealRequired: try attribute(chain, "seal") == "true", issuedAt: try time(XMLNode.text(try node("IssuedAt"))),
+            moreDocuments: Array(documents.dropFirst()))
     }
 
     /// The signature elements directly under the root, in document order.

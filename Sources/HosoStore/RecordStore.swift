@@ -186,13 +186,15 @@ public struct RecordStore: Sendable {
 
     /// Records a new version of the obligation's document. `blob` is already committed to the
     /// blob store (synced), so the row this commits never names missing content.
+    /// `more`: the version's further documents (already committed too), after the first.
     public func submit(_ actor: Actor, obligationID: Int64, blob: StagedBlob, format: FileFormat, filename: String,
-                       revision: Int? = nil) async throws -> VersionRow {
+                       revision: Int? = nil, more: [SubmittedDocument] = []) async throws -> VersionRow {
         let logger = self.logger
         let now = clock.now()
         return try await database.withTenant(actor.tenantID) { connection in
             let locked = try await Self.load(connection, actor, obligationID, forUpdate: true, logger: logger)
             let next = try RecordDecisions.submit(locked.snapshot, format: format, size: blob.size, revision: revision)
+            try DocumentSet.check([(format, blob.size)] + more.map { ($0.format, $0.blob.size) }, type: locked.type)
             try await connection.run("""
                 INSERT INTO blobs (tenant_id, sha256, size, media_type) VALUES (\(actor.tenantID), \(blob.sha256), \(blob.size), \(format.mediaType))
                 ON CONFLICT DO NOTHING
@@ -214,6 +216,8 @@ public struct RecordStore: Sendable {
                         \(filename), \(actor.userID), \(correctionID))
                 RETURNING id
                 """, Int64.self, logger: logger).first else { throw HosoError("store.insert_failed") }
+            try await Self.insertDocuments(connection, tenantID: actor.tenantID, versionID: versionID,
+                                           [SubmittedDocument(blob: blob, format: format, filename: filename)] + more, logger: logger)
             let status = ObligationStatus.of(state: next, exempt: false, submittedAt: locked.row.firstSubmittedAt ?? now,
                                              dueAt: locked.row.dueAt, now: now)
             try await Self.write(connection, locked, state: next, status: status, logger: logger)
@@ -222,7 +226,8 @@ public struct RecordStore: Sendable {
                 WHERE id = \(obligationID)
                 """, logger: logger)
             try await Self.event(connection, actor, locked, kind: "submit", role: locked.type.submitter, versionID: versionID,
-                                 details: ["version": String(number), "sha256": blob.sha256, "size": String(blob.size), "filename": filename],
+                                 details: ["version": String(number), "sha256": blob.sha256, "size": String(blob.size), "filename": filename,
+                                           "documents": String(1 + more.count)],
                                  logger: logger)
             guard let version = try await Self.versions(connection, id: versionID, logger: logger).first else {
                 throw HosoError("store.insert_failed")
@@ -351,8 +356,10 @@ public struct RecordStore: Sendable {
                 """, (String, String).self, logger: logger).first else { throw HosoError("record.not_found") }
             let next = try RecordDecisions.decideCorrection(
                 locked.snapshot, correction: CorrectionSnapshot(id: correctionID, reason: reason, state: state), consent: consent,
-                witnesses: minutes.map { [$0.leader, $0.administrator, $0.requester] } ?? [], text: minutes?.text ?? "")
+                // The requester witnesses as the person who asked (`CorrectionDecisions.witnesses`).
+                witnesses: minutes.map { [$0.leader, $0.administrator] } ?? [], text: minutes?.text ?? "")
             if let next, let minutes {
+                try await Self.nameWitnesses(connection, actor, locked, correctionID: correctionID, minutes: minutes, logger: logger)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 let json = String(decoding: try encoder.encode(minutes), as: UTF8.self)

@@ -310,6 +310,10 @@ public struct SignatureStore: Sendable {
             WHERE v.id = \(versionID) AND v.tenant_id = \(tenantID)
             """, (String, String, Int, String, Int64, String, String, String, String, Int64).self, logger: logger).first
         else { throw HosoError("record.not_found") }
+        let documents = try await RecordStore.documents(connection, tenantID: tenantID, versionIDs: [versionID], logger: logger)
+        let more = (documents[versionID] ?? []).filter { $0.position > 1 }.map {
+            RecordManifest.Document(sha256: $0.sha256, size: $0.size, mediaType: $0.mediaType, filename: $0.filename)
+        }
         return RecordManifest(
             tenant: .init(code: version.0, name: version.1), unit: .init(code: row.unitCode, name: row.unitNameVi),
             recordType: .init(code: row.recordType, name: row.typeNameVi),
@@ -318,7 +322,7 @@ public struct SignatureStore: Sendable {
             document: .init(sha256: version.3, size: version.4, mediaType: version.5, filename: version.6),
             submitted: .init(login: version.7, name: version.8, role: type.submitter.rawValue, at: version.9),
             chain: type.chain.steps.map { .init(role: $0.role.rawValue, signatureRequired: $0.signatureRequired) },
-            sealRequired: type.chain.sealRequired, issuedAt: issuedAt)
+            sealRequired: type.chain.sealRequired, issuedAt: issuedAt, moreDocuments: more)
     }
 
     /// The facts of a version's manifest (for one made before any signature, e.g. to export).

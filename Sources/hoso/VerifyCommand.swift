@@ -4,7 +4,7 @@ import HosoServer
 import HosoSigning
 import HosoStore
 
-/// `hoso verify manifest.xml [document]`: who signed, in which role, when, with which
+/// `hoso verify manifest.xml [document...]`: who signed, in which role, when, with which
 /// certificate, whether the chain reaches a trusted root at the signing time, and whether the
 /// document still matches. Offline with --trusted; with --tenant, the tenant's roots and key registry.
 struct VerifyCommand: AsyncParsableCommand {
@@ -12,7 +12,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "PEM file of trusted CA roots (offline check).") var trusted: String?
     @Option(help: "Tenant id: use its trusted roots and key registry (needs HOSO_DATABASE_URL).") var tenant: String?
     @Argument(help: "The manifest (XML).") var manifest: String
-    @Argument(help: "The document it describes.") var document: String?
+    @Argument(help: "The documents it describes, in the manifest's order.") var documents: [String] = []
 
     func validate() throws {
         guard (trusted == nil) != (tenant == nil) else { throw ValidationError("give exactly one of --trusted and --tenant") }
@@ -21,7 +21,8 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let bytes = try readFile(manifest)
-            let digest = try document.map { Digests.sha256(try readFile($0)) }
+            let digests = try documents.map { Digests.sha256(try readFile($0)) }
+            let digest = digests.first
             let schema = try SigningService.loadSchema(webDirectory: webDirectory())
             let roots: TrustRoots
             var owners: [String: KeyOwner]?
@@ -39,14 +40,19 @@ struct VerifyCommand: AsyncParsableCommand {
                 }
             }
             let check = try ManifestSignatures.verify(bytes, roots: roots, schema: schema)
-            let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: owners, documentSHA256: digest)
+            let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: owners, documentSHA256: digest,
+                                         moreDocumentSHA256: digests.count >= check.manifest.documents.count && digests.count > 1
+                                             ? Array(digests.dropFirst()) : nil)
             let m = check.manifest
             print("Record: \(m.recordType.name) [\(m.recordType.code)] · \(m.unit.name) [\(m.unit.code)] · \(m.period.schoolYear) \(m.period.kind) \(m.period.number) · version \(m.version)")
-            print("Document: \(m.document.filename) \(m.document.size) bytes sha256 \(m.document.sha256)")
-            if let digest {
-                print("  " + (review.documentProblem == nil ? "matches the file given" : "DOES NOT MATCH the file given (sha256 \(digest))"))
-            } else {
-                print("  (no document given: its hash was not checked)")
+            for (offset, d) in m.documents.enumerated() {
+                print("Document \(offset + 1): \(d.filename) \(d.size) bytes sha256 \(d.sha256)")
+                if offset < digests.count {
+                    print("  " + (review.changedDocuments.contains(offset + 1) ? "DOES NOT MATCH the file given (sha256 \(digests[offset]))"
+                                  : "matches the file given"))
+                } else {
+                    print("  (not given: its hash was not checked)")
+                }
             }
             for checked in review.signatures {
                 let e = checked.evidence

@@ -419,8 +419,11 @@ import Testing
             let noWitnesses = try await post(client, &principal, csrf: p, "/api/v1/corrections/\(correction)/decision",
                                              #"{"consent":true,"leader":"Nguyễn Văn Hiệu","text":"Sửa tên bài"}"#)
             #expect(noWitnesses.status == .badRequest && noWitnesses.errorCode == "correction.witnesses_required", "\(noWitnesses.text)")
+            // The witnesses are accounts (issue 14): the school administrator has signed in once.
+            var admin = Browser()
+            _ = try await admin.signIn(client, "s1.admin")
             let consented = try await post(client, &principal, csrf: p, "/api/v1/corrections/\(correction)/decision", """
-                {"consent":true,"leader":"Nguyễn Văn Hiệu","administrator":"Dương Văn Phúc","requester":"Đỗ Văn Minh","text":"Sửa tên bài ở tiết 2"}
+                {"consent":true,"leader":"s1.principal","administrator":"s1.admin","requester":"s1.teacher","text":"Sửa tên bài ở tiết 2"}
                 """)
             #expect(consented.status == .ok, "\(consented.text)")
             #expect(try consented.json()["state"] as? String == "correcting")

@@ -161,7 +161,7 @@ public enum RecordDecisions {
         let trimmed = Text.trimmed(reason)
         guard !trimmed.isEmpty else { throw HosoError("workflow.reason_required") }
         guard trimmed.count <= maxCommentLength else { throw HosoError("workflow.comment_too_long") }
-        guard record.state == .locked else { throw HosoError("workflow.not_locked") }
+        guard record.state == .locked || CorrectionDecisions.beforeLock(record) else { throw HosoError("workflow.not_locked") }
         guard !record.pendingCorrection else { throw HosoError("correction.already_requested") }
         return trimmed
     }
@@ -185,7 +185,8 @@ public enum RecordDecisions {
         let consenting: Role = roles.contains(.principal) ? .principal : roles.sorted().first ?? .principal
         return try record.type.workflow.apply(
             .openCorrection(reason: correction.reason, consentedBy: consenting),
-            to: record.state, by: roles)
+            // An approved record of a type that asks for minutes before its lock opens like a locked one.
+            to: CorrectionDecisions.beforeLock(record) ? .locked : record.state, by: roles)
     }
 
     // MARK: - Entry windows

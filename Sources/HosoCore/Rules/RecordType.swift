@@ -91,6 +91,9 @@ public struct RecordType: Sendable, Hashable {
     public var paperCopy: PaperCopyRule = .none
     /// Who may choose paper for this book for a year (`FormChoiceDecisions`).
     public var choice: FormChoice = .none
+    /// When a change needs a correction with minutes (set by the resolver; after the lock unless
+    /// the rule-set says `correction_minutes: before_lock`).
+    public var correctionMinutes: CorrectionMinutesRule = .afterLock
 
     public init(code: String, nameVi: String, nameEn: String, basis: String, levels: Set<SchoolLevel>, owner: OwnerScope,
                 cadence: Cadence, due: DeadlineRule, shift: DeadlineRule.Shift, formats: [FileFormat], maxBytes: Int64,

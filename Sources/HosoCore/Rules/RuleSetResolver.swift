@@ -122,6 +122,9 @@ public enum RuleSetResolver {
         if let raw = draft.retention, retention == .unset { problem("rules.bad_retention", ["value": raw]) }
         if case .years(let years) = retention, years < 1 { problem("rules.bad_retention", ["value": draft.retention ?? ""]) }
 
+        let correctionMinutes = CorrectionMinutesRule(rawValue: draft.correctionMinutes ?? CorrectionMinutesRule.afterLock.rawValue)
+        if correctionMinutes == nil { problem("rules.bad_value", ["key": "correction_minutes", "value": draft.correctionMinutes ?? ""]) }
+
         var due: (DeadlineRule, DeadlineRule.Shift)?
         if let raw = required(draft.due, "due"), let cadence {
             do { due = try deadline(raw, cadence: cadence) } catch let error as HosoError {
@@ -139,6 +142,7 @@ public enum RuleSetResolver {
         )
         type.paperCopy = forms.paperCopy
         type.choice = forms.choice
+        type.correctionMinutes = correctionMinutes ?? .afterLock
         return type
     }
 
@@ -216,6 +220,7 @@ public enum RuleSetResolver {
         draft.entryWindow = type.entryWindow
         draft.paperCopy = type.paperCopy == .none ? nil : type.paperCopy.rawValue
         draft.choice = type.choice == .none ? nil : type.choice.rawValue
+        draft.correctionMinutes = type.correctionMinutes == .afterLock ? nil : type.correctionMinutes.rawValue
         return draft
     }
 

@@ -51,6 +51,9 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
     public var paperCopy: String?
     /// `school`, `teacher` or `none` (nil: none).
     public var choice: String?
+    /// `before_lock`: a change after full approval (not yet locked) also needs a correction with
+    /// minutes; `after_lock` or nil: only after the lock (`CorrectionMinutesRule`).
+    public var correctionMinutes: String?
     /// Where it was written, for messages (not merged).
     public var source: String?
     public var line: Int?
@@ -76,6 +79,7 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
         if let value = override.entryWindow { result.entryWindow = value }
         if let value = override.paperCopy { result.paperCopy = value }
         if let value = override.choice { result.choice = value }
+        if let value = override.correctionMinutes { result.correctionMinutes = value }
         result.source = override.source ?? result.source
         result.line = override.line ?? result.line
         return result

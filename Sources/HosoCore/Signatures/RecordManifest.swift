@@ -71,6 +71,9 @@ public struct RecordManifest: Sendable, Hashable {
     public let obligationID: Int64
     public let version: Int
     public let document: Document
+    /// The version's further documents, after `document` (seed 002: one file per lesson). Empty
+    /// for a version of one document, as every manifest made before was.
+    public let moreDocuments: [Document]
     public let submitted: Submission
     /// The approval chain of the rule-set the version was submitted under.
     public let chain: [Step]
@@ -79,7 +82,7 @@ public struct RecordManifest: Sendable, Hashable {
     public let issuedAt: Int64
 
     public init(tenant: Party, unit: Party, recordType: Party, period: Period, obligationID: Int64, version: Int, document: Document,
-                submitted: Submission, chain: [Step], sealRequired: Bool, issuedAt: Int64) {
+                submitted: Submission, chain: [Step], sealRequired: Bool, issuedAt: Int64, moreDocuments: [Document] = []) {
         self.tenant = tenant
         self.unit = unit
         self.recordType = recordType
@@ -87,11 +90,15 @@ public struct RecordManifest: Sendable, Hashable {
         self.obligationID = obligationID
         self.version = version
         self.document = document
+        self.moreDocuments = moreDocuments
         self.submitted = submitted
         self.chain = chain
         self.sealRequired = sealRequired
         self.issuedAt = issuedAt
     }
+
+    /// Every document of the version, the first one first.
+    public var documents: [Document] { [document] + moreDocuments }
 
     /// The seal is the step after the chain's last (steps are numbered from 1).
     public var sealStep: Int { chain.count + 1 }

@@ -181,6 +181,8 @@ public struct SignatureReview: Sendable, Hashable {
     public let documentProblem: SignatureProblem?
     /// Whether the document was available to check.
     public let documentChecked: Bool
+    /// Positions (1-based, in the manifest's order) of the documents whose bytes do not match.
+    public let changedDocuments: [Int]
     /// Steps whose signature is required and present and valid, and whether the seal is on.
     public let signedSteps: Set<Int>
     public let sealed: Bool
@@ -201,7 +203,10 @@ public struct SignatureReview: Sendable, Hashable {
     ///   - owners: the key registry by certificate fingerprint; `nil` when unknown (an offline check),
     ///     then who holds a key is not judged.
     ///   - documentSHA256: the hash of the document's bytes, when they are at hand.
-    public init(manifest: RecordManifest, evidence: [SignatureEvidence], owners: [String: KeyOwner]?, documentSHA256: String?) {
+    ///   - moreDocumentSHA256: the hashes of the further documents' bytes, in the manifest's order
+    ///     (each one checked; one missing counts as changed); `nil` when they were not at hand.
+    public init(manifest: RecordManifest, evidence: [SignatureEvidence], owners: [String: KeyOwner]?, documentSHA256: String?,
+                moreDocumentSHA256: [String]? = nil) {
         var checked: [Checked] = []
         var lastStep = 0
         var signedSteps: Set<Int> = []
@@ -238,7 +243,16 @@ public struct SignatureReview: Sendable, Hashable {
         }
         self.signatures = checked
         self.documentChecked = documentSHA256 != nil
-        self.documentProblem = documentSHA256.map { $0.lowercased() == manifest.document.sha256.lowercased() ? nil : .documentChanged } ?? nil
+        var changed: [Int] = []
+        if let documentSHA256, documentSHA256.lowercased() != manifest.document.sha256.lowercased() { changed.append(1) }
+        if let more = moreDocumentSHA256 {
+            for (offset, document) in manifest.moreDocuments.enumerated()
+            where offset >= more.count || more[offset].lowercased() != document.sha256.lowercased() {
+                changed.append(offset + 2)
+            }
+        }
+        self.changedDocuments = changed
+        self.documentProblem = changed.isEmpty ? nil : .documentChanged
         self.signedSteps = signedSteps
         self.sealed = sealed
         self.missingSteps = manifest.chain.indices.filter { manifest.chain[$0].signatureRequired && !signedSteps.contains($0 + 1) }.map { $0 + 1 }

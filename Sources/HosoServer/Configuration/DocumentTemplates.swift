@@ -4,12 +4,14 @@ import HosoReports
 import Yams
 
 /// The official documents' layout and words, read once from `reports/` (`layout.yaml`,
-/// `minutes.yaml`, `periodic.yaml`). A missing file, key or font stops the server at start-up
+/// `minutes.yaml`, `periodic.yaml`, `correction-minutes.yaml`). A missing file, key or font stops the server at start-up
 /// with a message naming it, rather than failing the first time someone concludes an inspection.
 public struct DocumentTemplates: Sendable {
     public let layout: PDFLayout
     public let minutes: Words
     public let periodic: Words
+    /// The correction minutes' words (`correction-minutes.yaml`).
+    public let correctionMinutes: Words
 
     /// A document's words: strings with `{placeholders}`, and lists of them.
     public struct Words: Sendable {
@@ -104,6 +106,12 @@ public struct DocumentTemplates: Sendable {
             "signature", "signature_hint", "recipients_label", "recipients", "sheet_units", "sheet_types", "sheet_missing",
             "sheet_inspections", "sheet_about",
         ], columns: ["figure_columns": 10, "missing_columns": 7, "inspections_columns": 7])
-        return DocumentTemplates(layout: layout, minutes: minutes, periodic: periodic)
+        let correctionMinutes = try Words.load(directory + "/correction-minutes.yaml", required: [
+            "title", "subtitle", "number", "place_date", "opening", "record_heading", "record_line", "witnesses_heading", "witness_line",
+            "capacity_leader", "capacity_administrator", "capacity_requester", "reason_heading", "reason", "consent_text",
+            "change_heading", "change", "change_no_old", "documents_columns", "closing", "signature_principal", "signature_witness",
+            "signature_hint", "signature_digital", "recipients_label", "recipients",
+        ], columns: ["documents_columns": 5])
+        return DocumentTemplates(layout: layout, minutes: minutes, periodic: periodic, correctionMinutes: correctionMinutes)
     }
 }

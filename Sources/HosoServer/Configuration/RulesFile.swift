@@ -8,7 +8,7 @@ import Yams
 public enum RulesFile {
     static let typeKeys: Set<String> = ["code", "name_vi", "name_en", "basis", "levels", "owner", "cadence", "due", "formats", "max_size_mb",
                                         "submitter", "chain", "retention", "storage", "entry_window",
-                                        "paper_copy", "choice"]
+                                        "paper_copy", "choice", "correction_minutes"]
     static let fileKeys: Set<String> = ["id", "extends", "school_year", "name_vi", "name_en", "record_types", "overrides", "remove"]
 
     /// Every rule-set file a tenant can resolve from: the shared bases and its own.
@@ -103,6 +103,7 @@ public enum RulesFile {
                 draft.entryWindow = node["entry_window"]?.bool
                 draft.paperCopy = node["paper_copy"]?.string
                 draft.choice = node["choice"]?.string
+                draft.correctionMinutes = node["correction_minutes"]?.string
                 return draft
             }
         }

@@ -89,11 +89,12 @@ struct SignatureController: Sendable {
         try await verified(actor, id: try RecordRoute.id(context))
     }
 
-    func verified(_ actor: Actor, id: Int64) async throws -> Verified {
+    /// `roots`: the tenant's roots when the caller read them already (a book's export reads them once).
+    func verified(_ actor: Actor, id: Int64, roots: TrustRoots? = nil) async throws -> Verified {
         let visible = try await reader.visible(actor, id)
         guard let version = visible.row.currentVersionID else { return Verified(visible: visible, verification: nil, rows: []) }
         let row = try await services.signing.manifest(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: version)
-        let verification = try await services.signing.verify(tenantID: actor.tenantID, row: row)
+        let verification = try await services.signing.verify(tenantID: actor.tenantID, row: row, roots: roots)
         let rows = try await services.signatures.signatures(tenantID: actor.tenantID, versionID: version)
         try await reader.audit(actor, visible, .verify)
         return Verified(visible: visible, verification: verification, rows: rows)
@@ -125,7 +126,7 @@ struct SignatureController: Sendable {
         let verified = try await verified(actor, context)
         guard verified.verification != nil else { throw HosoError("signature.no_version") }
         let row = verified.visible.row
-        let bytes = try await package([verified], tenantID: actor.tenantID, title: "\(row.typeNameVi) — \(row.unitNameVi)")
+        let bytes = try await package([verified], actor: actor, title: "\(row.typeNameVi) — \(row.unitNameVi)")
         try await reader.audit(actor, verified.visible, .export)
         let name = SiteURL.asciiFilename("ho-so-\(row.id).zip")
         return Download.response(ByteBuffer(bytes: bytes), filename: name, .zip)
@@ -141,81 +142,19 @@ struct SignatureController: Sendable {
         let year = try await services.schoolYear(request, tenantID: actor.tenantID)
         let ids = try await services.obligations.book(tenantID: actor.tenantID, unitID: unit.id, schoolYear: year, recordType: type)
         var all: [Verified] = []
+        // The trust roots are read and parsed once for the whole book, not once per record.
+        let roots = try await services.signing.roots(tenantID: actor.tenantID)
         for id in ids.prefix(Self.maxRecords) {
             // A teacher sees only their own items of the book: the others are left out, not refused.
             let verified: Verified
-            do { verified = try await self.verified(actor, id: id) } catch let error as HosoError where error.code == "record.not_found" { continue }
+            do { verified = try await self.verified(actor, id: id, roots: roots) } catch let error as HosoError where error.code == "record.not_found" { continue }
             if verified.verification != nil { all.append(verified) }
         }
         guard !all.isEmpty else { throw HosoError("signature.nothing_to_export") }
-        let bytes = try await package(all, tenantID: actor.tenantID, title: "\(all[0].visible.row.typeNameVi) — \(unit.nameVi) — \(year)")
+        let bytes = try await package(all, actor: actor, title: "\(all[0].visible.row.typeNameVi) — \(unit.nameVi) — \(year)")
         try await services.audit.append(tenantID: actor.tenantID, AuditEvent(
             actorUserID: actor.userID, actorLogin: actor.login, action: "book.export", unitID: unit.id, subject: "book:\(type):\(year)",
             details: ["records": String(all.count)]))
         return Download.response(ByteBuffer(bytes: bytes), filename: SiteURL.asciiFilename("so-\(type)-\(code)-\(year).zip"), .zip)
-    }
-
-    /// A package is built in memory: a book larger than this is exported period by period.
-    static let maxRecords = 2000
-    static let maxBytes: Int64 = 512 << 20
-
-    /// documents/, manifests/, the tenant's trusted roots, the schema, SHA256SUMS, a verification
-    /// report and a README saying how to check it all with `sha256sum` and `xmlsec1`.
-    func package(_ records: [Verified], tenantID: Int64, title: String) async throws -> [UInt8] {
-        var entries: [(path: String, bytes: [UInt8])] = []
-        var sums: [String] = []
-        var report = ["Hoso — báo cáo xác minh chữ ký số / signature verification report", title,
-                      "Thời điểm / At: " + VietnamTime.iso(epochSeconds: services.clock.now()), ""]
-        var commands: [String] = []
-        var total: Int64 = 0
-        for record in records {
-            guard let verification = record.verification else { continue }
-            let manifest = verification.manifest
-            total += manifest.document.size
-            guard total <= Self.maxBytes else { throw HosoError("signature.export_too_large", ["limit": "\(Self.maxBytes >> 20) MB"]) }
-            let base = "\(manifest.obligationID)-v\(manifest.version)"
-            let document = "documents/\(base)-\(SiteURL.asciiFilename(manifest.document.filename))"
-            if let bytes = try? services.blobs.read(manifest.document.sha256) {
-                entries.append((document, bytes))
-                sums.append("\(manifest.document.sha256)  \(document)")
-            }
-            let manifestPath = "manifests/\(base).xml"
-            entries.append((manifestPath, Array(verification.xml.utf8)))
-            report.append("== \(manifest.recordType.name) · \(manifest.period.kind) \(manifest.period.number) · v\(manifest.version) · \(manifest.unit.name)")
-            report.append("   Tài liệu / document: \(document) sha256=\(manifest.document.sha256) "
-                          + (verification.review.documentProblem == nil ? "khớp / matches" : "KHÔNG KHỚP / DOES NOT MATCH"))
-            report.append("   Trạng thái / state: \(verification.review.state.rawValue)"
-                          + (verification.review.complete(manifest) ? " (đủ chữ ký / complete)" : ""))
-            for checked in verification.review.signatures {
-                let e = checked.evidence
-                report.append("   #\(e.index + 1) \(e.claim?.kind.rawValue ?? "?") step \(e.claim?.step ?? 0) \(e.claim?.role ?? "") — \(e.claim?.signerName ?? "")"
-                              + " — \(e.claim.map { VietnamTime.iso(epochSeconds: $0.signingTime) } ?? "")")
-                report.append("      cert \(e.certificate?.subject ?? "—") serial \(e.certificate?.serial ?? "—") issuer \(e.certificate?.issuer ?? "—")")
-                report.append("      " + (checked.valid ? "HỢP LỆ / VALID" : "KHÔNG HỢP LỆ / INVALID: " + checked.problems.map(\.code).joined(separator: ", ")))
-                commands.append("xmlsec1 --verify --trusted-pem trust-roots.pem --node-xpath \"//*[@Id='\(e.id)']\" \(manifestPath)")
-            }
-            report.append("")
-        }
-        let roots = SignatureStore.bundle(try await services.signatures.roots(tenantID: tenantID))
-        entries.append(("trust-roots.pem", Array(roots.utf8)))
-        if let xsd = FileManager.default.contents(atPath: services.configuration.webDirectory + "/" + SigningService.schemaFile) {
-            entries.append(("record-manifest-1.xsd", [UInt8](xsd)))
-        }
-        entries.append(("SHA256SUMS", Array((sums.joined(separator: "\n") + "\n").utf8)))
-        entries.append(("verification.txt", Array(report.joined(separator: "\n").utf8)))
-        entries.append(("README.txt", Array("""
-            Hồ sơ điện tử xuất từ Hoso / Electronic records exported from Hoso
-
-            documents/   the documents, as submitted
-            manifests/   one signed XML manifest per version (schema: record-manifest-1.xsd)
-            trust-roots.pem  the CA roots the tenant trusts
-
-            Check without Hoso:
-              sha256sum -c SHA256SUMS
-              xmllint --noout --schema record-manifest-1.xsd manifests/*.xml
-            \(commands.map { "  " + $0 }.joined(separator: "\n"))
-
-            """.utf8)))
-        return try ZipPackage.make(entries)
     }
 }

@@ -51,6 +51,12 @@ struct RecordReader: Sendable {
         let corrections: [CorrectionRow]
         let audit: [AuditStore.Entry]
         var type: RecordType { visible.snapshot.type }
+        /// Each version's documents (several per version: migration 0010), by version id.
+        var documents: [Int64: [DocumentRow]] = [:]
+        /// The corrections' witnesses and issued minutes, and what their decisions look at.
+        var witnesses: [WitnessRow] = []
+        var minutes: [CorrectionMinutesRow] = []
+        var minutesSnapshots: [Int64: CorrectionDecisions.MinutesSnapshot] = [:]
     }
 
     /// `inspection`: the record is opened from that inspection's checklist; a member of its team
@@ -67,6 +73,12 @@ struct RecordReader: Sendable {
         }
         if !partOfInspection { try await audit(actor, visible, .view) }
         let audit = try await services.audit.entries(tenantID: tenant, subject: "obligation:\(id)")
-        return Detail(visible: visible, versions: read.0, events: read.1, corrections: read.2, audit: audit)
+        var detail = Detail(visible: visible, versions: read.0, events: read.1, corrections: read.2, audit: audit)
+        detail.documents = try await services.records.documents(tenantID: tenant, versionIDs: read.0.map(\.id))
+        if !read.2.isEmpty {
+            (detail.witnesses, detail.minutes) = try await services.records.correctionMinutes(tenantID: tenant, obligationID: id)
+            detail.minutesSnapshots = try await services.records.minutesSnapshots(actor, obligationID: id)
+        }
+        return detail
     }
 }

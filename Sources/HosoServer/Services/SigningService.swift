@@ -168,8 +168,11 @@ public struct SigningService: Sendable {
 
     /// Checks a stored manifest again, with the document's bytes from the blob store, and records
     /// the state when it changed (a tampered manifest or document turns the record invalid).
-    public func verify(tenantID: Int64, row: ManifestRow) async throws -> Verification {
-        let roots = try await roots(tenantID: tenantID)
+    /// `roots`: the tenant's roots when the caller already read them (a book's export reads them
+    /// once for all its records); read here otherwise.
+    public func verify(tenantID: Int64, row: ManifestRow, roots given: TrustRoots? = nil) async throws -> Verification {
+        let roots: TrustRoots
+        if let given { roots = given } else { roots = try await self.roots(tenantID: tenantID) }
         let check: ManifestCheck
         do {
             check = try ManifestSignatures.verify(Array(row.xml.utf8), roots: roots, schema: schema)
@@ -179,7 +182,10 @@ public struct SigningService: Sendable {
         }
         let owners = try await store.owners(tenantID: tenantID, fingerprints: check.evidence.compactMap { $0.certificate?.fingerprint })
         let digest = (try? blobs.read(check.manifest.document.sha256)).map(Digests.sha256) ?? "missing"
-        let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: owners, documentSHA256: digest)
+        // Every further document is read and hashed too: a version is as good as its worst file.
+        let more = check.manifest.moreDocuments.map { (try? blobs.read($0.sha256)).map(Digests.sha256) ?? "missing" }
+        let review = SignatureReview(manifest: check.manifest, evidence: check.evidence, owners: owners, documentSHA256: digest,
+                                     moreDocumentSHA256: more)
         let problem = review.documentProblem?.code ?? review.signatures.lazy.flatMap(\.problems).first?.code
         if review.state != row.state || problem != row.problem {
             try await store.recordCheck(tenantID: tenantID, versionID: row.versionID, state: review.state, problem: problem)

@@ -15,7 +15,11 @@ extension Uploads {
     /// Refuses a body whose `Content-Length` says it is larger than the record type allows.
     static func refuseDeclaredSize(_ request: Request, type: RecordType, multipart: Bool) throws {
         guard let raw = request.headers[.contentLength], let declared = Int64(raw) else { return }
-        if declared > type.maxBytes + (multipart ? formOverhead : 0) {
+        // A form may carry several documents of one version (`DocumentSet`): its bound is the set's.
+        if multipart, declared > DocumentSet.maxTotalBytes(type) + formOverhead {
+            throw HosoError("upload.total_too_large", ["limit": String(DocumentSet.maxTotalBytes(type) / 1024 / 1024)])
+        }
+        if !multipart, declared > type.maxBytes {
             throw HosoError("upload.too_large", ["limit": String(type.maxBytes / 1024 / 1024)])
         }
     }

@@ -35,9 +35,12 @@ struct Uploads: Sendable {
         return try finish(writer, filename: filename, type: type)
     }
 
-    /// A `multipart/form-data` body (the page's form): `_csrf` must come before the file and
-    /// match the session's token; the file part is streamed like a raw body.
-    func receive(multipart request: Request, csrfToken: String, type: RecordType) async throws -> (Received, [String: String]) {
+    /// A `multipart/form-data` body (the page's form, or the API): `_csrf` must come before the
+    /// first file and match the session's token (`csrfToken` nil: the request's header was already
+    /// checked). Every part named `file` is a document of the version, streamed like a raw body and
+    /// recognised by its content; at most `DocumentSet.maxDocuments`, within its total. Nothing is
+    /// committed to the store until every document passed: a refused set leaves no byte behind.
+    func receive(multipart request: Request, csrfToken: String?, type: RecordType) async throws -> ([Received], [String: String]) {
         guard let contentType = request.headers[.contentType], let boundary = Self.boundary(contentType) else {
             throw HosoError("request.bad_form")
         }
@@ -53,9 +56,16 @@ struct Uploads: Sendable {
         var currentFilename: String?
         var fieldBytes: [UInt8] = []
         var writer: BlobWriter?
-        var filename: String?
-        var csrfChecked = false
-        defer { if filename == nil { writer?.abort() } }
+        var received: [Received] = []
+        var total: Int64 = 0
+        var csrfChecked = csrfToken == nil
+        var done = false
+        defer {
+            if !done {
+                writer?.abort()
+                for item in received { item.staged.discard() }
+            }
+        }
 
         for try await buffer in request.body {
             do { try parser.execute(buffer) } catch { throw HosoError("request.bad_form") }
@@ -72,7 +82,7 @@ struct Uploads: Sendable {
                     if currentName == "file" {
                         guard csrfChecked else { throw HosoError("csrf.missing") }
                         if writer == nil {
-                            filename = nil
+                            try DocumentSet.admit(count: received.count, total: total, type: type)
                             writer = try blobs.writer(limit: type.maxBytes)
                         }
                         try bytes.withUnsafeReadableBytes { try writer!.write($0) }
@@ -82,9 +92,23 @@ struct Uploads: Sendable {
                     }
                 case .end:
                     if currentName == "file" {
+                        guard csrfChecked else { throw HosoError("csrf.missing") }
                         // An empty file part still names the file: the writer exists only once bytes came.
-                        if writer == nil { writer = try blobs.writer(limit: type.maxBytes) }
-                        filename = currentFilename ?? ""
+                        if writer == nil {
+                            try DocumentSet.admit(count: received.count, total: total, type: type)
+                            writer = try blobs.writer(limit: type.maxBytes)
+                        }
+                        let part = writer!
+                        writer = nil
+                        let name: String
+                        do { name = try DocumentName.check(Normalize.nfc(currentFilename ?? "")) } catch {
+                            part.abort()
+                            throw error
+                        }
+                        let item = try finish(part, filename: name, type: type, commit: false)
+                        received.append(item)
+                        total += item.staged.size
+                        try DocumentSet.admit(count: received.count - 1, total: total, type: type)
                     } else if let name = currentName {
                         // A form field is text like any other (the file's bytes are not).
                         guard !fieldBytes.contains(0), !TextInput.hasNUL(name) else {
@@ -92,7 +116,7 @@ struct Uploads: Sendable {
                         }
                         let value = String(decoding: fieldBytes, as: UTF8.self)
                         fields[name] = value
-                        if name == CSRFMiddleware.formField {
+                        if name == CSRFMiddleware.formField, let csrfToken {
                             guard CSRFMiddleware.constantTimeEquals(value, csrfToken) else { throw HosoError("csrf.invalid") }
                             csrfChecked = true
                         }
@@ -104,16 +128,15 @@ struct Uploads: Sendable {
             }
         }
         guard csrfChecked else { throw HosoError("csrf.missing") }
-        guard let writer, let name = filename else { throw HosoError("upload.missing_file") }
-        let checked: String
-        do { checked = try DocumentName.check(Normalize.nfc(name)) } catch {
-            writer.abort()
-            throw error
-        }
-        return (try finish(writer, filename: checked, type: type), fields)
+        guard !received.isEmpty else { throw HosoError("upload.missing_file") }
+        try DocumentSet.check(received.map { ($0.format, $0.staged.size) }, type: type)
+        for item in received { try item.staged.commit() }
+        done = true
+        return (received, fields)
     }
 
-    func finish(_ writer: BlobWriter, filename: String, type: RecordType) throws -> Received {
+    /// `commit`: false leaves the content staged (the caller commits or discards it).
+    func finish(_ writer: BlobWriter, filename: String, type: RecordType, commit: Bool = true) throws -> Received {
         guard writer.size > 0 else {
             writer.abort()
             throw HosoError("upload.empty")
@@ -133,7 +156,7 @@ struct Uploads: Sendable {
                 throw error
             }
         }
-        try staged.commit()
+        if commit { try staged.commit() }
         return Received(staged: staged, format: format, filename: filename)
     }
 

@@ -12,6 +12,14 @@ enum ErrorStatus {
             if code == "xml_upload.too_large" { return .contentTooLarge }
             return code == "xml_upload.no_schema" ? .conflict : .badRequest
         }
+        // A version of several documents over its total; witnesses who are not the school's
+        // leadership (the request's fault); a confirmation by someone who is no witness.
+        switch code {
+        case "upload.total_too_large": return .contentTooLarge
+        case "correction.witness_unknown", "correction.witness_not_leadership", "correction.witness_not_requester": return .badRequest
+        case "correction.not_witness": return .forbidden
+        default: break
+        }
         // Bad documents, rule files, people files, forms: the request is at fault.
         for prefix in ["upload.", "rules.", "calendar.", "people.", "csv.", "window.", "deadline.", "obligation.reason"] where code.hasPrefix(prefix) {
             return code == "upload.too_large" ? .contentTooLarge : code == "window.closed" ? .conflict : .badRequest

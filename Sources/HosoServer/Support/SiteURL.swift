@@ -48,6 +48,11 @@ enum SiteURL: Hashable, Sendable {
     case recordPaperCopies(Int64)
     case paperCopyDownload(Int64)
     case unitChoices(String)
+    case versionDocument(Int64, position: Int)
+    case correctionMinutes(Int64)
+    case correctionMinutesPDF(Int64)
+    case correctionMinutesManifest(Int64)
+    case correctionConfirm(Int64)
 
     // JSON API
     case apiOpenAPI
@@ -91,6 +96,9 @@ enum SiteURL: Hashable, Sendable {
     case apiInspectionMinutesManifest(Int64)
     case apiFollowUpDone(Int64)
     case apiObligationPaperCopies(Int64)
+    case apiVersionDocument(Int64, position: Int)
+    case apiCorrectionMinutes(Int64)
+    case apiCorrectionConfirmation(Int64)
 
     /// The route patterns (Hummingbird syntax): the only place a path is spelled.
     enum Route: String, CaseIterable, Sendable {
@@ -137,6 +145,11 @@ enum SiteURL: Hashable, Sendable {
         case recordPaperCopies = "/records/:id/paper-copies"
         case paperCopyDownload = "/paper-copies/:id/download"
         case unitChoices = "/units/:code/choices"
+        case versionDocument = "/versions/:id/documents/:position"
+        case correctionMinutes = "/corrections/:id/minutes"
+        case correctionMinutesPDF = "/corrections/:id/minutes.pdf"
+        case correctionMinutesManifest = "/corrections/:id/minutes.xml"
+        case correctionConfirm = "/corrections/:id/confirm"
 
         case apiOpenAPI = "/api/v1/openapi.yaml"
         case apiTenants = "/api/v1/tenants"
@@ -179,6 +192,9 @@ enum SiteURL: Hashable, Sendable {
         case apiInspectionMinutesManifest = "/api/v1/inspections/:id/minutes/manifest"
         case apiFollowUpDone = "/api/v1/follow-ups/:id/done"
         case apiObligationPaperCopies = "/api/v1/obligations/:id/paper-copies"
+        case apiVersionDocument = "/api/v1/versions/:id/documents/:position"
+        case apiCorrectionMinutes = "/api/v1/corrections/:id/minutes"
+        case apiCorrectionConfirmation = "/api/v1/corrections/:id/confirmation"
 
         var pattern: RouterPath { RouterPath(rawValue) }
     }
@@ -271,6 +287,14 @@ enum SiteURL: Hashable, Sendable {
         case .apiInspectionMinutesManifest(let id): (.apiInspectionMinutesManifest, [String(id)])
         case .apiFollowUpDone(let id): (.apiFollowUpDone, [String(id)])
         case .apiObligationPaperCopies(let id): (.apiObligationPaperCopies, [String(id)])
+        case .versionDocument(let id, let position): (.versionDocument, [String(id), String(position)])
+        case .correctionMinutes(let id): (.correctionMinutes, [String(id)])
+        case .correctionMinutesPDF(let id): (.correctionMinutesPDF, [String(id)])
+        case .correctionMinutesManifest(let id): (.correctionMinutesManifest, [String(id)])
+        case .correctionConfirm(let id): (.correctionConfirm, [String(id)])
+        case .apiVersionDocument(let id, let position): (.apiVersionDocument, [String(id), String(position)])
+        case .apiCorrectionMinutes(let id): (.apiCorrectionMinutes, [String(id)])
+        case .apiCorrectionConfirmation(let id): (.apiCorrectionConfirmation, [String(id)])
         }
     }
 

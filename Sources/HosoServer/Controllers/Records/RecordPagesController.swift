@@ -138,8 +138,9 @@ struct RecordPagesController: Sendable {
                 },
                 submitter: detail.type.submitter.rawValue, formats: detail.type.formats.map(\.rawValue),
                 maxBytes: detail.type.maxBytes,
-                versions: detail.versions.map(API.Version.init), events: detail.events.map(API.Event.init),
-                corrections: detail.corrections.map(API.Correction.init),
+                versions: detail.versions.map { API.Version($0, documents: detail.documents[$0.id] ?? []) },
+                events: detail.events.map(API.Event.init),
+                corrections: detail.corrections.map { API.Correction($0, witnesses: detail.witnesses, minutes: detail.minutes) },
                 audit: detail.audit.map {
                     API.AuditEntry(
                         seq: $0.seq, at: VietnamTime.iso(epochSeconds: $0.atMicroseconds / 1_000_000),

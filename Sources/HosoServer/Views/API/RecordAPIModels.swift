@@ -74,6 +74,25 @@ extension API {
         let uploadedAt: String
         let superseded: Bool
         let url: String
+        /// Every document of the version, the first one first (set where the documents were read).
+        var documents: [Document]?
+
+        struct Document: Encodable {
+            let position: Int
+            let sha256: String
+            let size: Int64
+            let mediaType: String
+            let filename: String
+            let url: String
+        }
+
+        init(_ row: VersionRow, documents: [DocumentRow]) {
+            self.init(row)
+            self.documents = documents.map {
+                Document(position: $0.position, sha256: $0.sha256, size: $0.size, mediaType: $0.mediaType, filename: $0.filename,
+                         url: SiteURL.apiVersionDocument(row.id, position: $0.position).path)
+            }
+        }
 
         init(_ row: VersionRow) {
             id = row.id
@@ -113,6 +132,23 @@ extension API {
         let reason: String
         let requestedBy: String
         let state: String
+        /// The witnesses' logins and who confirmed; the issued minutes' PDF (set where read).
+        var witnesses: [Witness]?
+        var minutes: String?
+
+        struct Witness: Encodable {
+            let login: String
+            let capacities: [String]
+            let confirmed: Bool
+        }
+
+        init(_ row: CorrectionRow, witnesses: [WitnessRow], minutes: [CorrectionMinutesRow]) {
+            self.init(row)
+            self.witnesses = witnesses.filter { $0.correctionID == row.id }.map {
+                Witness(login: $0.login, capacities: $0.capacities, confirmed: $0.confirmedAt != nil)
+            }
+            self.minutes = minutes.contains { $0.correctionID == row.id } ? SiteURL.apiCorrectionMinutes(row.id).path : nil
+        }
 
         init(_ row: CorrectionRow) {
             id = row.id

@@ -32,11 +32,11 @@ struct RecordPageBuilder {
             maxMB: type.maxBytes / 1024 / 1024,
             basis: type.basis,
             retention: retention(type.retention),
-            versions: detail.versions.map(version),
+            versions: detail.versions.map { version($0, documents: detail.documents[$0.id] ?? []) },
             hasVersions: !detail.versions.isEmpty,
             events: detail.events.map(event),
             corrections: detail.corrections.map {
-                correction($0, decidable: offered.decidableCorrections.contains($0.id))
+                withMinutes(correction($0, decidable: offered.decidableCorrections.contains($0.id)), detail)
             },
             hasCorrections: !detail.corrections.isEmpty,
             audit: detail.audit.map { entry in
@@ -73,6 +73,42 @@ struct RecordPageBuilder {
             by: version.uploadedBy,
             at: VietnamTime.display(epochSeconds: version.uploadedAt), url: SiteURL.versionDownload(version.id).path,
             sha256: version.sha256, superseded: version.supersededAt.map { VietnamTime.display(epochSeconds: $0) })
+    }
+
+    /// A version with its documents listed when it holds several (each downloadable by position).
+    func version(_ row: VersionRow, documents: [DocumentRow]) -> RecordPage.Version {
+        var page = version(row)
+        if documents.count > 1 {
+            page.documents = documents.map {
+                RecordPage.Document(position: $0.position, filename: $0.filename, size: ByteSize.text($0.size),
+                                    url: SiteURL.versionDocument(row.id, position: $0.position).path, sha256: $0.sha256)
+            }
+            page.hasDocuments = true
+        }
+        return page
+    }
+
+    /// A correction with its witnesses, its issued minutes, and the issue and confirm forms when
+    /// `CorrectionDecisions` would accept them.
+    func withMinutes(_ correction: RecordPage.Correction, _ detail: RecordReader.Detail) -> RecordPage.Correction {
+        var page = correction
+        page.witnesses = detail.witnesses.filter { $0.correctionID == correction.id }.map { witness in
+            RecordPage.Witness(
+                name: witness.name, login: witness.login,
+                capacities: witness.capacities.map { text("correction.capacity." + $0) }.joined(separator: ", "),
+                confirmed: witness.confirmedAt.map { VietnamTime.display(epochSeconds: $0) })
+        }
+        page.hasWitnesses = !page.witnesses.isEmpty
+        if let issued = detail.minutes.first(where: { $0.correctionID == correction.id }) {
+            page.issued = RecordPage.IssuedMinutes(
+                number: issued.number, url: SiteURL.correctionMinutesPDF(correction.id).path,
+                manifestURL: SiteURL.correctionMinutesManifest(correction.id).path, sha256: issued.sha256, signed: issued.signed,
+                issuedBy: issued.issuedBy, issuedAt: VietnamTime.display(epochSeconds: issued.issuedAt))
+        }
+        if let snapshot = detail.minutesSnapshots[correction.id] {
+            (page.canIssue, page.canConfirm) = CorrectionDecisions.offered(detail.visible.snapshot, snapshot)
+        }
+        return page
     }
 
     func event(_ event: EventRow) -> RecordPage.Event {

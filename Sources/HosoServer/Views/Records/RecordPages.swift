@@ -78,6 +78,35 @@ struct RecordPage: Sendable {
         let url: String
         let sha256: String
         let superseded: String?
+        /// Every document of the version, when it holds more than one (the first is the row's own).
+        var documents: [Document] = []
+        var hasDocuments = false
+    }
+
+    struct Document: Sendable {
+        let position: Int
+        let filename: String
+        let size: String
+        let url: String
+        let sha256: String
+    }
+
+    struct Witness: Sendable {
+        let name: String
+        let login: String
+        let capacities: String
+        let confirmed: String?
+    }
+
+    /// A correction's minutes as issued, and what the actor may do with them.
+    struct IssuedMinutes: Sendable {
+        let number: String
+        let url: String
+        let manifestURL: String
+        let sha256: String
+        let signed: Bool
+        let issuedBy: String
+        let issuedAt: String
     }
 
     struct Event: Sendable {
@@ -104,6 +133,11 @@ struct RecordPage: Sendable {
         let state: String
         let decidable: Bool
         let minutes: Minutes?
+        var witnesses: [Witness] = []
+        var hasWitnesses = false
+        var issued: IssuedMinutes? = nil
+        var canIssue = false
+        var canConfirm = false
     }
 
     struct AuditLine: Sendable {
