@@ -40,7 +40,10 @@ struct Uploads: Sendable {
     /// checked). Every part named `file` is a document of the version, streamed like a raw body and
     /// recognised by its content; at most `DocumentSet.maxDocuments`, within its total. Nothing is
     /// committed to the store until every document passed: a refused set leaves no byte behind.
-    func receive(multipart request: Request, csrfToken: String?, type: RecordType) async throws -> ([Received], [String: String]) {
+    /// `single`: exactly one document is expected (a paper copy's scan); a second is refused.
+    func receive(
+        multipart request: Request, csrfToken: String?, type: RecordType, single: Bool = false
+    ) async throws -> ([Received], [String: String]) {
         guard let contentType = request.headers[.contentType], let boundary = Self.boundary(contentType) else {
             throw HosoError("request.bad_form")
         }
@@ -82,6 +85,7 @@ struct Uploads: Sendable {
                     if currentName == "file" {
                         guard csrfChecked else { throw HosoError("csrf.missing") }
                         if writer == nil {
+                            if single, !received.isEmpty { throw HosoError("upload.too_many_files", ["limit": "1"]) }
                             try DocumentSet.admit(count: received.count, total: total, type: type)
                             writer = try blobs.writer(limit: type.maxBytes)
                         }
@@ -95,6 +99,7 @@ struct Uploads: Sendable {
                         guard csrfChecked else { throw HosoError("csrf.missing") }
                         // An empty file part still names the file: the writer exists only once bytes came.
                         if writer == nil {
+                            if single, !received.isEmpty { throw HosoError("upload.too_many_files", ["limit": "1"]) }
                             try DocumentSet.admit(count: received.count, total: total, type: type)
                             writer = try blobs.writer(limit: type.maxBytes)
                         }

@@ -42,9 +42,10 @@ struct PaperCopyController: Sendable {
         let id = try RecordRoute.id(context)
         let type = try await store.checkFileable(actor, obligationID: id)
         let (received, _) = try await receiving {
-            try await uploads.receive(multipart: request, csrfToken: context.signedIn.csrfToken, type: type)
+            try await uploads.receive(multipart: request, csrfToken: context.signedIn.csrfToken, type: type, single: true)
         }
-        _ = try await store.file(actor, obligationID: id, blob: received.staged, filename: received.filename)
+        guard let scan = received.first else { throw HosoError("paper_copy.empty") }
+        _ = try await store.file(actor, obligationID: id, blob: scan.staged, filename: scan.filename)
         return Response.redirect(to: SiteURL.record(id).path, type: .normal)
     }
 
