@@ -64,7 +64,7 @@ extension SignatureTests {
             vice.csrf = try await vice.signIn(client, "s1.vice")
             principal.csrf = try await principal.signIn(client, "s1.principal")
             head.csrf = try await head.signIn(client, "s1.head")
-            try await submit(client, &admin, id, "bản đầu")
+            try await submit(client, &admin, id, "bản đầu", paperCopy: true)
             try await chain(client, &vice, &principal, id)
             let asked = try await post(
                 client, &admin, "/api/v1/obligations/\(id)/corrections", #"{"reason":"Sai ngày sinh học sinh số 12"}"#)
@@ -101,6 +101,8 @@ extension SignatureTests {
             let early = try await post(client, &principal, "/api/v1/corrections/\(correction)/minutes", "{}")
             #expect(early.status == .conflict && early.errorCode == "correction.no_new_version", "\(early.text)")
             #expect(try await submitFiles(client, admin, id, files(2, "đã sửa")).status == .created)
+            // The corrected register is printed, signed by hand and stamped again (seed 003 §4).
+            try await filePaperCopy(client, &admin, id)
             try await chain(client, &vice, &principal, id)
             let byVice = try await post(client, &vice, "/api/v1/corrections/\(correction)/minutes", "{}")
             #expect(byVice.status == .forbidden, "only the principal issues the minutes: \(byVice.text)")
@@ -259,7 +261,7 @@ extension SignatureTests {
             admin.csrf = try await admin.signIn(client, "s1.admin")
             vice.csrf = try await vice.signIn(client, "s1.vice")
             principal.csrf = try await principal.signIn(client, "s1.principal")
-            try await submit(client, &admin, id, "bản đầu")
+            try await submit(client, &admin, id, "bản đầu", paperCopy: true)
             #expect(
                 try await post(client, &vice, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#).status
                     == .ok)

@@ -21,7 +21,7 @@ extension RuleSetResolver {
                 problem("rules.bad_choice", ["value": raw])
             }
         }
-        if choice == .teacher, let owner, owner != .teacher && owner != .homeroomTeacher {
+        if choice == .teacher, let owner, ![.teacher, .homeroomTeacher, .pioneerLeader].contains(owner) {
             problem("rules.choice_owner", ["owner": owner.rawValue])
         }
         return (paperCopy, choice)
