@@ -89,6 +89,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     RecordDecisionController(services: services).addRoutes(to: signedIn)
     EntryWindowController(services: services).addRoutes(to: signedIn)
     SignatureController(services: services).addRoutes(to: signedIn)
+    SubmissionSignatureController(services: services).addRoutes(to: signedIn)
     DashboardController(services: services).addRoutes(to: signedIn)
     InspectionController(services: services).addRoutes(to: signedIn)
     ReportController(services: services).addRoutes(to: signedIn)

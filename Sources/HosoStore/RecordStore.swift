@@ -131,12 +131,13 @@ public struct RecordStore: Sendable {
         else { throw HosoError("record.not_found") }
         let ancestry = path.split(separator: ".").compactMap { Int64($0) }
         let type = try await RuleSetStore.recordType(connection, ruleSetID: row.ruleSetID, code: row.recordType, logger: logger)
-        let snapshot = RecordSnapshot(
+        var snapshot = RecordSnapshot(
             actor: actor, unit: UnitPosition(tenantID: actor.tenantID, unitID: row.unitID, ancestry: ancestry), type: type,
             state: row.state, revision: row.revision, ownerUserID: row.ownerUserID, ownedByGroup: row.ownerKey.hasPrefix("group:"),
             actorInOwningGroup: facts.1, headship: GroupHeadship(headsAnyGroup: facts.2, headsOwnersGroup: facts.3),
             withdrawn: row.withdrawn, exempt: row.exemptReason != nil, window: facts.4, hasVersion: row.currentVersionID != nil,
             sealedAndSigned: facts.5, pendingCorrection: facts.6)
+        snapshot.signers = try await SignerStore.facts(connection, obligationID: id, logger: logger)
         return Locked(row: row, snapshot: snapshot)
     }
 

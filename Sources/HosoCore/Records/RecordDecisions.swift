@@ -27,7 +27,7 @@ public enum RecordDecisions {
         guard
             RecordAccess.isVisible(
                 roles: roles, ownerUserID: record.ownerUserID, actorUserID: record.actor.userID,
-                inOwningGroup: record.actorInOwningGroup)
+                inOwningGroup: record.actorInOwningGroup) || SignerDecisions.isClassSubjectTeacher(record)
         else { throw notFound }
         return roles
     }
@@ -79,8 +79,11 @@ public enum RecordDecisions {
     public static func approve(
         _ record: RecordSnapshot, step: Int, signed: Bool, revision: Int? = nil
     ) throws -> RecordWorkflow.State {
+        // The subject teachers' step and the clerk's seal step (SignerDecisions).
+        if let next = try SignerDecisions.approveSpecial(record, step: step, signed: signed, revision: revision) { return next }
         let roles = try permit(record, .reviewRecords, revision: revision)
         try checkGroupHead(record, step: step)
+        if case .awaitingStep(step) = record.state { try SignerDecisions.checkSubmissionSigned(record, step: step) }
         return try record.type.workflow.apply(.approve(step: step, signed: signed), to: record.state, by: roles)
     }
 
@@ -218,6 +221,7 @@ public enum RecordDecisions {
         offered.exempt = accepts { _ = try exempt(record, reason: "—") }
         offered.unexempt = accepts { try unexempt(record) }
         offered.requestCorrection = accepts { _ = try requestCorrection(record, reason: "—") }
+        offered.signSubmission = accepts { try SignerDecisions.signSubmission(record) }
         offered.decidableCorrections = Set(
             corrections.filter { correction in
                 accepts { _ = try decideCorrection(record, correction: correction, consent: true, witnesses: ["—"]) }
@@ -237,6 +241,8 @@ public enum RecordDecisions {
         public var unexempt = false
         public var requestCorrection = false
         public var decidableCorrections: Set<Int64> = []
+        /// The uploader may sign their own version now (SignerDecisions.signSubmission).
+        public var signSubmission = false
         public init() {}
     }
 }

@@ -81,10 +81,14 @@ public struct RecordType: Sendable, Hashable {
     public let storage: Storage
     /// Submissions only while the school administrator has an entry window open.
     public let entryWindow: Bool
+    /// The uploader signs each version before its first approval (seed 004: "Các loại hồ sơ phải
+    /// được ký số sau khi đã đưa lên hệ thống. sau đó gửi BGH phê duyệt").
+    public let submissionSignatureRequired: Bool
 
     public init(code: String, nameVi: String, nameEn: String, basis: String, levels: Set<SchoolLevel>, owner: OwnerScope,
                 cadence: Cadence, due: DeadlineRule, shift: DeadlineRule.Shift, formats: [FileFormat], maxBytes: Int64,
-                submitter: Role, chain: ApprovalChain, retention: Retention, storage: Storage, entryWindow: Bool) {
+                submitter: Role, chain: ApprovalChain, retention: Retention, storage: Storage, entryWindow: Bool,
+                submissionSignatureRequired: Bool = false) {
         self.code = code
         self.nameVi = nameVi
         self.nameEn = nameEn
@@ -101,6 +105,7 @@ public struct RecordType: Sendable, Hashable {
         self.retention = retention
         self.storage = storage
         self.entryWindow = entryWindow
+        self.submissionSignatureRequired = submissionSignatureRequired
     }
 
     public var workflow: RecordWorkflow { RecordWorkflow(chain: chain, submitter: submitter) }

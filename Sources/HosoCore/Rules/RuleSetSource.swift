@@ -21,9 +21,15 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
         public var role: String
         /// `required` or `none`.
         public var signature: String?
-        public init(role: String, signature: String? = nil) {
+        /// `true`: the school's seal, applied at this step by its role (the clerk).
+        public var seal: Bool?
+        /// `any` (one holder of the role) or `class_subject_teachers` (every subject teacher of the class).
+        public var signers: String?
+        public init(role: String, signature: String? = nil, seal: Bool? = nil, signers: String? = nil) {
             self.role = role
             self.signature = signature
+            self.seal = seal
+            self.signers = signers
         }
     }
 
@@ -43,6 +49,11 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
     public var retention: String?
     public var storage: String?
     public var entryWindow: Bool?
+    /// `automatic`: the seal goes on with the last approval (a seal step in the chain is dropped);
+    /// `step` or nil: as the chain says.
+    public var seal: String?
+    /// `required`: the uploader signs the version before its first approval (seed 004).
+    public var submissionSignature: String?
     /// Where it was written, for messages (not merged).
     public var source: String?
     public var line: Int?
@@ -66,6 +77,8 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
         if let value = override.retention { result.retention = value }
         if let value = override.storage { result.storage = value }
         if let value = override.entryWindow { result.entryWindow = value }
+        if let value = override.seal { result.seal = value }
+        if let value = override.submissionSignature { result.submissionSignature = value }
         result.source = override.source ?? result.source
         result.line = override.line ?? result.line
         return result

@@ -57,9 +57,13 @@ public struct RecordManifest: Sendable, Hashable {
     public struct Step: Sendable, Hashable {
         public let role: String
         public let signatureRequired: Bool
-        public init(role: String, signatureRequired: Bool) {
+        /// Everyone who must sign at this step (the class's subject teachers), by login; empty:
+        /// any one holder of the role.
+        public let signers: [String]
+        public init(role: String, signatureRequired: Bool, signers: [String] = []) {
             self.role = role
             self.signatureRequired = signatureRequired
+            self.signers = signers
         }
     }
 
@@ -77,9 +81,12 @@ public struct RecordManifest: Sendable, Hashable {
     /// Whether the school's organisation seal closes the chain.
     public let sealRequired: Bool
     public let issuedAt: Int64
+    /// The uploader signs the version (a `submission` signature) before the first approval.
+    public let submissionSignatureRequired: Bool
 
     public init(tenant: Party, unit: Party, recordType: Party, period: Period, obligationID: Int64, version: Int, document: Document,
-                submitted: Submission, chain: [Step], sealRequired: Bool, issuedAt: Int64) {
+                submitted: Submission, chain: [Step], sealRequired: Bool, issuedAt: Int64,
+                submissionSignatureRequired: Bool = false) {
         self.tenant = tenant
         self.unit = unit
         self.recordType = recordType
@@ -91,6 +98,7 @@ public struct RecordManifest: Sendable, Hashable {
         self.chain = chain
         self.sealRequired = sealRequired
         self.issuedAt = issuedAt
+        self.submissionSignatureRequired = submissionSignatureRequired
     }
 
     /// The seal is the step after the chain's last (steps are numbered from 1).

@@ -7,7 +7,8 @@ import Yams
 /// does not silently drop a rule; each problem names its file and line.
 public enum RulesFile {
     static let typeKeys: Set<String> = ["code", "name_vi", "name_en", "basis", "levels", "owner", "cadence", "due", "formats", "max_size_mb",
-                                        "submitter", "chain", "retention", "storage", "entry_window"]
+                                        "submitter", "chain", "retention", "storage", "entry_window",
+                                        "seal", "submission_signature"]
     static let fileKeys: Set<String> = ["id", "extends", "school_year", "name_vi", "name_en", "record_types", "overrides", "remove"]
 
     /// Every rule-set file a tenant can resolve from: the shared bases and its own.
@@ -89,8 +90,9 @@ public enum RulesFile {
                 }
                 draft.submitter = node["submitter"]?.string
                 draft.chain = node["chain"]?.sequence?.map { step in
-                    checkKeys(step, ["role", "signature"])
-                    return .init(role: required(step, "role"), signature: step["signature"]?.string)
+                    checkKeys(step, ["role", "signature", "seal", "signers"])
+                    return .init(role: required(step, "role"), signature: step["signature"]?.string, seal: step["seal"]?.bool,
+                                 signers: step["signers"]?.string)
                 }
                 if let retention = node["retention"] {
                     if retention.string == "permanent" { draft.retention = "permanent" }
@@ -99,6 +101,8 @@ public enum RulesFile {
                 }
                 draft.storage = node["storage"]?.string
                 draft.entryWindow = node["entry_window"]?.bool
+                draft.seal = node["seal"]?.string
+                draft.submissionSignature = node["submission_signature"]?.string
                 return draft
             }
         }

@@ -31,6 +31,7 @@ struct RecordFilesController: Sendable {
         let version = try await services.records.submit(
             actor, obligationID: id, blob: received.staged, format: received.format,
             filename: received.filename, revision: revision)
+        await SubmissionSignatureController.signAfterUpload(services, actor: actor, obligationID: id, type: type)
         return try JSONResponse.make(API.Version(version), status: .created)
     }
 
@@ -43,6 +44,7 @@ struct RecordFilesController: Sendable {
         _ = try await services.records.submit(
             actor, obligationID: id, blob: received.staged, format: received.format,
             filename: received.filename, revision: fields["revision"].flatMap { Int($0) })
+        await SubmissionSignatureController.signAfterUpload(services, actor: actor, obligationID: id, type: type)
         return Response.redirect(to: SiteURL.record(id).path, type: .normal)
     }
 
