@@ -7,7 +7,7 @@ extension RecordStore {
     /// then sent to leadership): `SignerDecisions.signSubmission` under the obligation's lock, the
     /// signature stored with its audit entry, all in one transaction.
     public func signSubmission(_ actor: Actor, obligationID: Int64, revision: Int? = nil,
-                               signing: SigningStep) async throws -> ObligationRow {
+                               signing: @escaping SigningStep) async throws -> ObligationRow {
         let logger = self.logger
         let now = clock.now()
         return try await database.withTenant(actor.tenantID) { connection in

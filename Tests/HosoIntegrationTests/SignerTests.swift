@@ -1,0 +1,145 @@
+import Foundation
+import HosoCore
+import HosoServer
+import HosoSigning
+@testable import HosoStore
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// Every signer the documents name, end to end on the demo transcript of class 6A1 (Hải Phòng):
+/// the homeroom teacher uploads and her key signs the submission (seed 004; seed 000), each of
+/// the class's three subject teachers signs (seed 001 Điều 8.5; seed 000), the principal signs and
+/// the clerk seals at a step of her own (seed 001 Điều 12.3).
+@Suite(.serialized) struct SignerTests {
+    static let year = "2026-2027"
+    static let secret = "key-store-secret"
+
+    struct Setup {
+        let world: TestWorld
+        let obligation: Int64
+    }
+
+    func setup() async throws -> Setup {
+        let pki = try SignatureTests.PKI()
+        let directory = pki.directory
+        let script = try TestEnvironment.repoDirectory + "/scripts/pki.sh"
+        for (name, uid) in [("teacher", "s1.teacher"), ("teacher2", "s1.teacher2"), ("head", "s1.head")] {
+            let result = try Tool.run(script, ["issue", directory, "root", name, "/CN=\(name)/UID=\(uid)", "ec"],
+                                      environment: ["HOSO_PKI_PASSWORD": SignatureTests.password])
+            guard result.status == 0 else { throw HosoError("test.pki", ["output": result.output]) }
+        }
+        let keys = try TestEnvironment.temporaryDirectory("keys")
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year]) { configuration in
+            configuration.keysDirectory = keys
+            configuration.environment["HOSO_KEYS_SECRET"] = Self.secret
+        }
+        let schema = try SigningService.loadSchema(webDirectory: try TestEnvironment.repoDirectory + "/web")
+        let store = try PKCS12KeyStore(directory: keys, secret: Self.secret, schema: schema)
+        try await withDatabase(try world.database.appURL) { pool in
+            let signatures = SignatureStore(database: pool, logger: TestEnvironment.logger)
+            let tenant = try #require(try await TenantStore(database: pool, logger: TestEnvironment.logger).tenant(code: "demo"))
+            let root = try pki.bytes("root.pem")
+            _ = try await signatures.addRoots(tenantID: tenant.id, [(try Certificates.read(pem: root)[0], String(decoding: root, as: UTF8.self))],
+                                              source: "test", actorLogin: "test")
+            let owners: [(String, SignatureStore.Owner)] = [
+                ("teacher.p12", .person(login: "s1.teacher")), ("teacher2.p12", .person(login: "s1.teacher2")),
+                ("head.p12", .person(login: "s1.head")), ("principal.p12", .person(login: "s1.principal")), ("seal.p12", .unit(code: "S01")),
+            ]
+            for (file, owner) in owners {
+                let imported = try store.importKey(try pki.bytes(file), password: SignatureTests.password, tenant: "demo")
+                _ = try await signatures.register(tenantID: tenant.id, owner: owner, certificate: imported.certificate, pem: imported.pem,
+                                                  keyReference: imported.reference, actorLogin: "test")
+            }
+        }
+        let id = try #require(try await TestEnvironment.ownerValue("""
+            SELECT o.id::text FROM obligations o JOIN units u ON u.id = o.unit_id JOIN school_classes c ON c.id = o.owner_class_id
+            WHERE u.code = 'S01' AND o.record_type = 'student_transcript' AND o.school_year = '\(Self.year)' AND c.code = '6A1'
+            """, database: world.database.name).flatMap { Int64($0) })
+        return Setup(world: world, obligation: id)
+    }
+
+    func post(_ client: any TestClientProtocol, _ browser: inout Browser, _ path: String, _ json: String) async throws -> TestResponse {
+        try await browser.send(client, .post, path, json: json, headers: [HTTPField.Name("X-CSRF-Token")!: browser.csrf])
+    }
+
+    func upload(_ client: any TestClientProtocol, _ browser: inout Browser, _ id: Int64) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/pdf"]
+        headers[HTTPField.Name("X-CSRF-Token")!] = browser.csrf
+        headers[.cookie] = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        return try await client.execute(uri: "/api/v1/obligations/\(id)/versions?filename=hoc-ba-6A1.pdf", method: .post,
+                                        headers: headers, body: ByteBuffer(bytes: Array(RecordTests.pdf("học bạ 6A1").utf8)))
+    }
+
+    func value(_ world: TestWorld, _ sql: String) async throws -> String? { try await TestEnvironment.ownerValue(sql, database: world.database.name) }
+
+    @Test func theSubmitterEverySubjectTeacherThePrincipalAndTheClerkSign() async throws {
+        let setup = try await setup()
+        let (world, id) = (setup.world, setup.obligation)
+        try await world.withApp { client in
+            var homeroom = Browser(), literature = Browser(), informatics = Browser(), admin = Browser(), principal = Browser()
+            var clerk = Browser()
+            homeroom.csrf = try await homeroom.signIn(client, "s1.teacher")
+            literature.csrf = try await literature.signIn(client, "s1.teacher2")
+            informatics.csrf = try await informatics.signIn(client, "s1.head")
+            admin.csrf = try await admin.signIn(client, "s1.admin")
+            principal.csrf = try await principal.signIn(client, "s1.principal")
+            clerk.csrf = try await clerk.signIn(client, "s1.clerk")
+            let window = try await post(client, &admin, "/api/v1/units/S01/windows",
+                                        #"{"recordType":"student_transcript","schoolYear":"\#(Self.year)","open":true,"orderedBy":"Hiệu trưởng"}"#)
+            #expect(window.status == .created || window.status == .ok, "\(window.text)")
+
+            // The upload is signed at once with the homeroom teacher's key from the key store.
+            let uploaded = try await upload(client, &homeroom, id)
+            #expect(uploaded.status == .created, "\(uploaded.text)")
+            #expect(try await value(world, "SELECT string_agg(kind || ':' || step || ':' || role, ',') FROM record_signatures")
+                    == "submission:0:teacher")
+            let again = try await post(client, &homeroom, "/api/v1/obligations/\(id)/submission-signature", "{}")
+            #expect(again.status == .conflict && again.errorCode == "signature.submission_already_signed", "\(again.text)")
+
+            // The subject teachers' step: 0 of 3, each once, in any order; the queue shows it to them.
+            let queue = try await literature.send(client, .get, "/approvals")
+            #expect(queue.text.contains("0/3") || queue.text.contains("0 of 3"), "\(queue.text)")
+            let homeroomSigns = try await post(client, &homeroom, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
+            #expect(homeroomSigns.status == .ok, "\(homeroomSigns.text)")
+            let twice = try await post(client, &homeroom, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
+            #expect(twice.status == .conflict && twice.errorCode == "signers.already_signed", "\(twice.text)")
+            // s1.admin teaches at S01 but not in 6A1.
+            let stranger = try await post(client, &admin, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
+            #expect(stranger.status == .forbidden && stranger.errorCode == "signers.not_assigned", "\(stranger.text)")
+            let unsigned = try await post(client, &literature, "/api/v1/obligations/\(id)/approve", #"{"step":1}"#)
+            #expect(unsigned.status == .conflict && unsigned.errorCode == "workflow.signature_required", "\(unsigned.text)")
+            #expect(try await post(client, &literature, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#).status == .ok)
+            let page = try await principal.send(client, .get, "/records/\(id)")
+            #expect(page.text.contains("2/3") || page.text.contains("2 of 3"), "\(page.text)")
+            // The principal cannot skip the teachers.
+            let early = try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":2,"sign":true}"#)
+            #expect(early.status == .conflict && early.errorCode == "workflow.conflict", "\(early.text)")
+            #expect(try await post(client, &informatics, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#).status == .ok)
+
+            // The principal signs; the seal is not automatic: the record waits for the clerk.
+            let signed = try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":2,"sign":true}"#)
+            #expect(signed.status == .ok, "\(signed.text)")
+            #expect(try await value(world, "SELECT state || ':' || step || ':' || awaiting_role FROM obligations WHERE id = \(id)")
+                    == "awaiting:2:clerk")
+            #expect(try await value(world, "SELECT count(*)::text FROM record_signatures WHERE kind = 'seal'") == "0")
+            let notClerk = try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":3,"sign":true}"#)
+            #expect(notClerk.status == .forbidden && notClerk.errorCode == "workflow.wrong_role", "\(notClerk.text)")
+            let sealed = try await post(client, &clerk, "/api/v1/obligations/\(id)/approve", #"{"step":3,"sign":true}"#)
+            #expect(sealed.status == .ok, "\(sealed.text)")
+            #expect(try sealed.json()["status"] as? String == "signed")
+
+            // One row per signature, in order; the verification knows each kind and is complete.
+            #expect(try await value(world, "SELECT string_agg(kind || ':' || step || ':' || role, ',' ORDER BY position) FROM record_signatures")
+                    == "submission:0:teacher,approval:1:teacher,approval:1:teacher,approval:1:teacher,approval:2:principal,seal:3:S01")
+            let verification = try await principal.send(client, .get, "/api/v1/obligations/\(id)/verification").json()
+            #expect(verification["complete"] as? Bool == true, "\(verification)")
+            #expect(verification["submissionSigned"] as? Bool == true)
+            let shared = try #require((verification["sharedSteps"] as? [[String: Any]])?.first)
+            #expect(shared["signed"] as? Int == 3 && shared["of"] as? Int == 3)
+            let lock = try await post(client, &principal, "/api/v1/obligations/\(id)/lock", "{}")
+            #expect(lock.status == .ok, "\(lock.text)")
+        }
+    }
+}
