@@ -33,6 +33,28 @@ import Testing
         "teacher_assessment_book": "seed 003 §1",
         // Seed 000: "Sổ đăng bộ (Hồ sơ quản lý trẻ em đối với cấp Mầm non): ... đóng dấu" (preschool).
         "child_records": "seed 000 Hồ sơ quản lý trẻ em",
+        // Seed 000 §2.3: "Các loại hồ sơ sổ sách điện tử phải được thực hiện ký số để đảm bảo tính pháp lý": every
+        // other electronic book of the catalog, school, group, teacher and preschool books alike.
+        "disability_education_file": "seed 000 §2.3", "school_education_plan": "seed 000 §2.3; §b Kế hoạch giáo dục",
+        "class_lesson_log": "seed 000 §2.3", "correspondence_register": "seed 000 §2.3",
+        "equipment_library_records": "seed 000 §2.3", "assets_finance_records": "seed 000 §2.3",
+        "staff_evaluation_records": "seed 000 §2.3", "student_health_records": "seed 000 §2.3",
+        "awards_discipline_records": "seed 000 §2.3", "universal_education_dossier": "seed 000 §2.3",
+        "staff_register": "seed 000 §2.3", "subject_group_plan": "seed 000 §b tổ chuyên môn: trình ... ký duyệt",
+        "group_meeting_book": "seed 000 §2.3", "group_activity_book": "seed 000 §2.3",
+        "teacher_yearly_plan": "seed 000 §b giáo viên: trình tổ trưởng và lãnh đạo ký duyệt",
+        "homeroom_book": "seed 000 §b Sổ chủ nhiệm: trình hiệu trưởng ký duyệt", "teacher_professional_book": "seed 000 §2.3",
+        "pioneer_book": "seed 000 §2.3", "preschool_professional_records": "seed 000 §2.3",
+        "semi_boarding_records": "seed 000 §2.3", "care_education_plan": "seed 000 §b kế hoạch hoạt động (Mầm non)",
+        "child_tracking_book": "seed 000 §2.3", "preschool_teacher_professional_book": "seed 000 §2.3",
+        "class_asset_book": "seed 000 §2.3", "internal_inspection_records": "seed 000 §2.3 (the demo's own type)",
+        // NOT lesson_plan: seed 000 §b asks for it too, but the demo keeps its unsigned lesson-plan chain (the
+        // record tests' flows); listed as an open point in the closing note.
+    ]
+
+    /// Books of one charter only (the 2026-2027 combined charter dropped them).
+    static let onlyUntil2026: Set<String> = [
+        "teacher_assessment_book", "subject_group_plan", "group_meeting_book", "teacher_yearly_plan", "teacher_professional_book",
     ]
 
     static func required(_ tenant: String, _ year: String) throws -> Set<String> {
@@ -44,7 +66,7 @@ import Testing
     func typesThatRequireSignaturesFollowTheSeeds(tenant: String, year: String) throws {
         var expected = Set(Self.base.keys)
         if tenant == "demo" { expected.formUnion(Self.demo.keys) }
-        if year == "2026-2027" { expected.remove("teacher_assessment_book") }
+        if year == "2026-2027" { expected.subtract(Self.onlyUntil2026) }
         #expect(try Self.required(tenant, year) == expected)
     }
 
