@@ -140,6 +140,27 @@ import Testing
             #expect(shared["signed"] as? Int == 3 && shared["of"] as? Int == 3)
             let lock = try await post(client, &principal, "/api/v1/obligations/\(id)/lock", "{}")
             #expect(lock.status == .ok, "\(lock.text)")
+
+            // The export checks outside Hoso: the manifest against the XSD, the submitter's signature
+            // with xmlsec1, and its report names the submitter's signature and the teachers' 3 of 3.
+            let files = try TestEnvironment.temporaryDirectory("signers")
+            let zip = try await principal.send(client, .get, "/records/\(id)/export.zip")
+            #expect(zip.status == .ok)
+            try Data(buffer: zip.body).write(to: URL(fileURLWithPath: files + "/export.zip"))
+            #expect(try Tool.run("unzip", ["-q", files + "/export.zip", "-d", files + "/zip"]).status == 0)
+            let manifests = try FileManager.default.contentsOfDirectory(atPath: files + "/zip/manifests")
+            let manifest = files + "/zip/manifests/" + (manifests.first ?? "")
+            let schema = try Tool.run("xmllint", ["--noout", "--schema", files + "/zip/record-manifest-1.xsd", manifest])
+            #expect(schema.status == 0, "\(schema.output)")
+            for signature in ["sig-1", "sig-4", "sig-6"] {
+                let checked = try Tool.run("xmlsec1", ["--verify", "--trusted-pem", files + "/zip/trust-roots.pem",
+                                                       "--node-xpath", "//*[@Id='\(signature)']", manifest])
+                #expect(checked.status == 0, "\(signature): \(checked.output)")
+            }
+            let report = try String(contentsOfFile: files + "/zip/verification.txt", encoding: .utf8)
+            #expect(report.contains("#1 submission step 0 teacher"), "\(report)")
+            #expect(report.contains("submitter's signature (s1.teacher): có / present"), "\(report)")
+            #expect(report.contains("Bước / step 1 (teacher): 3/3 đã ký / signed"), "\(report)")
         }
     }
 }

@@ -192,6 +192,7 @@ struct SignatureController: Sendable {
                           + (verification.review.documentProblem == nil ? "khớp / matches" : "KHÔNG KHỚP / DOES NOT MATCH"))
             report.append("   Trạng thái / state: \(verification.review.state.rawValue)"
                           + (verification.review.complete(manifest) ? " (đủ chữ ký / complete)" : ""))
+            report.append(contentsOf: SignerReport.lines(manifest, verification.review))
             for checked in verification.review.signatures {
                 let e = checked.evidence
                 report.append("   #\(e.index + 1) \(e.claim?.kind.rawValue ?? "?") step \(e.claim?.step ?? 0) \(e.claim?.role ?? "") — \(e.claim?.signerName ?? "")"
