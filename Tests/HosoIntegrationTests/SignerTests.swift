@@ -163,4 +163,49 @@ import Testing
             #expect(report.contains("Bước / step 1 (teacher): 3/3 đã ký / signed"), "\(report)")
         }
     }
+
+    @Test func teachingAssignmentsAreImportedDatedAndKeptAsHistory() async throws {
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        // The demo file: 6A1 is taught by its homeroom teacher (toán), s1.teacher2 (văn) and s1.head (tin).
+        #expect(try await value(world, """
+            SELECT string_agg(u.login || ':' || t.subject || ':' || t.valid_from, ',' ORDER BY u.login COLLATE "C")
+            FROM teaching_assignments t JOIN users u ON u.id = t.user_id JOIN school_classes c ON c.id = t.class_id
+            WHERE c.code = '6A1' AND c.school_year = '\(Self.year)'
+            """) == "s1.head:tin:2025-09-05,s1.teacher:toan:2025-09-05,s1.teacher2:van:2025-09-05")
+        try await withDatabase(try world.database.appURL) { pool in
+            let setup = RecordsSetup(database: pool, logger: TestEnvironment.logger, tenantsDirectory: try TestEnvironment.repoDirectory + "/tenants")
+            // A re-import ends an assignment (valid_to) instead of deleting it; bad `teaches` lines are refused with their code.
+            let result = try await setup.importPeople(tenant: "demo", school: "S01", schoolYear: Self.year, csv: """
+                login,teaches,valid_from,valid_to
+                s1.head,6A1:tin,2025-09-05,2026-12-31
+                s1.teacher2,6A1,2025-09-05,
+                s1.teacher,6A1:toan;6A1:toan,2025-09-05,
+                """)
+            #expect(result.summary.teachings == 1)
+            #expect(result.rejected.map(\.error.code) == ["people.bad_teaches", "people.duplicate_teaches"])
+        }
+        #expect(try await value(world, """
+            SELECT t.valid_to::text FROM teaching_assignments t JOIN users u ON u.id = t.user_id WHERE u.login = 's1.head'
+              AND t.subject = 'tin'
+            """) == "2026-12-31")
+        // History: the application role may add and end assignments, never change or remove one otherwise; every row
+        // is its tenant's (row-level security); a signature kind outside the three is refused by the database.
+        #expect(try await value(world, """
+            SELECT (has_table_privilege('hoso_app', 'teaching_assignments', 'DELETE')
+                    OR has_table_privilege('hoso_app', 'teaching_assignments', 'UPDATE')
+                    OR has_column_privilege('hoso_app', 'teaching_assignments', 'subject', 'UPDATE'))::text
+            """) == "false")
+        #expect(try await value(world, """
+            SELECT (has_table_privilege('hoso_app', 'teaching_assignments', 'INSERT')
+                    AND has_column_privilege('hoso_app', 'teaching_assignments', 'valid_to', 'UPDATE'))::text
+            """) == "true")
+        #expect(try await value(world, """
+            SELECT (c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policies p WHERE p.tablename = 'teaching_assignments'
+                                                  AND p.policyname = 'tenant_isolation'))::text
+            FROM pg_class c WHERE c.relname = 'teaching_assignments'
+            """) == "true")
+        #expect(try await value(world, """
+            SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'record_signatures_kind_check'
+            """)?.contains("'submission'") == true)
+    }
 }
