@@ -71,7 +71,8 @@ public enum ManifestXML {
                                                                   "at": UTCTime.format(submitted.at)])
         let seal = manifest.sealRequired ? "true" : "false"
         let chain = manifest.submissionSignatureRequired
-            ? XMLNode.add(root, ns, "Chain", ["seal": seal, "submission": "required"]) : XMLNode.add(root, ns, "Chain", ["seal": seal])
+            ? XMLNode.add(root, ns, "Chain", ["seal": seal, "submission": "required"])
+            : XMLNode.add(root, ns, "Chain", ["seal": seal])
         for (index, step) in manifest.chain.enumerated() {
             let element = XMLNode.add(chain, ns, "Step", ["number": String(index + 1), "role": step.role,
                                                          "signature": step.signatureRequired ? "required" : "optional"])
@@ -123,7 +124,8 @@ public enum ManifestXML {
         let submitted = try node("Submitted")
         let chain = try node("Chain")
         let steps = try XMLNode.elements(chain).map { step in
-            RecordManifest.Step(role: try attribute(step, "role"), signatureRequired: try attribute(step, "signature") == "required",
+            RecordManifest.Step(role: try attribute(step, "role"),
+                                signatureRequired: try attribute(step, "signature") == "required",
                                 signers: try XMLNode.elements(step).map { try attribute($0, "login") })
         }
         return RecordManifest(

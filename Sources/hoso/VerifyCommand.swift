@@ -66,8 +66,9 @@ struct VerifyCommand: AsyncParsableCommand {
             // A step every subject teacher of the class signs: who of them has.
             for (index, step) in m.chain.enumerated() where !step.signers.isEmpty {
                 let signed = review.signersByStep[index + 1] ?? []
-                print("Step \(index + 1) (\(step.role)): \(signed.count) of \(step.signers.count) signed"
-                      + (Set(step.signers).isSubset(of: signed) ? "" : "; missing: " + step.signers.filter { !signed.contains($0) }.joined(separator: ", ")))
+                let missing = step.signers.filter { !signed.contains($0) }
+                print("Step \(index + 1) (\(step.role)): \(step.signers.count - missing.count) of \(step.signers.count) signed"
+                      + (missing.isEmpty ? "" : "; missing: " + missing.joined(separator: ", ")))
             }
             if review.state == .invalid { throw ExitCode.failure }
         }

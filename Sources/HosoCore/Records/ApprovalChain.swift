@@ -36,7 +36,9 @@ public struct ApprovalChain: Sendable, Hashable {
             if step.seal && (index != steps.count - 1 || index == 0) {
                 throw HosoError("rules.seal_not_last", ["role": step.role.rawValue])
             }
-            if step.seal && step.signers != .anyHolder { throw HosoError("rules.seal_not_last", ["role": step.role.rawValue]) }
+            if step.seal && step.signers != .anyHolder {
+                throw HosoError("rules.seal_not_last", ["role": step.role.rawValue])
+            }
         }
         self.steps = steps
     }

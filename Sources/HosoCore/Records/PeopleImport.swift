@@ -104,8 +104,9 @@ public enum PeopleImport {
             let key = [login, group?.code ?? "", homeroom ?? "", dates[0]?.iso ?? ""].joined(separator: "|")
             if let first = seen[key] { reject("people.duplicate_line", ["first": String(first)]); continue }
             seen[key] = record.line
-            var row = Row(line: record.line, login: login, displayName: value("display_name"), group: group, isGroupHead: role == "head",
-                          homeroomClass: homeroom, grade: grade, validFrom: dates[0], validTo: dates[1])
+            var row = Row(line: record.line, login: login, displayName: value("display_name"), group: group,
+                          isGroupHead: role == "head", homeroomClass: homeroom, grade: grade, validFrom: dates[0],
+                          validTo: dates[1])
             row.teaches = teaches
             rows.append(row)
         }
@@ -122,7 +123,9 @@ public enum PeopleImport {
                 return .failure(HosoError("people.bad_teaches", ["value": part]))
             }
             let teaching = Teaching(classCode: pieces[0], subject: pieces[1].lowercased())
-            guard !list.contains(teaching) else { return .failure(HosoError("people.duplicate_teaches", ["value": part])) }
+            guard !list.contains(teaching) else {
+                return .failure(HosoError("people.duplicate_teaches", ["value": part]))
+            }
             list.append(teaching)
         }
         return .success(list)

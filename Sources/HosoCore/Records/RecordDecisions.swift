@@ -80,7 +80,9 @@ public enum RecordDecisions {
         _ record: RecordSnapshot, step: Int, signed: Bool, revision: Int? = nil
     ) throws -> RecordWorkflow.State {
         // The subject teachers' step and the clerk's seal step (SignerDecisions).
-        if let next = try SignerDecisions.approveSpecial(record, step: step, signed: signed, revision: revision) { return next }
+        if let next = try SignerDecisions.approveSpecial(record, step: step, signed: signed, revision: revision) {
+            return next
+        }
         let roles = try permit(record, .reviewRecords, revision: revision)
         try checkGroupHead(record, step: step)
         if case .awaitingStep(step) = record.state { try SignerDecisions.checkSubmissionSigned(record, step: step) }

@@ -23,14 +23,16 @@ public enum SignerDecisions {
     /// "k of n": how many of the class's subject teachers signed the current step (when it is theirs).
     public static func progress(_ record: RecordSnapshot) -> (signed: Int, of: Int)? {
         guard case .awaitingStep(let step) = record.state, record.type.chain.steps.indices.contains(step),
-              record.type.chain.steps[step].signers == .classSubjectTeachers else { return nil }
+            record.type.chain.steps[step].signers == .classSubjectTeachers
+        else { return nil }
         let assigned = record.signers.classSubjectTeachers
         return (record.signers.approvedCurrentStep.intersection(assigned).count, assigned.count)
     }
 
     /// Refuses the first approval while the uploader's required signature is missing.
     static func checkSubmissionSigned(_ record: RecordSnapshot, step: Int) throws {
-        if step == 0 && record.type.submissionSignatureRequired && record.hasVersion && !record.signers.submissionSigned {
+        if step == 0 && record.type.submissionSignatureRequired && record.hasVersion && !record.signers.submissionSigned
+        {
             throw HosoError("signature.submission_required")
         }
     }
@@ -43,7 +45,9 @@ public enum SignerDecisions {
         let steps = record.type.chain.steps
         guard steps.indices.contains(step), steps[step].seal || steps[step].signers != .anyHolder else { return nil }
         let roles = try RecordDecisions.view(record)
-        if let revision, revision != record.revision { throw HosoError("workflow.stale", ["revision": String(record.revision)]) }
+        if let revision, revision != record.revision {
+            throw HosoError("workflow.stale", ["revision": String(record.revision)])
+        }
         guard case .awaitingStep(let current) = record.state else {
             throw HosoError("workflow.conflict", ["step": String(step + 1), "current": "—"])
         }
@@ -55,16 +59,24 @@ public enum SignerDecisions {
         let next: RecordWorkflow.State = step + 1 < steps.count ? .awaitingStep(step + 1) : .approved
         if rule.seal {
             // The clerk (the step's role) seals; the seal is the signature this step needs.
-            guard roles.contains(rule.role) else { throw HosoError("workflow.wrong_role", ["role": rule.role.rawValue]) }
+            guard roles.contains(rule.role) else {
+                throw HosoError("workflow.wrong_role", ["role": rule.role.rawValue])
+            }
             guard signed else { throw HosoError("workflow.signature_required", ["step": String(step + 1)]) }
             return next
         }
         // Every subject teacher of the class, each once.
         let assigned = record.signers.classSubjectTeachers
         guard !assigned.isEmpty else { throw HosoError("signers.none_assigned") }
-        guard assigned.contains(record.actor.userID), roles.contains(rule.role) else { throw HosoError("signers.not_assigned") }
-        guard !record.signers.approvedCurrentStep.contains(record.actor.userID) else { throw HosoError("signers.already_signed") }
-        guard signed || !rule.signatureRequired else { throw HosoError("workflow.signature_required", ["step": String(step + 1)]) }
+        guard assigned.contains(record.actor.userID), roles.contains(rule.role) else {
+            throw HosoError("signers.not_assigned")
+        }
+        guard !record.signers.approvedCurrentStep.contains(record.actor.userID) else {
+            throw HosoError("signers.already_signed")
+        }
+        guard signed || !rule.signatureRequired else {
+            throw HosoError("workflow.signature_required", ["step": String(step + 1)])
+        }
         let done = record.signers.approvedCurrentStep.union([record.actor.userID])
         return assigned.isSubset(of: done) ? next : .awaitingStep(step)
     }

@@ -258,7 +258,9 @@ public struct SignatureReview: Sendable, Hashable {
                     case .approval:
                         signersByStep[claim.step, default: []].insert(claim.signer)
                         let expected = Set(manifest.chain[claim.step - 1].signers)
-                        if expected.isEmpty || expected.isSubset(of: signersByStep[claim.step] ?? []) { signedSteps.insert(claim.step) }
+                        if expected.isEmpty || expected.isSubset(of: signersByStep[claim.step] ?? []) {
+                            signedSteps.insert(claim.step)
+                        }
                     }
                 }
             } else if problems.isEmpty {

@@ -53,9 +53,10 @@ struct SignatureController: Sendable {
             let algorithm = request.uri.queryParameters.get("algorithm") ?? key.algorithm
             guard ["RSA", "EC"].contains(algorithm) else { throw HosoError("keys.algorithm", ["algorithm": algorithm]) }
             let prior = submission ? []
-                : try await services.signatures.priorApprovals(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: row.versionID)
-            let claim = SignatureClaim(kind: submission ? .submission : .approval, step: submission ? 0 : step + 1, role: role.rawValue,
-                                       signer: actor.login, signerName: actor.displayName,
+                : try await services.signatures.priorApprovals(
+                    tenantID: actor.tenantID, obligationID: visible.row.id, versionID: row.versionID)
+            let claim = SignatureClaim(kind: submission ? .submission : .approval, step: submission ? 0 : step + 1,
+                                       role: role.rawValue, signer: actor.login, signerName: actor.displayName,
                                        signingTime: services.clock.now(), prior: prior)
             xml = try services.signing.template(manifest: row.xml, keyAlgorithm: algorithm, claim: claim)
         }

@@ -38,16 +38,20 @@ struct SubmissionSignatureController: Sendable {
     /// and the type asks for it; otherwise (no key, no key store) the record page offers it.
     static func signAfterUpload(_ services: AppServices, actor: Actor, obligationID: Int64, type: RecordType) async {
         guard type.submissionSignatureRequired, services.signing.signer != nil,
-              let key = try? await services.signatures.activeKey(tenantID: actor.tenantID, userID: actor.userID),
-              key.keyReference != nil
+            let key = try? await services.signatures.activeKey(tenantID: actor.tenantID, userID: actor.userID),
+            key.keyReference != nil
         else { return }
         do {
             _ = try await services.records.signSubmission(
                 actor, obligationID: obligationID, signing: services.signing.hosoSigning(tenantID: actor.tenantID))
         } catch {
             // The upload stands; the record page offers the signature again and says why it is missing.
-            services.logger.warning("submission signature after upload failed", metadata: ["obligation": "\(obligationID)",
-                                                                                          "error": "\(error)"])
+            services.logger.warning(
+                "submission signature after upload failed",
+                metadata: [
+                    "obligation": "\(obligationID)",
+                    "error": "\(error)",
+                ])
         }
     }
 }

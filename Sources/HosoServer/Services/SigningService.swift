@@ -73,7 +73,8 @@ public struct SigningService: Sendable {
     func seal(_ xml: [UInt8], context: SigningContext, approvedAt: Int64, by signer: any ManifestSigner) async throws -> [UInt8] {
         guard let seal = context.sealKey, let reference = seal.keyReference else { throw HosoError("signing.no_seal_key") }
         let prior = context.kind == .seal ? context.prior
-            : context.prior + [.init(step: context.step, role: context.role.rawValue, name: context.signer.name, at: approvedAt, signed: true)]
+            : context.prior + [.init(step: context.step, role: context.role.rawValue, name: context.signer.name,
+                                     at: approvedAt, signed: true)]
         let claim = SignatureClaim(kind: .seal, step: context.facts.sealStep, role: context.facts.unit.code, signer: context.facts.unit.code,
                                    signerName: context.facts.unit.name, signingTime: context.now, prior: prior)
         return try await signer.sign(manifest: xml, keyReference: reference, claim: claim)
