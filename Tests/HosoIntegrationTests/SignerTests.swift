@@ -20,9 +20,12 @@ import Testing
     struct Setup {
         let world: TestWorld
         let obligation: Int64
+        let pki: SignatureTests.PKI
     }
 
-    func setup() async throws -> Setup {
+    /// `outside`: people whose certificate is registered without a key in the key store (they sign
+    /// with their own tool).
+    func setup(outside: Set<String> = []) async throws -> Setup {
         let pki = try SignatureTests.PKI()
         let directory = pki.directory
         let script = try TestEnvironment.repoDirectory + "/scripts/pki.sh"
@@ -55,9 +58,10 @@ import Testing
             for (file, owner) in owners {
                 let imported = try store.importKey(
                     try pki.bytes(file), password: SignatureTests.password, tenant: "demo")
+                let external = if case .person(let login) = owner { outside.contains(login) } else { false }
                 _ = try await signatures.register(
                     tenantID: tenant.id, owner: owner, certificate: imported.certificate, pem: imported.pem,
-                    keyReference: imported.reference, actorLogin: "test")
+                    keyReference: external ? nil : imported.reference, actorLogin: "test")
             }
         }
         let id = try #require(
@@ -67,7 +71,7 @@ import Testing
                 WHERE u.code = 'S01' AND o.record_type = 'student_transcript' AND o.school_year = '\(Self.year)' AND c.code = '6A1'
                 """, database: world.database.name
             ).flatMap { Int64($0) })
-        return Setup(world: world, obligation: id)
+        return Setup(world: world, obligation: id, pki: pki)
     }
 
     func post(_ client: any TestClientProtocol, _ browser: inout Browser, _ path: String, _ json: String) async throws
@@ -283,5 +287,58 @@ import Testing
                 """
                 SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'record_signatures_kind_check'
                 """)?.contains("'submission'") == true)
+    }
+
+    @Test func theSubmitterSignsOutsideHosoBeforeTheFirstStep() async throws {
+        let setup = try await setup(outside: ["s1.teacher"])
+        let (world, id, pki) = (setup.world, setup.obligation, setup.pki)
+        let files = try TestEnvironment.temporaryDirectory("submission")
+        try await world.withApp { client in
+            var homeroom = Browser(), literature = Browser(), admin = Browser()
+            homeroom.csrf = try await homeroom.signIn(client, "s1.teacher")
+            literature.csrf = try await literature.signIn(client, "s1.teacher2")
+            admin.csrf = try await admin.signIn(client, "s1.admin")
+            _ = try await post(
+                client, &admin, "/api/v1/units/S01/windows",
+                #"{"recordType":"student_transcript","schoolYear":"\#(Self.year)","open":true,"orderedBy":"Hiệu trưởng"}"#)
+            #expect(try await upload(client, &homeroom, id).status == .created)
+            // No key in the store: nothing signed yet, and the first step waits for the submitter.
+            #expect(try await value(world, "SELECT count(*)::text FROM record_signatures") == "0")
+            let early = try await post(
+                client, &literature, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
+            #expect(early.status == .conflict && early.errorCode == "signature.submission_required", "\(early.text)")
+            #expect(try await homeroom.send(client, .get, "/records/\(id)").text.contains("/records/\(id)/sign-submission"))
+            #expect(!(try await literature.send(client, .get, "/records/\(id)").text.contains("sign-submission")))
+            let notTheirs = try await post(client, &literature, "/api/v1/obligations/\(id)/submission-signature", "{}")
+            #expect(notTheirs.status == .forbidden && notTheirs.errorCode == "signature.not_uploader", "\(notTheirs.text)")
+
+            // The template for the submitter's own signature, signed with xmlsec1 and handed in.
+            let template = try await homeroom.send(
+                client, .get, "/api/v1/obligations/\(id)/manifest?template=submission&algorithm=EC")
+            #expect(template.status == .ok, "\(template.text)")
+            let input = files + "/submission.xml"
+            try template.text.write(toFile: input, atomically: true, encoding: .utf8)
+            let signed = try Tool.run(
+                "xmlsec1",
+                [
+                    "--sign", "--pkcs12", pki.path("teacher.p12"), "--pwd", SignatureTests.password, "--node-xpath",
+                    "(//*[local-name()='Signature'])[last()]", "--output", input + ".signed", input,
+                ])
+            #expect(signed.status == 0, "\(signed.output)")
+            var headers: HTTPFields = [.contentType: "application/xml"]
+            headers[HTTPField.Name("X-CSRF-Token")!] = homeroom.csrf
+            headers[.cookie] = homeroom.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+            let handedIn = try await client.execute(
+                uri: "/api/v1/obligations/\(id)/submission-signature", method: .post, headers: headers,
+                body: ByteBuffer(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: input + ".signed")))))
+            #expect(handedIn.status == .ok, "\(handedIn.body)")
+            #expect(
+                try await value(world, "SELECT string_agg(kind || ':' || step || ':' || made_by, ',') FROM record_signatures")
+                    == "submission:0:external")
+            // Now the subject teachers may sign.
+            let taken = try await post(
+                client, &literature, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
+            #expect(taken.status == .ok, "\(taken.text)")
+        }
     }
 }
