@@ -176,4 +176,28 @@ import Testing
             ])
         #expect(rejected.map(\.error.code) == ["people.bad_teaches", "people.duplicate_teaches"])
     }
+
+    @Test func aSubjectTeacherTheClerkOrThePrincipalMaySendItBack() throws {
+        let atTeachers = RecordWorkflow.State.awaitingStep(0)
+        #expect(
+            try RecordDecisions.returnToSubmitter(try Self.record(Self.maths, state: atTeachers), step: 0, comment: " Sai điểm ")
+                == (.returned(step: 0), "Sai điểm"))
+        #expect(
+            try RecordDecisions.returnToSubmitter(try Self.record(Self.principal, state: atTeachers), step: 0, comment: "x").state
+                == .returned(step: 0))
+        #expect(
+            Self.refusal {
+                try RecordDecisions.returnToSubmitter(try Self.record(Self.homeroom, state: atTeachers), step: 0, comment: "x")
+            } == "signers.not_assigned")
+        #expect(
+            Self.refusal {
+                try RecordDecisions.returnToSubmitter(try Self.record(Self.maths, state: atTeachers), step: 0, comment: " ")
+            } == "workflow.comment_required")
+        #expect(
+            try RecordDecisions.returnToSubmitter(try Self.record(Self.clerk, state: .awaitingStep(2)), step: 2, comment: "x").state
+                == .returned(step: 2))
+        // What the page offers is what is accepted.
+        #expect(RecordDecisions.offered(try Self.record(Self.maths, state: atTeachers)).returnToSubmitter)
+        #expect(!RecordDecisions.offered(try Self.record(Self.homeroom, state: atTeachers)).returnToSubmitter)
+    }
 }

@@ -94,6 +94,10 @@ public enum RecordDecisions {
         _ record: RecordSnapshot, step: Int, comment: String,
         revision: Int? = nil
     ) throws -> (state: RecordWorkflow.State, comment: String) {
+        // The subject teachers' step and the clerk's seal step (SignerDecisions).
+        if let special = try SignerDecisions.returnSpecial(record, step: step, comment: comment, revision: revision) {
+            return special
+        }
         let roles = try permit(record, .reviewRecords, revision: revision)
         try checkGroupHead(record, step: step)
         let trimmed = Text.trimmed(comment)

@@ -81,6 +81,38 @@ public enum SignerDecisions {
         return assigned.isSubset(of: done) ? next : .awaitingStep(step)
     }
 
+    /// A return at a step of its own kind: the class's assigned subject teachers at theirs, the
+    /// clerk at the seal step, and the principal at either send the record back with a comment;
+    /// `nil` for an ordinary step, which `RecordDecisions.returnToSubmitter` decides.
+    static func returnSpecial(
+        _ record: RecordSnapshot, step: Int, comment: String, revision: Int?
+    ) throws -> (state: RecordWorkflow.State, comment: String)? {
+        let steps = record.type.chain.steps
+        guard steps.indices.contains(step), steps[step].seal || steps[step].signers != .anyHolder else { return nil }
+        let roles = try RecordDecisions.view(record)
+        if let revision, revision != record.revision {
+            throw HosoError("workflow.stale", ["revision": String(record.revision)])
+        }
+        guard case .awaitingStep(let current) = record.state else { throw HosoError("workflow.not_awaiting") }
+        guard step == current else {
+            throw HosoError("workflow.conflict", ["step": String(step + 1), "current": String(current + 1)])
+        }
+        let rule = steps[step]
+        if !roles.contains(.principal) {
+            if rule.seal {
+                guard roles.contains(rule.role) else { throw HosoError("workflow.wrong_role", ["role": rule.role.rawValue]) }
+            } else {
+                guard record.signers.classSubjectTeachers.contains(record.actor.userID), roles.contains(rule.role) else {
+                    throw HosoError("signers.not_assigned")
+                }
+            }
+        }
+        let trimmed = Text.trimmed(comment)
+        guard !trimmed.isEmpty else { throw HosoError("workflow.comment_required") }
+        guard trimmed.count <= RecordDecisions.maxCommentLength else { throw HosoError("workflow.comment_too_long") }
+        return (.returned(step: step), trimmed)
+    }
+
     /// The uploader signs their own version (with their key from the key store, or a manifest
     /// signed outside Hoso): after upload, before any approval, once.
     public static func signSubmission(_ record: RecordSnapshot) throws {
