@@ -180,21 +180,28 @@ import Testing
     @Test func aSubjectTeacherTheClerkOrThePrincipalMaySendItBack() throws {
         let atTeachers = RecordWorkflow.State.awaitingStep(0)
         #expect(
-            try RecordDecisions.returnToSubmitter(try Self.record(Self.maths, state: atTeachers), step: 0, comment: " Sai điểm ")
+            try RecordDecisions.returnToSubmitter(
+                try Self.record(Self.maths, state: atTeachers), step: 0, comment: " Sai điểm ")
                 == (.returned(step: 0), "Sai điểm"))
         #expect(
-            try RecordDecisions.returnToSubmitter(try Self.record(Self.principal, state: atTeachers), step: 0, comment: "x").state
+            try RecordDecisions.returnToSubmitter(
+                try Self.record(Self.principal, state: atTeachers), step: 0, comment: "x"
+            ).state
                 == .returned(step: 0))
         #expect(
             Self.refusal {
-                try RecordDecisions.returnToSubmitter(try Self.record(Self.homeroom, state: atTeachers), step: 0, comment: "x")
+                try RecordDecisions.returnToSubmitter(
+                    try Self.record(Self.homeroom, state: atTeachers), step: 0, comment: "x")
             } == "signers.not_assigned")
         #expect(
             Self.refusal {
-                try RecordDecisions.returnToSubmitter(try Self.record(Self.maths, state: atTeachers), step: 0, comment: " ")
+                try RecordDecisions.returnToSubmitter(
+                    try Self.record(Self.maths, state: atTeachers), step: 0, comment: " ")
             } == "workflow.comment_required")
         #expect(
-            try RecordDecisions.returnToSubmitter(try Self.record(Self.clerk, state: .awaitingStep(2)), step: 2, comment: "x").state
+            try RecordDecisions.returnToSubmitter(
+                try Self.record(Self.clerk, state: .awaitingStep(2)), step: 2, comment: "x"
+            ).state
                 == .returned(step: 2))
         // What the page offers is what is accepted.
         #expect(RecordDecisions.offered(try Self.record(Self.maths, state: atTeachers)).returnToSubmitter)

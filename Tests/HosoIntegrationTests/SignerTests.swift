@@ -218,6 +218,19 @@ import Testing
                     ])
                 #expect(checked.status == 0, "\(signature): \(checked.output)")
             }
+            // `hoso verify` names each kind and the teachers' step, offline against the package's roots.
+            let documents = try FileManager.default.contentsOfDirectory(atPath: files + "/zip/documents")
+            let repo = try TestEnvironment.repoDirectory
+            let verify = try Tool.run(
+                repo + "/.build/debug/hoso",
+                [
+                    "verify", "--trusted", files + "/zip/trust-roots.pem", manifest,
+                    files + "/zip/documents/" + (documents.first ?? ""),
+                ], environment: ["HOSO_WEB_DIR": repo + "/web"])
+            #expect(verify.status == 0, "\(verify.output)")
+            #expect(verify.output.contains("submission step 0 as teacher"), "\(verify.output)")
+            #expect(verify.output.contains("Step 1 (teacher): 3 of 3 signed"), "\(verify.output)")
+            #expect(verify.output.contains("Result: signed, complete"), "\(verify.output)")
             let report = try String(contentsOfFile: files + "/zip/verification.txt", encoding: .utf8)
             #expect(report.contains("#1 submission step 0 teacher"), "\(report)")
             #expect(report.contains("submitter's signature (s1.teacher): có / present"), "\(report)")
@@ -297,23 +310,28 @@ import Testing
         let (world, id, pki) = (setup.world, setup.obligation, setup.pki)
         let files = try TestEnvironment.temporaryDirectory("submission")
         try await world.withApp { client in
-            var homeroom = Browser(), literature = Browser(), admin = Browser()
+            var homeroom = Browser()
+            var literature = Browser()
+            var admin = Browser()
             homeroom.csrf = try await homeroom.signIn(client, "s1.teacher")
             literature.csrf = try await literature.signIn(client, "s1.teacher2")
             admin.csrf = try await admin.signIn(client, "s1.admin")
             _ = try await post(
                 client, &admin, "/api/v1/units/S01/windows",
-                #"{"recordType":"student_transcript","schoolYear":"\#(Self.year)","open":true,"orderedBy":"Hiệu trưởng"}"#)
+                #"{"recordType":"student_transcript","schoolYear":"\#(Self.year)","open":true,"orderedBy":"Hiệu trưởng"}"#
+            )
             #expect(try await upload(client, &homeroom, id).status == .created)
             // No key in the store: nothing signed yet, and the first step waits for the submitter.
             #expect(try await value(world, "SELECT count(*)::text FROM record_signatures") == "0")
             let early = try await post(
                 client, &literature, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
             #expect(early.status == .conflict && early.errorCode == "signature.submission_required", "\(early.text)")
-            #expect(try await homeroom.send(client, .get, "/records/\(id)").text.contains("/records/\(id)/sign-submission"))
+            #expect(
+                try await homeroom.send(client, .get, "/records/\(id)").text.contains("/records/\(id)/sign-submission"))
             #expect(!(try await literature.send(client, .get, "/records/\(id)").text.contains("sign-submission")))
             let notTheirs = try await post(client, &literature, "/api/v1/obligations/\(id)/submission-signature", "{}")
-            #expect(notTheirs.status == .forbidden && notTheirs.errorCode == "signature.not_uploader", "\(notTheirs.text)")
+            #expect(
+                notTheirs.status == .forbidden && notTheirs.errorCode == "signature.not_uploader", "\(notTheirs.text)")
 
             // The template for the submitter's own signature, signed with xmlsec1 and handed in.
             let template = try await homeroom.send(
@@ -336,7 +354,8 @@ import Testing
                 body: ByteBuffer(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: input + ".signed")))))
             #expect(handedIn.status == .ok, "\(handedIn.body)")
             #expect(
-                try await value(world, "SELECT string_agg(kind || ':' || step || ':' || made_by, ',') FROM record_signatures")
+                try await value(
+                    world, "SELECT string_agg(kind || ':' || step || ':' || made_by, ',') FROM record_signatures")
                     == "submission:0:external")
             // Now the subject teachers may sign.
             let taken = try await post(

@@ -100,9 +100,12 @@ public enum SignerDecisions {
         let rule = steps[step]
         if !roles.contains(.principal) {
             if rule.seal {
-                guard roles.contains(rule.role) else { throw HosoError("workflow.wrong_role", ["role": rule.role.rawValue]) }
+                guard roles.contains(rule.role) else {
+                    throw HosoError("workflow.wrong_role", ["role": rule.role.rawValue])
+                }
             } else {
-                guard record.signers.classSubjectTeachers.contains(record.actor.userID), roles.contains(rule.role) else {
+                guard record.signers.classSubjectTeachers.contains(record.actor.userID), roles.contains(rule.role)
+                else {
                     throw HosoError("signers.not_assigned")
                 }
             }
