@@ -92,6 +92,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     PaperCopyController(services: services).addRoutes(to: signedIn)
     FormChoiceController(services: services).addRoutes(to: signedIn)
     SignatureController(services: services).addRoutes(to: signedIn)
+    SubmissionSignatureController(services: services).addRoutes(to: signedIn)
     DashboardController(services: services).addRoutes(to: signedIn)
     InspectionController(services: services).addRoutes(to: signedIn)
     ReportController(services: services).addRoutes(to: signedIn)

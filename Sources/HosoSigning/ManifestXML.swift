@@ -72,10 +72,15 @@ public enum ManifestXML {
         let submitted = manifest.submitted
         XMLNode.add(root, ns, "Submitted", text: submitted.name, ["login": submitted.login, "role": submitted.role,
                                                                   "at": UTCTime.format(submitted.at)])
-        let chain = XMLNode.add(root, ns, "Chain", ["seal": manifest.sealRequired ? "true" : "false"])
+        let seal = manifest.sealRequired ? "true" : "false"
+        let chain = manifest.submissionSignatureRequired
+            ? XMLNode.add(root, ns, "Chain", ["seal": seal, "submission": "required"])
+            : XMLNode.add(root, ns, "Chain", ["seal": seal])
         for (index, step) in manifest.chain.enumerated() {
-            XMLNode.add(chain, ns, "Step", ["number": String(index + 1), "role": step.role,
-                                           "signature": step.signatureRequired ? "required" : "optional"])
+            let element = XMLNode.add(chain, ns, "Step", ["number": String(index + 1), "role": step.role,
+                                                         "signature": step.signatureRequired ? "required" : "optional"])
+            // Every subject teacher of the class signs this step: each is named.
+            for login in step.signers { XMLNode.add(element, ns, "Signer", ["login": login]) }
         }
         XMLNode.add(root, ns, "IssuedAt", text: UTCTime.format(manifest.issuedAt))
         return document.serialize()
@@ -125,8 +130,10 @@ public enum ManifestXML {
         guard let document_ = documents.first else { throw HosoError("manifest.schema", ["detail": "Document"]) }
         let submitted = try node("Submitted")
         let chain = try node("Chain")
-        let steps = try XMLNode.elements(chain).map {
-            RecordManifest.Step(role: try attribute($0, "role"), signatureRequired: try attribute($0, "signature") == "required")
+        let steps = try XMLNode.elements(chain).map { step in
+            RecordManifest.Step(role: try attribute(step, "role"),
+                                signatureRequired: try attribute(step, "signature") == "required",
+                                signers: try XMLNode.elements(step).map { try attribute($0, "login") })
         }
         return RecordManifest(
             tenant: try party("Tenant"), unit: try party("Unit"), recordType: try party("RecordType"),
@@ -138,7 +145,8 @@ public enum ManifestXML {
             submitted: .init(login: try attribute(submitted, "login"), name: XMLNode.text(submitted), role: try attribute(submitted, "role"),
                              at: try time(try attribute(submitted, "at"))),
             chain: steps, sealRequired: try attribute(chain, "seal") == "true", issuedAt: try time(XMLNode.text(try node("IssuedAt"))),
-            moreDocuments: Array(documents.dropFirst()))
+            moreDocuments: Array(documents.dropFirst()),
+            submissionSignatureRequired: XMLNode.attribute(chain, "submission") == "required")
     }
 
     /// The signature elements directly under the root, in document order.

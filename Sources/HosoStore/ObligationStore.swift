@@ -288,6 +288,17 @@ public struct ObligationStore: Sendable {
                               WHERE gr.role = o.awaiting_role AND u.path <@ gu.path)
                   AND (o.awaiting_role <> 'subject_group_head' OR o.owner_user_id IS NULL OR \(allowed)
                        OR o.owner_user_id = ANY (\(members)::bigint[]))
+                  -- SQL twin of SignerDecisions.approveSpecial: at the subject teachers' step (the only step a
+                  -- chain gives the role teacher), the class's assigned teachers who have not signed yet.
+                  AND (o.awaiting_role <> 'teacher' OR (
+                      EXISTS (SELECT 1 FROM teaching_assignments t
+                              WHERE t.class_id = o.owner_class_id AND t.user_id = \(actor.userID)
+                                AND t.valid_from <= current_date AND (t.valid_to IS NULL OR t.valid_to >= current_date))
+                      AND NOT EXISTS (SELECT 1 FROM workflow_events e
+                              WHERE e.obligation_id = o.id AND e.version_id = o.current_version_id AND e.kind = 'approve'
+                                AND e.step = o.step AND e.actor_user_id = \(actor.userID)
+                                AND e.id > coalesce((SELECT max(id) FROM workflow_events
+                                                     WHERE obligation_id = o.id AND kind = 'submit'), 0))))
                 ORDER BY o.due_at, o.id LIMIT \(limit)
                 """, logger: logger)
         }

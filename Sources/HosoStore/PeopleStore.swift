@@ -18,6 +18,8 @@ public struct PeopleStore: Sendable {
         public var groups = 0
         public var classes = 0
         public var duties = 0
+        /// Subjects taught per class (the `teaches` column).
+        public var teachings = 0
     }
 
     /// Applies the good lines of a people file to a school, all or nothing. A person not yet
@@ -79,6 +81,21 @@ public struct PeopleStore: Sendable {
                         VALUES (\(tenantID), \(classID), \(userID), \(from)::date, \(to)::date)
                         ON CONFLICT (class_id, user_id, valid_from) DO UPDATE SET valid_to = excluded.valid_to
                         """, logger: logger)
+                }
+                for teaching in row.teaches {
+                    guard let classID = try await connection.fetch("""
+                        INSERT INTO school_classes (tenant_id, unit_id, school_year, code)
+                        VALUES (\(tenantID), \(unitID), \(schoolYear), \(teaching.classCode))
+                        ON CONFLICT (tenant_id, unit_id, school_year, code) DO UPDATE SET grade = school_classes.grade
+                        RETURNING id
+                        """, Int64.self, logger: logger).first else { continue }
+                    if classes.insert(teaching.classCode).inserted { summary.classes += 1 }
+                    try await connection.run("""
+                        INSERT INTO teaching_assignments (tenant_id, class_id, user_id, subject, valid_from, valid_to)
+                        VALUES (\(tenantID), \(classID), \(userID), \(teaching.subject), \(from)::date, \(to)::date)
+                        ON CONFLICT (class_id, user_id, subject, valid_from) DO UPDATE SET valid_to = excluded.valid_to
+                        """, logger: logger)
+                    summary.teachings += 1
                 }
             }
             return summary

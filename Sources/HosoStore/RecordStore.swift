@@ -141,6 +141,7 @@ public struct RecordStore: Sendable {
             snapshot.paperCopyFiled = try await PaperCopyStore.filed(
                 connection, tenantID: actor.tenantID, obligationID: id, versionID: row.currentVersionID, logger: logger)
         }
+        snapshot.signers = try await SignerStore.facts(connection, obligationID: id, logger: logger)
         return Locked(row: row, snapshot: snapshot)
     }
 

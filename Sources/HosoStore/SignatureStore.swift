@@ -69,6 +69,9 @@ public struct SigningContext: Sendable {
     public let owners: @Sendable ([String]) async throws -> [String: KeyOwner]
     /// The approval's instant (the injected clock's).
     public let now: Int64
+    /// `approval` (a chain step), `submission` (the uploader's own, step 0) or `seal` (the
+    /// clerk's seal step: the seal alone, no personal signature).
+    public var kind: SignatureClaim.Kind = .approval
 }
 
 public struct SignedManifest: Sendable {
@@ -321,8 +324,9 @@ public struct SignatureStore: Sendable {
             obligationID: row.id, version: version.2,
             document: .init(sha256: version.3, size: version.4, mediaType: version.5, filename: version.6),
             submitted: .init(login: version.7, name: version.8, role: type.submitter.rawValue, at: version.9),
-            chain: type.chain.steps.map { .init(role: $0.role.rawValue, signatureRequired: $0.signatureRequired) },
-            sealRequired: type.chain.sealRequired, issuedAt: issuedAt, moreDocuments: more)
+            chain: try await manifestChain(connection, type: type, obligationID: row.id, logger: logger),
+            sealRequired: type.chain.sealRequired, issuedAt: issuedAt, moreDocuments: more,
+            submissionSignatureRequired: type.submissionSignatureRequired)
     }
 
     /// The facts of a version's manifest (for one made before any signature, e.g. to export).
@@ -433,8 +437,10 @@ public struct SignatureStore: Sendable {
         let prior = try await priorApprovals(connection, obligationID: locked.row.id, versionID: versionID, logger: logger)
         let name = try await connection.fetch("SELECT display_name FROM users WHERE id = \(actor.userID)", String.self, logger: logger).first ?? actor.login
         let last = stepIndex == locked.type.chain.steps.count - 1
-        let sealDue = last && locked.type.chain.sealRequired
-        let context = SigningContext(
+        // The clerk's seal step seals; a chain without one (`seal: automatic`) seals with its last approval.
+        let sealStep = locked.type.chain.sealStepIndex == stepIndex
+        let sealDue = sealStep || (last && locked.type.chain.sealAutomatic)
+        var context = SigningContext(
             manifestXML: stored?.xml, facts: facts, signatures: stored?.signatures ?? 0, step: stepIndex + 1,
             role: locked.type.chain.steps[stepIndex].role, signer: (actor.login, name), prior: prior,
             personalKey: try await activeKey(connection, tenantID: tenantID, userID: actor.userID, at: now, logger: logger),
@@ -443,7 +449,16 @@ public struct SignatureStore: Sendable {
             rootsPEM: Self.bundle(try await Self.roots(connection, tenantID: tenantID, logger: logger)),
             owners: { fingerprints in try await Self.owners(connection, tenantID: tenantID, fingerprints: fingerprints, logger: logger) },
             now: now)
-        let signed = try await signing(context)
+        if sealStep { context.kind = .seal }
+        return try await store(connection, actor: actor, locked: locked, versionID: versionID, stored: stored,
+                               signed: try await signing(context), logger: logger)
+    }
+
+    /// Stores what a signing step made: one `record_signatures` row and one audit entry per new
+    /// signature, the manifest, the obligation's signature state.
+    static func store(_ connection: PostgresConnection, actor: Actor, locked: RecordStore.Locked, versionID: Int64, stored: ManifestRow?,
+                      signed: SignedManifest, logger: Logger) async throws -> SignedManifest {
+        let tenantID = actor.tenantID
         let start = stored?.signatures ?? 0
         for (offset, added) in signed.added.enumerated() {
             let seal = added.claim.kind == .seal
@@ -456,7 +471,9 @@ public struct SignatureStore: Sendable {
                         to_timestamp(\(Double(added.claim.signingTime))), \(added.madeBy))
                 """, logger: logger)
             try await AuditStore.append(tenantID: tenantID, AuditEvent(
-                actorUserID: actor.userID, actorLogin: actor.login, action: seal ? "record.seal" : "record.sign", unitID: locked.row.unitID,
+                actorUserID: actor.userID, actorLogin: actor.login,
+                action: seal ? "record.seal" : added.claim.kind == .submission ? "record.sign_submission" : "record.sign",
+                unitID: locked.row.unitID,
                 subject: "obligation:\(locked.row.id)",
                 details: ["version_id": String(versionID), "step": String(added.claim.step), "fingerprint": added.certificate.fingerprint,
                           "serial": added.certificate.serial, "made_by": added.madeBy]), on: connection, logger: logger)

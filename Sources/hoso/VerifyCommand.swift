@@ -67,7 +67,15 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             if owners == nil { print("(offline: whose keys these are was not checked against a key registry)") }
             print("Result: \(review.state.rawValue)" + (review.complete(m) ? ", complete" : review.missingSteps.isEmpty ? "" : ", steps missing a required signature: \(review.missingSteps.map(String.init).joined(separator: ", "))")
-                  + (m.sealRequired && !review.sealed ? ", not sealed" : ""))
+                  + (m.sealRequired && !review.sealed ? ", not sealed" : "")
+                  + (m.submissionSignatureRequired && !review.submissionSigned ? ", not signed by its submitter" : ""))
+            // A step every subject teacher of the class signs: who of them has.
+            for (index, step) in m.chain.enumerated() where !step.signers.isEmpty {
+                let signed = review.signersByStep[index + 1] ?? []
+                let missing = step.signers.filter { !signed.contains($0) }
+                print("Step \(index + 1) (\(step.role)): \(step.signers.count - missing.count) of \(step.signers.count) signed"
+                      + (missing.isEmpty ? "" : "; missing: " + missing.joined(separator: ", ")))
+            }
             if review.state == .invalid { throw ExitCode.failure }
         }
     }

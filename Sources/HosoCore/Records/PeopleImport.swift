@@ -15,6 +15,19 @@ public enum PeopleImport {
         public let validTo: LocalDate?
         /// A duty held over the line's dates (`duty` column), e.g. the Pioneer leader.
         public var duty: SchoolDuty? = nil
+        /// The subjects the person teaches, per class (`teaches`: `6A1:toan;6A2:toan`), for the
+        /// same dates: who confirms a class's transcript (seed 001: each subject teacher).
+        public var teaches: [Teaching] = []
+    }
+
+    /// One subject taught in one class.
+    public struct Teaching: Sendable, Equatable, Hashable {
+        public let classCode: String
+        public let subject: String
+        public init(classCode: String, subject: String) {
+            self.classCode = classCode
+            self.subject = subject
+        }
     }
 
     public struct GroupRef: Sendable, Equatable {
@@ -31,7 +44,7 @@ public enum PeopleImport {
 
     public static let columns = ["login", "display_name", "group_kind", "subject_group", "subject_group_name_vi", "subject_group_name_en",
                                  "group_role", "homeroom_class", "grade", "valid_from", "valid_to",
-                                 "duty"]
+                                 "duty", "teaches"]
 
     public static func parse(_ text: String) throws -> (rows: [Row], rejected: [Rejection]) {
         let records = try CSV.parse(text)
@@ -88,14 +101,42 @@ public enum PeopleImport {
                 guard let known = SchoolDuty(rawValue: raw) else { reject("people.bad_duty", ["value": raw]); continue }
                 duty = known
             }
+            var teaches: [Teaching] = []
+            if let raw = value("teaches") {
+                switch parseTeaches(raw) {
+                case .success(let list): teaches = list
+                case .failure(let error): reject(error.code, error.parameters); continue
+                }
+            }
             let key = [login, group?.code ?? "", homeroom ?? "", dates[0]?.iso ?? "", duty?.rawValue ?? ""]
                 .joined(separator: "|")
             if let first = seen[key] { reject("people.duplicate_line", ["first": String(first)]); continue }
             seen[key] = record.line
-            rows.append(Row(line: record.line, login: login, displayName: value("display_name"), group: group, isGroupHead: role == "head",
-                            homeroomClass: homeroom, grade: grade, validFrom: dates[0], validTo: dates[1], duty: duty))
+            var row = Row(line: record.line, login: login, displayName: value("display_name"), group: group,
+                          isGroupHead: role == "head", homeroomClass: homeroom, grade: grade, validFrom: dates[0],
+                          validTo: dates[1], duty: duty)
+            row.teaches = teaches
+            rows.append(row)
         }
         return (rows, rejected)
+    }
+
+    /// `6A1:toan;6A2:toan;6A1:tin`: class code, colon, subject code; `;` between pairs. A pair
+    /// given twice, a missing part or a bad code refuses the line.
+    static func parseTeaches(_ raw: String) -> Result<[Teaching], HosoError> {
+        var list: [Teaching] = []
+        for part in raw.split(separator: ";", omittingEmptySubsequences: false).map({ Text.trimmed(String($0)) }) {
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false).map { Text.trimmed(String($0)) }
+            guard pieces.count == 2, isCode(pieces[0]), isCode(pieces[1]) else {
+                return .failure(HosoError("people.bad_teaches", ["value": part]))
+            }
+            let teaching = Teaching(classCode: pieces[0], subject: pieces[1].lowercased())
+            guard !list.contains(teaching) else {
+                return .failure(HosoError("people.duplicate_teaches", ["value": part]))
+            }
+            list.append(teaching)
+        }
+        return .success(list)
     }
 
     static func isLogin(_ text: String) -> Bool {

@@ -27,7 +27,7 @@ public enum RecordDecisions {
         guard
             RecordAccess.isVisible(
                 roles: roles, ownerUserID: record.ownerUserID, actorUserID: record.actor.userID,
-                inOwningGroup: record.actorInOwningGroup)
+                inOwningGroup: record.actorInOwningGroup) || SignerDecisions.isClassSubjectTeacher(record)
         else { throw notFound }
         return roles
     }
@@ -79,8 +79,13 @@ public enum RecordDecisions {
     public static func approve(
         _ record: RecordSnapshot, step: Int, signed: Bool, revision: Int? = nil
     ) throws -> RecordWorkflow.State {
+        // The subject teachers' step and the clerk's seal step (SignerDecisions).
+        if let next = try SignerDecisions.approveSpecial(record, step: step, signed: signed, revision: revision) {
+            return next
+        }
         let roles = try permit(record, .reviewRecords, revision: revision)
         try checkGroupHead(record, step: step)
+        if case .awaitingStep(step) = record.state { try SignerDecisions.checkSubmissionSigned(record, step: step) }
         let next = try record.type.workflow.apply(.approve(step: step, signed: signed), to: record.state, by: roles)
         try PaperCopyDecisions.checkBeforeCompletion(record, next: next)
         return next
@@ -91,6 +96,10 @@ public enum RecordDecisions {
         _ record: RecordSnapshot, step: Int, comment: String,
         revision: Int? = nil
     ) throws -> (state: RecordWorkflow.State, comment: String) {
+        // The subject teachers' step and the clerk's seal step (SignerDecisions).
+        if let special = try SignerDecisions.returnSpecial(record, step: step, comment: comment, revision: revision) {
+            return special
+        }
         let roles = try permit(record, .reviewRecords, revision: revision)
         try checkGroupHead(record, step: step)
         let trimmed = Text.trimmed(comment)
@@ -223,6 +232,7 @@ public enum RecordDecisions {
         offered.exempt = accepts { _ = try exempt(record, reason: "—") }
         offered.unexempt = accepts { try unexempt(record) }
         offered.requestCorrection = accepts { _ = try requestCorrection(record, reason: "—") }
+        offered.signSubmission = accepts { try SignerDecisions.signSubmission(record) }
         offered.decidableCorrections = Set(
             corrections.filter { correction in
                 accepts { _ = try decideCorrection(record, correction: correction, consent: true, witnesses: ["—"]) }
@@ -244,6 +254,8 @@ public enum RecordDecisions {
         public var decidableCorrections: Set<Int64> = []
         /// The upload form of the paper copy's scan.
         public var filePaperCopy = false
+        /// The uploader may sign their own version now (SignerDecisions.signSubmission).
+        public var signSubmission = false
         public init() {}
     }
 }

@@ -26,6 +26,10 @@ public struct RecordSnapshot: Sendable {
     /// (`PaperCopyDecisions`; set by the store after the snapshot is built).
     public var paperCopyFiled = false
 
+    /// Who has signed what of the current version, and who must (`SignerDecisions`); loaded by
+    /// the store with the rest, set after the snapshot is made.
+    public var signers = SignerFacts()
+
     /// The actor's roles over the record's unit.
     public var actorRoles: Set<Role> { Policy().roles(actor, covering: unit.ancestry) }
 
@@ -82,5 +86,26 @@ public enum RecordAccess {
     /// holder of the role who heads no group (a school that keeps no groups) approves any.
     public static func groupHeadMayApprove(stepRole: Role, headship: GroupHeadship) -> Bool {
         stepRole != .subjectGroupHead || !headship.headsAnyGroup || headship.headsOwnersGroup
+    }
+}
+
+/// The signers of a record's current version beyond one holder per step: the uploader's own
+/// signature (seed 004) and every subject teacher of the record's class (seed 001).
+public struct SignerFacts: Sendable, Equatable {
+    /// The subject teachers assigned to the record's class now (empty for a record of no class).
+    public var classSubjectTeachers: Set<Int64>
+    /// Who approved the current step of the current version since it was last submitted.
+    public var approvedCurrentStep: Set<Int64>
+    /// Who uploaded the current version.
+    public var uploaderUserID: Int64?
+    /// The current version carries its uploader's valid `submission` signature.
+    public var submissionSigned: Bool
+
+    public init(classSubjectTeachers: Set<Int64> = [], approvedCurrentStep: Set<Int64> = [], uploaderUserID: Int64? = nil,
+                submissionSigned: Bool = false) {
+        self.classSubjectTeachers = classSubjectTeachers
+        self.approvedCurrentStep = approvedCurrentStep
+        self.uploaderUserID = uploaderUserID
+        self.submissionSigned = submissionSigned
     }
 }

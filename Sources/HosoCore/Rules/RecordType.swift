@@ -94,10 +94,14 @@ public struct RecordType: Sendable, Hashable {
     /// When a change needs a correction with minutes (set by the resolver; after the lock unless
     /// the rule-set says `correction_minutes: before_lock`).
     public var correctionMinutes: CorrectionMinutesRule = .afterLock
+    /// The uploader signs each version before its first approval (seed 004: "Các loại hồ sơ phải
+    /// được ký số sau khi đã đưa lên hệ thống. sau đó gửi BGH phê duyệt").
+    public let submissionSignatureRequired: Bool
 
     public init(code: String, nameVi: String, nameEn: String, basis: String, levels: Set<SchoolLevel>, owner: OwnerScope,
                 cadence: Cadence, due: DeadlineRule, shift: DeadlineRule.Shift, formats: [FileFormat], maxBytes: Int64,
-                submitter: Role, chain: ApprovalChain, retention: Retention, storage: Storage, entryWindow: Bool) {
+                submitter: Role, chain: ApprovalChain, retention: Retention, storage: Storage, entryWindow: Bool,
+                submissionSignatureRequired: Bool = false) {
         self.code = code
         self.nameVi = nameVi
         self.nameEn = nameEn
@@ -114,6 +118,7 @@ public struct RecordType: Sendable, Hashable {
         self.retention = retention
         self.storage = storage
         self.entryWindow = entryWindow
+        self.submissionSignatureRequired = submissionSignatureRequired
     }
 
     public var workflow: RecordWorkflow { RecordWorkflow(chain: chain, submitter: submitter) }

@@ -98,11 +98,22 @@ public enum RuleSetResolver {
         var stepsValid = true
         for step in required(draft.chain, "chain") ?? [] {
             guard let stepRole = role(step.role) else { stepsValid = false; continue }
+            guard let signers = ApprovalChain.Signers(rawValue: step.signers ?? "any") else {
+                problem("rules.bad_signers", ["value": step.signers ?? ""]); stepsValid = false; continue
+            }
+            let seal = step.seal ?? false
+            // `seal: automatic` on the type: the seal goes on with the last approval, no step of its own.
+            if seal && draft.seal == "automatic" { continue }
             switch step.signature ?? "none" {
-            case "required": steps.append(.init(role: stepRole, signatureRequired: true))
-            case "none": steps.append(.init(role: stepRole))
+            case "required": steps.append(.init(role: stepRole, signatureRequired: true, seal: seal, signers: signers))
+            case "none": steps.append(.init(role: stepRole, seal: seal, signers: signers))
             default: problem("rules.bad_signature", ["value": step.signature ?? ""]); stepsValid = false
             }
+        }
+        if let raw = draft.seal, raw != "automatic" && raw != "step" { problem("rules.bad_seal", ["value": raw]) }
+        let submissionSignature = draft.submissionSignature ?? "none"
+        if submissionSignature != "required" && submissionSignature != "none" {
+            problem("rules.bad_signature", ["value": submissionSignature])
         }
         var chain: ApprovalChain?
         if stepsValid && draft.chain != nil {
@@ -113,7 +124,9 @@ public enum RuleSetResolver {
                 problems.append(HosoError(error.code, place.merging(error.parameters) { $1 }))
             } catch {}
         }
-        if let submitter, steps.contains(where: { $0.role == submitter }) {
+        // The seal step and the subject teachers' step are not approvals of one's own submission
+        // (the homeroom teacher who uploads a transcript also confirms the subject they teach).
+        if let submitter, steps.contains(where: { $0.role == submitter && !$0.seal && $0.signers == .anyHolder }) {
             problem("rules.submitter_in_chain", ["role": submitter.rawValue])
         }
         if let submitter, submitter.isInspector { problem("rules.inspector_submits", ["role": submitter.rawValue]) }
@@ -138,7 +151,8 @@ public enum RuleSetResolver {
         var type = RecordType(
             code: draft.code, nameVi: nameVi, nameEn: nameEn, basis: draft.basis ?? "", levels: levels, owner: owner,
             cadence: cadence, due: due.0, shift: due.1, formats: formats, maxBytes: Int64(maxSize) * 1024 * 1024,
-            submitter: submitter, chain: chain, retention: retention, storage: storage, entryWindow: draft.entryWindow ?? false
+            submitter: submitter, chain: chain, retention: retention, storage: storage, entryWindow: draft.entryWindow ?? false,
+            submissionSignatureRequired: submissionSignature == "required"
         )
         type.paperCopy = forms.paperCopy
         type.choice = forms.choice
@@ -214,7 +228,11 @@ public enum RuleSetResolver {
         draft.formats = type.formats.map(\.rawValue)
         draft.maxSizeMB = Int(type.maxBytes / 1024 / 1024)
         draft.submitter = type.submitter.rawValue
-        draft.chain = type.chain.steps.map { .init(role: $0.role.rawValue, signature: $0.signatureRequired ? "required" : "none") }
+        draft.chain = type.chain.steps.map {
+            .init(role: $0.role.rawValue, signature: $0.signatureRequired ? "required" : "none", seal: $0.seal ? true : nil,
+                  signers: $0.signers == .anyHolder ? nil : $0.signers.rawValue)
+        }
+        draft.submissionSignature = type.submissionSignatureRequired ? "required" : nil
         draft.retention = type.retention == .unset ? nil : type.retention.code
         draft.storage = type.storage.rawValue
         draft.entryWindow = type.entryWindow

@@ -25,9 +25,15 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
         public var role: String
         /// `required` or `none`.
         public var signature: String?
-        public init(role: String, signature: String? = nil) {
+        /// `true`: the school's seal, applied at this step by its role (the clerk).
+        public var seal: Bool?
+        /// `any` (one holder of the role) or `class_subject_teachers` (every subject teacher of the class).
+        public var signers: String?
+        public init(role: String, signature: String? = nil, seal: Bool? = nil, signers: String? = nil) {
             self.role = role
             self.signature = signature
+            self.seal = seal
+            self.signers = signers
         }
     }
 
@@ -54,6 +60,11 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
     /// `before_lock`: a change after full approval (not yet locked) also needs a correction with
     /// minutes; `after_lock` or nil: only after the lock (`CorrectionMinutesRule`).
     public var correctionMinutes: String?
+    /// `automatic`: the seal goes on with the last approval (a seal step in the chain is dropped);
+    /// `step` or nil: as the chain says.
+    public var seal: String?
+    /// `required`: the uploader signs the version before its first approval (seed 004).
+    public var submissionSignature: String?
     /// Where it was written, for messages (not merged).
     public var source: String?
     public var line: Int?
@@ -80,6 +91,8 @@ public struct RecordTypeDraft: Sendable, Hashable, Codable {
         if let value = override.paperCopy { result.paperCopy = value }
         if let value = override.choice { result.choice = value }
         if let value = override.correctionMinutes { result.correctionMinutes = value }
+        if let value = override.seal { result.seal = value }
+        if let value = override.submissionSignature { result.submissionSignature = value }
         result.source = override.source ?? result.source
         result.line = override.line ?? result.line
         return result

@@ -57,9 +57,13 @@ public struct RecordManifest: Sendable, Hashable {
     public struct Step: Sendable, Hashable {
         public let role: String
         public let signatureRequired: Bool
-        public init(role: String, signatureRequired: Bool) {
+        /// Everyone who must sign at this step (the class's subject teachers), by login; empty:
+        /// any one holder of the role.
+        public let signers: [String]
+        public init(role: String, signatureRequired: Bool, signers: [String] = []) {
             self.role = role
             self.signatureRequired = signatureRequired
+            self.signers = signers
         }
     }
 
@@ -80,9 +84,12 @@ public struct RecordManifest: Sendable, Hashable {
     /// Whether the school's organisation seal closes the chain.
     public let sealRequired: Bool
     public let issuedAt: Int64
+    /// The uploader signs the version (a `submission` signature) before the first approval.
+    public let submissionSignatureRequired: Bool
 
     public init(tenant: Party, unit: Party, recordType: Party, period: Period, obligationID: Int64, version: Int, document: Document,
-                submitted: Submission, chain: [Step], sealRequired: Bool, issuedAt: Int64, moreDocuments: [Document] = []) {
+                submitted: Submission, chain: [Step], sealRequired: Bool, issuedAt: Int64, moreDocuments: [Document] = [],
+                submissionSignatureRequired: Bool = false) {
         self.tenant = tenant
         self.unit = unit
         self.recordType = recordType
@@ -95,6 +102,7 @@ public struct RecordManifest: Sendable, Hashable {
         self.chain = chain
         self.sealRequired = sealRequired
         self.issuedAt = issuedAt
+        self.submissionSignatureRequired = submissionSignatureRequired
     }
 
     /// Every document of the version, the first one first.

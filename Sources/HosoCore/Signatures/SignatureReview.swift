@@ -5,6 +5,8 @@ public struct SignatureClaim: Sendable, Hashable {
         case approval
         /// The school's organisation seal, after the last step.
         case seal
+        /// The uploader's own signature on the version, step 0, before any approval (seed 004).
+        case submission
     }
 
     /// An approval that came before this signature (signed or not), as the signer saw it.
@@ -188,6 +190,10 @@ public struct SignatureReview: Sendable, Hashable {
     public let sealed: Bool
     /// Required steps still without a valid signature.
     public let missingSteps: [Int]
+    /// The uploader's own signature is present and valid.
+    public let submissionSigned: Bool
+    /// Who signed each step (1-based) validly, by login: "k of n" for a step every subject teacher signs.
+    public let signersByStep: [Int: Set<String>]
 
     public var state: SignatureState {
         if documentProblem != nil || signatures.contains(where: { !$0.valid }) { return .invalid }
@@ -197,6 +203,7 @@ public struct SignatureReview: Sendable, Hashable {
     /// Every required signature and the seal (when required) are present and valid.
     public func complete(_ manifest: RecordManifest) -> Bool {
         state != .invalid && missingSteps.isEmpty && (sealed || !manifest.sealRequired)
+            && (submissionSigned || !manifest.submissionSignatureRequired)
     }
 
     /// - Parameters:
@@ -211,17 +218,33 @@ public struct SignatureReview: Sendable, Hashable {
         var lastStep = 0
         var signedSteps: Set<Int> = []
         var sealed = false
-        for item in evidence {
+        var submissionSigned = false
+        var signersByStep: [Int: Set<String>] = [:]
+        for (position, item) in evidence.enumerated() {
             var problems: [SignatureProblem] = []
             if let problem = item.cryptographic { problems.append(problem) }
             if let problem = item.chain { problems.append(problem) }
             if let claim = item.claim {
                 switch claim.kind {
+                case .submission:
+                    // The uploader's, first of all, once.
+                    if claim.step != 0 || position != 0 || claim.signer != manifest.submitted.login {
+                        problems.append(.outOfOrder)
+                    } else if claim.role != manifest.submitted.role {
+                        problems.append(.wrongRole(expected: manifest.submitted.role, claimed: claim.role))
+                    }
                 case .approval:
-                    if claim.step < 1 || claim.step > manifest.chain.count || claim.step <= lastStep {
+                    // A step every named signer signs takes one signature from each, in any order.
+                    let shared = claim.step >= 1 && claim.step <= manifest.chain.count
+                        && !manifest.chain[claim.step - 1].signers.isEmpty
+                    let again = shared && claim.step == lastStep
+                    if claim.step < 1 || claim.step > manifest.chain.count || (claim.step <= lastStep && !again) {
                         problems.append(.outOfOrder)
                     } else if manifest.chain[claim.step - 1].role != claim.role {
                         problems.append(.wrongRole(expected: manifest.chain[claim.step - 1].role, claimed: claim.role))
+                    } else if shared && (!manifest.chain[claim.step - 1].signers.contains(claim.signer)
+                                         || signersByStep[claim.step, default: []].contains(claim.signer)) {
+                        problems.append(.outOfOrder)
                     }
                 case .seal:
                     if claim.step != manifest.sealStep || claim.step <= lastStep || claim.role != manifest.unit.code || claim.signer != manifest.unit.code {
@@ -234,7 +257,16 @@ public struct SignatureReview: Sendable, Hashable {
                     if owner?.owner != claim.signer || owner?.seal != (claim.kind == .seal) { problems.append(.notSignersKey) }
                 }
                 if problems.isEmpty {
-                    if claim.kind == .seal { sealed = true } else { signedSteps.insert(claim.step) }
+                    switch claim.kind {
+                    case .seal: sealed = true
+                    case .submission: submissionSigned = true
+                    case .approval:
+                        signersByStep[claim.step, default: []].insert(claim.signer)
+                        let expected = Set(manifest.chain[claim.step - 1].signers)
+                        if expected.isEmpty || expected.isSubset(of: signersByStep[claim.step] ?? []) {
+                            signedSteps.insert(claim.step)
+                        }
+                    }
                 }
             } else if problems.isEmpty {
                 problems.append(.profile("properties"))
@@ -255,6 +287,8 @@ public struct SignatureReview: Sendable, Hashable {
         self.documentProblem = changed.isEmpty ? nil : .documentChanged
         self.signedSteps = signedSteps
         self.sealed = sealed
+        self.submissionSigned = submissionSigned
+        self.signersByStep = signersByStep
         self.missingSteps = manifest.chain.indices.filter { manifest.chain[$0].signatureRequired && !signedSteps.contains($0 + 1) }.map { $0 + 1 }
     }
 }

@@ -8,7 +8,7 @@ import Yams
 public enum RulesFile {
     static let typeKeys: Set<String> = ["code", "name_vi", "name_en", "basis", "levels", "owner", "cadence", "due", "formats", "max_size_mb",
                                         "submitter", "chain", "retention", "storage", "entry_window",
-                                        "paper_copy", "choice", "correction_minutes"]
+                                        "paper_copy", "choice", "correction_minutes", "seal", "submission_signature"]
     static let fileKeys: Set<String> = ["id", "extends", "school_year", "name_vi", "name_en", "record_types", "overrides", "remove"]
 
     /// Every rule-set file a tenant can resolve from: the shared bases and its own.
@@ -91,8 +91,9 @@ public enum RulesFile {
                 }
                 draft.submitter = node["submitter"]?.string
                 draft.chain = node["chain"]?.sequence?.map { step in
-                    checkKeys(step, ["role", "signature"])
-                    return .init(role: required(step, "role"), signature: step["signature"]?.string)
+                    checkKeys(step, ["role", "signature", "seal", "signers"])
+                    return .init(role: required(step, "role"), signature: step["signature"]?.string, seal: step["seal"]?.bool,
+                                 signers: step["signers"]?.string)
                 }
                 if let retention = node["retention"] {
                     if retention.string == "permanent" { draft.retention = "permanent" }
@@ -104,6 +105,8 @@ public enum RulesFile {
                 draft.paperCopy = node["paper_copy"]?.string
                 draft.choice = node["choice"]?.string
                 draft.correctionMinutes = node["correction_minutes"]?.string
+                draft.seal = node["seal"]?.string
+                draft.submissionSignature = node["submission_signature"]?.string
                 return draft
             }
         }

@@ -162,6 +162,7 @@ extension SignatureController {
         archive.report.append(
             "   Trạng thái / state: \(verification.review.state.rawValue)"
                 + (verification.review.complete(manifest) ? " (đủ chữ ký / complete)" : ""))
+        archive.report.append(contentsOf: SignerReport.lines(manifest, verification.review))
         for checked in verification.review.signatures {
             let e = checked.evidence
             archive.report.append(

@@ -37,19 +37,26 @@ struct SignatureController: Sendable {
         let actor = context.actor
         let (visible, row) = try await current(actor, context)
         var xml = Array(row.xml.utf8)
-        if request.uri.queryParameters.get("template") == "1" {
+        let template = request.uri.queryParameters.get("template")
+        if template == "1" || template == "submission" {
             guard case .awaitingStep(let step) = visible.row.state else { throw HosoError("workflow.not_awaiting") }
-            // A template only for someone whose signed approval would be accepted now.
-            _ = try RecordDecisions.approve(visible.snapshot, step: step, signed: true)
-            let role = visible.snapshot.type.chain.steps[step].role
+            // A template only for someone whose signed approval (or own submission signature) would be accepted now.
+            let submission = template == "submission"
+            if submission { try SignerDecisions.signSubmission(visible.snapshot) } else {
+                _ = try RecordDecisions.approve(visible.snapshot, step: step, signed: true)
+            }
+            let role = submission ? visible.snapshot.type.submitter : visible.snapshot.type.chain.steps[step].role
             let keys = try await services.signatures.keys(tenantID: actor.tenantID).filter { $0.owner == actor.login && !$0.seal && $0.state == "active" }
             guard let key = keys.last else { throw HosoError("signing.no_key") }
             // The signature method follows the key the person will sign with (`algorithm=RSA|EC`,
             // default: their newest key's).
             let algorithm = request.uri.queryParameters.get("algorithm") ?? key.algorithm
             guard ["RSA", "EC"].contains(algorithm) else { throw HosoError("keys.algorithm", ["algorithm": algorithm]) }
-            let prior = try await services.signatures.priorApprovals(tenantID: actor.tenantID, obligationID: visible.row.id, versionID: row.versionID)
-            let claim = SignatureClaim(kind: .approval, step: step + 1, role: role.rawValue, signer: actor.login, signerName: actor.displayName,
+            let prior = submission ? []
+                : try await services.signatures.priorApprovals(
+                    tenantID: actor.tenantID, obligationID: visible.row.id, versionID: row.versionID)
+            let claim = SignatureClaim(kind: submission ? .submission : .approval, step: submission ? 0 : step + 1,
+                                       role: role.rawValue, signer: actor.login, signerName: actor.displayName,
                                        signingTime: services.clock.now(), prior: prior)
             xml = try services.signing.template(manifest: row.xml, keyAlgorithm: algorithm, claim: claim)
         }

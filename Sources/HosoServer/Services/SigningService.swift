@@ -49,10 +49,16 @@ public struct SigningService: Sendable {
         let service = self
         return { context in
             guard let signer = service.signer else { throw HosoError("signing.unavailable") }
-            guard let key = context.personalKey, let reference = key.keyReference else { throw HosoError("signing.no_key") }
             var xml = try context.manifestXML.map { Array($0.utf8) } ?? ManifestXML.build(context.facts)
             let now = context.now
-            let claim = SignatureClaim(kind: .approval, step: context.step, role: context.role.rawValue, signer: context.signer.login,
+            if context.kind == .seal {
+                // The clerk's seal step: the school's seal alone.
+                xml = try await service.seal(xml, context: context, approvedAt: now, by: signer)
+                return try await service.accept(xml, tenantID: tenantID, context: context, newFrom: context.signatures,
+                                                keyIDs: [context.sealKey?.id], madeBy: "hoso")
+            }
+            guard let key = context.personalKey, let reference = key.keyReference else { throw HosoError("signing.no_key") }
+            let claim = SignatureClaim(kind: context.kind, step: context.step, role: context.role.rawValue, signer: context.signer.login,
                                        signerName: context.signer.name, signingTime: now, prior: context.prior)
             xml = try await signer.sign(manifest: xml, keyReference: reference, claim: claim)
             var keyIDs: [Int64?] = [key.id]
@@ -66,7 +72,9 @@ public struct SigningService: Sendable {
 
     func seal(_ xml: [UInt8], context: SigningContext, approvedAt: Int64, by signer: any ManifestSigner) async throws -> [UInt8] {
         guard let seal = context.sealKey, let reference = seal.keyReference else { throw HosoError("signing.no_seal_key") }
-        let prior = context.prior + [.init(step: context.step, role: context.role.rawValue, name: context.signer.name, at: approvedAt, signed: true)]
+        let prior = context.kind == .seal ? context.prior
+            : context.prior + [.init(step: context.step, role: context.role.rawValue, name: context.signer.name,
+                                     at: approvedAt, signed: true)]
         let claim = SignatureClaim(kind: .seal, step: context.facts.sealStep, role: context.facts.unit.code, signer: context.facts.unit.code,
                                    signerName: context.facts.unit.name, signingTime: context.now, prior: prior)
         return try await signer.sign(manifest: xml, keyReference: reference, claim: claim)
@@ -86,7 +94,8 @@ public struct SigningService: Sendable {
             guard check.evidence.count == context.signatures + 1,
                   Array(check.signatureValues.prefix(context.signatures)) == stored.signatureValues else { throw HosoError("signature.earlier_changed") }
             let new = check.evidence[context.signatures]
-            guard let claim = new.claim, claim.kind == .approval, claim.step == context.step, claim.role == context.role.rawValue,
+            guard let claim = new.claim, claim.kind == context.kind, claim.kind != .seal, claim.step == context.step,
+                  claim.role == context.role.rawValue,
                   claim.signer == context.signer.login else {
                 throw HosoError("signature.wrong_claim", ["step": String(context.step), "role": context.role.rawValue])
             }

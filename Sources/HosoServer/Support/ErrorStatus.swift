@@ -49,6 +49,15 @@ enum ErrorStatus {
             default: return .badRequest
             }
         }
+        // Every signer a document names (SignerDecisions): not one of the class's subject teachers is
+        // 403; signing twice, nobody assigned, or the uploader's signature missing or not open is the state.
+        switch code {
+        case "signers.not_assigned", "signature.not_uploader": return .forbidden
+        case "signers.already_signed", "signers.none_assigned", "signature.submission_required", "signature.submission_not_open",
+             "signature.submission_already_signed":
+            return .conflict
+        default: break
+        }
         // Signatures: bad XML or a refused signature is the request's fault; no key, no manifest or
         // nothing to export is the record's state; a key store that is not set up is unavailable.
         if code.hasPrefix("xml.") || code.hasPrefix("manifest.") || code.hasPrefix("signature.") || code.hasPrefix("keys.")

@@ -73,6 +73,7 @@ enum SiteURL: Hashable, Sendable {
     case apiObligation(Int64)
     case apiObligationManifest(Int64)
     case apiObligationSignatures(Int64)
+    case apiObligationSubmissionSignature(Int64)
     case apiObligationVerification(Int64)
     case apiObligationExport(Int64)
     case apiObligationVersions(Int64)
@@ -169,6 +170,7 @@ enum SiteURL: Hashable, Sendable {
         case apiObligation = "/api/v1/obligations/:id"
         case apiObligationManifest = "/api/v1/obligations/:id/manifest"
         case apiObligationSignatures = "/api/v1/obligations/:id/signatures"
+        case apiObligationSubmissionSignature = "/api/v1/obligations/:id/submission-signature"
         case apiObligationVerification = "/api/v1/obligations/:id/verification"
         case apiObligationExport = "/api/v1/obligations/:id/export.zip"
         case apiObligationVersions = "/api/v1/obligations/:id/versions"
@@ -263,6 +265,7 @@ enum SiteURL: Hashable, Sendable {
         case .apiObligation(let id): (.apiObligation, [String(id)])
         case .apiObligationManifest(let id): (.apiObligationManifest, [String(id)])
         case .apiObligationSignatures(let id): (.apiObligationSignatures, [String(id)])
+        case .apiObligationSubmissionSignature(let id): (.apiObligationSubmissionSignature, [String(id)])
         case .apiObligationVerification(let id): (.apiObligationVerification, [String(id)])
         case .apiObligationExport(let id): (.apiObligationExport, [String(id)])
         case .apiObligationVersions(let id): (.apiObligationVersions, [String(id)])

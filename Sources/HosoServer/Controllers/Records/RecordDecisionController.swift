@@ -92,6 +92,10 @@ struct RecordDecisionController: Sendable {
             _ = try await services.records.exempt(actor, obligationID: id, reason: nil)
         case "correction":
             _ = try await services.records.requestCorrection(actor, obligationID: id, reason: form["reason"] ?? "")
+        case "sign-submission":
+            _ = try await services.records.signSubmission(
+                actor, obligationID: id, revision: form["revision"].flatMap { Int($0) },
+                signing: services.signing.hosoSigning(tenantID: actor.tenantID))
         default:
             throw HosoError("http.not_found")
         }

@@ -38,6 +38,7 @@ struct RecordFilesController: Sendable {
             try Uploads.refuseDeclaredSize(request, type: type, multipart: true)
             let (received, fields) = try await uploads.receive(multipart: request, csrfToken: nil, type: type)
             let version = try await submit(actor, id, received, revision: revision ?? fields["revision"].flatMap { Int($0) })
+            await SubmissionSignatureController.signAfterUpload(services, actor: actor, obligationID: id, type: type)
             return try JSONResponse.make(API.Version(version), status: .created)
         }
         try Uploads.refuseDeclaredSize(request, type: type, multipart: false)
@@ -46,6 +47,7 @@ struct RecordFilesController: Sendable {
         let version = try await services.records.submit(
             actor, obligationID: id, blob: received.staged, format: received.format,
             filename: received.filename, revision: revision)
+        await SubmissionSignatureController.signAfterUpload(services, actor: actor, obligationID: id, type: type)
         return try JSONResponse.make(API.Version(version), status: .created)
     }
 
@@ -59,6 +61,7 @@ struct RecordFilesController: Sendable {
         uploads.xmlSchema = try await Uploads.schemaFor(services, tenantID: actor.tenantID, type: type)
         let (received, fields) = try await uploads.receive(multipart: request, csrfToken: session.csrfToken, type: type)
         _ = try await submit(actor, id, received, revision: fields["revision"].flatMap { Int($0) })
+        await SubmissionSignatureController.signAfterUpload(services, actor: actor, obligationID: id, type: type)
         return Response.redirect(to: SiteURL.record(id).path, type: .normal)
     }
 

@@ -87,8 +87,15 @@ struct RecordPagesController: Sendable {
         let actor = context.actor
         let rows = try await services.obligations.approvalQueue(actor)
         let language = context.language
+        let progress = try await services.obligations.signerProgress(tenantID: actor.tenantID, obligationIDs: rows.map(\.id))
         let page = ApprovalsPage(
-            rows: rows.map { ObligationItem($0, language, services.localizer) }, empty: rows.isEmpty)
+            rows: rows.map { row in
+                var item = ObligationItem(row, language, services.localizer)
+                item.signers = progress[row.id].map {
+                    services.localizer.text("signers.progress", language, ["signed": String($0.signed), "of": String($0.of)])
+                }
+                return item
+            }, empty: rows.isEmpty)
         return services.renderer.render(
             .approvals, page, context: context, request: request,
             title: services.localizer.text("approvals.title", language))

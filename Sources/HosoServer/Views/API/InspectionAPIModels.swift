@@ -231,9 +231,27 @@ extension API {
         let documentSHA256: String
         let documentMatches: Bool
         let signatures: [Signature]
+        /// The uploader's own signature, when the type asks for it (seed 004); `nil` when it does not.
+        let submissionSigned: Bool?
+        /// Steps every subject teacher of the class signs: how many of how many have.
+        let sharedSteps: [SharedStep]
+
+        struct SharedStep: Encodable {
+            let step: Int
+            let signed: Int
+            let of: Int
+            let missing: [String]
+        }
 
         init(_ verification: SigningService.Verification, localizer: Localizer, language: Language) {
             let review = verification.review
+            let manifest = verification.manifest
+            submissionSigned = manifest.submissionSignatureRequired ? review.submissionSigned : nil
+            sharedSteps = manifest.chain.enumerated().filter { !$0.element.signers.isEmpty }.map { index, step in
+                let signed = review.signersByStep[index + 1] ?? []
+                return SharedStep(step: index + 1, signed: step.signers.filter(signed.contains).count, of: step.signers.count,
+                                  missing: step.signers.filter { !signed.contains($0) })
+            }
             state = review.state.rawValue
             complete = review.complete(verification.manifest)
             sealed = review.sealed

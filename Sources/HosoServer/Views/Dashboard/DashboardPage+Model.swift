@@ -239,6 +239,8 @@ struct DashboardPageModel {
                 try await store.awaitingBySteps(tenantID: tenantID, schoolID: schoolID, filter: filter)
             )
         }
+        let signerTotals = try await services.obligations.signerTotals(
+            tenantID: tenantID, schoolID: schoolID, schoolYear: filter.schoolYear)
         let thisWeekEnd = VietnamTime.epochSeconds(monday.adding(days: 6))
         func deadlineList(_ lines: [ComplianceStore.DeadlineLine]) -> DashboardPage.School.DeadlineList {
             .init(
@@ -276,12 +278,16 @@ struct DashboardPageModel {
             },
             hasOverdue: !overdue.isEmpty,
             waiting: waiting.map { line in
-                .init(
+                var waitingLine = DashboardPage.School.Waiting(
                     type: language == .en ? line.typeNameEn : line.typeNameVi, step: line.step + 1, count: line.count,
                     role: Role(rawValue: line.role).map { t($0.messageKey) } ?? line.role,
                     since: line.oldestSubmitted.map { VietnamTime.display(epochSeconds: $0) } ?? "—",
                     url: items.path + "?" + typeQuery + "&type=" + SiteURL.segment(line.recordType) + "&column=awaiting"
                 )
+                waitingLine.signers = signerTotals[ObligationStore.signerKey(line.recordType, step: line.step)].map {
+                    t("signers.progress", ["signed": String($0.signed), "of": String($0.of)])
+                }
+                return waitingLine
             },
             hasWaiting: !waiting.isEmpty
         )

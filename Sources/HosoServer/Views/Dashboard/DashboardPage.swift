@@ -131,6 +131,8 @@ struct DashboardPage: Sendable {
             let role: String
             let since: String
             let url: String
+            /// "k of n subject teachers signed" over the step's items, at the subject teachers' step.
+            var signers: String? = nil
         }
 
         let peopleRows: String

@@ -19,12 +19,16 @@ struct RecordPageBuilder {
         let steps = type.chain.steps.enumerated().map { index, step -> RecordPage.Step in
             let approval = row.state == .open ? nil : detail.events.last { $0.kind == "approve" && $0.step == index }
             let current: Bool = if case .awaitingStep(let at) = row.state { at == index } else { false }
-            return RecordPage.Step(
+            var line = RecordPage.Step(
                 number: index + 1, role: text(step.role.messageKey), signature: step.signatureRequired,
                 current: current,
                 by: approval?.actorName, at: approval.map { VietnamTime.display(epochSeconds: $0.at) })
+            if current, let progress = SignerDecisions.progress(detail.visible.snapshot) {
+                line.progress = text("signers.progress", ["signed": String(progress.signed), "of": String(progress.of)])
+            }
+            return line
         }
-        return RecordPage(
+        var page = RecordPage(
             record: ObligationItem(row, language, localizer),
             steps: steps,
             submitterRole: text(type.submitter.messageKey),
@@ -45,7 +49,9 @@ struct RecordPageBuilder {
                     who: entry.actorName ?? entry.actorLogin ?? "—", action: text("audit." + entry.action))
             },
             canSubmit: offered.submit,
-            canDecide: offered.decideStep.map { RecordPage.Decide(step: $0, signature: offered.approveNeedsSignature) },
+            canDecide: offered.decideStep.map {
+                RecordPage.Decide(step: $0, signature: offered.approveNeedsSignature, canReturn: offered.returnToSubmitter)
+            },
             canLock: offered.lock,
             canExempt: offered.exempt,
             canUnexempt: offered.unexempt,
@@ -57,6 +63,8 @@ struct RecordPageBuilder {
                 ? "" : text(SignatureState(rawValue: row.signatureState)?.messageKey ?? ""),
             revision: row.revision
         )
+        page.canSignSubmission = offered.signSubmission
+        return page
     }
 
     func retention(_ retention: Retention) -> String {

@@ -23,6 +23,8 @@ struct ObligationItem: Sendable {
     /// 1-based step awaited.
     let step: Int?
     let exemptReason: String?
+    /// "k of n subject teachers signed", while the class's subject teachers sign.
+    var signers: String? = nil
 
     init(_ row: ObligationRow, _ language: Language, _ localizer: Localizer) {
         id = row.id
@@ -67,6 +69,8 @@ struct RecordPage: Sendable {
         let current: Bool
         let by: String?
         let at: String?
+        /// "k of n subject teachers signed", at a step every subject teacher of the class signs.
+        var progress: String? = nil
     }
 
     struct Version: Sendable {
@@ -161,6 +165,8 @@ struct RecordPage: Sendable {
         let step: Int
         /// The step needs a signature: the "sign with my key" box starts ticked.
         let signature: Bool
+        /// The actor may also send it back (a subject teacher or the clerk at their step may not).
+        var canReturn = true
     }
 
     let record: ObligationItem
@@ -190,6 +196,8 @@ struct RecordPage: Sendable {
     let revision: Int
     /// The printed copy's scans (nil: the type has none).
     var paper: PaperSection? = nil
+    /// The uploader may sign their version now (seed 004: signed after it is put on the system).
+    var canSignSubmission = false
 }
 
 struct WindowsPage: Sendable {
