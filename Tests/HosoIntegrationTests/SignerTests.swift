@@ -177,6 +177,13 @@ import Testing
             let notClerk = try await post(
                 client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":3,"sign":true}"#)
             #expect(notClerk.status == .forbidden && notClerk.errorCode == "workflow.wrong_role", "\(notClerk.text)")
+            // Hải Phòng asks for the printed, hand-signed and stamped copy before the chain completes
+            // (seed 003 §4–5): the clerk files its scan, then seals.
+            let unprinted = try await post(
+                client, &clerk, "/api/v1/obligations/\(id)/approve", #"{"step":3,"sign":true}"#)
+            #expect(
+                unprinted.status == .conflict && unprinted.errorCode == "paper_copy.required", "\(unprinted.text)")
+            try await SignatureTests().filePaperCopy(client, &clerk, id)
             let sealed = try await post(client, &clerk, "/api/v1/obligations/\(id)/approve", #"{"step":3,"sign":true}"#)
             #expect(sealed.status == .ok, "\(sealed.text)")
             #expect(try sealed.json()["status"] as? String == "signed")

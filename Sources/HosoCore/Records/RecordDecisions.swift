@@ -81,6 +81,7 @@ public enum RecordDecisions {
     ) throws -> RecordWorkflow.State {
         // The subject teachers' step and the clerk's seal step (SignerDecisions).
         if let next = try SignerDecisions.approveSpecial(record, step: step, signed: signed, revision: revision) {
+            try PaperCopyDecisions.checkBeforeCompletion(record, next: next)
             return next
         }
         let roles = try permit(record, .reviewRecords, revision: revision)
