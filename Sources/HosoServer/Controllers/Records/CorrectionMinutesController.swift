@@ -127,25 +127,3 @@ struct CorrectionMinutesController: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: minutes.manifestXML)))
     }
 }
-
-extension API {
-    struct CorrectionMinutesIssued: Encodable {
-        let correction: Int64
-        let number: String
-        let sha256: String
-        let size: Int64
-        let signed: Bool
-        let url: String
-        let manifest: String
-
-        init(_ row: CorrectionMinutesRow) {
-            correction = row.correctionID
-            number = row.number
-            sha256 = row.sha256
-            size = row.size
-            signed = row.signed
-            url = SiteURL.apiCorrectionMinutes(row.correctionID).path
-            manifest = SiteURL.correctionMinutesManifest(row.correctionID).path
-        }
-    }
-}
