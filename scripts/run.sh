@@ -89,7 +89,9 @@ if [[ ! -f "$pki_dir/root.trusted" ]]; then
     "$bin" keys trust --tenant demo "$pki_dir/root.pem"
     : >"$pki_dir/root.trusted"
 fi
-for login in s1.principal s1.vice s1.head s2.principal t1.principal; do
+# The subject teachers of class 6A1 sign its transcript (and s1.teacher, its homeroom teacher, signs
+# the upload): they have keys too.
+for login in s1.principal s1.vice s1.head s1.teacher s1.teacher2 s2.principal t1.principal; do
     [[ -f "$pki_dir/$login.loaded" ]] && continue
     name="$(awk -v uid="uid: $login" '$0 == uid { found = 1; next } found && /^cn: / { sub(/^cn: /, ""); print; exit }' tenants/demo/directory.ldif)"
     [[ -f "$pki_dir/$login.p12" ]] || "$script_dir/pki.sh" issue "$pki_dir" root "$login" "/CN=${name:-$login}/UID=$login" ec
@@ -139,7 +141,8 @@ Hoso is running at $base_url/
 
 Demo logins (password for all: Demo@2026!)
   tenant demo:  so.officer, so.inspector, d1.officer, d1.inspector, s1.principal, s1.vice, s1.head,
-                s1.teacher, s1.teacher2, s1.admin, s2.principal, t1.principal
+                s1.teacher, s1.teacher2, s1.admin, s1.clerk, s2.principal, t1.principal,
+                s3.pioneer (Pioneer leader, S03), t2.director and t2.teacher (continuing-education centre)
   tenant demo2: p2.officer
 
   s1.teacher owes lesson plans (Việc cần nộp), s1.head and s1.principal approve them (Chờ phê duyệt),
@@ -149,8 +152,12 @@ Demo logins (password for all: Demo@2026!)
   that Hoso knows the account); d1.inspector runs it and issues the minutes (PDF, /inspections);
   s1.principal plans the school's self-inspection. Reports (PDF, XLSX, CSV): /units/SO/reports.
   Digital signatures: s1.vice and s1.principal approve the student register (Sổ đăng bộ, due 15/10,
-  submitted by s1.admin) with "Ký số"; the principal's approval adds the school's seal, then the book
-  can be locked. Each record's "Xác minh chữ ký" page and ZIP package check the signatures; the demo
+  submitted by s1.admin) with "Ký số"; s1.clerk files the scan of its printed, hand-signed copy
+  (Bản in có chữ ký) first; the principal's approval adds the school's seal, then the book can be
+  locked. The transcript of 6A1 (Học bạ): s1.teacher uploads and signs it, its subject teachers
+  (s1.teacher, s1.teacher2, s1.head) each sign, then s1.principal, then s1.clerk seals. After a lock,
+  a correction names its witnesses as accounts and ends with signed minutes (Biên bản sửa chữa).
+  s1.principal records the school's choice of electronic or paper books (/units/S01/choices). Each record's "Xác minh chữ ký" page and ZIP package check the signatures; the demo
   CA's root is $pki_dir/root.pem (xmlsec1 --verify --trusted-pem ...). Keys: hoso keys list --tenant demo.
   A large synthetic province for load tests: make bench (or hoso demo generate --preset small).
 

@@ -88,6 +88,10 @@ public struct ObligationStore: Sendable {
         for (index, (unitID, rawLevels)) in schools.enumerated() {
             let levels = rawLevels.compactMap(SchoolLevel.init(rawValue:))
             let school = try await database.withTenant(tenantID) { connection in
+                // The lock a choice of form takes (FormChoiceStore.choose): a choice made while the school's items
+                // are generated waits, or is waited for, so no new item escapes it.
+                try await connection.run(
+                    "SELECT pg_advisory_xact_lock(14009, \(Int32(truncatingIfNeeded: unitID)))", logger: logger)
                 let people = try await PeopleStore.people(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, logger: logger)
                 let planned = try ObligationPlanner.plan(levels: levels, ruleSet: ruleSet, calendar: calendar, people: people)
                 let summary = try await Self.upsert(connection, tenantID: tenantID, unitID: unitID, schoolYear: schoolYear,
@@ -299,6 +303,14 @@ public struct ObligationStore: Sendable {
                                 AND e.step = o.step AND e.actor_user_id = \(actor.userID)
                                 AND e.id > coalesce((SELECT max(id) FROM workflow_events
                                                      WHERE obligation_id = o.id AND kind = 'submit'), 0))))
+                  -- SQL twin of SignerDecisions.checkSubmissionSigned: a version whose type asks for the
+                  -- uploader's signature is not the first approver's turn until that signature is made.
+                  AND (o.step <> 0 OR NOT EXISTS (
+                          SELECT 1 FROM record_types rt
+                          WHERE rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
+                            AND rt.definition ->> 'submissionSignature' = 'required')
+                       OR EXISTS (SELECT 1 FROM record_signatures s
+                                  WHERE s.version_id = o.current_version_id AND s.kind = 'submission'))
                 ORDER BY o.due_at, o.id LIMIT \(limit)
                 """, logger: logger)
         }

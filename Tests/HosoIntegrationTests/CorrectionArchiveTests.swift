@@ -197,11 +197,19 @@ extension SignatureTests {
                 && index.components(separatedBy: "\r\n").count - 2 == 3, "\(index)")
         // The correction minutes (PDF and signed manifest), the audit entries, the retention period.
         #expect(list("corrections") == ["\(id)-\(correction)-minutes.pdf", "\(id)-\(correction)-minutes.xml"])
+        // The scans of the printed, signed and stamped copies: one per version, with who filed them.
+        let scans = list("paper-copies")
+        #expect(
+            scans.count == 2 && scans[0].hasPrefix("\(id)-v1-") && scans[1].hasPrefix("\(id)-v2-")
+                && scans.allSatisfy { $0.hasSuffix("ban-in.pdf") }, "\(scans)")
         let trail = try #require(
             try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: folder + "/records/\(id).json")))
                 as? [String: Any])
         #expect(trail["retention"] as? String == "permanent")
+        #expect(
+            (trail["paperCopies"] as? [[String: Any]])?.compactMap { $0["filedRole"] as? String }
+                == ["school_administrator", "school_administrator"], "\(trail["paperCopies"] ?? "none")")
         #expect((trail["versions"] as? [[String: Any]])?.count == 2)
         let corrections = try #require(trail["corrections"] as? [[String: Any]])
         #expect(

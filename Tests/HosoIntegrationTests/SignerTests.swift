@@ -333,6 +333,9 @@ import Testing
             let early = try await post(
                 client, &literature, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
             #expect(early.status == .conflict && early.errorCode == "signature.submission_required", "\(early.text)")
+            // The approval queue agrees: not yet the subject teachers' turn.
+            let link = "/records/\(id)\""
+            #expect(!(try await literature.send(client, .get, "/approvals").text.contains(link)))
             #expect(
                 try await homeroom.send(client, .get, "/records/\(id)").text.contains("/records/\(id)/sign-submission"))
             #expect(!(try await literature.send(client, .get, "/records/\(id)").text.contains("sign-submission")))
@@ -364,7 +367,8 @@ import Testing
                 try await value(
                     world, "SELECT string_agg(kind || ':' || step || ':' || made_by, ',') FROM record_signatures")
                     == "submission:0:external")
-            // Now the subject teachers may sign.
+            // Now the subject teachers may sign, and the queue lists it for them.
+            #expect(try await literature.send(client, .get, "/approvals").text.contains(link))
             let taken = try await post(
                 client, &literature, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#)
             #expect(taken.status == .ok, "\(taken.text)")

@@ -164,8 +164,11 @@ public enum RecordDecisions {
 
     // MARK: - Corrections
 
-    /// Someone who may see and submit the record asks to correct it after its lock; returns the
-    /// reason as kept.
+    /// Someone who may see the record and submit records asks to correct it after its lock; returns
+    /// the reason as kept. That includes, deliberately, each subject teacher of a class for the
+    /// class's transcript: they entered its marks (TT 22/2021), and seed 001 (Điều 10.3) names "the
+    /// person who asks to update the data" as a witness of the minutes. The corrected version is
+    /// still submitted by the book's owner (`submit`).
     public static func requestCorrection(_ record: RecordSnapshot, reason: String) throws -> String {
         _ = try permit(record, .submitRecords, revision: nil)
         let trimmed = Text.trimmed(reason)

@@ -8,8 +8,8 @@ import HosoStore
 /// phải được lưu vết ... ghi nhận đầy đủ các điều chỉnh tương ứng trong hồ sơ lưu trữ"): every
 /// version (superseded ones marked in their names and in `index.csv`), every document of each,
 /// each version's manifest with its signatures, the correction minutes (PDF and manifest), the
-/// record's audit entries and workflow events, its retention period, the tenant's roots and the
-/// schema, and a README saying how to check each part without Hoso.
+/// record's audit entries and workflow events, its retention period, the scans of its paper copies,
+/// the tenant's roots and the schema, and a README saying how to check each part without Hoso.
 extension SignatureController {
     /// A package is built in memory: a book larger than this is exported period by period.
     static let maxRecords = 2000
@@ -122,14 +122,31 @@ extension SignatureController {
                 )
             }
         }
+        // The scans of the printed, hand-signed and stamped copies (seeds 003 and 004), every one kept.
+        let scans = try await PaperCopyStore(database: services.database, logger: services.logger)
+            .copies(tenantID: tenantID, obligationID: row.id)
+        var paperCopies: [Trail.PaperCopy] = []
+        for scan in scans.sorted(by: { $0.id < $1.id }) {
+            let mark = scan.superseded ? "-superseded" : ""
+            let path = "paper-copies/\(row.id)-v\(scan.version)-\(scan.id)\(mark)-\(SiteURL.asciiFilename(scan.filename))"
+            if let bytes = try? services.blobs.read(scan.sha256) {
+                try archive.add(path, bytes, sha256: scan.sha256)
+            }
+            paperCopies.append(
+                .init(
+                    version: scan.version, path: path, sha256: scan.sha256, filename: scan.filename,
+                    filedBy: scan.filedBy, filedRole: scan.filedRole, filedAt: VietnamTime.iso(epochSeconds: scan.filedAt),
+                    superseded: scan.superseded))
+        }
         let audit = try await services.audit.entries(
             tenantID: tenantID, subject: "obligation:\(row.id)", limit: 100_000)
-        let trail = Trail(
+        var trail = Trail(
             row: row, retention: type.retention.code.isEmpty ? "unset" : type.retention.code, versions: versions,
             corrections: history.corrections, witnesses: corrections.witnesses, minutes: corrections.minutes,
             events: history.events, audit: audit)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        trail.paperCopies = paperCopies
         try archive.add("records/\(row.id).json", Array(try encoder.encode(trail)))
         try archive.add(
             "audit/\(row.id).csv",
@@ -198,6 +215,8 @@ extension SignatureController {
         manifests/       one XML manifest per version, naming each document's SHA-256, with its
                          signatures (schema: record-manifest-1.xsd)
         corrections/     correction minutes (biên bản sửa chữa): the PDF and its manifest (signed by the principal)
+        paper-copies/    scans of the printed, hand-signed and stamped copies (bản in có chữ ký, đóng dấu), per
+                         version: <record>-v<N>-<scan>[-superseded]-<file>; who filed each, and when, in records/
         records/         per record: retention period (thời hạn bảo quản), versions, corrections,
                          witnesses and their confirmations, workflow events, audit entries (JSON)
         audit/           per record: its audit entries (CSV)
@@ -255,6 +274,17 @@ struct Trail: Encodable {
         let issuedAt: String
     }
 
+    struct PaperCopy: Encodable {
+        let version: Int
+        let path: String
+        let sha256: String
+        let filename: String
+        let filedBy: String
+        let filedRole: String
+        let filedAt: String
+        let superseded: Bool
+    }
+
     struct Event: Encodable {
         let kind: String
         let step: Int?
@@ -285,6 +315,8 @@ struct Trail: Encodable {
     let corrections: [Correction]
     let events: [Event]
     let audit: [Audit]
+    /// The paper copies' scans, set after the trail is built.
+    var paperCopies: [PaperCopy] = []
 
     init(
         row: ObligationRow, retention: String, versions: [VersionRow], corrections: [CorrectionRow],

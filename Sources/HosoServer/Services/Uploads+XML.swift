@@ -13,8 +13,13 @@ extension Uploads {
     static let formOverhead: Int64 = 64 * 1024
 
     /// Refuses a body whose `Content-Length` says it is larger than the record type allows.
-    static func refuseDeclaredSize(_ request: Request, type: RecordType, multipart: Bool) throws {
+    /// `single`: a form that carries one document only (a paper copy's scan): its bound is one
+    /// document's.
+    static func refuseDeclaredSize(_ request: Request, type: RecordType, multipart: Bool, single: Bool = false) throws {
         guard let raw = request.headers[.contentLength], let declared = Int64(raw) else { return }
+        if multipart, single, declared > type.maxBytes + formOverhead {
+            throw HosoError("upload.too_large", ["limit": String(type.maxBytes / 1024 / 1024)])
+        }
         // A form may carry several documents of one version (`DocumentSet`): its bound is the set's.
         if multipart, declared > DocumentSet.maxTotalBytes(type) + formOverhead {
             throw HosoError("upload.total_too_large", ["limit": String(DocumentSet.maxTotalBytes(type) / 1024 / 1024)])

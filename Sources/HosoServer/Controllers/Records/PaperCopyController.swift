@@ -41,6 +41,7 @@ struct PaperCopyController: Sendable {
         let actor = context.actor
         let id = try RecordRoute.id(context)
         let type = try await store.checkFileable(actor, obligationID: id)
+        try Uploads.refuseDeclaredSize(request, type: type, multipart: true, single: true)
         let (received, _) = try await receiving {
             try await uploads.receive(multipart: request, csrfToken: context.signedIn.csrfToken, type: type, single: true)
         }
@@ -53,6 +54,7 @@ struct PaperCopyController: Sendable {
         let actor = context.actor
         let id = try RecordRoute.id(context)
         let type = try await store.checkFileable(actor, obligationID: id)
+        try Uploads.refuseDeclaredSize(request, type: type, multipart: false)
         let received = try await receiving {
             try await uploads.receive(
                 body: request.body, filename: request.uri.queryParameters.get("filename"), type: type)
