@@ -142,6 +142,20 @@ public struct RecordStore: Sendable {
                 connection, tenantID: actor.tenantID, obligationID: id, versionID: row.currentVersionID, logger: logger)
         }
         snapshot.signers = try await SignerStore.facts(connection, obligationID: id, logger: logger)
+        if facts.6 {
+            snapshot.correctionMinutesOutstanding = try await connection.fetch("""
+                SELECT EXISTS (
+                    SELECT 1 FROM corrections c
+                    WHERE c.tenant_id = \(actor.tenantID) AND c.obligation_id = \(id) AND c.state = 'consented'
+                      -- granted with witness accounts (a correction granted before minutes were documents has none)
+                      AND EXISTS (SELECT 1 FROM correction_witnesses w0 WHERE w0.correction_id = c.id)
+                      AND (NOT EXISTS (SELECT 1 FROM correction_minutes m WHERE m.correction_id = c.id)
+                           OR EXISTS (SELECT 1 FROM correction_witnesses w
+                                      WHERE w.correction_id = c.id
+                                        AND NOT EXISTS (SELECT 1 FROM correction_confirmations f
+                                                        WHERE f.correction_id = c.id AND f.user_id = w.user_id))))
+                """, Bool.self, logger: logger).first ?? false
+        }
         return Locked(row: row, snapshot: snapshot)
     }
 

@@ -102,6 +102,20 @@ import Testing
         #expect(RecordDecisions.offered(try Self.record(Self.principal, state: .approved, hasVersion: true, sealedAndSigned: true)).lock)
     }
 
+    @Test func aCorrectedRecordIsLockedOnlyOnceItsMinutesAreIssuedAndConfirmed() throws {
+        // arrange: approved again after a correction, signed and sealed; the minutes outstanding
+        var corrected = try Self.record(
+            Self.principal, state: .approved, hasVersion: true, sealedAndSigned: true, pendingCorrection: true)
+        corrected.correctionMinutesOutstanding = true
+        // act, verify: refused with its own code, and not offered
+        #expect(throws: HosoError("correction.minutes_outstanding")) { try RecordDecisions.lock(corrected) }
+        #expect(!RecordDecisions.offered(corrected).lock)
+        // Once every witness has confirmed the issued minutes, the lock goes through.
+        corrected.correctionMinutesOutstanding = false
+        #expect(try RecordDecisions.lock(corrected) == .locked)
+        #expect(RecordDecisions.offered(corrected).lock)
+    }
+
     @Test func correctionsAreAskedOnceAndDecidedByThePrincipalWithWitnesses() throws {
         let locked = try Self.record(Self.teacher, state: .locked)
         #expect(try RecordDecisions.requestCorrection(locked, reason: "  Sai điểm  ") == "Sai điểm")

@@ -37,15 +37,17 @@ extension SignatureTests {
             uri: "/api/v1/obligations/\(id)/versions", method: .post, headers: headers, body: ByteBuffer(bytes: form.1))
     }
 
-    func chain(_ client: any TestClientProtocol, _ vice: inout Browser, _ principal: inout Browser, _ id: Int64)
-        async throws
-    {
+    func chain(
+        _ client: any TestClientProtocol, _ vice: inout Browser, _ principal: inout Browser, _ id: Int64,
+        lock: Bool = true
+    ) async throws {
         #expect(
             try await post(client, &vice, "/api/v1/obligations/\(id)/approve", #"{"step":1,"sign":true}"#).status == .ok
         )
         #expect(
             try await post(client, &principal, "/api/v1/obligations/\(id)/approve", #"{"step":2,"sign":true}"#).status
                 == .ok)
+        guard lock else { return }
         let locked = try await post(client, &principal, "/api/v1/obligations/\(id)/lock", "{}")
         #expect(locked.status == .ok, "\(locked.text)")
     }
@@ -103,7 +105,12 @@ extension SignatureTests {
             #expect(try await submitFiles(client, admin, id, files(2, "đã sửa")).status == .created)
             // The corrected register is printed, signed by hand and stamped again (seed 003 §4).
             try await filePaperCopy(client, &admin, id)
-            try await chain(client, &vice, &principal, id)
+            try await chain(client, &vice, &principal, id, lock: false)
+            // The corrected register is not locked before its minutes are issued and confirmed.
+            let unminuted = try await post(client, &principal, "/api/v1/obligations/\(id)/lock", "{}")
+            #expect(
+                unminuted.status == .conflict && unminuted.errorCode == "correction.minutes_outstanding",
+                "\(unminuted.text)")
             let byVice = try await post(client, &vice, "/api/v1/corrections/\(correction)/minutes", "{}")
             #expect(byVice.status == .forbidden, "only the principal issues the minutes: \(byVice.text)")
             let tooEarly = try await post(client, &vice, "/api/v1/corrections/\(correction)/confirmation", "{}")
@@ -160,6 +167,10 @@ extension SignatureTests {
                     """
                     SELECT count(*)::text FROM audit_log WHERE action = 'record.correction_confirm' AND subject = 'obligation:\(id)'
                     """) == "2")
+            // Every witness has confirmed: now the corrected register is locked again.
+            let relocked = try await post(client, &principal, "/api/v1/obligations/\(id)/lock", "{}")
+            #expect(relocked.status == .ok, "\(relocked.text)")
+            #expect(try await value(world, "SELECT state FROM corrections WHERE id = \(correction)") == "completed")
 
             // The archive of the record: every part there, every hash right, checkable without Hoso.
             let zip = try await principal.send(client, .get, "/records/\(id)/export.zip")

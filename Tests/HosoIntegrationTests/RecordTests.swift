@@ -421,7 +421,7 @@ import Testing
             #expect(noWitnesses.status == .badRequest && noWitnesses.errorCode == "correction.witnesses_required", "\(noWitnesses.text)")
             // The witnesses are accounts (issue 14): the school administrator has signed in once.
             var admin = Browser()
-            _ = try await admin.signIn(client, "s1.admin")
+            let a = try await admin.signIn(client, "s1.admin")
             let consented = try await post(client, &principal, csrf: p, "/api/v1/corrections/\(correction)/decision", """
                 {"consent":true,"leader":"s1.principal","administrator":"s1.admin","requester":"s1.teacher","text":"Sửa tên bài ở tiết 2"}
                 """)
@@ -432,6 +432,16 @@ import Testing
             #expect(try await upload(client, &teacher, csrf: t, id, filename: "da-sua.pdf", Array(Self.pdf("đã sửa").utf8)).status == .created)
             #expect(try await post(client, &head, csrf: h, "/api/v1/obligations/\(id)/approve", #"{"step":1}"#).status == .ok)
             #expect(try await post(client, &principal, csrf: p, "/api/v1/obligations/\(id)/approve", #"{"step":2}"#).status == .ok)
+            // Locked again only once the minutes are issued and every witness has confirmed them.
+            let early = try await post(client, &principal, csrf: p, "/api/v1/obligations/\(id)/lock", "{}")
+            #expect(early.status == .conflict && early.errorCode == "correction.minutes_outstanding", "\(early.text)")
+            let minutes = "/api/v1/corrections/\(correction)"
+            #expect(try await post(client, &principal, csrf: p, minutes + "/minutes", "{}").status == .created)
+            #expect(try await post(client, &principal, csrf: p, minutes + "/confirmation", "{}").status == .ok)
+            #expect(try await post(client, &teacher, csrf: t, minutes + "/confirmation", "{}").status == .ok)
+            let stillOne = try await post(client, &principal, csrf: p, "/api/v1/obligations/\(id)/lock", "{}")
+            #expect(stillOne.errorCode == "correction.minutes_outstanding", "the administrator has not confirmed yet")
+            #expect(try await post(client, &admin, csrf: a, minutes + "/confirmation", "{}").status == .ok)
             #expect(try await post(client, &principal, csrf: p, "/api/v1/obligations/\(id)/lock", "{}").status == .ok)
 
             let record = try await principal.send(client, .get, "/api/v1/obligations/\(id)").json()

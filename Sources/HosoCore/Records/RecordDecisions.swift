@@ -119,6 +119,9 @@ public enum RecordDecisions {
         if record.type.chain.sealRequired && record.hasVersion && !record.sealedAndSigned {
             throw HosoError("workflow.seal_required")
         }
+        // A corrected record is locked again only once its correction minutes are issued and every
+        // witness has confirmed them: the minutes are part of the change, not an afterthought.
+        if record.correctionMinutesOutstanding { throw HosoError("correction.minutes_outstanding") }
         return next
     }
 

@@ -25,6 +25,9 @@ public struct RecordSnapshot: Sendable {
     /// A scan of the printed, hand-signed and stamped copy of the current version is filed
     /// (`PaperCopyDecisions`; set by the store after the snapshot is built).
     public var paperCopyFiled = false
+    /// A granted correction's minutes are not issued yet, or not confirmed by every witness (set
+    /// by the store): the corrected record is not locked before them (seed 001, Điều 10.3).
+    public var correctionMinutesOutstanding = false
 
     /// Who has signed what of the current version, and who must (`SignerDecisions`); loaded by
     /// the store with the rest, set after the snapshot is made.
