@@ -26,6 +26,10 @@ import Testing
         "class_assessment_summary": "seed 001 Điều 8.5",
         // Paper (seed 001), listed with the principal's signature as before.
         "diploma_register": "TT 32 Điều 21.1.g (paper)",
+        // Continuing-education centres (seed 001 Điều 8.5: "sổ theo dõi và đánh giá học viên ... và Học bạ học sinh, học
+        // viên; lấy chữ ký xác nhận ... và ký phê duyệt"): signed and sealed like their general-school twins.
+        "ce_learner_register": "seed 001 Điều 8.5 (twin of the register)",
+        "ce_learner_transcript": "seed 001 Điều 8.5, 9.3", "ce_learner_assessment_book": "seed 001 Điều 8.5",
     ]
 
     /// What one province adds: Hải Phòng (demo; seed 003 and, since the 2025 merger, Hải Dương's seed 000).
@@ -51,6 +55,9 @@ import Testing
         "semi_boarding_records": "seed 000 §2.3", "care_education_plan": "seed 000 §b kế hoạch hoạt động (Mầm non)",
         "child_tracking_book": "seed 000 §2.3", "preschool_teacher_professional_book": "seed 000 §2.3",
         "class_asset_book": "seed 000 §2.3", "internal_inspection_records": "seed 000 §2.3 (the demo's own type)",
+        // The books issue 14 added (primary teaching plans, seed 004; the continuing-education centre's plans).
+        "group_teaching_plan": "seed 000 §2.3; seed 004 Kế hoạch dạy học", "teacher_teaching_plan": "seed 000 §2.3",
+        "ce_education_plan": "seed 000 §2.3", "ce_lesson_plan": "seed 000 §2.3",
             // NOT lesson_plan: seed 000 §b asks for it too, but the demo keeps its unsigned lesson-plan chain (the
             // record tests' flows); listed as an open point in the closing note.
     ]
