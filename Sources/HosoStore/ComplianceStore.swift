@@ -123,6 +123,7 @@ public struct ComplianceStore: Sendable {
                 WHERE tenant_id = \(tenantID) AND unit_id = ANY (\(unitIDs)::bigint[]) AND school_year = \(filter.schoolYear)
                   AND \(unescaped: yearRows ? "due_week = -1" : "due_week >= 0") AND due_week BETWEEN \(first) AND \(last)
                   AND (\(type)::text IS NULL OR record_type = \(type)) AND (\(level)::text IS NULL OR school_level = \(level))
+                  AND basis::text = ANY (\(filter.basis.storedBases))
                 \(unescaped: group)
                 """, logger: logger)
             var lines: [ComplianceLine] = []

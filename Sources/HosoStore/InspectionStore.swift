@@ -238,7 +238,8 @@ public struct InspectionStore: Sendable {
                    EXISTS (SELECT 1 FROM inspection_minutes m WHERE m.inspection_id = i.id),
                    ARRAY(SELECT s.id FROM inspection_units x JOIN units s ON s.id = x.unit_id
                          WHERE x.inspection_id = i.id ORDER BY s.id),
-                   ARRAY(SELECT s.path::text FROM inspection_units x JOIN units s ON s.id = x.unit_id
+                   ARRAY(SELECT coalesce(x.planned_path::text || ' ', '') || s.path::text
+                         FROM inspection_units x JOIN units s ON s.id = x.unit_id
                          WHERE x.inspection_id = i.id ORDER BY s.id),
                    ARRAY(SELECT m.user_id FROM inspection_members m WHERE m.inspection_id = i.id ORDER BY m.user_id),
                    ARRAY(SELECT m.user_id FROM inspection_members m WHERE m.inspection_id = i.id AND m.leader)
@@ -250,7 +251,14 @@ public struct InspectionStore: Sendable {
             guard let kind = InspectionKind(rawValue: r.2), let state = InspectionState(rawValue: r.3) else {
                 return nil
             }
-            let scope = zip(r.7, r.8).map { UnitPosition(tenantID: r.1, unitID: $0.0, ancestry: ancestry($0.1)) }
+            // A unit in scope keeps the ancestors it had when the inspection was planned next to
+            // today's: an inspection of a school that moves continues under its issuer.
+            let scope = zip(r.7, r.8).map { unit, paths in
+                let ancestries = paths.split(separator: " ").map { ancestry(String($0)) }
+                var joined: [Int64] = []
+                for id in ancestries.joined() where id != unit && !joined.contains(id) { joined.append(id) }
+                return UnitPosition(tenantID: r.1, unitID: unit, ancestry: joined + [unit])
+            }
             return InspectionSnapshot(
                 id: r.0, kind: kind, state: state,
                 issuer: UnitPosition(tenantID: r.1, unitID: r.4, ancestry: ancestry(r.5)),

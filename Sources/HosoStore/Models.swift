@@ -27,9 +27,12 @@ public struct StoredUnit: Sendable, Equatable {
     public let schoolLevels: [SchoolLevel]
     public let opensOn: String?
     public let closesOn: String?
+    /// Whether the closing date has come (read with the row); a unit closing on a later date
+    /// still works until then.
+    public var closedToday: Bool? = nil
 
-    public var position: UnitPosition { UnitPosition(tenantID: tenantID, unitID: id, ancestry: ancestry) }
-    public var isClosed: Bool { closesOn != nil }
+    public var position: UnitPosition { UnitPosition(tenantID: tenantID, unitID: id, ancestry: ancestry, closed: isClosed) }
+    public var isClosed: Bool { closedToday ?? (closesOn != nil) }
 }
 
 /// What a tenant import changed.
@@ -40,6 +43,8 @@ public struct ImportSummary: Sendable, Equatable {
     public var moved: [String] = []
     public var closed: [String] = []
     public var reopened: [String] = []
+    /// Symbols of the inspections handed from a closed issuer to its successor.
+    public var handedOver: [String] = []
 }
 
 /// A person holding a grant at a unit (for the unit's people list).

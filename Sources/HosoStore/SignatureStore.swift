@@ -389,13 +389,15 @@ public struct SignatureStore: Sendable {
         }
     }
 
-    /// Signed and invalid current versions in a unit's subtree for a school year (one row the
-    /// obligations' trigger keeps, migration 0006).
-    public func counts(tenantID: Int64, unitID: Int64, schoolYear: String) async throws -> [SignatureState: Int] {
+    /// Signed and invalid current versions in a unit's subtree for a school year, along the tree
+    /// as it stood or as it is (the rows the obligations' trigger keeps, migrations 0006 and 0011).
+    public func counts(tenantID: Int64, unitID: Int64, schoolYear: String, basis: TreeBasis = .now) async throws -> [SignatureState: Int] {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
             let row = try await connection.fetch("""
-                SELECT signed, invalid FROM signature_counts WHERE tenant_id = \(tenantID) AND unit_id = \(unitID) AND school_year = \(schoolYear)
+                SELECT coalesce(sum(signed), 0)::int, coalesce(sum(invalid), 0)::int FROM signature_counts
+                WHERE tenant_id = \(tenantID) AND unit_id = \(unitID) AND school_year = \(schoolYear)
+                  AND basis::text = ANY (\(basis.storedBases))
                 """, (Int, Int).self, logger: logger).first
             return [.signed: row?.0 ?? 0, .invalid: row?.1 ?? 0]
         }

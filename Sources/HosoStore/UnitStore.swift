@@ -41,6 +41,41 @@ public struct UnitStore: Sendable {
         }
     }
 
+    /// The units that hung directly under `unitID` on some day of `span` (those that moved away
+    /// or closed since included): the rows of a dashboard along the tree as it stood.
+    public func children(tenantID: Int64, of unitID: Int64, during span: SchoolYearSpan) async throws -> [StoredUnit] {
+        try await database.withTenant(tenantID) { connection in
+            try await Self.decode(try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM units
+                WHERE tenant_id = \(tenantID) AND id IN (
+                    SELECT h.unit_id FROM unit_parent_history h
+                    WHERE h.tenant_id = \(tenantID) AND h.parent_id = \(unitID)
+                      AND h.valid_from <= \(span.last.iso)::date AND (h.valid_to IS NULL OR h.valid_to > \(span.first.iso)::date))
+                ORDER BY closes_on IS NOT NULL, name_vi COLLATE "vi-VN-x-icu", code
+                """, logger: self.logger))
+        }
+    }
+
+    /// A tenant's tree as it stood on a date: each unit (open on that date) with its parent then.
+    public func tree(tenantID: Int64, asOf date: LocalDate) async throws -> [(unit: StoredUnit, parentID: Int64?)] {
+        try await database.withTenant(tenantID) { connection in
+            let units = try await Self.decode(try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM units
+                WHERE tenant_id = \(tenantID) AND (opens_on IS NULL OR opens_on <= \(date.iso)::date)
+                  AND (closes_on IS NULL OR closes_on > \(date.iso)::date)
+                ORDER BY path
+                """, logger: self.logger))
+            var parents: [Int64: Int64?] = [:]
+            for (unitID, parentID) in try await connection.fetch("""
+                SELECT unit_id, parent_id FROM unit_parent_history
+                WHERE tenant_id = \(tenantID) AND valid_from <= \(date.iso)::date AND (valid_to IS NULL OR valid_to > \(date.iso)::date)
+                """, (Int64, Int64?).self, logger: self.logger) {
+                parents[unitID] = parentID
+            }
+            return units.map { ($0, parents[$0.id] ?? nil) }
+        }
+    }
+
     /// How many units lie under each of `unitIDs` (the units themselves excluded), by kind.
     public func subtreeCounts(tenantID: Int64, of unit: StoredUnit) async throws -> [String: Int] {
         let path = unit.ancestry.map(String.init).joined(separator: ".")
@@ -58,18 +93,21 @@ public struct UnitStore: Sendable {
     }
 
     /// Constant column list shared by the selects (interpolated `unescaped`; no input reaches it).
-    static let columns = "id, tenant_id, code, parent_id, path::text, kind, name_vi, name_en, school_levels, opens_on::text, closes_on::text"
+    static let columns = """
+        id, tenant_id, code, parent_id, path::text, kind, name_vi, name_en, school_levels, opens_on::text, closes_on::text,
+        coalesce(closes_on <= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, false)
+        """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [StoredUnit] {
         var result: [StoredUnit] = []
-        for try await (id, tenantID, code, parentID, path, kind, nameVi, nameEn, levels, opensOn, closesOn) in rows.decode(
-            (Int64, Int64, String, Int64?, String, String, String, String, [String], String?, String?).self
+        for try await (id, tenantID, code, parentID, path, kind, nameVi, nameEn, levels, opensOn, closesOn, closed) in rows.decode(
+            (Int64, Int64, String, Int64?, String, String, String, String, [String], String?, String?, Bool).self
         ) {
             result.append(StoredUnit(
                 id: id, tenantID: tenantID, code: code, parentID: parentID,
                 ancestry: path.split(separator: ".").compactMap { Int64($0) },
                 kind: kind, nameVi: nameVi, nameEn: nameEn, schoolLevels: levels.compactMap(SchoolLevel.init(rawValue:)),
-                opensOn: opensOn, closesOn: closesOn
+                opensOn: opensOn, closesOn: closesOn, closedToday: closed
             ))
         }
         return result

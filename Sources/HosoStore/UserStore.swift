@@ -32,11 +32,13 @@ public struct UserStore: Sendable {
                 throw HosoError("signin.invalid_credentials")
             }
             let codes = requested.map { $0.unitCode.uppercased() }
-            var openUnits: [String: (id: Int64, code: String)] = [:]
-            for (id, code) in try await connection.fetch("""
-                SELECT id, code FROM units WHERE tenant_id = \(tenantID) AND upper(code) = ANY (\(codes)) AND closes_on IS NULL
-                """, (Int64, String).self, logger: logger) {
-                openUnits[code.uppercased()] = (id, code)
+            // A group naming a closed unit still grants reading it (its page, figures, records).
+            var openUnits: [String: (id: Int64, code: String, closed: Bool)] = [:]
+            for (id, code, closed) in try await connection.fetch("""
+                SELECT id, code, closes_on IS NOT NULL AND closes_on <= current_date FROM units
+                WHERE tenant_id = \(tenantID) AND upper(code) = ANY (\(codes))
+                """, (Int64, String, Bool).self, logger: logger) {
+                openUnits[code.uppercased()] = (id, code, closed)
             }
             try await connection.run("DELETE FROM user_grants WHERE user_id = \(userID)", logger: logger)
             var grants: [Grant] = []
@@ -52,7 +54,7 @@ public struct UserStore: Sendable {
                     VALUES (\(tenantID), \(userID), \(request.role.rawValue), \(unit.id), \(request.group))
                     ON CONFLICT DO NOTHING
                     """, logger: logger)
-                grants.append(Grant(role: request.role, unitID: unit.id, unitCode: unit.code))
+                grants.append(Grant(role: request.role, unitID: unit.id, unitCode: unit.code, closed: unit.closed))
             }
             return Actor(userID: userID, tenantID: tenantID, login: account.login, displayName: account.displayName, grants: grants)
         }
@@ -64,12 +66,13 @@ public struct UserStore: Sendable {
             guard let (login, displayName) = try await connection.fetch(
                 "SELECT login, display_name FROM users WHERE tenant_id = \(tenantID) AND id = \(userID)", (String, String).self, logger: self.logger).first else { return nil }
             var grants: [Grant] = []
-            for (role, unitID, code) in try await connection.fetch("""
-                SELECT g.role, g.unit_id, u.code FROM user_grants g JOIN units u ON u.id = g.unit_id
-                WHERE g.tenant_id = \(tenantID) AND g.user_id = \(userID) AND u.closes_on IS NULL
+            for (role, unitID, code, closed) in try await connection.fetch("""
+                SELECT g.role, g.unit_id, u.code, u.closes_on IS NOT NULL AND u.closes_on <= current_date
+                FROM user_grants g JOIN units u ON u.id = g.unit_id
+                WHERE g.tenant_id = \(tenantID) AND g.user_id = \(userID)
                 ORDER BY u.path, g.role
-                """, (String, Int64, String).self, logger: self.logger) {
-                if let role = Role(rawValue: role) { grants.append(Grant(role: role, unitID: unitID, unitCode: code)) }
+                """, (String, Int64, String, Bool).self, logger: self.logger) {
+                if let role = Role(rawValue: role) { grants.append(Grant(role: role, unitID: unitID, unitCode: code, closed: closed)) }
             }
             return Actor(userID: userID, tenantID: tenantID, login: login, displayName: displayName, grants: grants)
         }

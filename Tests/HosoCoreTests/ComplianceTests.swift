@@ -75,7 +75,10 @@ import Testing
     @Test func aFilterComesFromTheURLAndGoesBackIntoIt() throws {
         let all = try Self.parse([:])
         #expect(all == ComplianceFilter(schoolYear: "2026-2027", weeks: 0...55, wholeYear: true))
-        #expect(all.query.map(\.0) == ["year"], "the whole year needs no weeks in its URL")
+        #expect(all.query.map(\.0) == ["year", "tree"], "the whole year needs no weeks in its URL")
+        #expect(all.basis == .now, "the current year follows today's tree")
+        #expect(try Self.parse(["tree": "stood"]).basis == .stood)
+        #expect(throws: HosoError("dashboard.unknown_tree", ["tree": "then"])) { try Self.parse(["tree": "then"]) }
         #expect(try Self.parse(["from": "0", "to": "55"]).wholeYear)
         let narrowed = try Self.parse(["semester": "2", "from": "20", "to": "25", "type": "lesson_plan", "level": "primary", "year": " "])
         #expect(narrowed == ComplianceFilter(schoolYear: "2026-2027", semester: 2, weeks: 20...25, recordType: "lesson_plan", schoolLevel: .primary))

@@ -26,6 +26,24 @@ import Testing
         #expect(policy.decide(officer, .viewUnit, on: Self.school6) == .outOfScope)
     }
 
+    @Test func aClosedUnitAndAGrantOverOneOnlyRead() {
+        let closedOffice = UnitPosition(tenantID: Self.tenant, unitID: 2, ancestry: [1, 2], closed: true)
+        let province = Self.actor([(.provincialOfficer, 1)])
+        let formerOfficer = Actor(userID: 1, tenantID: Self.tenant, login: "x", displayName: "X",
+                                  grants: [Grant(role: .districtOfficer, unitID: 2, unitCode: "U2", closed: true)])
+        for action in Action.allCases {
+            let expected: Policy.Decision = action.isRead ? .allowed : .forbidden
+            if Role.provincialOfficer.permittedActions.contains(action) {
+                #expect(policy.decide(province, action, on: closedOffice) == expected, "\(action)")
+            }
+            if Role.districtOfficer.permittedActions.contains(action) {
+                #expect(policy.decide(formerOfficer, action, on: Self.school4) == expected, "\(action) under the closed office")
+            }
+        }
+        #expect(policy.decide(formerOfficer, .viewUnit, on: Self.school5) == .outOfScope, "visibility is unchanged")
+        #expect(policy.decide(province, .planInspection, on: Self.office2) == .allowed, "the same office, open")
+    }
+
     @Test func denyByDefaultWithinScope() {
         let teacher = Self.actor([(.teacher, 4)])
         #expect(policy.decide(teacher, .viewUnit, on: Self.school4) == .allowed)

@@ -131,10 +131,10 @@ import Testing
         }
 
         // The stored counts equal a recount from scratch, row for row.
-        let before = try await TestEnvironment.ownerRows("SELECT * FROM compliance_counts WHERE expected <> 0 OR exempt <> 0 ORDER BY 1, 2, 3, 4, 5, 6",
+        let before = try await TestEnvironment.ownerRows("SELECT * FROM compliance_counts WHERE expected <> 0 OR exempt <> 0 ORDER BY 1, 2, 3, 4, 5, 6, basis",
                                                          database: world.database.name)
         try await TestEnvironment.ownerExecute("SELECT hoso_compliance_rebuild(id) FROM tenants", database: world.database.name)
-        let after = try await TestEnvironment.ownerRows("SELECT * FROM compliance_counts WHERE expected <> 0 OR exempt <> 0 ORDER BY 1, 2, 3, 4, 5, 6",
+        let after = try await TestEnvironment.ownerRows("SELECT * FROM compliance_counts WHERE expected <> 0 OR exempt <> 0 ORDER BY 1, 2, 3, 4, 5, 6, basis",
                                                         database: world.database.name)
         #expect(before == after)
     }

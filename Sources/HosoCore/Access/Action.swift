@@ -25,6 +25,15 @@ public enum Action: String, Sendable, CaseIterable, Hashable {
     /// What an inspector may do at all, whatever a role table says: look, export, and record their
     /// own inspection (which writes findings, never a school's records). Listed as a whitelist so
     /// that a new action is refused to inspectors until someone decides otherwise.
+    /// Looking, not changing: all a grant over a closed unit still allows, and all anyone may do
+    /// at a closed unit (its page, figures and records stay readable; nothing is written there).
+    public var isRead: Bool {
+        switch self {
+        case .viewUnit, .viewPeople, .viewRecords, .viewCompliance, .viewAudit, .exportReports: return true
+        default: return false
+        }
+    }
+
     public var isOpenToInspectors: Bool {
         switch self {
         case .viewUnit, .viewPeople, .viewRecords, .viewCompliance, .viewAudit, .exportReports, .conductInspection:

@@ -16,8 +16,11 @@ public struct Policy: Sendable {
         guard unit.tenantID == actor.tenantID else { return .outOfScope }
         let grants = covering(actor, unit.ancestry)
         guard !grants.isEmpty else { return .outOfScope }
+        // A closed unit, or a grant over one, allows reading only.
+        if unit.closed && !action.isRead { return .forbidden }
         let permitted = grants.contains { grant in
             grant.role.permittedActions.contains(action) && (!grant.role.isInspector || action.isOpenToInspectors)
+                && (!grant.closed || action.isRead)
         }
         return permitted ? .allowed : .forbidden
     }

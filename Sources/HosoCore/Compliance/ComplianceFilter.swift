@@ -37,6 +37,18 @@ public struct YearWeeks: Sendable, Equatable {
     }
 }
 
+/// Along which tree figures are added up.
+public enum TreeBasis: String, Sendable, Equatable, CaseIterable {
+    /// Each item under the ancestors its school had on the item's due date: what a past period
+    /// and a report said, whatever moved since (the default for past years and reports).
+    case stood
+    /// Each item under its school's ancestors today (the default for the current year's dashboards).
+    case now
+
+    /// The stored counts' `basis` values this reading adds up (migration 0011).
+    public var storedBases: [String] { self == .stood ? ["b", "s"] : ["b", "n"] }
+}
+
 /// What a dashboard shows: a school year, a range of its weeks (a semester or any range), and
 /// optionally one record type and one school level. Parsed from the query string, so a view can
 /// be shared by its URL; anything unknown is refused with a message naming it.
@@ -48,9 +60,12 @@ public struct ComplianceFilter: Sendable, Equatable {
     public var schoolLevel: SchoolLevel?
     /// The whole school year, every week of it (the stored year totals answer it).
     public var wholeYear: Bool
+    /// The tree the figures follow (`tree=stood|now`).
+    public var basis: TreeBasis
 
     public init(schoolYear: String, semester: Int? = nil, weeks: ClosedRange<Int>, recordType: String? = nil, schoolLevel: SchoolLevel? = nil,
-                wholeYear: Bool = false) {
+                wholeYear: Bool = false, basis: TreeBasis = .now) {
+        self.basis = basis
         self.schoolYear = schoolYear
         self.semester = semester
         self.weeks = weeks
@@ -60,7 +75,7 @@ public struct ComplianceFilter: Sendable, Equatable {
     }
 
     /// - Parameters:
-    ///   - query: `year`, `semester`, `from`, `to` (weeks), `type`, `level`; empty values are absent.
+    ///   - query: `year`, `semester`, `from`, `to` (weeks), `type`, `level`, `tree`; empty values are absent.
     ///   - years: the school years that have a calendar, with their weeks.
     ///   - defaultYear: the year shown when none is asked for.
     ///   - recordTypes: the codes the year's rule-set knows.
@@ -101,8 +116,14 @@ public struct ComplianceFilter: Sendable, Equatable {
             guard let known = SchoolLevel(rawValue: raw) else { throw HosoError("dashboard.unknown_level", ["level": String(raw.prefix(40))]) }
             level = known
         }
+        // The current year follows today's tree; a past one the tree as it stood.
+        var basis: TreeBasis = year == defaultYear ? .now : .stood
+        if let raw = value("tree") {
+            guard let known = TreeBasis(rawValue: raw) else { throw HosoError("dashboard.unknown_tree", ["tree": String(raw.prefix(20))]) }
+            basis = known
+        }
         return ComplianceFilter(schoolYear: year, semester: semester, weeks: range, recordType: type, schoolLevel: level,
-                                wholeYear: range == 0...weeks.horizon)
+                                wholeYear: range == 0...weeks.horizon, basis: basis)
     }
 
     static func week(_ raw: String, _ weeks: YearWeeks) throws -> Int {
@@ -122,6 +143,7 @@ public struct ComplianceFilter: Sendable, Equatable {
         }
         if let recordType { items.append(("type", recordType)) }
         if let schoolLevel { items.append(("level", schoolLevel.rawValue)) }
+        items.append(("tree", basis.rawValue))
         return items
     }
 }

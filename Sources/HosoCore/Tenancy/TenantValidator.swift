@@ -100,6 +100,46 @@ public enum TenantValidator {
             }
         }
 
+        // History: past parents known, dates real and in order, no cycle on any date, successors known.
+        var histories: [String: [ParentSpan]] = [:]
+        for unit in tenant.units where byCode[unit.code]?.line == unit.line {
+            for past in unit.pastParents {
+                if byCode[past.parentCode] == nil {
+                    problem("tenant.unknown_parent", line: unit.line, ["code": unit.code, "parent": past.parentCode])
+                } else if past.parentCode == unit.code {
+                    problem("tenant.cycle", line: unit.line, ["codes": unit.code + " → " + unit.code])
+                }
+            }
+            if unit.parentCode == nil && unit.statesHistory {
+                problem("tenant.root_history", line: unit.line, ["code": unit.code])
+            }
+            let dates = unit.pastParents.map(\.since) + [unit.parentSince]
+            for date in dates.compactMap({ $0 }) where !isISODate(date) {
+                problem("tenant.bad_date", line: unit.line, ["code": unit.code, "value": date])
+            }
+            if !unit.pastParents.isEmpty && unit.parentSince == nil {
+                problem("tenant.missing_field", line: unit.line, ["field": "parent_since"])
+            }
+            let stated = dates.compactMap { $0 }.filter(isISODate)
+            if zip(stated, stated.dropFirst()).contains(where: { $0 >= $1 }) {
+                problem("tenant.history_order", line: unit.line, ["code": unit.code])
+            }
+            if let successor = unit.successorCode {
+                if successor == unit.code || byCode[successor] == nil {
+                    problem("tenant.unknown_successor", line: unit.line, ["code": unit.code, "successor": successor])
+                }
+            }
+            histories[unit.code] = UnitHistory.normalised(
+                unit.pastParents.map { ParentSpan($0.parentCode, from: $0.since.flatMap(LocalDate.init(iso:))) }
+                    + [ParentSpan(unit.parentCode, from: unit.statesHistory ? unit.parentSince.flatMap(LocalDate.init(iso:)) : nil)])
+        }
+        if problems.isEmpty {
+            for (date, cycle) in UnitHistory.cycles(histories) {
+                let line = cycle.compactMap { byCode[$0]?.line }.min() ?? 1
+                problem("tenant.cycle_on", line: line, ["codes": (cycle + [cycle[0]]).joined(separator: " → "), "date": date?.iso ?? "—"])
+            }
+        }
+
         // Group rules.
         for rule in tenant.groupRules {
             if case .code(let code) = rule.unit, byCode[code] == nil {

@@ -61,7 +61,13 @@ public enum TenantFile {
                     nameEn: node["name_en"]?.string ?? "", kind: reader.string(node, "kind", &problems) ?? "",
                     schoolLevels: schoolLevels, parentCode: node["parent"]?.string,
                     opensOn: node["opens_on"]?.string, closesOn: node["closes_on"]?.string,
-                    line: (node.mark?.line ?? 0)
+                    line: (node.mark?.line ?? 0),
+                    parentSince: node["parent_since"]?.string,
+                    pastParents: (node["past_parents"]?.sequence ?? []).compactMap { past in
+                        guard let parent = reader.string(past, "parent", &problems) else { return nil }
+                        return UnitDefinition.PastParent(parentCode: parent, since: past["since"]?.string)
+                    },
+                    successorCode: node["successor"]?.string
                 ))
             }
         } else {

@@ -71,7 +71,13 @@ struct ComplianceQuery: Sendable {
 
     /// The unit's figures and its children's in one transaction; by week too when `weeks`.
     func view(tenantID: Int64, unit: StoredUnit, _ selection: Selection, weeks: Bool = true) async throws -> View {
-        let children = try await services.units.children(tenantID: tenantID, of: unit.id)
+        // Along the tree as it stood, the rows are the units that hung under this one in the year.
+        let children: [StoredUnit]
+        if selection.filter.basis == .stood, let span = SchoolYearSpan(code: selection.filter.schoolYear) {
+            children = try await services.units.children(tenantID: tenantID, of: unit.id, during: span)
+        } else {
+            children = try await services.units.children(tenantID: tenantID, of: unit.id)
+        }
         let childIDs = children.map(\.id)
         let filter = selection.filter
         let (own, totals, weekLines) = try await store.together(tenantID: tenantID) { store in
@@ -123,9 +129,9 @@ struct ComplianceQuery: Sendable {
     /// The signature state of the submitted items under the unit in the school year: signed and
     /// invalid are counted (a partial index holds the few), the rest of what was submitted is unsigned.
     func signatures(
-        tenantID: Int64, unitID: Int64, schoolYear: String, total: ComplianceCounts
+        tenantID: Int64, unitID: Int64, schoolYear: String, basis: TreeBasis, total: ComplianceCounts
     ) async throws -> SignatureTally {
-        let states = try await services.signatures.counts(tenantID: tenantID, unitID: unitID, schoolYear: schoolYear)
+        let states = try await services.signatures.counts(tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, basis: basis)
         let submitted = total.awaiting + total.returned + total.approved + total.signed + total.locked
         let signed = states[.signed] ?? 0
         let invalid = states[.invalid] ?? 0

@@ -3,7 +3,8 @@ import Logging
 import ServiceLifecycle
 
 /// Moves items whose due time has passed from pending to missing, every minute, for every tenant
-/// (readers already count them as missing; this keeps the stored figures exact for aggregates).
+/// (readers already count them as missing; this keeps the stored figures exact for aggregates),
+/// and lets a move dated in the future take effect on its day (`TenantStore.advanceTree`).
 struct MissingSweep: Service {
     let services: AppServices
     var interval: Duration = .seconds(60)
@@ -18,6 +19,8 @@ struct MissingSweep: Service {
                 for tenant in try await services.tenants.tenants() {
                     let moved = try await services.obligations.sweepMissing(tenantID: tenant.id, now: services.clock.now())
                     if moved > 0 { services.logger.info("obligations now missing", metadata: ["tenant": "\(tenant.code)", "count": "\(moved)"]) }
+                    let units = try await services.tenants.advanceTree(tenantID: tenant.id, today: services.clock.today())
+                    if units > 0 { services.logger.info("dated moves took effect", metadata: ["tenant": "\(tenant.code)", "units": "\(units)"]) }
                 }
             } catch {
                 services.logger.debug("missing sweep skipped", metadata: ["error": "\(error)"])

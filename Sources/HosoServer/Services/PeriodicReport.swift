@@ -105,6 +105,8 @@ struct PeriodicReport {
         }
         var filterQuery = try period.filterQuery(weeks)
         for key in ["type", "level"] { if let value = query[key], !value.isEmpty { filterQuery[key] = value } }
+        // A report says what the period was: along the tree as it stood, unless asked otherwise.
+        filterQuery["tree"] = query["tree"].flatMap { $0.isEmpty ? nil : $0 } ?? TreeBasis.stood.rawValue
         return (period, try await compliance.selection(query: filterQuery, tenantID: tenantID))
     }
 
@@ -145,7 +147,7 @@ struct PeriodicReport {
             tenantID: tenantID, under: unit.id, from: range.0, to: range.1, today: today)
         let typeOrder = year.types.filter { byType[$0.code] != nil }
         let signatures = try await compliance.signatures(
-            tenantID: tenantID, unitID: unit.id, schoolYear: filter.schoolYear, total: total)
+            tenantID: tenantID, unitID: unit.id, schoolYear: filter.schoolYear, basis: filter.basis, total: total)
         return Data(
             unit: unit, parent: parent, filter: filter, year: year, period: period, place: request.place,
             generatedAt: services.clock.now(), total: total,

@@ -14,7 +14,8 @@ enum Normalize {
     static func nfc(_ unit: UnitDefinition) -> UnitDefinition {
         UnitDefinition(
             code: unit.code, nameVi: nfc(unit.nameVi), nameEn: nfc(unit.nameEn), kind: unit.kind, schoolLevels: unit.schoolLevels,
-            parentCode: unit.parentCode, opensOn: unit.opensOn, closesOn: unit.closesOn, line: unit.line
+            parentCode: unit.parentCode, opensOn: unit.opensOn, closesOn: unit.closesOn, line: unit.line,
+            parentSince: unit.parentSince, pastParents: unit.pastParents, successorCode: unit.successorCode
         )
     }
 }

@@ -88,7 +88,7 @@ struct DashboardController: Sendable {
         }
         let filter = view.filter
         let signatures = try await query.signatures(
-            tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: filter.schoolYear,
+            tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: filter.schoolYear, basis: filter.basis,
             total: view.total)
         return try JSONResponse.make(
             API.Compliance(

@@ -64,7 +64,7 @@ struct DashboardPageModel {
         )
         let withSort = "\(query)&sort=\(sort.rawValue)"
         let signatures = try await ComplianceQuery(services: services).signatures(
-            tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: view.filter.schoolYear, total: view.total)
+            tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: view.filter.schoolYear, basis: view.filter.basis, total: view.total)
         let school =
             view.children.isEmpty && !view.unit.schoolLevels.isEmpty ? try await school(view, query: query) : nil
         return DashboardPage(
