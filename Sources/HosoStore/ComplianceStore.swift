@@ -177,12 +177,21 @@ public struct ComplianceStore: Sendable {
         let type = filter.recordType, level = filter.schoolLevel?.rawValue, whole = filter.wholeYear
         let predicate = column?.predicate ?? "true"
         let afterDue = after?.dueAt, afterID = after?.id
+        // Along the tree as it stood: the items whose school hung under the unit on their due date.
+        // (The two constants select one branch when the query is planned.)
+        let (now, stood) = filter.basis == .stood ? ("false", "true") : ("true", "false")
+        let unitPattern = "*.\(unitID).*"
         return try await run(tenantID) { connection in
             try await ObligationStore.rows(connection, """
                 \(unescaped: ObligationStore.select)
                 CROSS JOIN LATERAL (SELECT \(unescaped: Self.vector) AS v) cv
                 WHERE o.tenant_id = \(tenantID) AND NOT o.withdrawn AND o.school_year = \(filter.schoolYear)
-                  AND u.path <@ (SELECT path FROM units WHERE id = \(unitID))
+                  AND ((\(unescaped: now) AND u.path <@ (SELECT path FROM units WHERE id = \(unitID)))
+                       OR (\(unescaped: stood) AND EXISTS (
+                           SELECT 1 FROM unit_paths p
+                           WHERE p.unit_id = o.unit_id AND p.path ~ \(unitPattern)::lquery
+                             AND p.valid_from <= (o.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+                             AND (o.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date < p.valid_to)))
                   AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper))
                   AND (\(type)::text IS NULL OR o.record_type = \(type))
                   AND (\(level)::text IS NULL OR u.school_levels[1] = \(level))

@@ -56,6 +56,22 @@ public struct UnitStore: Sendable {
         }
     }
 
+    /// Where a unit hung over time, oldest first: each parent (nil for none) from a date (nil:
+    /// from the beginning) to the day before the next (nil: still).
+    public func parentHistory(tenantID: Int64, unitID: Int64) async throws -> [(parent: StoredUnit?, from: String?, to: String?)] {
+        try await database.withTenant(tenantID) { connection in
+            let rows = try await connection.fetch("""
+                SELECT h.parent_id, CASE WHEN h.valid_from = '-infinity' THEN NULL ELSE h.valid_from::text END, h.valid_to::text
+                FROM unit_parent_history h WHERE h.tenant_id = \(tenantID) AND h.unit_id = \(unitID) ORDER BY h.valid_from
+                """, (Int64?, String?, String?).self, logger: self.logger)
+            let parents = try await Self.decode(try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM units WHERE tenant_id = \(tenantID) AND id = ANY (\(rows.compactMap(\.0)))",
+                logger: self.logger))
+            let byID = Dictionary(uniqueKeysWithValues: parents.map { ($0.id, $0) })
+            return rows.map { (parent: $0.0.flatMap { byID[$0] }, from: $0.1, to: $0.2) }
+        }
+    }
+
     /// A tenant's tree as it stood on a date: each unit (open on that date) with its parent then.
     public func tree(tenantID: Int64, asOf date: LocalDate) async throws -> [(unit: StoredUnit, parentID: Int64?)] {
         try await database.withTenant(tenantID) { connection in

@@ -321,6 +321,23 @@ import Testing
             let stoodChildren = try await officer.send(client, .get, "/api/v1/units/D01/compliance?\(past)").json()["children"] as? [[String: Any]] ?? []
             #expect(Set(stoodChildren.compactMap { ($0["unit"] as? [String: Any])?["code"] as? String }) == ["S01", "S03", "S04"])
 
+            // The unit's page tells where it hung; the tree reads as it stood on any day.
+            let parents = try await officer.send(client, .get, "/api/v1/units/S01").json()["parents"] as? [[String: Any]] ?? []
+            #expect(parents.map { (($0["parent"] as? [String: Any])?["code"] as? String) ?? "" } == ["D01", "D02"])
+            #expect(parents.map { $0["from"] as? String ?? "…" } == ["…", "2026-07-01"])
+            for (day, parent) in [("2026-06-30", "D01"), ("2026-07-01", "D02")] {
+                let tree = try await officer.send(client, .get, "/api/v1/tree?on=\(day)").json()["units"] as? [[String: Any]] ?? []
+                let s01 = tree.first { (($0["unit"] as? [String: Any])?["code"] as? String) == "S01" }
+                #expect(s01?["parent"] as? String == parent, "S01 on \(day)")
+            }
+            let badDay = try await officer.send(client, .get, "/api/v1/tree?on=2026-02-30")
+            #expect(badDay.status == .badRequest && badDay.errorCode == "tree.bad_date")
+
+            // The items behind the figures follow the same tree.
+            let stoodItems = try await officer.send(client, .get, "/api/v1/units/D01/items?\(past)").json()["items"] as? [[String: Any]] ?? []
+            let nowItems = try await officer.send(client, .get, "/api/v1/units/D01/items?\(past)&tree=now").json()["items"] as? [[String: Any]] ?? []
+            #expect(stoodItems.count == min(100, (before["D01"]?.expected ?? 0) + (before["D01"]?.exempt ?? 0)) && nowItems.isEmpty)
+
             // The closed office stays readable by its own officer, read-only; S01 has left it.
             #expect(try await d1.send(client, .get, "/api/v1/units/D01").status == .ok)
             #expect(try await d1.send(client, .get, "/api/v1/units/D01/compliance?\(past)").status == .ok)

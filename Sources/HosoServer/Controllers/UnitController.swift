@@ -15,6 +15,7 @@ struct UnitController: Sendable {
         router.get(.unitPeople) { request, context in try await self.peoplePage(request: request, context: context) }
         router.get(.apiUnit) { request, context in try await self.unitJSON(request: request, context: context) }
         router.get(.apiUnitPeople) { request, context in try await self.peopleJSON(request: request, context: context) }
+        router.get(.apiTree) { request, context in try await self.treeJSON(request: request, context: context) }
     }
 
     // MARK: - Pages
@@ -65,7 +66,17 @@ struct UnitController: Sendable {
             },
             hasChildren: !page.children.isEmpty, counts: counts, hasCounts: !counts.isEmpty,
             canViewPeople: page.canViewPeople, peopleURL: SiteURL.unitPeople(unit.code).path,
-            rolesHere: page.rolesHere.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", ")
+            rolesHere: page.rolesHere.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", "),
+            parents: page.parents.map { span in
+                let text = { (key: String) in services.localizer.text(key, language) }
+                return .init(
+                    name: span.parent?.name(in: language)
+                        ?? text(span.from == nil && span.to == nil ? "unit.history_root" : "unit.history_hidden"),
+                    url: span.parent.map { SiteURL.unit($0.code).path },
+                    from: span.from.map(Self.vietnameseDate) ?? text("unit.history_beginning"),
+                    to: span.to.map(Self.vietnameseDate) ?? text("unit.history_now"))
+            },
+            hasHistory: page.parents.count > 1
         )
         return services.renderer.render(
             .unit, model, context: context, request: request, title: unit.name(in: language))
@@ -103,8 +114,29 @@ struct UnitController: Sendable {
                 opensOn: page.unit.opensOn, closesOn: page.unit.closesOn,
                 breadcrumbs: page.breadcrumbs.map { API.UnitRef($0, language) },
                 children: page.children.map { API.UnitRef($0, language) },
-                subtreeCounts: page.subtreeCounts, rolesHere: page.rolesHere.map(\.rawValue)
+                subtreeCounts: page.subtreeCounts, rolesHere: page.rolesHere.map(\.rawValue),
+                parents: page.parents.map { API.ParentSpan(parent: $0.parent.map { API.UnitRef($0, language) }, from: $0.from, to: $0.to) }
             ))
+    }
+
+    /// The tree as it stood on `on` (today when absent): the units the actor may see today, each
+    /// with the parent it had then (named only when the actor may see it).
+    func treeJSON(request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
+        let raw = request.uri.queryParameters.get("on") ?? ""
+        let date: LocalDate
+        if raw.isEmpty { date = services.clock.today() } else {
+            guard let parsed = LocalDate(iso: raw), TenantValidator.isISODate(raw) else {
+                throw HosoError("tree.bad_date", ["value": String(raw.prefix(20))])
+            }
+            date = parsed
+        }
+        let tree = try await services.units.tree(tenantID: actor.tenantID, asOf: date)
+        let visible = tree.filter { services.policy.allows(actor, .viewUnit, on: $0.unit.position) }
+        let codes = Dictionary(uniqueKeysWithValues: visible.map { ($0.unit.id, $0.unit.code) })
+        return try JSONResponse.make(API.Tree(on: date.iso, units: visible.map {
+            API.TreeUnit(unit: API.UnitRef($0.unit, context.language), parent: $0.parentID.flatMap { codes[$0] })
+        }))
     }
 
     func peopleJSON(request: Request, context: SignedInContext) async throws -> Response {

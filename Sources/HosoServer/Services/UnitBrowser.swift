@@ -15,6 +15,14 @@ struct UnitBrowser: Sendable {
         let canViewPeople: Bool
         /// The actor's roles that cover this unit.
         let rolesHere: [Role]
+        /// Where the unit hung over time (a parent the actor may not see is left unnamed).
+        let parents: [ParentSpan]
+    }
+
+    struct ParentSpan: Sendable {
+        let parent: StoredUnit?
+        let from: String?
+        let to: String?
     }
 
     /// The unit if the actor may do `action` there: 404 when it is out of scope or does not exist
@@ -47,10 +55,15 @@ struct UnitBrowser: Sendable {
                     subject: unit.code
                 ))
         }
+        let parents = try await services.units.parentHistory(tenantID: actor.tenantID, unitID: unit.id).map { span in
+            ParentSpan(
+                parent: span.parent.flatMap { services.policy.allows(actor, .viewUnit, on: $0.position) ? $0 : nil },
+                from: span.from, to: span.to)
+        }
         return UnitPage(
             unit: unit, breadcrumbs: above.sorted { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }, children: children,
             subtreeCounts: counts, canViewPeople: services.policy.allows(actor, .viewPeople, on: unit.position),
-            rolesHere: roles.sorted()
+            rolesHere: roles.sorted(), parents: parents
         )
     }
 

@@ -6,7 +6,7 @@ enum ErrorStatus {
     static func status(for code: String) -> HTTPResponse.Status {
         if code.hasPrefix("service.") { return .serviceUnavailable }
         if code.hasPrefix("signin.throttled") { return .tooManyRequests }
-        if code.hasPrefix("input.") || code.hasPrefix("tenant.") { return .badRequest }
+        if code.hasPrefix("input.") || code.hasPrefix("tenant.") || code.hasPrefix("tree.") { return .badRequest }
         // XML transcripts: the document is at fault; too large to check is 413; no schema yet is the tenant's state.
         if code.hasPrefix("xml_upload.") || code.hasPrefix("xml_schema.") {
             if code == "xml_upload.too_large" { return .contentTooLarge }

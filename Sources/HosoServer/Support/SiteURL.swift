@@ -158,6 +158,7 @@ enum SiteURL: Hashable, Sendable {
         case apiMe = "/api/v1/me"
         case apiMyObligations = "/api/v1/me/obligations"
         case apiApprovals = "/api/v1/approvals"
+        case apiTree = "/api/v1/tree"
         case apiUnit = "/api/v1/units/:code"
         case apiUnitPeople = "/api/v1/units/:code/people"
         case apiUnitCompliance = "/api/v1/units/:code/compliance"

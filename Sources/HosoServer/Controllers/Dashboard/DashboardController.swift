@@ -96,7 +96,7 @@ struct DashboardController: Sendable {
                 filter: API.Filter(
                     schoolYear: filter.schoolYear, semester: filter.semester, fromWeek: filter.weeks.lowerBound,
                     toWeek: filter.weeks.upperBound, recordType: filter.recordType,
-                    schoolLevel: filter.schoolLevel?.rawValue),
+                    schoolLevel: filter.schoolLevel?.rawValue, tree: filter.basis.rawValue),
                 total: API.Figures(view.total), byType: typeFigures(view.byType),
                 children: DashboardQuery.sorted(view, try DashboardQuery.sort(request), language: language).map {
                     child in

@@ -33,6 +33,25 @@ enum API {
         let children: [UnitRef]
         let subtreeCounts: [String: Int]
         let rolesHere: [String]
+        /// Where the unit hung, oldest first (`parent` absent when the viewer may not see it).
+        let parents: [ParentSpan]
+    }
+
+    struct ParentSpan: Encodable {
+        let parent: UnitRef?
+        let from: String?
+        let to: String?
+    }
+
+    /// The tree as it stood on a date: the units the viewer may see, each with its parent then.
+    struct Tree: Encodable {
+        let on: String
+        let units: [TreeUnit]
+    }
+
+    struct TreeUnit: Encodable {
+        let unit: UnitRef
+        let parent: String?
     }
 
     struct GrantView: Encodable {

@@ -43,6 +43,8 @@ extension API {
         let toWeek: Int
         let recordType: String?
         let schoolLevel: String?
+        /// `stood` or `now`: the tree the figures follow.
+        let tree: String
     }
 
     struct Compliance: Encodable {

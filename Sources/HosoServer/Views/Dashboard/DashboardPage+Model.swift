@@ -133,6 +133,9 @@ struct DashboardPageModel {
             },
             levels: SchoolLevel.allCases.map {
                 .init(value: $0.rawValue, label: t($0.messageKey), selected: $0 == view.filter.schoolLevel)
+            },
+            trees: TreeBasis.allCases.map {
+                .init(value: $0.rawValue, label: t("dashboard.tree_\($0.rawValue)"), selected: $0 == view.filter.basis)
             }
         )
     }

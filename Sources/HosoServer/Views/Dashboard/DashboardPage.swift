@@ -61,6 +61,8 @@ struct DashboardPage: Sendable {
         let lastWeek: Int
         let types: [Option]
         let levels: [Option]
+        /// Along the tree as it stood on each item's due date, or as it is now.
+        let trees: [Option]
     }
 
     struct SortOption: Sendable {

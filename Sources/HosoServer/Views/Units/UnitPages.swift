@@ -66,6 +66,17 @@ struct UnitDetailPage: Sendable {
     let canViewPeople: Bool
     let peopleURL: String
     let rolesHere: String
+    /// Where the unit hung over time; shown once it has moved at least once.
+    let parents: [Parent]
+    let hasHistory: Bool
+
+    struct Parent: Sendable {
+        let name: String
+        /// Absent when the viewer may not open the parent.
+        let url: String?
+        let from: String
+        let to: String
+    }
 }
 
 /// `people.mustache`: who holds a role at a unit.
