@@ -124,15 +124,17 @@ public struct RecordStore: Sendable {
                         ORDER BY w.id DESC LIMIT 1),
                        coalesce((SELECT r.sealed AND r.signature_state = 'signed' FROM record_manifests r
                                  WHERE r.version_id = o.current_version_id), false),
-                       EXISTS (SELECT 1 FROM corrections c WHERE c.obligation_id = o.id AND c.state IN ('requested', 'consented'))
+                       EXISTS (SELECT 1 FROM corrections c WHERE c.obligation_id = o.id AND c.state IN ('requested', 'consented')),
+                       -- A closed school's records are read, never written.
+                       coalesce((SELECT closes_on <= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date FROM units WHERE id = o.unit_id), false)
                 FROM obligations o WHERE o.id = \(id)
-                """, (String?, Bool, Bool, Bool, Bool?, Bool, Bool).self, logger: logger).first,
+                """, (String?, Bool, Bool, Bool, Bool?, Bool, Bool, Bool).self, logger: logger).first,
               let path = facts.0
         else { throw HosoError("record.not_found") }
         let ancestry = path.split(separator: ".").compactMap { Int64($0) }
         let type = try await RuleSetStore.recordType(connection, ruleSetID: row.ruleSetID, code: row.recordType, logger: logger)
         var snapshot = RecordSnapshot(
-            actor: actor, unit: UnitPosition(tenantID: actor.tenantID, unitID: row.unitID, ancestry: ancestry), type: type,
+            actor: actor, unit: UnitPosition(tenantID: actor.tenantID, unitID: row.unitID, ancestry: ancestry, closed: facts.7), type: type,
             state: row.state, revision: row.revision, ownerUserID: row.ownerUserID, ownedByGroup: row.ownerKey.hasPrefix("group:"),
             actorInOwningGroup: facts.1, headship: GroupHeadship(headsAnyGroup: facts.2, headsOwnersGroup: facts.3),
             withdrawn: row.withdrawn, exempt: row.exemptReason != nil, window: facts.4, hasVersion: row.currentVersionID != nil,

@@ -28,6 +28,8 @@ struct TenantCommand: AsyncParsableCommand {
                     for (definition, path) in zip(definitions, paths) {
                         let summary = try await store.importTenant(definition)
                         print("hoso: tenant \(definition.id): \(summary.tenantCreated ? "created" : "updated"); units created \(summary.created.count), updated \(summary.updated.count), moved \(summary.moved.count), closed \(summary.closed.count), reopened \(summary.reopened.count)")
+                        if !summary.moved.isEmpty { print("hoso:   moved (on their dates in the file, or today): \(summary.moved.joined(separator: ", "))") }
+                        if !summary.handedOver.isEmpty { print("hoso:   inspections handed to a closed unit's successor: \(summary.handedOver.joined(separator: ", "))") }
                         // The CA roots the tenant trusts, when its folder has them (tenants/<id>/trust-roots.pem).
                         let folder = path.hasSuffix(".yaml") ? (path as NSString).deletingLastPathComponent : path
                         let roots = try trustRoots(in: [folder + "/trust-roots.pem"].filter { FileManager.default.fileExists(atPath: $0) })

@@ -265,7 +265,7 @@ import Testing
             UnitDefinition(
                 code: unit.code, nameVi: unit.nameVi, nameEn: unit.nameEn, kind: unit.kind, schoolLevels: unit.schoolLevels,
                 parentCode: map[unit.code]?.parent ?? unit.parentCode, opensOn: unit.opensOn,
-                closesOn: unit.code == "D01" ? "2026-07-01" : unit.code == "T02" ? "2027-01-15" : unit.closesOn, line: unit.line,
+                closesOn: ["D01": "2026-07-01", "T02": "2027-01-15", "S02": "2026-11-30"][unit.code] ?? unit.closesOn, line: unit.line,
                 parentSince: map[unit.code]?.since, successorCode: unit.code == "D01" ? "SO" : nil)
         }
         let newMap = TenantDefinition(id: original.id, nameVi: original.nameVi, nameEn: original.nameEn, hosts: original.hosts,
@@ -347,6 +347,19 @@ import Testing
                  "scope": ["S03"], "inspectors": ["d1.inspector"]}
                 """, headers: [HTTPField.Name("X-CSRF-Token")!: d1.csrf])
             #expect(plan.status == .forbidden || plan.status == .badRequest, "a closed office plans nothing: \(plan.text)")
+            // A school closed since 30 November: its principal still reads its records, and changes none.
+            var s2 = Browser()
+            s2.csrf = try await s2.signIn(client, "s2.principal")
+            let item = try #require(try await TestEnvironment.ownerValue("""
+                SELECT o.id::text FROM obligations o JOIN units u ON u.id = o.unit_id
+                WHERE u.code = 'S02' AND NOT o.withdrawn AND o.exempt_reason IS NULL ORDER BY o.due_at LIMIT 1
+                """, database: world.database.name))
+            #expect(try await s2.send(client, .get, "/api/v1/units/S02").status == .ok)
+            #expect(try await s2.send(client, .get, "/api/v1/obligations/\(item)").status == .ok)
+            let exempt = try await s2.send(client, .post, "/api/v1/obligations/\(item)/exemption", json: #"{"reason":"Trường đã giải thể"}"#,
+                                           headers: [HTTPField.Name("X-CSRF-Token")!: s2.csrf])
+            #expect(exempt.status == .forbidden, "\(exempt.text)")
+
             // The inspection is still the inspector's to run.
             let started = try await inspector.send(client, .post, "/api/v1/inspections/\(inspectionID)/start",
                                                    headers: [HTTPField.Name("X-CSRF-Token")!: inspector.csrf])
