@@ -100,7 +100,8 @@ public struct DocumentTemplates: Sendable {
             "signature_hint", "recipients_label", "recipients",
         ], columns: ["results_by_unit_columns": 6, "findings_columns": 5, "follow_ups_columns": 5])
         let periodic = try Words.load(directory + "/periodic.yaml", required: [
-            "title", "subtitle", "number_blank", "place_date", "intro", "filter_type", "filter_level", "totals_heading", "totals", "signatures",
+            "title", "subtitle", "number_blank", "place_date", "intro", "filter_type", "filter_level", "tree_stood", "tree_now",
+            "totals_heading", "totals", "signatures",
             "units_heading", "types_heading", "figure_columns", "total_row", "missing_heading", "missing_columns", "missing_more",
             "missing_none", "status_missing", "status_late", "inspections_heading", "inspections_columns", "inspections_none", "closing",
             "signature", "signature_hint", "recipients_label", "recipients", "sheet_units", "sheet_types", "sheet_missing",

@@ -199,6 +199,7 @@ struct PeriodicReport {
             filters += words.text(
                 "filter_level", ["level": services.localizer.text("school_level." + level.rawValue, .vi)])
         }
+        filters += words.text("tree_" + data.filter.basis.rawValue, [:])
         var blocks: [OfficialDocument.Block] = [
             .paragraph(
                 words.text(
