@@ -230,6 +230,15 @@ import Testing
         #expect(keptRows == rebuilt, "\(Set(keptRows.map { "\($0)" }).symmetricDifference(rebuilt.map { "\($0)" }).sorted().prefix(6))")
         #expect(keptSignatures == (try await TestEnvironment.ownerRows(
             "SELECT * FROM signature_counts WHERE signed <> 0 OR invalid <> 0 ORDER BY 1, 2, 3, 6", database: world.database.name)))
+        // The whole-tenant rebuild (what a merger uses) lands on the same paths and counts.
+        let paths = "SELECT unit_id::text, valid_from::text, valid_to::text, path::text FROM unit_paths ORDER BY 1, 2"
+        let keptPaths = try await TestEnvironment.ownerRows(paths, database: world.database.name)
+        try await TestEnvironment.ownerExecute("SELECT hoso_tree_rebuild(\(demoID), '\(day.iso)')", database: world.database.name)
+        #expect(try await TestEnvironment.ownerRows(paths, database: world.database.name) == keptPaths)
+        #expect(try await TestEnvironment.ownerRows("""
+            SELECT * FROM compliance_counts WHERE expected <> 0 OR exempt <> 0
+            ORDER BY tenant_id, unit_id, school_year, record_type, school_level, due_week, basis
+            """, database: world.database.name) == rebuilt)
     }
 
     @Test func theMapOf2026ClosesAnOfficeWithoutRewritingItsPastAndHandsItsInspectionOn() async throws {

@@ -313,6 +313,26 @@ BEGIN
     RETURN cardinality(changed);
 END $$;
 
+-- Recomputes a tenant's derived tree and every kept count from the rows, whole: for a change of
+-- the whole tenant at once (a province merger), where counting only the moved items would touch
+-- nearly everything anyway.
+CREATE FUNCTION hoso_tree_rebuild(p_tenant bigint, p_today date) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+    AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(14015, p_tenant::int);
+    DELETE FROM unit_paths WHERE tenant_id = p_tenant;
+    INSERT INTO unit_paths (tenant_id, unit_id, valid_from, valid_to, path)
+    SELECT p_tenant, f.unit_id, f.valid_from, f.valid_to, f.path FROM hoso_unit_paths_compute(p_tenant) f;
+    UPDATE units u SET path = p.path, parent_id = h.parent_id, updated_at = now()
+    FROM unit_paths p, unit_parent_history h
+    WHERE u.tenant_id = p_tenant
+      AND p.unit_id = u.id AND p.valid_from <= p_today AND p_today < p.valid_to
+      AND h.unit_id = u.id AND h.valid_from <= p_today AND (h.valid_to IS NULL OR p_today < h.valid_to)
+      AND (u.path, u.parent_id) IS DISTINCT FROM (p.path, h.parent_id);
+    RETURN hoso_compliance_rebuild(p_tenant);
+END $$;
+
 SELECT hoso_compliance_rebuild(id) FROM tenants;
 
 ALTER TABLE unit_paths ENABLE ROW LEVEL SECURITY;
@@ -321,6 +341,8 @@ CREATE POLICY tenant_isolation ON unit_paths
 GRANT SELECT ON unit_paths TO hoso_app;
 REVOKE ALL ON FUNCTION hoso_tree_apply(bigint, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hoso_tree_apply(bigint, date) TO hoso_app;
+REVOKE ALL ON FUNCTION hoso_tree_rebuild(bigint, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION hoso_tree_rebuild(bigint, date) TO hoso_app;
 REVOKE ALL ON FUNCTION hoso_counts_apply(bigint, hoso_count_row[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_count_rows(bigint, bigint[], int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_count_row_of(bigint, text, text, int, timestamptz, int[], int[], int) FROM PUBLIC;
