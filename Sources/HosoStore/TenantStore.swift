@@ -270,10 +270,12 @@ public struct TenantStore: Sendable {
     }
 
     /// Brings today's tree (units' parents and paths) and the kept counts up to the dated history:
-    /// a move dated in the future takes effect on its day. Returns how many units changed path.
+    /// a move dated in the future takes effect on its day, and so does a closing dated in the
+    /// future (its unfinished inspections go to the successor). Returns how many units changed path.
     public func advanceTree(tenantID: Int64, today: LocalDate) async throws -> Int {
         try await database.withTenant(tenantID) { connection in
-            try await connection.fetch(
+            _ = try await Self.handOverInspections(tenantID: tenantID, today: today, connection, logger: self.logger)
+            return try await connection.fetch(
                 "SELECT hoso_tree_apply(\(tenantID), \(today.iso)::date)", Int.self, logger: self.logger)[0]
         }
     }

@@ -262,6 +262,14 @@ import Testing
                  "recordTypes": [], "scope": ["S01"], "inspectors": ["d1.inspector"]}
                 """, headers: [HTTPField.Name("X-CSRF-Token")!: d1.csrf])
             #expect(planned.status == .created, "\(planned.text)")
+            // T02's own self-inspection, still running when the centre closes in January.
+            var director = Browser()
+            director.csrf = try await director.signIn(client, "t2.director")
+            let own = try await director.send(client, .post, "/api/v1/units/T02/inspections", json: """
+                {"kind": "self", "title": "Tự kiểm tra hồ sơ", "place": "T02", "from": "2026-09-01", "to": "2027-01-31",
+                 "recordTypes": [], "scope": ["T02"], "inspectors": ["t2.director"]}
+                """, headers: [HTTPField.Name("X-CSRF-Token")!: director.csrf])
+            #expect(own.status == .created, "\(own.text)")
             return (before, try #require(try planned.json()["id"] as? Int))
         }
         #expect((before["D01"]?.expected ?? 0) > 0)
@@ -275,7 +283,7 @@ import Testing
                 code: unit.code, nameVi: unit.nameVi, nameEn: unit.nameEn, kind: unit.kind, schoolLevels: unit.schoolLevels,
                 parentCode: map[unit.code]?.parent ?? unit.parentCode, opensOn: unit.opensOn,
                 closesOn: ["D01": "2026-07-01", "T02": "2027-01-15", "S02": "2026-11-30"][unit.code] ?? unit.closesOn, line: unit.line,
-                parentSince: map[unit.code]?.since, successorCode: unit.code == "D01" ? "SO" : nil)
+                parentSince: map[unit.code]?.since, successorCode: ["D01": "SO", "T02": "SO"][unit.code])
         }
         let newMap = TenantDefinition(id: original.id, nameVi: original.nameVi, nameEn: original.nameEn, hosts: original.hosts,
                                       levels: original.levels, units: units, directory: original.directory, groupRules: original.groupRules)
@@ -377,6 +385,18 @@ import Testing
 
         // The tree as of a date reads the history.
         let demoID = try await tenantID(world)
+
+        // T02's closing is dated after the import: its inspection moves on that day, not before.
+        let t02Issued = "SELECT count(*)::text FROM inspections i JOIN units u ON u.id = i.issuer_unit_id WHERE u.code = 'T02'"
+        #expect(try await TestEnvironment.ownerValue(t02Issued, database: world.database.name) == "1")
+        for (day, left) in [(LocalDate(2027, 1, 14)!, "1"), (LocalDate(2027, 1, 15)!, "0")] {
+            _ = try await withDatabase(try world.database.appURL) { pool in
+                try await TenantStore(database: pool, logger: TestEnvironment.logger).advanceTree(tenantID: demoID, today: day)
+            }
+            #expect(try await TestEnvironment.ownerValue(t02Issued, database: world.database.name) == left, "on \(day.iso)")
+        }
+        #expect(try await TestEnvironment.ownerValue(
+            "SELECT count(*)::text FROM audit_log WHERE action = 'inspection.handed_over'", database: world.database.name) == "2")
         let (then, later) = try await withDatabase(try world.database.appURL) { pool in
             let units = UnitStore(database: pool, logger: TestEnvironment.logger)
             return (try await units.tree(tenantID: demoID, asOf: LocalDate(2026, 6, 30)!),
