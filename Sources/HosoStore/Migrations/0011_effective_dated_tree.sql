@@ -147,9 +147,11 @@ $$;
 -- Adds rows to compliance_counts and signature_counts for their schools and every unit on either
 -- path, weekly and for the whole year (week -1). Keys whose sums are all zero are not written.
 -- Root first, then by id: one lock order for every writer, so no two transactions wait in a circle.
+-- (PL/pgSQL, not SQL: its two statements are planned once per session, not at every call.)
 CREATE FUNCTION hoso_counts_apply(p_tenant bigint, p_rows hoso_count_row[]) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
+BEGIN
     INSERT INTO compliance_counts AS c (tenant_id, unit_id, school_year, record_type, school_level, due_week, basis,
         expected, on_time, late_1_3, late_4_7, late_over_7, missing, not_due, awaiting, returned, approved, signed, locked, exempt)
     SELECT p_tenant, a.unit_id, r.school_year, r.record_type, coalesce(s.school_levels[1], ''), w.week, a.basis,
@@ -181,22 +183,26 @@ CREATE FUNCTION hoso_counts_apply(p_tenant bigint, p_rows hoso_count_row[]) RETU
     ORDER BY min(a.depth), a.unit_id, a.basis
     ON CONFLICT (tenant_id, unit_id, school_year, basis) DO UPDATE SET
         signed = c.signed + excluded.signed, invalid = c.invalid + excluded.invalid;
-$$;
+END $$;
 
 -- One item's row: its as-it-stood path is its school's path on the due date.
 CREATE FUNCTION hoso_count_row_of(p_unit bigint, p_year text, p_type text, p_week int, p_due timestamptz,
                                   v int[], s int[], sign int) RETURNS hoso_count_row
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT ROW(p_unit, p_year, p_type, p_week,
-               coalesce((SELECT p.path FROM unit_paths p
-                         WHERE p.unit_id = p_unit AND p.valid_from <= (p_due AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-                           AND (p_due AT TIME ZONE 'Asia/Ho_Chi_Minh')::date < p.valid_to), u.path),
-               u.path,
-               ARRAY(SELECT x * sign FROM unnest(v) WITH ORDINALITY AS t (x, i) ORDER BY i),
-               s[1] * sign, s[2] * sign)::hoso_count_row
-    FROM units u WHERE u.id = p_unit
-$$;
+DECLARE
+    due date := (p_due AT TIME ZONE 'Asia/Ho_Chi_Minh')::date;
+    now_path ltree;
+    stood_path ltree;
+    signed int[] := v;
+BEGIN
+    SELECT u.path INTO now_path FROM units u WHERE u.id = p_unit;
+    SELECT p.path INTO stood_path FROM unit_paths p WHERE p.unit_id = p_unit AND p.valid_from <= due AND due < p.valid_to;
+    IF sign <> 1 THEN
+        FOR i IN 1 .. cardinality(v) LOOP signed[i] := v[i] * sign; END LOOP;
+    END IF;
+    RETURN ROW(p_unit, p_year, p_type, p_week, coalesce(stood_path, now_path), now_path, signed, s[1] * sign, s[2] * sign)::hoso_count_row;
+END $$;
 
 -- The obligations' trigger keeps both tables (it replaces the two triggers of 0004 and 0006).
 DROP TRIGGER obligations_signature_count ON obligations;
