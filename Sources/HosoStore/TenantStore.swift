@@ -35,10 +35,13 @@ public struct TenantStore: Sendable {
             let refusals = DirectorySharing.refusals(definition, among: neighbours)
             if !refusals.isEmpty { throw HosoErrors(refusals) }
             var summary = ImportSummary()
-            let existing = try await connection.fetch(
-                "SELECT id FROM tenants WHERE code = \(definition.id)", Int64.self, logger: logger).first
+            let existing = try await connection.fetch("""
+                SELECT t.id, m.code FROM tenants t LEFT JOIN tenants m ON m.id = t.merged_into WHERE t.code = \(definition.id)
+                """, (Int64, String?).self, logger: logger).first
             let tenantID: Int64
-            if let existing {
+            if let (existing, mergedInto) = existing {
+                // A merged tenant is kept as it was when it was merged.
+                if let mergedInto { throw HosoError("tenant.frozen", ["tenant": definition.id, "into": mergedInto]) }
                 tenantID = existing
                 try await connection.run("""
                     UPDATE tenants SET name_vi = \(definition.nameVi), name_en = \(definition.nameEn),
@@ -109,7 +112,12 @@ public struct TenantStore: Sendable {
             }
 
             let inFile = Set(definition.units.map(\.code))
-            for unit in stored.values.sorted(by: { $0.code < $1.code }) where !inFile.contains(unit.code) && unit.closesOn == nil {
+            // Units merged in from another tenant are not in this file, and stay as they are.
+            let mergedRows: [Int64] = try await connection.fetch(
+                "SELECT id FROM units WHERE tenant_id = \(tenantID) AND merged_from IS NOT NULL", Int64.self, logger: logger)
+            let mergedIn = Set(mergedRows)
+            for unit in stored.values.sorted(by: { $0.code < $1.code })
+            where !inFile.contains(unit.code) && unit.closesOn == nil && !mergedIn.contains(unit.id) {
                 try await connection.run("""
                     UPDATE units SET closes_on = current_date, updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(unit.id)
                     """, logger: logger)
