@@ -3,11 +3,12 @@
 #   make stop   stop the server and the run-mode services
 #   make test   throwaway test services + swift test (SWIFT_TEST_ARGS passes options through)
 #   make bench  the large synthetic province, a release server, latencies and throughput (a table)
+#   make bench-merge  the large synthetic province merged into the demo tenant, timed (a table)
 #   make fuzz   Schemathesis against openapi.yaml on a live test server, longer than in make test
 #   make build  debug build
 #   make clean  stop everything, remove .build and the state dirs under /tmp
 
-.PHONY: all run stop test bench fuzz build clean deps
+.PHONY: all run stop test bench bench-merge fuzz build clean deps
 
 all: build
 
@@ -22,6 +23,9 @@ test:
 
 bench:
 	scripts/bench.sh
+
+bench-merge:
+	scripts/bench-merge.sh
 
 fuzz:
 	scripts/fuzz.sh

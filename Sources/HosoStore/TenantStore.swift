@@ -209,20 +209,27 @@ public struct TenantStore: Sendable {
         }.first
     }
 
-    static let tenantColumns = "id, code, name_vi, name_en, hosts, levels::text, directory::text, group_rules::text"
+    static let tenantColumns = """
+        id, code, name_vi, name_en, hosts, levels::text, directory::text, group_rules::text,
+        (SELECT m.code FROM tenants m WHERE m.id = tenants.merged_into) AS merged_into_code,
+        coalesce((SELECT m.hosts FROM tenants m WHERE m.id = tenants.merged_into), '{}') AS merged_into_hosts
+        """
 
     static func decodeTenants(_ rows: PostgresRowSequence) async throws -> [TenantRecord] {
         let decoder = JSONDecoder()
         var result: [TenantRecord] = []
-        for try await (id, code, nameVi, nameEn, hosts, levels, directory, rules) in rows.decode(
-            (Int64, String, String, String, [String], String, String, String).self
+        for try await (id, code, nameVi, nameEn, hosts, levels, directory, rules, mergedInto, mergedIntoHosts) in rows.decode(
+            (Int64, String, String, String, [String], String, String, String, String?, [String]).self
         ) {
-            result.append(TenantRecord(
+            var tenant = TenantRecord(
                 id: id, code: code, nameVi: nameVi, nameEn: nameEn, hosts: hosts,
                 levels: try decoder.decode([UnitLevel].self, from: Data(levels.utf8)),
                 directory: try decoder.decode(DirectorySettings?.self, from: Data(directory.utf8)),
                 groupRules: try decoder.decode([GroupRule].self, from: Data(rules.utf8))
-            ))
+            )
+            tenant.mergedInto = mergedInto
+            tenant.mergedIntoHosts = mergedIntoHosts
+            result.append(tenant)
         }
         return result
     }

@@ -207,6 +207,33 @@ import Glibc
         #expect(try await Self.value(world, "SELECT count(*)::text FROM tenants WHERE frozen_at IS NOT NULL") == "0")
     }
 
+    @Test func theMergedTenantIsReadOnlyAndItsHostRedirectsToTheTenantItJoined() async throws {
+        // setup
+        let world = try await TestWorld.make(importing: ["demo", "demo2"])
+        _ = try await Self.merge(world)
+        // act, verify
+        try await world.withApp(.live) { client in
+            let port = try #require(client.port)
+            let moved = try RawHTTP.request(port: port, "GET", "/units/S01/dashboard?year=2026-2027", host: "demo.hoso.local:\(port)")
+            #expect(moved.status == 308)
+            #expect(moved.headers.first { $0.0 == "location" }?.1 == "http://demo2.hoso.local:\(port)/units/S01/dashboard?year=2026-2027")
+            let own = try RawHTTP.get(port: port, path: "/signin", host: "demo2.hoso.local")
+            #expect(own.status == 200)
+            let signIn = try RawHTTP.request(port: port, "POST", "/api/v1/session", headers: [("Content-Type", "application/json")],
+                                             body: Array(#"{"tenant":"demo","username":"s1.teacher","password":"Demo@2026!"}"#.utf8))
+            #expect(signIn.status == 409 && signIn.body.contains(#""code":"tenant.frozen""#), "\(signIn.body)")
+        }
+        // Row-level security refuses any write the application would make to it, its sealed audit chain included.
+        await #expect(throws: HosoError("tenant.frozen")) {
+            try await withDatabase(try world.database.appURL) { pool in
+                let demo = try #require(try await TenantStore(database: pool, logger: TestEnvironment.logger).tenant(code: "demo"))
+                #expect(demo.mergedInto == "demo2" && demo.mergedIntoHosts == ["demo2.hoso.local"])
+                try await AuditStore(database: pool, logger: TestEnvironment.logger).append(
+                    tenantID: demo.id, AuditEvent(actorUserID: nil, actorLogin: "x", action: "unit.view"))
+            }
+        }
+    }
+
     /// `hoso tenant merge` killed with SIGKILL at random moments: never half moved, and a rerun completes.
     @Test func aMergerKilledAtAnyMomentLeavesNothingHalfDoneAndARerunCompletes() async throws {
         let world = try await TestWorld.make(importing: ["demo", "demo2"], records: [RecordTests.year])

@@ -21,6 +21,8 @@ struct SignInService: Sendable {
         guard tenantCode.count <= 64 else { throw HosoError("input.too_long", ["field": "tenant", "max": "64"]) }
         let credentials = try Credentials(login: Normalize.nfc(rawLogin), password: password)
         guard let tenant = try await services.tenants.tenant(code: tenantCode) else { throw HosoError("signin.unknown_tenant") }
+        // Its people sign in to the tenant it joined now (their directory travelled with them).
+        if tenant.mergedInto != nil { throw HosoError("tenant.frozen") }
         // Compatibility-folded and lower-cased, as the directory compares names: "ｓ1.Teacher" is s1.teacher.
         let throttleKey = credentials.login.precomposedStringWithCompatibilityMapping.lowercased()
 

@@ -35,3 +35,23 @@ CREATE POLICY merged_audit_read ON audit_log FOR SELECT USING (hoso_merged_into_
 -- key was registered, kept when a merger gives them another (`login@domain`, a re-coded unit), so
 -- that signatures made before still name their key's owner. NULL: the owner's current login or code.
 ALTER TABLE signing_keys ADD COLUMN owner_as text;
+
+-- A frozen tenant is read-only for the application: no row of it may be written (its audit chain,
+-- sealed by the merger, included). The server refuses earlier with `tenant.frozen`; this is the backstop,
+-- and Database maps its refusal to that code. The owner (the merger itself) is not bound by it.
+CREATE FUNCTION hoso_tenant_frozen(p_tenant bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+    AS $$ SELECT EXISTS (SELECT 1 FROM tenants WHERE id = p_tenant AND frozen_at IS NOT NULL) $$;
+REVOKE ALL ON FUNCTION hoso_tenant_frozen(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION hoso_tenant_frozen(bigint) TO hoso_app;
+DO $$
+DECLARE t text;
+BEGIN
+    FOR t IN SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+             WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relrowsecurity
+               AND a.attname = 'tenant_id' AND NOT a.attisdropped
+    LOOP
+        EXECUTE format('CREATE POLICY tenant_not_frozen ON %I AS RESTRICTIVE USING (true) '
+                       'WITH CHECK (NOT hoso_tenant_frozen(tenant_id))', t);
+    END LOOP;
+END $$;
