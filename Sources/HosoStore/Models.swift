@@ -14,6 +14,8 @@ public struct TenantRecord: Sendable, Equatable {
     /// The tenant this one was merged into (it is then frozen, read-only), and that tenant's host names.
     public var mergedInto: String? = nil
     public var mergedIntoHosts: [String] = []
+    /// Directories besides its own (a merged province's), each with its group rules and login domain.
+    public var directories: [ExtraDirectory] = []
 }
 
 /// A unit as stored.

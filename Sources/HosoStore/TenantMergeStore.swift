@@ -115,17 +115,24 @@ public struct TenantMergeStore: Sendable {
 
     /// `lock`: hold the tenant's row to the end (a read-only dry run cannot, and needs not).
     static func side(_ code: String, lock: Bool, _ connection: PostgresConnection, logger: Logger) async throws -> Loaded {
-        guard let (id, directoryJSON, frozen) = try await connection.fetch("""
-            SELECT id, directory::text, frozen_at IS NOT NULL FROM tenants WHERE code = \(code) \(unescaped: lock ? "FOR UPDATE" : "")
-            """, (Int64, String, Bool).self, logger: logger).first else {
+        guard let (id, directoryJSON, rulesJSON, extrasJSON, frozen) = try await connection.fetch("""
+            SELECT id, directory::text, group_rules::text, directories::text, frozen_at IS NOT NULL
+            FROM tenants WHERE code = \(code) \(unescaped: lock ? "FOR UPDATE" : "")
+            """, (Int64, String, String, String, Bool).self, logger: logger).first else {
             throw HosoError("tenant.merge_unknown_tenant", ["tenant": code])
         }
-        let directory = try? JSONDecoder().decode(DirectorySettings.self, from: Data(directoryJSON.utf8))
+        let decoder = JSONDecoder()
+        let directory = try decoder.decode(DirectorySettings?.self, from: Data(directoryJSON.utf8))
+        let rules = try decoder.decode([GroupRule].self, from: Data(rulesJSON.utf8))
+        let extras = try decoder.decode([ExtraDirectory].self, from: Data(extrasJSON.utf8))
         let codes = try await connection.fetch("SELECT code FROM units WHERE tenant_id = \(id)", String.self, logger: logger)
-        let logins = try await connection.fetch("SELECT login FROM users WHERE tenant_id = \(id)", String.self, logger: logger)
+        // People of its own directory (and local administrators) get the login domain; others have theirs already.
+        let logins = try await connection.fetch(
+            "SELECT login FROM users WHERE tenant_id = \(id) AND directory IS NULL", String.self, logger: logger)
         let audit = try await AuditStore.verify(tenantID: id, on: connection, logger: logger)
         return Loaded(id: id, side: TenantMerge.Side(code: code, frozen: frozen, directory: directory, unitCodes: codes,
-                                                     logins: logins, auditBrokenAt: audit.firstBroken))
+                                                     logins: logins, auditBrokenAt: audit.firstBroken, groupRules: rules,
+                                                     extras: extras))
     }
 
     /// Every table with a tenant_id, from the catalog: a table added later moves without a change here.
@@ -195,8 +202,15 @@ public struct TenantMergeStore: Sendable {
         // People keep their directory: their login in the target is `login@<source code>`.
         try await connection.run("""
             UPDATE users SET tenant_id = \(t), directory = coalesce(directory, \(plan.loginDomain)),
-                login = login || '@' || \(plan.loginDomain)
+                login = CASE WHEN directory IS NULL THEN login || '@' || \(plan.loginDomain) ELSE login END
             WHERE tenant_id = \(s)
+            """, logger: logger)
+        // The merged tenant keeps the source's directory, with its group rules, beside its own.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let directories = String(decoding: try encoder.encode(plan.directories), as: UTF8.self)
+        try await connection.run("""
+            UPDATE tenants SET directories = \(directories)::jsonb, updated_at = now() WHERE id = \(t)
             """, logger: logger)
 
         // History, never the target's current rule-set.

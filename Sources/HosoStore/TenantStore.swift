@@ -212,14 +212,14 @@ public struct TenantStore: Sendable {
     static let tenantColumns = """
         id, code, name_vi, name_en, hosts, levels::text, directory::text, group_rules::text,
         (SELECT m.code FROM tenants m WHERE m.id = tenants.merged_into) AS merged_into_code,
-        coalesce((SELECT m.hosts FROM tenants m WHERE m.id = tenants.merged_into), '{}') AS merged_into_hosts
+        coalesce((SELECT m.hosts FROM tenants m WHERE m.id = tenants.merged_into), '{}') AS merged_into_hosts, directories::text
         """
 
     static func decodeTenants(_ rows: PostgresRowSequence) async throws -> [TenantRecord] {
         let decoder = JSONDecoder()
         var result: [TenantRecord] = []
-        for try await (id, code, nameVi, nameEn, hosts, levels, directory, rules, mergedInto, mergedIntoHosts) in rows.decode(
-            (Int64, String, String, String, [String], String, String, String, String?, [String]).self
+        for try await (id, code, nameVi, nameEn, hosts, levels, directory, rules, mergedInto, mergedIntoHosts, extras) in rows.decode(
+            (Int64, String, String, String, [String], String, String, String, String?, [String], String).self
         ) {
             var tenant = TenantRecord(
                 id: id, code: code, nameVi: nameVi, nameEn: nameEn, hosts: hosts,
@@ -229,6 +229,7 @@ public struct TenantStore: Sendable {
             )
             tenant.mergedInto = mergedInto
             tenant.mergedIntoHosts = mergedIntoHosts
+            tenant.directories = try decoder.decode([ExtraDirectory].self, from: Data(extras.utf8))
             result.append(tenant)
         }
         return result

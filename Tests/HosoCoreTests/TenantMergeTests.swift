@@ -78,4 +78,43 @@ import Testing
         let target = Self.side("haiphong", units: ["B"], logins: ["an@haiduong"])
         #expect(refusals(TenantMerge.plan(source: source, target: target, map: [:])) == ["tenant.merge_login_clash"])
     }
+
+    @Test func theMergedTenantKeepsTheSourcesDirectoryWithItsRulesAndItsCodesAsRecoded() throws {
+        // setup: the source's groups name S01 (re-coded in the target) and SGD
+        let rules = [GroupRule(pattern: try GroupPattern("{unit}-hieutruong"), role: .principal, unit: .capture)]
+        let source = TenantMerge.Side(code: "haiduong", frozen: false, directory: Self.directory("dc=haiduong"), unitCodes: ["SGD", "S01", "S02"],
+                                      logins: [], auditBrokenAt: nil, groupRules: rules)
+        let target = Self.side("haiphong", units: ["SGD", "S01"])
+        // act
+        let plan = try TenantMerge.plan(source: source, target: target, map: [:]).get()
+        // verify
+        let extra = try #require(plan.directories.first)
+        #expect(plan.directories.count == 1)
+        #expect(extra.name == "haiduong" && extra.loginDomain == "haiduong" && extra.groupRules == rules && extra.mergedFrom == "haiduong")
+        #expect(extra.unitCodes == ["SGD": "haiduong-SGD", "S01": "haiduong-S01"])
+        let grants = DirectoryChoice.grants([RequestedGrant(role: .principal, unitCode: "S01", group: "S01-hieutruong"),
+                                             RequestedGrant(role: .principal, unitCode: "S02", group: "S02-hieutruong")], through: extra)
+        #expect(grants.map(\.unitCode) == ["haiduong-S01", "S02"])
+    }
+
+    @Test func aLoginDomainPicksTheDirectoryAndAnyOtherLoginTheTenantsOwn() throws {
+        let extra = ExtraDirectory(name: "haiduong", loginDomain: "haiduong", settings: Self.directory("dc=haiduong"), groupRules: [])
+        #expect(DirectoryChoice.pick(login: "an.nguyen@HaiDuong", among: [extra]) == .extra(extra, login: "an.nguyen"))
+        #expect(DirectoryChoice.pick(login: "an.nguyen", among: [extra]) == .own(login: "an.nguyen"))
+        #expect(DirectoryChoice.pick(login: "an@example.org", among: [extra]) == .own(login: "an@example.org"),
+                "an unknown domain is part of the login in the tenant's own directory")
+        #expect(DirectoryChoice.pick(login: "@haiduong", among: [extra]) == .own(login: "@haiduong"))
+        #expect(DirectoryChoice.login("an", of: extra) == "an@haiduong")
+    }
+
+    @Test func aSecondMergerIntoATenantRefusesADomainItHoldsAndADirectoryItReadsAlready() {
+        let shared = Self.directory("dc=haiduong")
+        let extra = ExtraDirectory(name: "haiduong", loginDomain: "haiduong", settings: shared, groupRules: [])
+        let target = TenantMerge.Side(code: "haiphong", frozen: false, directory: Self.directory("dc=haiphong"), unitCodes: ["A"],
+                                      logins: [], auditBrokenAt: nil, extras: [extra])
+        let source = Self.side("haiduong", units: ["B"], directory: shared)
+        #expect(refusals(TenantMerge.plan(source: source, target: target, map: [:])) == [
+            "tenant.merge_directory_overlap", "tenant.merge_login_domain_taken",
+        ])
+    }
 }

@@ -222,7 +222,18 @@ import Glibc
             let signIn = try RawHTTP.request(port: port, "POST", "/api/v1/session", headers: [("Content-Type", "application/json")],
                                              body: Array(#"{"tenant":"demo","username":"s1.teacher","password":"Demo@2026!"}"#.utf8))
             #expect(signIn.status == 409 && signIn.body.contains(#""code":"tenant.frozen""#), "\(signIn.body)")
+            // demo's people sign in to demo2 as login@demo, through demo's directory and group rules,
+            // with their school re-coded (demo2 has an S01 of its own).
+            for (login, status) in [("s1.principal@demo", 201), ("s1.principal", 401), ("p2.officer", 201)] {
+                let answer = try RawHTTP.request(port: port, "POST", "/api/v1/session", headers: [("Content-Type", "application/json")],
+                                                 body: Array(#"{"tenant":"demo2","username":"\#(login)","password":"Demo@2026!"}"#.utf8))
+                #expect(answer.status == status, "\(login): \(answer.body)")
+            }
         }
+        #expect(try await Self.value(world, """
+            SELECT u.login || ' ' || u.directory || ' ' || g.role || ' ' || un.code FROM users u
+            JOIN user_grants g ON g.user_id = u.id JOIN units un ON un.id = g.unit_id WHERE u.login = 's1.principal@demo'
+            """) == "s1.principal@demo demo principal demo-S01")
         // Row-level security refuses any write the application would make to it, its sealed audit chain included.
         await #expect(throws: HosoError("tenant.frozen")) {
             try await withDatabase(try world.database.appURL) { pool in

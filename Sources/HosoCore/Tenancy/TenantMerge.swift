@@ -13,15 +13,25 @@ public enum TenantMerge {
         public let logins: [String]
         /// The first broken entry of its audit chain, if any.
         public let auditBrokenAt: Int64?
+        public let groupRules: [GroupRule]
+        /// Directories it holds besides its own (from earlier mergers).
+        public let extras: [ExtraDirectory]
 
         public init(code: String, frozen: Bool, directory: DirectorySettings?, unitCodes: [String], logins: [String],
-                    auditBrokenAt: Int64?) {
+                    auditBrokenAt: Int64?, groupRules: [GroupRule] = [], extras: [ExtraDirectory] = []) {
             self.code = code
             self.frozen = frozen
             self.directory = directory
             self.unitCodes = unitCodes
             self.logins = logins
             self.auditBrokenAt = auditBrokenAt
+            self.groupRules = groupRules
+            self.extras = extras
+        }
+
+        /// Every directory it reads accounts from, its own first.
+        var allDirectories: [(name: String, settings: DirectorySettings)] {
+            (directory.map { [(code, $0)] } ?? []) + extras.map { ($0.name, $0.settings) }
         }
     }
 
@@ -44,6 +54,9 @@ public enum TenantMerge {
         public let recodes: [Recode]
         /// The login domain of the source's people in the target (`name@domain`), the source's code.
         public let loginDomain: String
+        /// The target's extra directories after the merger: its own, the source's directory (with the
+        /// source's group rules and the re-coding), and the source's extra ones.
+        public let directories: [ExtraDirectory]
         /// Logins as they will be in the target, keyed by the login in the source.
         public func login(_ login: String) -> String { "\(login)@\(loginDomain)" }
     }
@@ -71,10 +84,18 @@ public enum TenantMerge {
                 refusals.append(HosoError("tenant.merge_audit_broken", ["tenant": side.code, "seq": String(seq)]))
             }
         }
-        if let mine = source.directory, let theirs = target.directory, let base = DirectorySharing.overlap(mine, theirs) {
-            refusals.append(HosoError("tenant.merge_directory_overlap", [
-                "tenant": source.code, "other": target.code, "server": DirectorySharing.server(mine.url), "base": base,
-            ]))
+        // The merged tenant keeps every directory of both: no two may read the same accounts or groups.
+        for mine in source.allDirectories {
+            for theirs in target.allDirectories {
+                guard let base = DirectorySharing.overlap(mine.settings, theirs.settings) else { continue }
+                refusals.append(HosoError("tenant.merge_directory_overlap", [
+                    "tenant": mine.name, "other": theirs.name, "server": DirectorySharing.server(mine.settings.url), "base": base,
+                ]))
+            }
+        }
+        let domains = Set(target.extras.map { $0.loginDomain.lowercased() })
+        for domain in [source.code] + source.extras.map(\.loginDomain) where domains.contains(domain.lowercased()) {
+            refusals.append(HosoError("tenant.merge_login_domain_taken", ["domain": domain, "tenant": target.code]))
         }
 
         let sourceCodes = Set(source.unitCodes)
@@ -104,7 +125,21 @@ public enum TenantMerge {
             seen[recode.to] = recode.from
         }
 
-        let plan = Plan(recodes: recodes, loginDomain: source.code)
+        let codes = Dictionary(recodes.map { ($0.from, $0.to) }) { first, _ in first }
+        var extras = target.extras
+        if let own = source.directory {
+            extras.append(ExtraDirectory(name: source.code, loginDomain: source.code, settings: own, groupRules: source.groupRules,
+                                         unitCodes: codes, mergedFrom: source.code))
+        }
+        // The source's own extra directories come along; their groups' codes follow this re-coding too.
+        for var extra in source.extras {
+            extra.unitCodes = Dictionary(uniqueKeysWithValues: Set(extra.unitCodes.keys).union(codes.keys).map { code in
+                let inSource = extra.unitCodes[code] ?? code
+                return (code, codes[inSource] ?? inSource)
+            })
+            extras.append(extra)
+        }
+        let plan = Plan(recodes: recodes, loginDomain: source.code, directories: extras)
         let targetLogins = Set(target.logins)
         for login in source.logins.sorted() where targetLogins.contains(plan.login(login)) {
             refusals.append(HosoError("tenant.merge_login_clash", ["login": plan.login(login), "tenant": target.code]))

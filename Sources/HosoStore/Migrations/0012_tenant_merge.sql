@@ -8,6 +8,10 @@ ALTER TABLE tenants ADD COLUMN frozen_at timestamptz;
 ALTER TABLE tenants ADD COLUMN merged_into bigint REFERENCES tenants (id);
 ALTER TABLE tenants ADD CONSTRAINT tenants_merged_is_frozen CHECK (merged_into IS NULL OR frozen_at IS NOT NULL);
 
+-- Directories besides the tenant's own `directory` (ExtraDirectory as JSON): a merged province's, with its
+-- own group rules, until its accounts are migrated. Its people sign in as `login@<login domain>`.
+ALTER TABLE tenants ADD COLUMN directories jsonb NOT NULL DEFAULT '[]';
+
 -- The tenant a unit came from in a merger: a re-import of the target's own file does not close it.
 ALTER TABLE units ADD COLUMN merged_from bigint REFERENCES tenants (id);
 
