@@ -17,18 +17,7 @@ runs="${BENCH_MERGE_RUNS:-3}"
 [[ "$runs" =~ ^[1-9][0-9]?$ ]] || die "BENCH_MERGE_RUNS must be 1-99, got '$runs'"
 
 "$script_dir/install-deps.sh"
-say "building hoso (release)"
-swift build -c release --product hoso
-bin="$(swift build -c release --show-bin-path)/hoso"
-
-"$script_dir/services.sh" start run
-service_env="$("$script_dir/services.sh" env run)"
-eval "$service_env"
-export HOSO_BLOB_DIR="${HOSO_BLOB_DIR:-$HOSO_STATE_DIR/blobs}"
-export HOSO_TENANTS_DIR="$HOSO_REPO_DIR/tenants"
-"$bin" migrate
-say "synthetic province ($preset): generating what is not there yet"
-"$bin" demo generate --preset "$preset"
+hoso_bench_province "$preset"
 
 # The same URLs, on the scratch database.
 scratch="hoso_merge_bench"
