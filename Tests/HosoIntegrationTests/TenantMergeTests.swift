@@ -216,7 +216,10 @@ import Glibc
             let port = try #require(client.port)
             let moved = try RawHTTP.request(port: port, "GET", "/units/S01/dashboard?year=2026-2027", host: "demo.hoso.local:\(port)")
             #expect(moved.status == 308)
-            #expect(moved.headers.first { $0.0 == "location" }?.1 == "http://demo2.hoso.local:\(port)/units/S01/dashboard?year=2026-2027")
+            #expect(moved.headers.first { $0.0 == "location" }?.1 == "http://demo2.hoso.local:\(port)/units/demo-S01/dashboard?year=2026-2027",
+                    "a unit's page follows its new code")
+            let kept = try RawHTTP.request(port: port, "GET", "/units/S02/dashboard", host: "demo.hoso.local")
+            #expect(kept.headers.first { $0.0 == "location" }?.1 == "http://demo2.hoso.local/units/S02/dashboard")
             let own = try RawHTTP.get(port: port, path: "/signin", host: "demo2.hoso.local")
             #expect(own.status == 200)
             let signIn = try RawHTTP.request(port: port, "POST", "/api/v1/session", headers: [("Content-Type", "application/json")],
