@@ -4,11 +4,12 @@
 #   make test   throwaway test services + swift test (SWIFT_TEST_ARGS passes options through)
 #   make bench  the large synthetic province, a release server, latencies and throughput (a table)
 #   make bench-tree  what the dated tree costs: a kept row change, the minute tick, a move, a rebuild
+#   make bench-merge  the large synthetic province merged into the demo tenant, timed (a table)
 #   make fuzz   Schemathesis against openapi.yaml on a live test server, longer than in make test
 #   make build  debug build
 #   make clean  stop everything, remove .build and the state dirs under /tmp
 
-.PHONY: all run stop test bench bench-tree fuzz build clean deps
+.PHONY: all run stop test bench bench-tree bench-merge fuzz build clean deps
 
 all: build
 
@@ -26,6 +27,9 @@ bench:
 
 bench-tree:
 	scripts/bench-tree.sh
+
+bench-merge:
+	scripts/bench-merge.sh
 
 fuzz:
 	scripts/fuzz.sh

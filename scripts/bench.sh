@@ -17,20 +17,7 @@ port="${BENCH_PORT:-8091}"
 "$script_dir/install-deps.sh"
 python="$("$script_dir/python-env.sh")"
 
-say "building hoso (release)"
-swift build -c release --product hoso
-bin="$(swift build -c release --show-bin-path)/hoso"
-
-# The run-mode services hold the province between runs (generation takes minutes).
-"$script_dir/services.sh" start run
-service_env="$("$script_dir/services.sh" env run)"
-eval "$service_env"
-export HOSO_BLOB_DIR="${HOSO_BLOB_DIR:-$HOSO_STATE_DIR/blobs}"
-export HOSO_TENANTS_DIR="$HOSO_REPO_DIR/tenants"
-"$bin" migrate
-
-say "synthetic province ($preset): generating what is not there yet"
-"$bin" demo generate --preset "$preset"
+hoso_bench_province "$preset"
 
 if hoso_port_in_use "$port"; then die "port $port is in use; set BENCH_PORT"; fi
 log="$HOSO_STATE_DIR/bench-server.log"

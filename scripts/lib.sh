@@ -201,3 +201,26 @@ hoso_stop_server() {
     fi
     hoso_stop_pidfile "$pidfile" hoso 15
 }
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks
+# ---------------------------------------------------------------------------------------------
+
+# hoso_bench_province PRESET: builds hoso (release), starts the run-mode services and exports their
+# settings, migrates, and generates what is missing of the synthetic province (`hoso demo generate`,
+# resumed if it was cut short). Sets `bin` to the release binary. For make bench and make bench-merge.
+hoso_bench_province() {
+    local preset="$1" service_env
+    say "building hoso (release)"
+    swift build -c release --product hoso
+    bin="$(swift build -c release --show-bin-path)/hoso"
+    # The run-mode services hold the province between runs (generation takes minutes).
+    "$HOSO_REPO_DIR/scripts/services.sh" start run
+    service_env="$("$HOSO_REPO_DIR/scripts/services.sh" env run)"
+    eval "$service_env"
+    export HOSO_BLOB_DIR="${HOSO_BLOB_DIR:-$HOSO_STATE_DIR/blobs}"
+    export HOSO_TENANTS_DIR="$HOSO_REPO_DIR/tenants"
+    "$bin" migrate
+    say "synthetic province ($preset): generating what is not there yet"
+    "$bin" demo generate --preset "$preset"
+}

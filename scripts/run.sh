@@ -53,11 +53,20 @@ say "migrating the database"
 # import would refuse demo beside it. bigdemo has no directory now (`make bench` re-imports it so).
 psql -X -q -v ON_ERROR_STOP=1 "$HOSO_MIGRATION_DATABASE_URL" -c \
     "UPDATE tenants SET directory = 'null'::jsonb WHERE code = 'bigdemo' AND directory <> 'null'::jsonb" >/dev/null
-say "importing tenants demo, demo2"
-"$bin" tenant import tenants/demo tenants/demo2
+# haiduong and haiphong: two provinces as they stood before the merger of 1 July 2025 (README:
+# "A province merger"). Once haiduong is merged it is frozen and its import is refused: skipped then.
+say "importing tenants demo, demo2, haiphong, haiduong"
+"$bin" tenant import tenants/demo tenants/demo2 tenants/haiphong
+merged="$(psql -X -q -t -A "$HOSO_MIGRATION_DATABASE_URL" -c \
+    "SELECT count(*) FROM tenants WHERE code = 'haiduong' AND merged_into IS NOT NULL")"
+demo_tenants=(demo demo2 haiphong)
+if [[ "$merged" == "0" ]]; then
+    "$bin" tenant import tenants/haiduong
+    demo_tenants+=(haiduong)
+fi
 # Rule-sets and calendars of every year on file; people of each school; then the obligations. Each
 # step is idempotent: a second `make run` changes nothing that is already there.
-for tenant in demo demo2; do
+for tenant in "${demo_tenants[@]}"; do
     say "importing rule-sets and calendars of $tenant"
     "$bin" rules import --tenant "$tenant"
     for calendar in tenants/"$tenant"/calendars/*.yaml; do
@@ -160,6 +169,14 @@ Demo logins (password for all: Demo@2026!)
   s1.principal records the school's choice of electronic or paper books (/units/S01/choices). Each record's "Xác minh chữ ký" page and ZIP package check the signatures; the demo
   CA's root is $pki_dir/root.pem (xmlsec1 --verify --trusted-pem ...). Keys: hoso keys list --tenant demo.
   A large synthetic province for load tests: make bench (or hoso demo generate --preset small).
+
+  A province merger (1 July 2025: Hải Dương joined Hải Phòng). Before: tenant haiduong, hd.s1principal;
+  tenant haiphong, hp.officer. See what would move, then merge (README: "A province merger"):
+    eval "\$(scripts/services.sh env run)"   # the database URLs (the merger runs as the owner)
+    $bin tenant merge --from haiduong --into haiphong --on 2025-07-01 --dry-run
+    $bin tenant merge --from haiduong --into haiphong --on 2025-07-01
+  After: tenant haiphong, hd.s1principal@haiduong (Hải Dương's directory, its school now S01 → haiduong-S01);
+  sign-in to haiduong answers that it is read-only; hoso audit verify checks both chains.
 
 Server log: $logfile
 make stop to stop.

@@ -73,6 +73,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: LanguageMiddleware())
     router.add(middleware: ErrorMiddleware(services: services))
+    router.add(middleware: MergedTenantMiddleware(services: services))
     router.add(middleware: SessionMiddleware(services: services))
     router.add(middleware: ErrorMiddleware(services: services))
     router.add(middleware: TextInputMiddleware())

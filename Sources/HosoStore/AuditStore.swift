@@ -89,12 +89,12 @@ public struct AuditStore: Sendable {
             try await connection.fetch("""
                 SELECT a.seq, a.at_us, a.actor_login, u.display_name, a.action, a.subject, a.details
                 FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
-                WHERE a.tenant_id = \(tenantID)
+                WHERE (a.tenant_id = \(tenantID) OR a.tenant_id IN (SELECT id FROM tenants WHERE merged_into = \(tenantID)))
                   AND (\(subject)::text IS NULL OR a.subject = \(subject))
                   AND (\(unitID)::bigint IS NULL OR (a.unit_id = \(unitID) AND a.action IN ('unit.view', 'record.view', 'record.download')
                        AND EXISTS (SELECT 1 FROM user_grants g WHERE g.user_id = a.actor_user_id
                                    AND g.role IN ('provincial_inspector', 'district_inspector'))))
-                ORDER BY a.seq DESC LIMIT \(limit)
+                ORDER BY a.at_us DESC, a.seq DESC LIMIT \(limit)
                 """, (Int64, Int64, String?, String?, String, String?, String).self, logger: logger).reversed().map {
                 Entry(seq: $0.0, atMicroseconds: $0.1, actorLogin: $0.2, actorName: $0.3, action: $0.4, subject: $0.5, details: $0.6)
             }
@@ -102,35 +102,69 @@ public struct AuditStore: Sendable {
     }
 
     /// Recomputes the whole chain of a tenant.
+    /// A tenant merged into another (`tenant.merged_in`) must still end with the `tenant.merged` entry
+    /// whose hash the target recorded: nothing was appended to it, nor was it cut short, since.
     public func verify(tenantID: Int64) async throws -> AuditVerification {
-        try await database.withTenant(tenantID) { connection in
-            let rows = try await connection.query("""
-                SELECT seq, at_us, actor_user_id, actor_login, action, unit_id, subject, details, previous_hash, hash
-                FROM audit_log WHERE tenant_id = \(tenantID) ORDER BY seq
-                """, logger: self.logger)
-            var previous = [UInt8](repeating: 0, count: 32)
-            var expectedSeq: Int64 = 1
-            var checked = 0
-            for try await (seq, at, userID, login, action, unitID, subject, details, previousHash, hash) in rows.decode(
-                (Int64, Int64, Int64?, String?, String, Int64?, String?, String, ByteBuffer, ByteBuffer).self
-            ) {
-                if seq != expectedSeq {
-                    return AuditVerification(checked: checked, firstBroken: expectedSeq, reason: "missing")
-                }
-                if Array(buffer: previousHash) != previous {
-                    return AuditVerification(checked: checked, firstBroken: seq, reason: "link")
-                }
-                let event = AuditEvent(actorUserID: userID, actorLogin: login, action: action, unitID: unitID, subject: subject)
-                let recomputed = Self.chainHash(previous: previous, tenantID: tenantID, seq: seq, atMicroseconds: at, event: event, details: details)
-                if recomputed != Array(buffer: hash) {
-                    return AuditVerification(checked: checked, firstBroken: seq, reason: "hash")
-                }
-                previous = recomputed
-                expectedSeq += 1
-                checked += 1
-            }
-            return AuditVerification(checked: checked, firstBroken: nil, reason: nil)
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.verify(tenantID: tenantID, on: connection, logger: logger)
         }
+    }
+
+    /// `verify` inside the caller's transaction (a merger verifies both chains under its lock).
+    public static func verify(tenantID: Int64, on connection: PostgresConnection, logger: Logger) async throws -> AuditVerification {
+        let result = try await chain(tenantID: tenantID, on: connection, logger: logger)
+        guard result.firstBroken == nil else { return result }
+        // Each merger this tenant received: the source's chain must still end where the target sealed it.
+        let mergers = try await connection.fetch("""
+            SELECT a.seq, a.details::jsonb ->> 'source_tenant_id', a.details::jsonb ->> 'source_head'
+            FROM audit_log a WHERE a.tenant_id = \(tenantID) AND a.action = 'tenant.merged_in' ORDER BY a.seq
+            """, (Int64, String?, String?).self, logger: logger)
+        for (seq, sourceID, head) in mergers {
+            guard let sourceID = sourceID.flatMap(Int64.init), let head else {
+                return AuditVerification(checked: result.checked, firstBroken: seq, reason: "merger")
+            }
+            let last = try await connection.fetch("""
+                SELECT action, encode(hash, 'hex') FROM audit_log WHERE tenant_id = \(sourceID) ORDER BY seq DESC LIMIT 1
+                """, (String, String).self, logger: logger).first
+            guard let last, last.0 == "tenant.merged", last.1 == head else {
+                return AuditVerification(checked: result.checked, firstBroken: seq, reason: "merger")
+            }
+            let source = try await chain(tenantID: sourceID, on: connection, logger: logger)
+            if source.firstBroken != nil {
+                return AuditVerification(checked: result.checked, firstBroken: seq, reason: "merged_chain")
+            }
+        }
+        return result
+    }
+
+    static func chain(tenantID: Int64, on connection: PostgresConnection, logger: Logger) async throws -> AuditVerification {
+        let rows = try await connection.query("""
+            SELECT seq, at_us, actor_user_id, actor_login, action, unit_id, subject, details, previous_hash, hash
+            FROM audit_log WHERE tenant_id = \(tenantID) ORDER BY seq
+            """, logger: logger)
+        var previous = [UInt8](repeating: 0, count: 32)
+        var expectedSeq: Int64 = 1
+        var checked = 0
+        for try await (seq, at, userID, login, action, unitID, subject, details, previousHash, hash) in rows.decode(
+            (Int64, Int64, Int64?, String?, String, Int64?, String?, String, ByteBuffer, ByteBuffer).self
+        ) {
+            if seq != expectedSeq {
+                return AuditVerification(checked: checked, firstBroken: expectedSeq, reason: "missing")
+            }
+            if Array(buffer: previousHash) != previous {
+                return AuditVerification(checked: checked, firstBroken: seq, reason: "link")
+            }
+            let event = AuditEvent(actorUserID: userID, actorLogin: login, action: action, unitID: unitID, subject: subject)
+            let recomputed = Self.chainHash(previous: previous, tenantID: tenantID, seq: seq, atMicroseconds: at, event: event, details: details)
+            if recomputed != Array(buffer: hash) {
+                return AuditVerification(checked: checked, firstBroken: seq, reason: "hash")
+            }
+            previous = recomputed
+            expectedSeq += 1
+            checked += 1
+        }
+        return AuditVerification(checked: checked, firstBroken: nil, reason: nil)
     }
 
     /// SHA-256 over the previous hash and every field, each length-prefixed so that no two

@@ -127,6 +127,8 @@ public final class Database: Sendable {
                 return unwrap(inner, logger: logger)
             }
             return error
+        case let error as PSQLError where isFrozenRefusal(error):
+            return HosoError("tenant.frozen")
         case let error as PSQLError where isUnavailable(error):
             logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
             return HosoError("service.database_unavailable")
@@ -135,6 +137,12 @@ public final class Database: Sendable {
         default:
             return error
         }
+    }
+
+    /// Row-level security's backstop for a merged tenant (migration 0012's `tenant_not_frozen`).
+    static func isFrozenRefusal(_ error: PSQLError) -> Bool {
+        error.code == .server && error.serverInfo?[.sqlState] == "42501"
+            && (error.serverInfo?[.message] ?? "").contains("tenant_not_frozen")
     }
 
     static func isUnavailable(_ error: PSQLError) -> Bool {

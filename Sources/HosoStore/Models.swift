@@ -11,6 +11,11 @@ public struct TenantRecord: Sendable, Equatable {
     /// `nil`: no directory sign-in for this tenant.
     public let directory: DirectorySettings?
     public let groupRules: [GroupRule]
+    /// The tenant this one was merged into (it is then frozen, read-only), and that tenant's host names.
+    public var mergedInto: String? = nil
+    public var mergedIntoHosts: [String] = []
+    /// Directories besides its own (a merged province's), each with its group rules and login domain.
+    public var directories: [ExtraDirectory] = []
 }
 
 /// A unit as stored.

@@ -37,13 +37,13 @@ public struct RuleSetStore: Sendable {
         return try await database.withTenant(tenantID) { connection in
             try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("rules:\(tenantID):\(ruleSet.schoolYear)")))", logger: logger)
             if let (id, version, existing) = try await connection.fetch("""
-                SELECT id, version, checksum FROM rule_sets WHERE tenant_id = \(tenantID) AND school_year = \(ruleSet.schoolYear)
+                SELECT id, version, checksum FROM rule_sets WHERE tenant_id = \(tenantID) AND school_year = \(ruleSet.schoolYear) AND merged_from IS NULL
                 ORDER BY version DESC LIMIT 1
                 """, (Int64, Int, String).self, logger: logger).first, existing == checksum {
                 return ImportResult(ruleSetID: id, version: version, created: false)
             }
             let version = (try await connection.fetch("""
-                SELECT coalesce(max(version), 0) FROM rule_sets WHERE tenant_id = \(tenantID) AND school_year = \(ruleSet.schoolYear)
+                SELECT coalesce(max(version), 0) FROM rule_sets WHERE tenant_id = \(tenantID) AND school_year = \(ruleSet.schoolYear) AND merged_from IS NULL
                 """, Int.self, logger: logger).first ?? 0) + 1
             guard let id = try await connection.fetch("""
                 INSERT INTO rule_sets (tenant_id, school_year, version, source_id, lineage, name_vi, name_en, checksum)
@@ -73,7 +73,7 @@ public struct RuleSetStore: Sendable {
         -> (id: Int64, version: Int, ruleSet: RuleSet)? {
         guard let (id, version, sourceID, lineage, nameVi, nameEn) = try await connection.fetch("""
             SELECT id, version, source_id, lineage, name_vi, name_en FROM rule_sets
-            WHERE tenant_id = \(tenantID) AND school_year = \(schoolYear) ORDER BY version DESC LIMIT 1
+            WHERE tenant_id = \(tenantID) AND school_year = \(schoolYear) AND merged_from IS NULL ORDER BY version DESC LIMIT 1
             """, (Int64, Int, String, [String], String, String).self, logger: logger).first else { return nil }
         let types = try await ruleSetTypes(connection, ruleSetID: id, logger: logger)
         return (id, version, RuleSet(id: sourceID, schoolYear: schoolYear, nameVi: nameVi, nameEn: nameEn, lineage: lineage, types: types))
@@ -105,7 +105,7 @@ public struct RuleSetStore: Sendable {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
             try await connection.fetch("""
-                SELECT version, source_id, checksum FROM rule_sets WHERE tenant_id = \(tenantID) AND school_year = \(schoolYear) ORDER BY version
+                SELECT version, source_id, checksum FROM rule_sets WHERE tenant_id = \(tenantID) AND school_year = \(schoolYear) AND merged_from IS NULL ORDER BY version
                 """, (Int, String, String).self, logger: logger).map { (version: $0.0, sourceID: $0.1, checksum: $0.2) }
         }
     }

@@ -169,7 +169,7 @@ public struct SignatureStore: Sendable {
     }
 
     static let keyColumns = """
-        k.id, coalesce(u.login, un.code), coalesce(u.display_name, un.name_vi), k.owner_unit_id IS NOT NULL, k.fingerprint, k.serial,
+        k.id, coalesce(k.owner_as, u.login, un.code), coalesce(u.display_name, un.name_vi), k.owner_unit_id IS NOT NULL, k.fingerprint, k.serial,
         k.common_name, k.issuer, k.algorithm, extract(epoch FROM k.not_before)::bigint, extract(epoch FROM k.not_after)::bigint, k.key_ref,
         k.state, k.certificate_pem
         FROM signing_keys k LEFT JOIN users u ON u.id = k.owner_user_id LEFT JOIN units un ON un.id = k.owner_unit_id

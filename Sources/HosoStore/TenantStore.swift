@@ -42,10 +42,13 @@ public struct TenantStore: Sendable {
             let refusals = DirectorySharing.refusals(definition, among: neighbours)
             if !refusals.isEmpty { throw HosoErrors(refusals) }
             var summary = ImportSummary()
-            let existing = try await connection.fetch(
-                "SELECT id FROM tenants WHERE code = \(definition.id)", Int64.self, logger: logger).first
+            let existing = try await connection.fetch("""
+                SELECT t.id, m.code FROM tenants t LEFT JOIN tenants m ON m.id = t.merged_into WHERE t.code = \(definition.id)
+                """, (Int64, String?).self, logger: logger).first
             let tenantID: Int64
-            if let existing {
+            if let (existing, mergedInto) = existing {
+                // A merged tenant is kept as it was when it was merged.
+                if let mergedInto { throw HosoError("tenant.frozen", ["tenant": definition.id, "into": mergedInto]) }
                 tenantID = existing
                 try await connection.run("""
                     UPDATE tenants SET name_vi = \(definition.nameVi), name_en = \(definition.nameEn),
@@ -114,7 +117,12 @@ public struct TenantStore: Sendable {
             }
 
             let inFile = Set(definition.units.map(\.code))
-            for unit in stored.values.sorted(by: { $0.code < $1.code }) where !inFile.contains(unit.code) && unit.closesOn == nil {
+            // Units merged in from another tenant are not in this file, and stay as they are.
+            let mergedRows: [Int64] = try await connection.fetch(
+                "SELECT id FROM units WHERE tenant_id = \(tenantID) AND merged_from IS NOT NULL", Int64.self, logger: logger)
+            let mergedIn = Set(mergedRows)
+            for unit in stored.values.sorted(by: { $0.code < $1.code })
+            where !inFile.contains(unit.code) && unit.closesOn == nil && !mergedIn.contains(unit.id) {
                 try await connection.run("""
                     UPDATE units SET closes_on = \(day.iso)::date, updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(unit.id)
                     """, logger: logger)
@@ -315,20 +323,28 @@ public struct TenantStore: Sendable {
         }.first
     }
 
-    static let tenantColumns = "id, code, name_vi, name_en, hosts, levels::text, directory::text, group_rules::text"
+    static let tenantColumns = """
+        id, code, name_vi, name_en, hosts, levels::text, directory::text, group_rules::text,
+        (SELECT m.code FROM tenants m WHERE m.id = tenants.merged_into) AS merged_into_code,
+        coalesce((SELECT m.hosts FROM tenants m WHERE m.id = tenants.merged_into), '{}') AS merged_into_hosts, directories::text
+        """
 
     static func decodeTenants(_ rows: PostgresRowSequence) async throws -> [TenantRecord] {
         let decoder = JSONDecoder()
         var result: [TenantRecord] = []
-        for try await (id, code, nameVi, nameEn, hosts, levels, directory, rules) in rows.decode(
-            (Int64, String, String, String, [String], String, String, String).self
+        for try await (id, code, nameVi, nameEn, hosts, levels, directory, rules, mergedInto, mergedIntoHosts, extras) in rows.decode(
+            (Int64, String, String, String, [String], String, String, String, String?, [String], String).self
         ) {
-            result.append(TenantRecord(
+            var tenant = TenantRecord(
                 id: id, code: code, nameVi: nameVi, nameEn: nameEn, hosts: hosts,
                 levels: try decoder.decode([UnitLevel].self, from: Data(levels.utf8)),
                 directory: try decoder.decode(DirectorySettings?.self, from: Data(directory.utf8)),
                 groupRules: try decoder.decode([GroupRule].self, from: Data(rules.utf8))
-            ))
+            )
+            tenant.mergedInto = mergedInto
+            tenant.mergedIntoHosts = mergedIntoHosts
+            tenant.directories = try decoder.decode([ExtraDirectory].self, from: Data(extras.utf8))
+            result.append(tenant)
         }
         return result
     }

@@ -15,12 +15,15 @@ public struct UserStore: Sendable {
 
     /// Creates or updates the person and replaces their grants with what the directory says now.
     /// Grants naming a unit the tenant does not have, or a closed unit, are dropped (and logged).
-    public func recordDirectorySignIn(tenantID: Int64, account: DirectoryAccount, requested: [RequestedGrant]) async throws -> Actor {
+    /// `directory`: the extra directory (a merged province's) the account came from; nil for the tenant's own.
+    public func recordDirectorySignIn(tenantID: Int64, account: DirectoryAccount, requested: [RequestedGrant],
+                                      directory: String? = nil) async throws -> Actor {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
             let userID = try await connection.fetch("""
-                INSERT INTO users (tenant_id, login, source, directory_dn, display_name, email, last_sign_in_at)
-                VALUES (\(tenantID), \(account.login), 'directory', \(account.dn), \(account.displayName), \(account.email), now())
+                INSERT INTO users (tenant_id, login, source, directory_dn, display_name, email, last_sign_in_at, directory)
+                VALUES (\(tenantID), \(account.login), 'directory', \(account.dn), \(account.displayName), \(account.email), now(),
+                        \(directory))
                 ON CONFLICT (tenant_id, login) DO UPDATE
                     SET directory_dn = excluded.directory_dn, display_name = excluded.display_name,
                         email = excluded.email, last_sign_in_at = now()

@@ -10,7 +10,7 @@ import Logging
 // rule-sets, people and obligations.
 
 struct TenantCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Manage tenants.", subcommands: [Import.self])
+    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Manage tenants.", subcommands: [Import.self, Merge.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

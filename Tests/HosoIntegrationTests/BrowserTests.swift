@@ -25,4 +25,23 @@ import Testing
         #expect(shots.count >= 10, "screenshots in \(output): \(shots)")
         print("browser screenshots: \(output)")
     }
+
+    /// A Hải Dương principal before and after the merger of 1 July 2025, in a real browser: tenant
+    /// haiduong first; after `hoso tenant merge`, haiduong refuses, haiphong takes hd.s1principal@haiduong.
+    @Test func aHaiDuongPrincipalSignsInBeforeAndAfterTheMerger() async throws {
+        let world = try await TestWorld.make(importing: ["haiduong", "haiphong"], records: ["2025-2026"])
+        let server = try ServerProcess(world: world)
+        try server.start()
+        let repo = try TestEnvironment.repoDirectory
+        let output = repo + "/test-output/browser-merger"
+        try? FileManager.default.removeItem(atPath: output)
+        let script = try String(contentsOfFile: repo + "/Tests/browser/portal.py", encoding: .utf8)
+        let base = "http://127.0.0.1:\(server.port)"
+        let before = try Python.run(script, arguments: ["--base", base, "--out", output, "--merger", "before"])
+        #expect(before.contains("screenshots: 1"), "\(before)")
+        _ = try await TenantMergeTests.merge(world, from: "haiduong", into: "haiphong")
+        let after = try Python.run(script, arguments: ["--base", base, "--out", output, "--merger", "after"])
+        #expect(after.contains("screenshots: 2"), "\(after)")
+        #expect(!after.contains("FAIL") && !before.contains("FAIL"), "\(before)\n\(after)")
+    }
 }

@@ -71,16 +71,18 @@ class Walk:
         for chrome in ("Đăng xuất", "English", "Trang chủ"):
             self.check(chrome not in text, f"{name}: the printed page leaves out the site's {chrome!r}")
 
-    def sign_in(self, driver, login):
+    def sign_in(self, driver, login, tenant_code="demo", expect_success=True):
         driver.get(f"{self.base}/signin")
         tenant = driver.find_elements(By.CSS_SELECTOR, "select#tenant")
         if tenant:
             for option in tenant[0].find_elements(By.TAG_NAME, "option"):
-                if option.get_attribute("value") == "demo":
+                if option.get_attribute("value") == tenant_code:
                     option.click()
         driver.find_element(By.ID, "username").send_keys(login)
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+        if not expect_success:
+            return
         try:
             WebDriverWait(driver, 10).until(lambda d: "/signin" not in d.current_url)
         except Exception:
@@ -227,15 +229,49 @@ class Walk:
         finally:
             driver.quit()
 
+    def merger_before(self):
+        """A Hải Dương principal in tenant haiduong, before the merger of 1 July 2025."""
+        driver = self.browser()
+        try:
+            self.sign_in(driver, "hd.s1principal", "haiduong")
+            driver.get(f"{self.base}/dashboard")
+            self.check(driver.current_url.endswith("/units/S01/dashboard"), f"the principal lands on Hải Dương's S01 ({driver.current_url})")
+            self.check("Nguyễn Trãi" in self.text(driver), "the school's name")
+            self.shot(driver, "merger-before-haiduong-principal")
+        finally:
+            driver.quit()
+
+    def merger_after(self):
+        """The same principal after the merger: haiduong is read-only; in haiphong through Hải Dương's directory."""
+        driver = self.browser()
+        try:
+            self.sign_in(driver, "hd.s1principal", "haiduong", expect_success=False)
+            body = self.text(driver)
+            self.check("/signin" in driver.current_url and "chỉ được xem" in body, "the merged tenant refuses the sign-in, in Vietnamese")
+            self.shot(driver, "merger-after-haiduong-refused")
+            self.sign_in(driver, "hd.s1principal@haiduong", "haiphong")
+            driver.get(f"{self.base}/dashboard")
+            self.check(driver.current_url.endswith("/units/haiduong-S01/dashboard"),
+                       f"the principal lands on the school, re-coded in Hải Phòng ({driver.current_url})")
+            self.check("Nguyễn Trãi" in self.text(driver), "the school's name and records came along")
+            self.shot(driver, "merger-after-haiphong-principal")
+        finally:
+            driver.quit()
+
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--merger", choices=("before", "after"),
+                        help="only the province merger's walk (tenants haiduong and haiphong), before or after it")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     walk = Walk(args.base, args.out)
-    for step in (walk.officer, walk.inspector, walk.inspection, walk.principal, walk.teacher):
+    steps = (walk.officer, walk.inspector, walk.inspection, walk.principal, walk.teacher)
+    if args.merger:
+        steps = (walk.merger_before,) if args.merger == "before" else (walk.merger_after,)
+    for step in steps:
         try:
             step()
         except Exception as error:  # a missing element is a failure of this walk, reported with the others

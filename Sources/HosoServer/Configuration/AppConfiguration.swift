@@ -168,6 +168,15 @@ public struct AppConfiguration: Sendable {
         return settings
     }
 
+    /// An extra directory's settings, its URL overridden like a tenant's (`HOSO_DIRECTORY_URL_<NAME>`).
+    func directorySettings(for extra: ExtraDirectory) -> DirectorySettings {
+        var settings = extra.settings
+        let perDirectory = "HOSO_DIRECTORY_URL_" + extra.name.uppercased().replacingOccurrences(of: "-", with: "_")
+        if let url = environment[perDirectory], !url.isEmpty { settings.url = url }
+        else if let directoryURLOverride { settings.url = directoryURLOverride }
+        return settings
+    }
+
     func bindPassword(for settings: DirectorySettings) -> String {
         environment[settings.bindPasswordEnv] ?? ""
     }

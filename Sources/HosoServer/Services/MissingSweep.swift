@@ -15,15 +15,16 @@ struct MissingSweep: Service {
 
     func loop() async {
         while !Task.isCancelled {
-            do {
-                for tenant in try await services.tenants.tenants() {
+            // Each tenant on its own: one that fails (a database hiccup, a frozen tenant) skips only itself.
+            for tenant in (try? await services.tenants.tenants()) ?? [] {
+                do {
                     let moved = try await services.obligations.sweepMissing(tenantID: tenant.id, now: services.clock.now())
                     if moved > 0 { services.logger.info("obligations now missing", metadata: ["tenant": "\(tenant.code)", "count": "\(moved)"]) }
                     let units = try await services.tenants.advanceTree(tenantID: tenant.id, today: services.clock.today())
                     if units > 0 { services.logger.info("dated moves took effect", metadata: ["tenant": "\(tenant.code)", "units": "\(units)"]) }
+                } catch {
+                    services.logger.debug("missing sweep skipped", metadata: ["tenant": "\(tenant.code)", "error": "\(error)"])
                 }
-            } catch {
-                services.logger.debug("missing sweep skipped", metadata: ["error": "\(error)"])
             }
             do { try await Task.sleep(for: interval) } catch { return }
         }

@@ -21,6 +21,8 @@ struct SignInService: Sendable {
         guard tenantCode.count <= 64 else { throw HosoError("input.too_long", ["field": "tenant", "max": "64"]) }
         let credentials = try Credentials(login: Normalize.nfc(rawLogin), password: password)
         guard let tenant = try await services.tenants.tenant(code: tenantCode) else { throw HosoError("signin.unknown_tenant") }
+        // Its people sign in to the tenant it joined now (their directory travelled with them).
+        if tenant.mergedInto != nil { throw HosoError("tenant.frozen") }
         // Compatibility-folded and lower-cased, as the directory compares names: "ｓ1.Teacher" is s1.teacher.
         let throttleKey = credentials.login.precomposedStringWithCompatibilityMapping.lowercased()
 
@@ -66,6 +68,23 @@ struct SignInService: Sendable {
                 throw HosoError("signin.invalid_credentials")
             }
             return actor
+        }
+        // `name@domain` of a merged province's directory asks that directory, with its own group rules.
+        if case .extra(let extra, let bare) = DirectoryChoice.pick(login: credentials.login, among: tenant.directories) {
+            let settings = services.configuration.directorySettings(for: extra).forSignIn()
+            let account = try await services.directory.authenticate(
+                try Credentials(login: bare, password: credentials.password), settings: settings,
+                bindPassword: services.configuration.bindPassword(for: settings),
+                groupAttributes: GroupMapper.attributesNeeded(by: extra.groupRules)
+            )
+            let requested = DirectoryChoice.grants(GroupMapper.requestedGrants(groups: account.groups, rules: extra.groupRules),
+                                                   through: extra)
+            let normalized = DirectoryAccount(
+                dn: account.dn, login: DirectoryChoice.login(Normalize.nfc(account.login), of: extra),
+                displayName: Normalize.nfc(account.displayName), email: account.email, groups: account.groups
+            )
+            return try await services.users.recordDirectorySignIn(tenantID: tenant.id, account: normalized, requested: requested,
+                                                                  directory: extra.name)
         }
         // A tenant without a directory has only its local administrators. On a shared directory the
         // tenant's account filter joins the search: another tenant's account is not found at all.

@@ -6,6 +6,8 @@ enum ErrorStatus {
     static func status(for code: String) -> HTTPResponse.Status {
         if code.hasPrefix("service.") { return .serviceUnavailable }
         if code.hasPrefix("signin.throttled") { return .tooManyRequests }
+        // A merged tenant is read-only: the request was fine, the tenant's state refuses it.
+        if code == "tenant.frozen" { return .conflict }
         if code.hasPrefix("input.") || code.hasPrefix("tenant.") || code.hasPrefix("tree.") { return .badRequest }
         // XML transcripts: the document is at fault; too large to check is 413; no schema yet is the tenant's state.
         if code.hasPrefix("xml_upload.") || code.hasPrefix("xml_schema.") {

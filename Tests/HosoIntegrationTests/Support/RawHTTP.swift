@@ -55,11 +55,12 @@ extension RawHTTP {
     }
 
     /// One whole request; returns the status, the headers (lower-cased names) and the body.
-    static func request(port: Int, _ method: String, _ path: String, headers: [(String, String)] = [],
+    /// `host`: the Host header (a tenant's host name); 127.0.0.1:port when nil.
+    static func request(port: Int, _ method: String, _ path: String, host: String? = nil, headers: [(String, String)] = [],
                         body: [UInt8] = []) throws -> (status: Int, headers: [(String, String)], body: String) {
         let fd = try dial(port: port)
         defer { close(fd) }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host ?? "127.0.0.1:\(port)")\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         try sendAll(fd, Array((head + "\r\n").utf8) + body)
         var data = [UInt8]()
