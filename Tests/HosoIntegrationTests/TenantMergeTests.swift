@@ -272,8 +272,11 @@ import Glibc
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            // Started, killed and waited for on one thread, without an `await` in between: Foundation
+            // tells of the exit through the run loop of the thread that started the process, so a
+            // wait on another thread (after a suspension) would never see it and spin forever.
             try process.run()
-            try await Task.sleep(for: .milliseconds(Int.random(in: 50...(150 + attempt * 150))))
+            usleep(useconds_t(Int.random(in: 50...(150 + attempt * 150)) * 1000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let now = try #require(try await state())
