@@ -16,7 +16,7 @@ import Testing
         let repo = try TestEnvironment.repoDirectory
         let output = repo + "/test-output/browser"
         try? FileManager.default.removeItem(atPath: output)
-        let result = try Python.run(
+        let result = try await Python.run(
             try String(contentsOfFile: repo + "/Tests/browser/portal.py", encoding: .utf8),
             arguments: ["--base", "http://127.0.0.1:\(server.port)", "--out", output]
         )
@@ -37,10 +37,10 @@ import Testing
         try? FileManager.default.removeItem(atPath: output)
         let script = try String(contentsOfFile: repo + "/Tests/browser/portal.py", encoding: .utf8)
         let base = "http://127.0.0.1:\(server.port)"
-        let before = try Python.run(script, arguments: ["--base", base, "--out", output, "--merger", "before"])
+        let before = try await Python.run(script, arguments: ["--base", base, "--out", output, "--merger", "before"])
         #expect(before.contains("screenshots: 1"), "\(before)")
         _ = try await TenantMergeTests.merge(world, from: "haiduong", into: "haiphong")
-        let after = try Python.run(script, arguments: ["--base", base, "--out", output, "--merger", "after"])
+        let after = try await Python.run(script, arguments: ["--base", base, "--out", output, "--merger", "after"])
         #expect(after.contains("screenshots: 2"), "\(after)")
         #expect(!after.contains("FAIL") && !before.contains("FAIL"), "\(before)\n\(after)")
     }

@@ -32,12 +32,12 @@ import Glibc
         let session = try signIn(server, "s1.teacher")
 
         // Half of an 8 MB PDF, then silence: the server is writing it to tmp/.
-        let socket = try RawHTTP.dial(port: server.port)
+        let socket = try await RawHTTP.dial(port: server.port)
         defer { close(socket) }
         let total = 8 * 1024 * 1024
         let head = "POST /api/v1/obligations/\(id)/versions?filename=giao-an.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + "Cookie: \(session.cookie)\r\nX-CSRF-Token: \(session.csrf)\r\nContent-Type: application/pdf\r\nContent-Length: \(total)\r\n\r\n"
-        try RawHTTP.sendAll(socket, Array(head.utf8) + Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x20, count: total / 2))
+        try await RawHTTP.sendAll(socket, Array(head.utf8) + Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x20, count: total / 2))
         let tmp = world.configuration.blobDirectory + "/tmp"
         var written = 0
         for _ in 0..<100 where written < total / 4 {
@@ -58,7 +58,7 @@ import Glibc
         // And the same upload, whole, goes through after the restart.
         let again = try signIn(server, "s1.teacher")
         let content = Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x20, count: 4096)
-        let uploaded = try RawHTTP.request(port: server.port, "POST", "/api/v1/obligations/\(id)/versions?filename=giao-an.pdf",
+        let uploaded = try await RawHTTP.request(port: server.port, "POST", "/api/v1/obligations/\(id)/versions?filename=giao-an.pdf",
                                            headers: [("Cookie", again.cookie), ("X-CSRF-Token", again.csrf), ("Content-Type", "application/pdf")],
                                            body: content)
         #expect(uploaded.status == 201, "\(uploaded.body)")

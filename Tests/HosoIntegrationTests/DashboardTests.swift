@@ -287,7 +287,7 @@ import Testing
             #expect(xlsx.status == .ok)
             let path = output + "/dashboard.xlsx"
             try Data(buffer: xlsx.body).write(to: URL(fileURLWithPath: path))
-            let read = try Python.run("""
+            let read = try await Python.run("""
                 import openpyxl, sys
                 book = openpyxl.load_workbook(sys.argv[1])
                 units = book.worksheets[0]
@@ -304,7 +304,7 @@ import Testing
             #expect(items.text.split(separator: "\r\n").count == total.expected + total.exempt + 1)
             let itemsBook = try await officer.send(client, .get, "/units/D01/items.xlsx?year=\(Self.year)&column=not_due")
             try Data(buffer: itemsBook.body).write(to: URL(fileURLWithPath: output + "/items.xlsx"))
-            let rows = try Python.run("import openpyxl, sys\nprint(openpyxl.load_workbook(sys.argv[1]).worksheets[0].max_row)",
+            let rows = try await Python.run("import openpyxl, sys\nprint(openpyxl.load_workbook(sys.argv[1]).worksheets[0].max_row)",
                                       arguments: [output + "/items.xlsx"])
             let d1 = figures(try await officer.send(client, .get, "/api/v1/units/D01/compliance?year=\(Self.year)").json()["total"])
             #expect(rows.trimmingCharacters(in: .whitespacesAndNewlines) == String(d1.notDue + 1))
@@ -327,6 +327,12 @@ enum Python {
         let status: Int32
         let output: String
         var description: String { "python exited \(status): \(output)" }
+    }
+
+    /// The same, awaited from a thread of its own: a browser script talks to the test's own live
+    /// server, which needs the cooperative pool that a blocked wait would hold.
+    static func run(_ script: String, arguments: [String] = []) async throws -> String {
+        try await RawHTTP.offPool { try run(script, arguments: arguments) as String }
     }
 
     static func run(_ script: String, arguments: [String] = []) throws -> String {

@@ -16,14 +16,14 @@ import Testing
             try await browser.signIn(client, tenant: "demo2", "p2.officer")
             let cookie = "hoso_session=\(try #require(browser.cookies["hoso_session"]))"
 
-            let own = try RawHTTP.get(port: port, path: "/api/v1/me", host: "demo2.hoso.local", cookie: cookie)
+            let own = try await RawHTTP.get(port: port, path: "/api/v1/me", host: "demo2.hoso.local", cookie: cookie)
             #expect(own.status == 200)
-            let foreign = try RawHTTP.get(port: port, path: "/api/v1/me", host: "demo.hoso.local", cookie: cookie)
+            let foreign = try await RawHTTP.get(port: port, path: "/api/v1/me", host: "demo.hoso.local", cookie: cookie)
             #expect(foreign.status == 401)
             #expect(foreign.body.contains("auth.required"))
 
             // On a tenant's host the sign-in form names that tenant instead of offering a list.
-            let form = try RawHTTP.get(port: port, path: "/signin", host: "demo.hoso.local")
+            let form = try await RawHTTP.get(port: port, path: "/signin", host: "demo.hoso.local")
             #expect(form.body.contains(#"<input type="hidden" name="tenant" value="demo">"#))
             #expect(!form.body.contains("<select"))
         }

@@ -58,7 +58,7 @@ import Testing
             let xlsx = try await generate(&officer, client, unit: "SO", #"{"format": "xlsx", "period": "semester", "semester": "1", "year": "\#(Self.year)"}"#)
             let path = try Tool.outputDirectory + "/report-SO-semester1.xlsx"
             try Data(xlsx).write(to: URL(fileURLWithPath: path))
-            let read = try Python.run("""
+            let read = try await Python.run("""
                 import openpyxl, sys
                 book = openpyxl.load_workbook(sys.argv[1])
                 print("|".join(book.sheetnames))

@@ -214,21 +214,21 @@ import Glibc
         // act, verify
         try await world.withApp(.live) { client in
             let port = try #require(client.port)
-            let moved = try RawHTTP.request(port: port, "GET", "/units/S01/dashboard?year=2026-2027", host: "demo.hoso.local:\(port)")
+            let moved = try await RawHTTP.request(port: port, "GET", "/units/S01/dashboard?year=2026-2027", host: "demo.hoso.local:\(port)")
             #expect(moved.status == 308)
             #expect(moved.headers.first { $0.0 == "location" }?.1 == "http://demo2.hoso.local:\(port)/units/demo-S01/dashboard?year=2026-2027",
                     "a unit's page follows its new code")
-            let kept = try RawHTTP.request(port: port, "GET", "/units/S02/dashboard", host: "demo.hoso.local")
+            let kept = try await RawHTTP.request(port: port, "GET", "/units/S02/dashboard", host: "demo.hoso.local")
             #expect(kept.headers.first { $0.0 == "location" }?.1 == "http://demo2.hoso.local/units/S02/dashboard")
-            let own = try RawHTTP.get(port: port, path: "/signin", host: "demo2.hoso.local")
+            let own = try await RawHTTP.get(port: port, path: "/signin", host: "demo2.hoso.local")
             #expect(own.status == 200)
-            let signIn = try RawHTTP.request(port: port, "POST", "/api/v1/session", headers: [("Content-Type", "application/json")],
+            let signIn = try await RawHTTP.request(port: port, "POST", "/api/v1/session", headers: [("Content-Type", "application/json")],
                                              body: Array(#"{"tenant":"demo","username":"s1.teacher","password":"Demo@2026!"}"#.utf8))
             #expect(signIn.status == 409 && signIn.body.contains(#""code":"tenant.frozen""#), "\(signIn.body)")
             // demo's people sign in to demo2 as login@demo, through demo's directory and group rules,
             // with their school re-coded (demo2 has an S01 of its own).
             for (login, status) in [("s1.principal@demo", 201), ("s1.principal", 401), ("p2.officer", 201)] {
-                let answer = try RawHTTP.request(port: port, "POST", "/api/v1/session", headers: [("Content-Type", "application/json")],
+                let answer = try await RawHTTP.request(port: port, "POST", "/api/v1/session", headers: [("Content-Type", "application/json")],
                                                  body: Array(#"{"tenant":"demo2","username":"\#(login)","password":"Demo@2026!"}"#.utf8))
                 #expect(answer.status == status, "\(login): \(answer.body)")
             }

@@ -8,6 +8,24 @@ import Glibc
 enum RawHTTP {
     struct Failed: Error {}
 
+    /// Runs a blocking call on a thread of its own and awaits it. Against the test's own live
+    /// server, a blocking read on a thread of the cooperative pool (two threads on a two-core
+    /// machine) can starve the server that must answer it: two such reads at once stalled a run.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    static func get(port: Int, path: String, host: String, cookie: String? = nil) async throws -> (status: Int, body: String) {
+        try await offPool { try get(port: port, path: path, host: host, cookie: cookie) as (Int, String) }
+    }
+
+    static func request(port: Int, _ method: String, _ path: String, host: String? = nil, headers: [(String, String)] = [],
+                        body: [UInt8] = []) async throws -> (status: Int, headers: [(String, String)], body: String) {
+        try await offPool { try request(port: port, method, path, host: host, headers: headers, body: body) as (Int, [(String, String)], String) }
+    }
+
     static func get(port: Int, path: String, host: String, cookie: String? = nil) throws -> (status: Int, body: String) {
         let fd = try dial(port: port)
         defer { close(fd) }
