@@ -128,9 +128,11 @@ public struct TenantStore: Sendable {
                     """, logger: logger)
                 summary.closed.append(unit.code)
             }
+            // `stored` holds every unit now, the ones just created included: their ids are all the
+            // history and the successors need.
             summary.moved = try await Self.writeHistory(
-                definition, existing: existingCodes, today: day, tenantID: tenantID, connection, logger: logger)
-            try await Self.writeSuccessors(definition, tenantID: tenantID, connection, logger: logger)
+                definition, units: stored, existing: existingCodes, today: day, tenantID: tenantID, connection, logger: logger)
+            try await Self.writeSuccessors(definition, units: stored, connection, logger: logger)
             try await Self.withdrawForClosing(tenantID: tenantID, connection, logger: logger)
             summary.handedOver = try await Self.handOverInspections(tenantID: tenantID, today: day, connection, logger: logger)
             // The moved units' items count along the new history; a school that changed level
@@ -171,7 +173,7 @@ public struct TenantStore: Sendable {
     /// change has its rows replaced. Refused, with nothing written, when the history the tenant
     /// would have is a cycle on some date, or names a date outside the tenant's school years.
     /// Returns the codes of the units that moved (existing units whose spans changed).
-    static func writeHistory(_ definition: TenantDefinition, existing: Set<String>, today: LocalDate,
+    static func writeHistory(_ definition: TenantDefinition, units all: [String: StoredUnit], existing: Set<String>, today: LocalDate,
                              tenantID: Int64, _ connection: PostgresConnection, logger: Logger) async throws -> [String] {
         var histories = try await histories(tenantID: tenantID, connection, logger: logger)
         var changed: [String: [ParentSpan]] = [:]
@@ -197,7 +199,6 @@ public struct TenantStore: Sendable {
             ]))
         }
         if !problems.isEmpty { throw HosoErrors(problems) }
-        let all = try await allUnits(connection, tenantID: tenantID, logger: logger)
         for code in changed.keys.sorted() {
             guard let unit = all[code] else { continue }
             let spans = changed[code]!
@@ -216,9 +217,8 @@ public struct TenantStore: Sendable {
     }
 
     /// Each unit's successor as the file names it.
-    static func writeSuccessors(_ definition: TenantDefinition, tenantID: Int64,
+    static func writeSuccessors(_ definition: TenantDefinition, units all: [String: StoredUnit],
                                 _ connection: PostgresConnection, logger: Logger) async throws {
-        let all = try await allUnits(connection, tenantID: tenantID, logger: logger)
         for unit in definition.units {
             guard let id = all[unit.code]?.id else { continue }
             let successor = unit.successorCode.flatMap { all[$0]?.id }

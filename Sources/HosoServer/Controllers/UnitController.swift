@@ -71,7 +71,7 @@ struct UnitController: Sendable {
                 let text = { (key: String) in services.localizer.text(key, language) }
                 return .init(
                     name: span.parent?.name(in: language)
-                        ?? text(span.from == nil && span.to == nil ? "unit.history_root" : "unit.history_hidden"),
+                        ?? text("unit.history_hidden"),
                     url: span.parent.map { SiteURL.unit($0.code).path },
                     from: span.from.map(Self.vietnameseDate) ?? text("unit.history_beginning"),
                     to: span.to.map(Self.vietnameseDate) ?? text("unit.history_now"))
