@@ -21,6 +21,7 @@ packages=(
     ldap-utils      # ldapsearch/ldapwhoami, used to wait for slapd
     postgresql
     postgresql-contrib # ltree, pgcrypto, unaccent
+    pgbackrest      # point-in-time backups (hoso backup, scripts/pg.sh with HOSO_PG_ARCHIVE=1)
     poppler-utils   # pdftotext, used by tests
     qpdf
     curl            # health check in scripts/run.sh

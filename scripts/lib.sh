@@ -85,6 +85,20 @@ hoso_ensure_secrets() {
     mv -f "$tmp" "$file"
 }
 
+# hoso_anchor_key STATE_DIR: prints the key that signs audit checkpoints (32 random bytes in
+# base64), made on first use in STATE_DIR/anchor.key (mode 600) and kept with the state dir.
+hoso_anchor_key() {
+    local file="$1/anchor.key"
+    if [[ ! -s "$file" ]]; then
+        (
+            umask 077
+            head -c 32 /dev/urandom | base64 >"$file.tmp.$$"
+        )
+        mv -f "$file.tmp.$$" "$file"
+    fi
+    tr -d '\n' <"$file"
+}
+
 # hoso_load_secrets STATE_DIR: ensures the secrets file exists and sets its variables in the
 # calling shell (not exported).
 hoso_load_secrets() {

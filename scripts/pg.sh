@@ -12,6 +12,12 @@
 #   hoso_owner  LOGIN CREATEDB, owns database `hoso` (migrations, test databases)
 #   hoso_app    LOGIN only, owns nothing (what the server connects as)
 # Set HOSO_PG_FAST=1 to trade durability for speed (tests).
+#
+# Set HOSO_PG_ARCHIVE=1 for point-in-time backups with pgBackRest (run mode does): WAL archiving
+# on (a segment at least every minute, so a restore loses at most about a minute), the stanza
+# `hoso` created. pgbackrest/pgbackrest.conf under STATE_DIR is written on every start; the
+# repository is HOSO_BACKUP_REPO (default STATE_DIR/backup/pgbackrest). For an S3-compatible store,
+# write your own configuration (README, "Backups") and set HOSO_PGBACKREST_CONFIG to it.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -33,6 +39,9 @@ pg_dir="$state_dir/pg"
 data_dir="$pg_dir/data"
 sock_dir="$pg_dir/sock"
 log_file="$pg_dir/log"
+backrest_dir="$state_dir/pgbackrest"
+backrest_conf="${HOSO_PGBACKREST_CONFIG:-$backrest_dir/pgbackrest.conf}"
+backup_repo="${HOSO_BACKUP_REPO:-$state_dir/backup/pgbackrest}"
 
 # initdb and pg_ctl refuse to run as root: run them as `postgres` when we are root. Everything runs
 # from a folder the postgres user can enter, to avoid "could not change directory" warnings.
@@ -82,6 +91,49 @@ init_cluster() {
     fi
 }
 
+# The archiving settings live in a file of their own that postgresql.conf includes, rewritten on
+# every start: on with HOSO_PG_ARCHIVE=1, off otherwise (archive_mode needs a restart to change).
+write_archive_settings() {
+    local conf="$data_dir/hoso-archive.conf"
+    grep -q "^include_if_exists = 'hoso-archive.conf'" "$data_dir/postgresql.conf" ||
+        printf "\ninclude_if_exists = 'hoso-archive.conf'\n" >>"$data_dir/postgresql.conf"
+    if [[ "${HOSO_PG_ARCHIVE:-0}" == 1 ]]; then
+        command -v pgbackrest >/dev/null 2>&1 || die "HOSO_PG_ARCHIVE=1 needs pgbackrest (scripts/install-deps.sh installs it)"
+        mkdir -p "$backrest_dir/log" "$backrest_dir/lock" "$backup_repo"
+        if [[ "$backrest_conf" == "$backrest_dir/pgbackrest.conf" ]]; then
+            cat >"$backrest_conf" <<CONF
+# Written by scripts/pg.sh on every start; see the README, "Backups".
+[global]
+repo1-path=$backup_repo
+repo1-retention-full=4
+repo1-retention-full-type=count
+compress-type=lz4
+start-fast=y
+archive-async=n
+log-path=$backrest_dir/log
+lock-path=$backrest_dir/lock
+log-level-file=info
+
+[hoso]
+pg1-path=$data_dir
+pg1-port=$port
+pg1-socket-path=$sock_dir
+pg1-user=postgres
+CONF
+        fi
+        cat >"$conf" <<CONF
+wal_level = replica
+archive_mode = on
+archive_command = 'pgbackrest --config=$backrest_conf --stanza=hoso archive-push %p'
+archive_timeout = 60
+CONF
+        if ((EUID == 0)); then chown -R postgres: "$backrest_dir" "$backup_repo" "$conf"; fi
+    else
+        printf 'archive_mode = off\n' >"$conf"
+        if ((EUID == 0)); then chown postgres: "$conf"; fi
+    fi
+}
+
 start_server() {
     if hoso_port_in_use "$port"; then
         die "port $port on 127.0.0.1 is already in use by another process; cannot start PostgreSQL for $state_dir"
@@ -127,6 +179,13 @@ SELECT 'CREATE DATABASE hoso OWNER hoso_owner'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'hoso') \gexec
 SQL
     psql_super hoso <<<"$ext_sql" || return 1
+
+    # `hoso backup` marks its consistency point as the owner: a named restore point, then the WAL
+    # segment closed so that the archive holds it. Functions are granted per database.
+    local grant_sql='GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) TO hoso_owner;
+GRANT EXECUTE ON FUNCTION pg_switch_wal() TO hoso_owner;'
+    psql_super hoso <<<"$grant_sql" || return 1
+    psql_super template1 <<<"$grant_sql" || return 1
 }
 
 case "$action" in
@@ -141,12 +200,19 @@ case "$action" in
                 chown postgres: "$pg_dir" "$sock_dir"
                 if [[ -e "$log_file" ]]; then chown postgres: "$log_file"; fi
             fi
+            write_archive_settings
             start_server
         fi
         if ! ensure_roles_and_db; then
             say "could not create roles/database in PostgreSQL on port $port"
             show_log_tail
             exit 1
+        fi
+        if [[ "${HOSO_PG_ARCHIVE:-0}" == 1 ]]; then
+            # Idempotent: an existing stanza that matches the cluster is left as it is.
+            if ! as_pg pgbackrest --config="$backrest_conf" --stanza=hoso --log-level-console=error stanza-create >/dev/null; then
+                die "pgbackrest stanza-create failed (configuration $backrest_conf, repository $backup_repo)"
+            fi
         fi
         ;;
     stop)

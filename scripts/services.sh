@@ -94,6 +94,10 @@ start_all() {
         rm -rf "$state_dir"
     fi
     hoso_ensure_secrets "$state_dir"
+    # Run mode keeps point-in-time backups possible: WAL archiving into the pgBackRest repository.
+    if [[ "$mode" == run ]]; then
+        export HOSO_PG_ARCHIVE=1
+    fi
 
     if ((want_pg)); then
         "$script_dir/pg.sh" start "$state_dir" "$pg_port"
@@ -176,6 +180,18 @@ print_env() {
     export_line HOSO_MIGRATION_DATABASE_URL "$migration_url"
     export_line HOSO_DIRECTORY_URL "$directory_url"
     export_line HOSO_DEMO_DIRECTORY_PASSWORD "$directory_password"
+    # Backups (pgBackRest + Hoso's part of the repository) and the audit checkpoints' ledger and key.
+    if ((want_pg)); then
+        export_line HOSO_PGBACKREST_CONFIG "${HOSO_PGBACKREST_CONFIG:-$state_dir/pgbackrest/pgbackrest.conf}"
+        export_line HOSO_PGBACKREST_USER postgres
+    fi
+    export_line HOSO_BACKUP_DIR "${HOSO_BACKUP_DIR:-$state_dir/backup/hoso}"
+    # Tests give each server and command a ledger of their own (many test databases share tenant codes).
+    if [[ "$mode" == run ]]; then
+        export_line HOSO_ANCHOR_DIR "${HOSO_ANCHOR_DIR:-$state_dir/anchors}"
+    fi
+    export_line HOSO_ANCHOR_KEY "${HOSO_ANCHOR_KEY:-$(hoso_anchor_key "$state_dir")}"
+    export_line HOSO_PG_BINDIR "$(hoso_pg_bindir)"
     if [[ "$mode" == test ]]; then
         export_line HOSO_TEST_PG_HOST 127.0.0.1
         export_line HOSO_TEST_PG_PORT "$pg_port"

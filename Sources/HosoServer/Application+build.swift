@@ -46,6 +46,10 @@ public func buildApplication(
         }
     }
     app.addServices(MissingSweep(services: services))
+    if let directory = configuration.anchorDirectory, let key = configuration.anchorKey, key.canSign {
+        app.addServices(AnchorWriter(services: services, key: key, ledger: AnchorLedger(directory: directory),
+                                     interval: .seconds(configuration.anchorIntervalSeconds)))
+    }
     return app
 }
 

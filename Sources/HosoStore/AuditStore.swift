@@ -139,16 +139,35 @@ public struct AuditStore: Sendable {
     }
 
     static func chain(tenantID: Int64, on connection: PostgresConnection, logger: Logger) async throws -> AuditVerification {
+        try await chain(tenantID: tenantID, from: nil, through: nil, on: connection, logger: logger)
+    }
+
+    /// Recomputes the chain, from its start or from a checkpointed entry (which must still be there
+    /// with the same hash), through `last` or to its end.
+    static func chain(tenantID: Int64, from start: (seq: Int64, hash: String)?, through last: Int64?,
+                      on connection: PostgresConnection, logger: Logger) async throws -> AuditVerification {
+        let first = start?.seq ?? 0
         let rows = try await connection.query("""
             SELECT seq, at_us, actor_user_id, actor_login, action, unit_id, subject, details, previous_hash, hash
-            FROM audit_log WHERE tenant_id = \(tenantID) ORDER BY seq
+            FROM audit_log WHERE tenant_id = \(tenantID) AND seq >= \(first) AND (\(last)::bigint IS NULL OR seq <= \(last)) ORDER BY seq
             """, logger: logger)
         var previous = [UInt8](repeating: 0, count: 32)
         var expectedSeq: Int64 = 1
         var checked = 0
+        var anchored = start == nil || first == 0
         for try await (seq, at, userID, login, action, unitID, subject, details, previousHash, hash) in rows.decode(
             (Int64, Int64, Int64?, String?, String, Int64?, String?, String, ByteBuffer, ByteBuffer).self
         ) {
+            if !anchored {
+                // The checkpointed entry itself: still there, with the hash the checkpoint signed.
+                guard seq == first, Array(buffer: hash).hex == start?.hash else {
+                    return AuditVerification(checked: checked, firstBroken: first, reason: "rewritten")
+                }
+                anchored = true
+                previous = Array(buffer: hash)
+                expectedSeq = seq + 1
+                continue
+            }
             if seq != expectedSeq {
                 return AuditVerification(checked: checked, firstBroken: expectedSeq, reason: "missing")
             }
@@ -164,6 +183,8 @@ public struct AuditStore: Sendable {
             expectedSeq += 1
             checked += 1
         }
+        if !anchored { return AuditVerification(checked: checked, firstBroken: first, reason: "tail_cut") }
+        if let last, expectedSeq <= last { return AuditVerification(checked: checked, firstBroken: expectedSeq, reason: "missing") }
         return AuditVerification(checked: checked, firstBroken: nil, reason: nil)
     }
 
@@ -186,4 +207,9 @@ public struct AuditStore: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? String(decoding: encoder.encode(details), as: UTF8.self)) ?? "{}"
     }
+}
+
+extension Array where Element == UInt8 {
+    /// Lowercase hex, as `encode(hash, 'hex')` writes it.
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

@@ -78,36 +78,89 @@ struct AdminCommand: AsyncParsableCommand {
 }
 
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.", subcommands: [Verify.self, Checkpoint.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute each tenant's hash chain and name the first broken entry. Exits 1 when a chain is broken."
+            abstract: "Recompute each tenant's hash chain and check it against its signed checkpoints (HOSO_ANCHOR_DIR and --anchors). "
+                + "Names the entry where a break, a cut tail or a rewrite starts; exits 1 when one is found."
         )
 
         @Option(help: "Only this tenant (default: all).") var tenant: String?
+        @Option(help: "Another folder of checkpoint files to check against too (e.g. the backup repository's anchors/).") var anchors: [String] = []
 
         func run() async throws {
-            let only = tenant
+            let (only, extra) = (tenant, anchors)
             var broken = false
             try await reporting {
+                let env = ProcessInfo.processInfo.environment
+                let key = try AnchorKey.fromEnvironment(env)
+                let folders = ([env["HOSO_ANCHOR_DIR"]].compactMap { $0 }.filter { !$0.isEmpty } + extra)
                 broken = try await withDatabase { database, logger in
                     let tenants = try await TenantStore(database: database, logger: logger).tenants().filter { only == nil || $0.code == only }
                     guard !tenants.isEmpty else { throw HosoError("signin.unknown_tenant") }
+                    if key == nil, !folders.isEmpty {
+                        print("hoso: warning: no HOSO_ANCHOR_KEY or HOSO_ANCHOR_PUBLIC_KEY: checkpoints cannot be checked")
+                    } else if folders.isEmpty {
+                        print("hoso: warning: no checkpoint folder (HOSO_ANCHOR_DIR): a cut tail or a rehashed chain cannot be seen")
+                    }
+                    let audit = AuditStore(database: database, logger: logger)
                     var broken = false
                     for tenant in tenants {
-                        let result = try await AuditStore(database: database, logger: logger).verify(tenantID: tenant.id)
+                        let result = try await audit.verify(tenantID: tenant.id)
                         if let seq = result.firstBroken {
                             broken = true
                             print("hoso: tenant \(tenant.code): BROKEN at entry \(seq) (\(result.reason ?? "?")) after \(result.checked) good entries")
+                            continue
+                        }
+                        let checkpoints = key.map { key in folders.flatMap { AnchorLedger(directory: $0).read(tenantCode: tenant.code, key: key) } } ?? []
+                        if let finding = try await audit.check(tenantID: tenant.id, against: checkpoints) {
+                            broken = true
+                            print("hoso: tenant \(tenant.code): BROKEN at entry \(finding.entry) (\(finding.reason)): \(Self.explain(finding))")
                         } else {
-                            print("hoso: tenant \(tenant.code): \(result.checked) entries, chain intact")
+                            let newest = checkpoints.map(\.checkpoint).max { $0.seq < $1.seq }
+                            let anchored = newest.map { ", matches \(checkpoints.count) signed checkpoints up to entry \($0.seq)" } ?? ", no checkpoint yet"
+                            print("hoso: tenant \(tenant.code): \(result.checked) entries, chain intact\(key == nil ? "" : anchored)")
                         }
                     }
                     return broken
                 }
             }
             if broken { throw ExitCode.failure }
+        }
+
+        static func explain(_ finding: AnchorFinding) -> String {
+            switch finding {
+            case .forged(let location, let seq):
+                "the checkpoint at \(location) (entry \(seq)) does not verify with the anchor key: forged or damaged"
+            case .cutTail(let first, let seq, let at):
+                "the chain ends at entry \(first - 1), but a checkpoint of \(RestoreTarget.format(at / 1_000_000)) signed entry \(seq): entries \(first)–\(seq) were removed"
+            case .rewritten(let first, let seq, let at):
+                "entry \(seq) no longer has the hash a checkpoint of \(RestoreTarget.format(at / 1_000_000)) signed: the chain was rewritten from entry \(first) at the earliest"
+            }
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a signed checkpoint of every tenant's chain now (HOSO_ANCHOR_KEY, into HOSO_ANCHOR_DIR). The server also takes them at an interval."
+        )
+
+        func run() async throws {
+            try await reporting {
+                let env = ProcessInfo.processInfo.environment
+                guard let key = try AnchorKey.fromEnvironment(env), key.canSign, let directory = env["HOSO_ANCHOR_DIR"], !directory.isEmpty else {
+                    throw ConfigurationError(problems: ["HOSO_ANCHOR_KEY and HOSO_ANCHOR_DIR must both be set"])
+                }
+                try await withDatabase { database, logger in
+                    let audit = AuditStore(database: database, logger: logger)
+                    for tenant in try await TenantStore(database: database, logger: logger).tenants() {
+                        let checkpoint = try await audit.checkpoint(tenantID: tenant.id, tenantCode: tenant.code, key: key,
+                                                                    ledger: AnchorLedger(directory: directory), reason: "command")
+                        print("hoso: tenant \(tenant.code): checkpoint at entry \(checkpoint.seq)")
+                    }
+                }
+            }
         }
     }
 }

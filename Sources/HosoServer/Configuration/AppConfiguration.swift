@@ -39,6 +39,12 @@ public struct AppConfiguration: Sendable {
     /// The PKCS#12 key store (`HOSO_KEYS_DIR`); its secret is `HOSO_KEYS_SECRET`, read from
     /// `environment` when a key is used and never kept elsewhere.
     public var keysDirectory: String = "data/keys"
+    /// Where signed checkpoints of the audit chains are appended (`HOSO_ANCHOR_DIR`; none: not taken).
+    public var anchorDirectory: String?
+    /// How often the server takes them (`HOSO_ANCHOR_INTERVAL_SECONDS`).
+    public var anchorIntervalSeconds: Int = 300
+    /// The checkpoints' signing key (`HOSO_ANCHOR_KEY`), checked at start-up.
+    public var anchorKey: AnchorKey?
     public var keysSecret: String? { environment["HOSO_KEYS_SECRET"].flatMap { $0.isEmpty ? nil : $0 } }
     public var resolvedReportsDirectory: String {
         reportsDirectory ?? (URL(fileURLWithPath: webDirectory).deletingLastPathComponent().path + "/reports")
@@ -142,6 +148,17 @@ public struct AppConfiguration: Sendable {
             environment: env
         )
         let maxConnections = integer("HOSO_DATABASE_MAX_CONNECTIONS", 20, 2...500)
+        let anchorInterval = integer("HOSO_ANCHOR_INTERVAL_SECONDS", 300, 5...86_400)
+        var anchorKey: AnchorKey?
+        do {
+            anchorKey = try AnchorKey.fromEnvironment(env)
+        } catch {
+            problems.append("HOSO_ANCHOR_KEY must be 32 random bytes in base64 (openssl rand -base64 32)")
+        }
+        let anchorDirectory = env["HOSO_ANCHOR_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        if anchorDirectory != nil, anchorKey?.canSign != true {
+            problems.append("HOSO_ANCHOR_DIR is set but HOSO_ANCHOR_KEY is not: checkpoints of the audit chains need the key")
+        }
         let limits = ConnectionLimits.defaults
         let connections = ConnectionLimits(
             headerTimeoutSeconds: integer("HOSO_HTTP_HEADER_TIMEOUT_SECONDS", limits.headerTimeoutSeconds, 1...300),
@@ -155,6 +172,9 @@ public struct AppConfiguration: Sendable {
         result.databaseMaxConnections = maxConnections
         result.reportsDirectory = env["HOSO_REPORTS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         result.keysDirectory = env["HOSO_KEYS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/keys"
+        result.anchorDirectory = anchorDirectory
+        result.anchorIntervalSeconds = anchorInterval
+        result.anchorKey = anchorKey
         return result
     }
 
