@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# `make bench-backup`: what backups cost on the large synthetic province (made once, like make
+# bench): a full backup (time, size), a differential one after a day's worth of changes, the restore
+# drill (`hoso backup verify`, each check timed), a restore into a new folder and the recovery of
+# that cluster to the point where it answers (the recovery time). Prints a table and writes
+# bench-output/backup.txt.
+#
+#   BENCH_PRESET=small make bench-backup     a quick run on the test-sized province
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+source "$script_dir/lib.sh"
+cd "$HOSO_REPO_DIR"
+
+preset="${BENCH_PRESET:-large}"
+scratch_port="${BENCH_SCRATCH_PORT:-55497}"
+
+"$script_dir/install-deps.sh"
+hoso_bench_province "$preset"
+bindir="$(hoso_pg_bindir)"
+mkdir -p bench-output
+out="bench-output/backup.txt"
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+rows=()
+row() { rows+=("$(printf '%-44s %12s %s' "$1" "$2" "$3")"); }
+
+db_size="$(psql "$HOSO_MIGRATION_DATABASE_URL" -Atc "SELECT pg_size_pretty(pg_database_size(current_database()))")"
+obligations="$(psql "$HOSO_MIGRATION_DATABASE_URL" -Atc "SELECT count(*) FROM obligations")"
+say "province: $obligations obligations, database $db_size"
+
+say "full backup"
+start="$(now)"
+"$bin" backup --type full
+row "full backup" "$(elapsed "$start" "$(now)") s" "database $db_size, $obligations items"
+
+repo="$(sed -n 's/^repo1-path=//p' "$HOSO_PGBACKREST_CONFIG")"
+row "repository after the full backup" "$(du -sh "$repo" | cut -f1)" "pgBackRest, lz4 (plus $(du -sh "$HOSO_BACKUP_DIR" | cut -f1) blob objects and manifests)"
+
+say "a day's changes: 2% of the items submitted, then a differential backup"
+psql "$HOSO_MIGRATION_DATABASE_URL" -q -c "UPDATE obligations SET last_event_at = coalesce(last_event_at, now()) WHERE id % 50 = 0" >/dev/null
+start="$(now)"
+"$bin" backup --type diff
+row "differential backup (2% of items changed)" "$(elapsed "$start" "$(now)") s" "$(du -sh "$repo" | cut -f1) in the repository now"
+
+say "restore drill (hoso backup verify)"
+start="$(now)"
+"$bin" backup verify --port "$scratch_port" | tee bench-output/backup-verify.txt
+row "restore drill, whole (hoso backup verify)" "$(elapsed "$start" "$(now)") s" "every check below passed"
+while read -r state name seconds _ detail; do
+    [[ "$state" == ok ]] || continue
+    row "  $name" "$seconds s" "${detail:0:60}"
+done < <(grep -E '^  (ok|FAIL) ' bench-output/backup-verify.txt | sed 's/^  //')
+
+say "restore into a new folder, then recovery until it answers"
+target="$(mktemp -d /tmp/hoso-bench-restore-XXXXXX)"
+chmod 755 "$target"
+rmdir "$target"
+# shellcheck disable=SC2317 # called through the trap
+cleanup() {
+    runuser -u postgres -- "$bindir/pg_ctl" -D "$target/pgdata" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$target"
+}
+trap cleanup EXIT
+start="$(now)"
+"$bin" restore --to latest --target "$target" >/dev/null
+restored="$(now)"
+row "restore (pgBackRest + blob objects)" "$(elapsed "$start" "$restored") s" "into an empty folder"
+mkdir -p "$target/sock"
+chown postgres: "$target" "$target/sock"
+runuser -u postgres -- "$bindir/pg_ctl" -D "$target/pgdata" -l "$target/postgresql.log" -w -t 3600 \
+    -o "-k $target/sock -p $scratch_port -h 127.0.0.1 -c archive_mode=off -c max_connections=200" start >/dev/null
+until [[ "$(psql -h "$target/sock" -p "$scratch_port" -U postgres -d hoso -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" == f ]]; do
+    sleep 0.2
+done
+row "recovery (WAL replay until it answers)" "$(elapsed "$restored" "$(now)") s" "restore + recovery = the recovery time"
+row "recovery point" "≤ 60 s" "archive_timeout: a WAL segment reaches the repository at least every minute"
+
+{
+    printf '%-44s %12s %s\n' "what ($preset province)" "figure" "note"
+    printf '%s\n' "${rows[@]}"
+} | tee "$out"
