@@ -16,8 +16,9 @@
 # Set HOSO_PG_ARCHIVE=1 for point-in-time backups with pgBackRest (run mode does): WAL archiving
 # on (a segment at least every minute, so a restore loses at most about a minute), the stanza
 # `hoso` created. pgbackrest/pgbackrest.conf under STATE_DIR is written on every start; the
-# repository is HOSO_BACKUP_REPO (default STATE_DIR/backup/pgbackrest). For an S3-compatible store,
-# write your own configuration (README, "Backups") and set HOSO_PGBACKREST_CONFIG to it.
+# repository is the folder STATE_DIR/backup/pgbackrest, or what the file named by
+# HOSO_BACKUP_REPO_SETTINGS says (repo1-* lines, e.g. an S3-compatible store: README, "Backups";
+# its keys come from the environment as PGBACKREST_REPO1_S3_KEY and PGBACKREST_REPO1_S3_KEY_SECRET).
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -40,8 +41,8 @@ data_dir="$pg_dir/data"
 sock_dir="$pg_dir/sock"
 log_file="$pg_dir/log"
 backrest_dir="$state_dir/pgbackrest"
-backrest_conf="${HOSO_PGBACKREST_CONFIG:-$backrest_dir/pgbackrest.conf}"
-backup_repo="${HOSO_BACKUP_REPO:-$state_dir/backup/pgbackrest}"
+backrest_conf="$backrest_dir/pgbackrest.conf"
+backup_repo="$state_dir/backup/pgbackrest"
 
 # initdb and pg_ctl refuse to run as root: run them as `postgres` when we are root. Everything runs
 # from a folder the postgres user can enter, to avoid "could not change directory" warnings.
@@ -100,11 +101,15 @@ write_archive_settings() {
     if [[ "${HOSO_PG_ARCHIVE:-0}" == 1 ]]; then
         command -v pgbackrest >/dev/null 2>&1 || die "HOSO_PG_ARCHIVE=1 needs pgbackrest (scripts/install-deps.sh installs it)"
         mkdir -p "$backrest_dir/log" "$backrest_dir/lock" "$backup_repo"
-        if [[ "$backrest_conf" == "$backrest_dir/pgbackrest.conf" ]]; then
-            cat >"$backrest_conf" <<CONF
+        local repo_settings="repo1-path=$backup_repo"
+        if [[ -n "${HOSO_BACKUP_REPO_SETTINGS:-}" ]]; then
+            [[ -r "$HOSO_BACKUP_REPO_SETTINGS" ]] || die "HOSO_BACKUP_REPO_SETTINGS: cannot read $HOSO_BACKUP_REPO_SETTINGS"
+            repo_settings="$(grep -E '^repo1-' "$HOSO_BACKUP_REPO_SETTINGS")"
+        fi
+        cat >"$backrest_conf" <<CONF
 # Written by scripts/pg.sh on every start; see the README, "Backups".
 [global]
-repo1-path=$backup_repo
+$repo_settings
 repo1-retention-full=4
 repo1-retention-full-type=count
 compress-type=lz4
@@ -120,7 +125,6 @@ pg1-port=$port
 pg1-socket-path=$sock_dir
 pg1-user=postgres
 CONF
-        fi
         cat >"$conf" <<CONF
 wal_level = replica
 archive_mode = on

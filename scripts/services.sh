@@ -180,14 +180,15 @@ print_env() {
     export_line HOSO_MIGRATION_DATABASE_URL "$migration_url"
     export_line HOSO_DIRECTORY_URL "$directory_url"
     export_line HOSO_DEMO_DIRECTORY_PASSWORD "$directory_password"
-    # Backups (pgBackRest + Hoso's part of the repository) and the audit checkpoints' ledger and key.
-    if ((want_pg)); then
-        export_line HOSO_PGBACKREST_CONFIG "${HOSO_PGBACKREST_CONFIG:-$state_dir/pgbackrest/pgbackrest.conf}"
-        export_line HOSO_PGBACKREST_USER postgres
-    fi
-    export_line HOSO_BACKUP_DIR "${HOSO_BACKUP_DIR:-$state_dir/backup/hoso}"
-    # Tests give each server and command a ledger of their own (many test databases share tenant codes).
+    # Backups (pgBackRest + Hoso's part of the repository) and the audit checkpoints' ledger. Run
+    # mode only: the test cluster does not archive, and tests give each server and command a ledger
+    # of their own (many test databases share tenant codes).
     if [[ "$mode" == run ]]; then
+        if ((want_pg)); then
+            export_line HOSO_PGBACKREST_CONFIG "$state_dir/pgbackrest/pgbackrest.conf"
+            export_line HOSO_PGBACKREST_USER postgres
+        fi
+        export_line HOSO_BACKUP_DIR "${HOSO_BACKUP_DIR:-$state_dir/backup/hoso}"
         export_line HOSO_ANCHOR_DIR "${HOSO_ANCHOR_DIR:-$state_dir/anchors}"
     fi
     export_line HOSO_ANCHOR_KEY "${HOSO_ANCHOR_KEY:-$(hoso_anchor_key "$state_dir")}"

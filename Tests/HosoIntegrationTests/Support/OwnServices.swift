@@ -14,10 +14,12 @@ struct OwnService {
     let kind: Kind
     let stateDirectory: String
     let port: Int
+    /// More for the script (`HOSO_PG_ARCHIVE=1`: WAL archiving into a pgBackRest repository).
+    var environment: [String: String] = [:]
 
-    static func make(_ kind: Kind, port: Int) throws -> OwnService {
+    static func make(_ kind: Kind, port: Int, environment: [String: String] = [:]) throws -> OwnService {
         let directory = "/tmp/hoso-test-own-\(kind == .postgres ? "pg" : "ldap")-\(port)"
-        let service = OwnService(kind: kind, stateDirectory: directory, port: port)
+        let service = OwnService(kind: kind, stateDirectory: directory, port: port, environment: environment)
         service.remove() // what an interrupted earlier run may have left
         return service
     }
@@ -50,7 +52,7 @@ struct OwnService {
     private func run(_ action: String) throws {
         let script = try TestEnvironment.repoDirectory + "/scripts/" + kind.rawValue
         let log = "/tmp/hoso-own-\(port)-\(action).log"
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(self.environment) { $1 }
         environment["HOSO_PG_FAST"] = "1"
         let arguments = [script, action, stateDirectory, String(port)]
 
