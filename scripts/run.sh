@@ -144,6 +144,12 @@ if ((!healthy)); then
     exit 1
 fi
 
+# Point-in-time backups are on (WAL archiving); the first full backup makes them restorable.
+if ! "$bin" backup list 2>/dev/null | grep -q ' full '; then
+    say "taking the first full backup (hoso backup)"
+    "$bin" backup --type full || say "warning: the first backup failed; run hoso backup again (README: Backups and recovery)"
+fi
+
 cat <<MSG
 
 Hoso is running at $base_url/
@@ -177,6 +183,11 @@ Demo logins (password for all: Demo@2026!)
     $bin tenant merge --from haiduong --into haiphong --on 2025-07-01
   After: tenant haiphong, hd.s1principal@haiduong (Hải Dương's directory, its school now S01 → haiduong-S01);
   sign-in to haiduong answers that it is read-only; hoso audit verify checks both chains.
+
+  Backups (README: "Backups and recovery"): WAL archived into $HOSO_STATE_DIR/backup, checkpoints of the
+  audit chains in $HOSO_ANCHOR_DIR. With eval "\$(scripts/services.sh env run)":
+    $bin backup list        $bin backup          $bin backup verify (the restore drill)
+    $bin restore --to "$(TZ=Asia/Ho_Chi_Minh date '+%Y-%m-%d %H:%M')" --target /tmp/hoso-restored     $bin audit verify
 
 Server log: $logfile
 make stop to stop.

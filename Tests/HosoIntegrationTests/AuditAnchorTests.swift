@@ -130,4 +130,31 @@ import Testing
         #expect(verify.status == 1)
         #expect(verify.output.contains("BROKEN at entry 6 (checkpoint_forged)") && verify.output.contains("demo.jsonl:3"), "\(verify.output)")
     }
+
+    @Test func theServerCheckpointsEveryChainThatMovedAtItsInterval() async throws {
+        let world = try await TestWorld.make(importing: ["demo"])
+        let ledger = try TestEnvironment.temporaryDirectory("anchors")
+        let key = Self.randomKey()
+        _ = try await AuditTests().appendThree(world)
+        let server = try ServerProcess(world: world, settings: ["HOSO_ANCHOR_DIR": ledger, "HOSO_ANCHOR_KEY": key, "HOSO_ANCHOR_INTERVAL_SECONDS": "5"])
+        try server.start()
+        defer { server.kill() }
+        func checkpointed(_ seq: Int) async throws -> Bool {
+            for _ in 0..<60 {
+                let text = (try? String(contentsOfFile: ledger + "/demo.jsonl", encoding: .utf8)) ?? ""
+                if text.contains(#""seq":\#(seq),"#) { return true }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            return false
+        }
+        #expect(try await checkpointed(3), "a checkpoint of the chain as the server found it")
+        _ = try await AuditTests().appendThree(world)
+        #expect(try await checkpointed(6), "and another once the chain moved")
+        let lines = try String(contentsOfFile: ledger + "/demo.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2, "a head already checkpointed is not signed again: \(lines)")
+        let setup = Setup(world: world, tenantID: 0, environment: try TenantMergeTests.environment(world)
+            .merging(["HOSO_ANCHOR_DIR": ledger, "HOSO_ANCHOR_KEY": key]) { $1 }, ledger: ledger)
+        let verify = try hoso(setup, ["audit", "verify", "--tenant", "demo"])
+        #expect(verify.status == 0 && verify.output.contains("matches 2 signed checkpoints up to entry 6"), "\(verify.output)")
+    }
 }

@@ -138,10 +138,12 @@ import Glibc
         let port = cluster.port + 2
         try FileManager.default.createDirectory(atPath: target + "/sock", withIntermediateDirectories: true)
         _ = try Tool.run("chown", ["postgres:", target, target + "/sock"])
-        let started = try Tool.run("runuser", ["-u", "postgres", "--", cluster.binaries + "/pg_ctl", "-D", target + "/pgdata", "-l", target + "/log", "-w",
-                                               "-o", "-k \(target)/sock -p \(port) -h 127.0.0.1 -c archive_mode=off -c max_connections=200", "start"])
-        #expect(started.status == 0, "\(started.output) \((try? String(contentsOfFile: target + "/log", encoding: .utf8)) ?? "")")
-        defer { _ = try? Tool.run("runuser", ["-u", "postgres", "--", cluster.binaries + "/pg_ctl", "-D", target + "/pgdata", "-m", "immediate", "stop"]) }
+        // posix_spawn and waitpid (Subprocess): Foundation's Process misses the exit of pg_ctl, whose daemon lives on.
+        let started = try await Subprocess([cluster.binaries + "/pg_ctl", "-D", target + "/pgdata", "-l", target + "/log", "-w",
+                                            "-o", "-k \(target)/sock -p \(port) -h 127.0.0.1 -c archive_mode=off -c max_connections=200", "start"],
+                                           user: "postgres").run()
+        #expect(started.status == 0, "\(started.message) \((try? String(contentsOfFile: target + "/log", encoding: .utf8)) ?? "")")
+        let stop = Subprocess([cluster.binaries + "/pg_ctl", "-D", target + "/pgdata", "-m", "immediate", "stop"], user: "postgres")
         var recovering = "t"
         for _ in 0..<240 where recovering != "f" {
             recovering = (try? Tool.run("psql", ["-X", "-A", "-t", "-h", target + "/sock", "-p", String(port), "-U", "postgres", "-d", "hoso",
@@ -150,6 +152,7 @@ import Glibc
         }
         #expect(recovering == "f")
         #expect(try Self.psql(cluster, "SELECT count(*) FROM obligations WHERE id = \(victim)", port: port) == "1", "the row is back as it was at \(instant)")
+        _ = try await stop.run()
 
         // Refusals of a restore: a folder that is not empty, a time before the first backup.
         let full = try Self.hoso(cluster, ["restore", "--to", "latest", "--target", target])
