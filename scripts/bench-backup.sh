@@ -32,8 +32,9 @@ say "province: $obligations obligations, database $db_size"
 
 say "full backup"
 start="$(now)"
-"$bin" backup --type full
+"$bin" backup --type full | tee bench-output/backup-full.txt
 row "full backup" "$(elapsed "$start" "$(now)") s" "database $db_size, $obligations items"
+row "  writers held at the consistency point" "$(sed -n 's/.*writers waited \([0-9.]*\) s.*/\1/p' bench-output/backup-full.txt) s" "share locks while every table is counted"
 
 repo="$(sed -n 's/^repo1-path=//p' "$HOSO_PGBACKREST_CONFIG")"
 row "repository after the full backup" "$(du -sh "$repo" | cut -f1)" "pgBackRest, lz4 (plus $(du -sh "$HOSO_BACKUP_DIR" | cut -f1) blob objects and manifests)"

@@ -73,7 +73,8 @@ struct BackupCommand: AsyncParsableCommand {
                 let manifest = try await service.backup(type: type)
                 print("hoso: backup \(manifest.label) (\(manifest.type)) done in \(String(format: "%.1f", manifest.seconds)) s: restore point \(manifest.restorePoint) "
                     + "at \(manifest.restorePointLSN), \(manifest.tables.values.reduce(0, +)) rows in \(manifest.tables.count) tables, "
-                    + "\(manifest.objects) blob objects (\(manifest.objectsCopied) new), \(manifest.checkpoints.count) audit checkpoints")
+                    + "\(manifest.objects) blob objects (\(manifest.objectsCopied) new), \(manifest.checkpoints.count) audit checkpoints; "
+                    + "writers waited \(String(format: "%.2f", manifest.lockSeconds ?? 0)) s at the consistency point")
             }
         }
     }

@@ -55,6 +55,8 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var objectsCopied: Int
     public var checkpoints: [AuditCheckpoint]
     public var seconds: Double
+    /// How long the consistency point held writers back.
+    public var lockSeconds: Double?
 }
 
 public struct BackupService: Sendable {
@@ -116,7 +118,7 @@ public struct BackupService: Sendable {
             label: made.label, type: made.type, startedAt: made.startedAt, stoppedAt: made.stoppedAt, stopLSN: made.stopLSN,
             restorePoint: point.name, restorePointLSN: point.lsn, schemaVersion: point.schemaVersion, tables: point.tables,
             objects: copied.objects, objectBytes: copied.bytes, objectsCopied: copied.copied, checkpoints: checkpoints,
-            seconds: Self.seconds(ContinuousClock.now - clock)
+            seconds: Self.seconds(ContinuousClock.now - clock), lockSeconds: point.lockSeconds
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -144,6 +146,7 @@ public struct BackupService: Sendable {
         var tables: [String: Int64]
         var heads: [Int64: (seq: Int64, hash: String)]
         var tenants: [(Int64, String)]
+        var lockSeconds: Double = 0
     }
 
     /// One short transaction that share-locks every table (writers wait, readers do not), counts
@@ -158,7 +161,8 @@ public struct BackupService: Sendable {
             while true {
                 attempt += 1
                 do {
-                    let point = try await database.withTransaction { connection in
+                    let began = ContinuousClock.now
+                    var point = try await database.withTransaction { connection in
                         try await connection.run("SET LOCAL lock_timeout = '2s'", logger: logger)
                         try await connection.run("""
                             DO $$ DECLARE t text; BEGIN
@@ -178,6 +182,7 @@ public struct BackupService: Sendable {
                         let lsn = try await connection.fetch("SELECT pg_create_restore_point(\(name))::text", String.self, logger: logger).first ?? ""
                         return ConsistencyPoint(name: name, lsn: lsn, schemaVersion: version, tables: tables, heads: heads, tenants: tenants)
                     }
+                    point.lockSeconds = Self.seconds(ContinuousClock.now - began)
                     try await waitForArchive(database)
                     return point
                 } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" && attempt < 10 {
