@@ -64,6 +64,7 @@ import Testing
             #expect(throws: HosoError("restore.bad_target", ["target": bad])) { try RestoreTarget.parse(bad) }
         }
         #expect(RestoreTarget.format(1_796_601_600) == "2026-12-07 07:00:00 +07:00")
+        #expect(RestoreTarget.postgresUTC(1_796_601_605) == "2026-12-07 00:00:05+00")
     }
 
     @Test func aRestoreStartsFromTheNewestCompleteBackupBeforeItsTarget() throws {

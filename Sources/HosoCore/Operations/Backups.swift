@@ -120,11 +120,19 @@ public enum RestoreTarget: Sendable, Equatable {
 
     /// Unix seconds as Vietnam's time, `2026-12-07 21:30:05 +07:00`.
     public static func format(_ seconds: Int64) -> String {
-        let local = seconds + 7 * 3600
-        let days = Int(local.floorDivided(by: 86_400))
-        let rest = Int(local - Int64(days) * 86_400)
+        clock(seconds + 7 * 3600) + " +07:00"
+    }
+
+    /// Unix seconds as PostgreSQL reads a UTC time, `2026-12-07 14:30:05+00` (a recovery target).
+    public static func postgresUTC(_ seconds: Int64) -> String {
+        clock(seconds) + "+00"
+    }
+
+    static func clock(_ seconds: Int64) -> String {
+        let days = Int(seconds.floorDivided(by: 86_400))
+        let rest = Int(seconds - Int64(days) * 86_400)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
-        return "\(LocalDate(dayNumber: days).iso) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60)) +07:00"
+        return "\(LocalDate(dayNumber: days).iso) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))"
     }
 }
 

@@ -309,7 +309,7 @@ public struct BackupService: Sendable {
         case .latest, .label:
             options += ["--type=name", "--target=\(manifest.restorePoint)"]
         case .time(let seconds):
-            options += ["--type=time", "--target=\(Self.postgresTime(seconds))"]
+            options += ["--type=time", "--target=\(RestoreTarget.postgresUTC(seconds))"]
         }
         progress("pgBackRest: restoring \(backup.label) into \(data)")
         try await settings.pgBackRest.run("restore", options, failing: "restore.failed")
@@ -327,13 +327,6 @@ public struct BackupService: Sendable {
         guard let user = settings.pgBackRest.user, geteuid() == 0, let account = getpwnam(user) else { return }
         chown(parent, account.pointee.pw_uid, account.pointee.pw_gid)
         chown(data, account.pointee.pw_uid, account.pointee.pw_gid)
-    }
-
-    static func postgresTime(_ seconds: Int64) -> String {
-        let days = Int(seconds.floorDividedBy(86_400))
-        let rest = Int(seconds - Int64(days) * 86_400)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
-        return "\(LocalDate(dayNumber: days).iso) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))+00"
     }
 
     func copyTree(from source: String, to destination: String) throws -> Int {
@@ -367,12 +360,5 @@ public struct BackupService: Sendable {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-}
-
-extension Int64 {
-    func floorDividedBy(_ divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
