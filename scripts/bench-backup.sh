@@ -49,10 +49,13 @@ say "restore drill (hoso backup verify)"
 start="$(now)"
 "$bin" backup verify --port "$scratch_port" | tee bench-output/backup-verify.txt
 row "restore drill, whole (hoso backup verify)" "$(elapsed "$start" "$(now)") s" "every check below passed"
-while read -r state name seconds _ detail; do
-    [[ "$state" == ok ]] || continue
-    row "  $name" "$seconds s" "${detail:0:60}"
-done < <(grep -E '^  (ok|FAIL) ' bench-output/backup-verify.txt | sed 's/^  //')
+# Each check's line: "  ok   <name, 12 wide> <seconds> s  <detail>".
+while IFS= read -r line; do
+    if [[ "$line" =~ ^\ \ (ok|FAIL)\ +(.{12})\ +([0-9.]+)\ s\ \ (.*)$ ]]; then
+        name="${BASH_REMATCH[2]}"
+        row "  ${name%"${name##*[! ]}"}" "${BASH_REMATCH[3]} s" "${BASH_REMATCH[4]:0:70}"
+    fi
+done <bench-output/backup-verify.txt
 
 say "restore into a new folder, then recovery until it answers"
 target="$(mktemp -d /tmp/hoso-bench-restore-XXXXXX)"
