@@ -40,6 +40,30 @@ func postgresBinaries() -> String {
     return versions.last.map { "/usr/lib/postgresql/\($0)/bin" } ?? "/usr/bin"
 }
 
+/// Runs `cleanup` on SIGINT or SIGTERM, then exits 130. Cancel the returned sources to stop listening.
+func onInterrupt(_ cleanup: @escaping @Sendable () -> Void) -> InterruptWatch {
+    let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            cleanup()
+            exit(130)
+        }
+        source.resume()
+        return source
+    }
+    return InterruptWatch(sources: sources)
+}
+
+struct InterruptWatch {
+    let sources: [any DispatchSourceSignal]
+    func cancel() {
+        sources.forEach { $0.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
 func progressLine(_ line: String) {
     FileHandle.standardError.write(Data("hoso: \(line)\n".utf8))
 }
@@ -112,6 +136,19 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             let (label, port, scratch) = (self.label, self.port, self.scratch)
             var passed = false
+            // Interrupted (Ctrl-C, a stop): the scratch cluster is stopped and its folder removed.
+            let binaries = (try? backupSettings().pgBinaries) ?? postgresBinaries()
+            let interruption = onInterrupt {
+                let prefix = BackupService.scratchFolder(parent: scratch, label: "")
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? [] where (scratch + "/" + name).hasPrefix(prefix) {
+                    let folder = scratch + "/" + name
+                    _ = try? Subprocess([binaries + "/pg_ctl", "-D", folder + "/pgdata", "-m", "immediate", "stop"],
+                                        user: ProcessInfo.processInfo.environment["HOSO_PGBACKREST_USER"]).runBlocking()
+                    try? FileManager.default.removeItem(atPath: folder)
+                }
+                progressLine("interrupted: the scratch cluster is stopped and removed")
+            }
+            defer { interruption.cancel() }
             try await reporting {
                 let service = BackupService(settings: try backupSettings(), logger: makeLogger("warning"), progress: progressLine)
                 let expected = try Migration.bundled().map(\.version).max()

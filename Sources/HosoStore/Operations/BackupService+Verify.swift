@@ -43,7 +43,7 @@ extension BackupService {
                                    seconds: Self.seconds(ContinuousClock.now - started)))
         guard damaged.isEmpty else { return report }
 
-        let scratch = "\(scratchParent)/hoso-verify-\(getpid())-\(chosen.label)"
+        let scratch = Self.scratchFolder(parent: scratchParent, label: chosen.label)
         try? FileManager.default.removeItem(atPath: scratch)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         started = ContinuousClock.now
@@ -88,10 +88,16 @@ extension BackupService {
         return report
     }
 
+    /// The drill's scratch folder: named by the process, so that an interrupted drill can be cleaned up.
+    public static func scratchFolder(parent: String, label: String) -> String {
+        "\(parent)/hoso-verify-\(getpid())-\(label)"
+    }
+
     func checkRestored(_ database: Database, manifest: BackupManifest, objects: String, expectedSchema: String?) async throws -> [VerifyReport.Check] {
         let logger = self.logger
         var checks: [VerifyReport.Check] = []
         func timed(_ name: String, _ body: () async throws -> (Bool, String)) async throws {
+            progress("checking \(name)")
             let started = ContinuousClock.now
             let (passed, detail) = try await body()
             checks.append(.init(name: name, passed: passed, detail: detail, seconds: Self.seconds(ContinuousClock.now - started)))

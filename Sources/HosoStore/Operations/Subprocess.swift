@@ -43,7 +43,8 @@ public struct Subprocess: Sendable {
         }
     }
 
-    func runBlocking() throws -> Output {
+    /// The same, waiting on the calling thread (a signal handler's clean-up, never a task).
+    public func runBlocking() throws -> Output {
         var argv = arguments
         if let user, geteuid() == 0, user != "root" {
             argv = ["/usr/sbin/runuser", "-u", user, "--"] + argv
