@@ -5,11 +5,12 @@
 #   make bench  the large synthetic province, a release server, latencies and throughput (a table)
 #   make bench-tree  what the dated tree costs: a kept row change, the minute tick, a move, a rebuild
 #   make bench-merge  the large synthetic province merged into the demo tenant, timed (a table)
+#   make kill-drill  kill -9 a release server mid-upload/approval/conclusion/report KILLS times (100), SEED=n; a table
 #   make fuzz   Schemathesis against openapi.yaml on a live test server, longer than in make test
 #   make build  debug build
 #   make clean  stop everything, remove .build and the state dirs under /tmp
 
-.PHONY: all run stop test bench bench-tree bench-merge fuzz build clean deps
+.PHONY: all run stop test bench bench-tree bench-merge kill-drill fuzz build clean deps
 
 all: build
 
@@ -30,6 +31,9 @@ bench-tree:
 
 bench-merge:
 	scripts/bench-merge.sh
+
+kill-drill:
+	scripts/kill-drill.sh
 
 fuzz:
 	scripts/fuzz.sh
