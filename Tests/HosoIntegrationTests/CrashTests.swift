@@ -40,12 +40,14 @@ import Glibc
         let session = try signIn(server, "s1.teacher")
 
         // Half of an 8 MB PDF, then silence: the server is writing it to tmp/.
-        let socket = try await RawHTTP.dial(port: server.port)
+        let port = server.port
+        let socket = try await RawHTTP.offPool { try RawHTTP.dial(port: port) }
         defer { close(socket) }
         let total = 8 * 1024 * 1024
         let head = "POST /api/v1/obligations/\(id)/versions?filename=giao-an.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + "Cookie: \(session.cookie)\r\nX-CSRF-Token: \(session.csrf)\r\nContent-Type: application/pdf\r\nContent-Length: \(total)\r\n\r\n"
-        try await RawHTTP.sendAll(socket, Array(head.utf8) + Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x20, count: total / 2))
+        let half = Array(head.utf8) + Array("%PDF-1.4\n".utf8) + [UInt8](repeating: 0x20, count: total / 2)
+        try await RawHTTP.offPool { try RawHTTP.sendAll(socket, half) }
         let tmp = world.configuration.blobDirectory + "/tmp"
         var written = 0
         for _ in 0..<100 where written < total / 4 {
