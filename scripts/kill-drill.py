@@ -163,8 +163,9 @@ class Drill:
         self.blob_dir = os.environ["HOSO_BLOB_DIR"]
         self.verified = set()   # hashes whose file was read and matched once (files never change)
         self.stats = {op: {"kills": 0, "mid": 0, "after": 0, "failures": 0, "restarts": []} for op in OPERATIONS}
-        self.baseline = {}   # seconds a 6 MB upload, an approval and a conclusion take when nothing kills them
+        self.baseline = {}   # seconds each operation takes when nothing kills it (a 6 MB upload)
         self.orphans = 0
+        self.cut_reports = 0   # reports answered 202 whose generation the kill cut short
         self.round = 0
 
     # ----- targets -----
@@ -179,7 +180,8 @@ class Drill:
               AND u.login = 's1.teacher' AND o.state = 'open' AND NOT o.withdrawn ORDER BY o.id""")]
         # Uploads: every other open plan (PDF, no entry window) owned by a login of the demo directory.
         with open(os.path.join(os.environ["HOSO_TENANTS_DIR"], "demo", "directory.ldif"), encoding="utf-8") as ldif:
-            logins = ", ".join(f"'{line.split()[1]}'" for line in ldif if line.startswith("uid: "))
+            logins = ", ".join(f"'{line.split()[1]}'" for line in ldif
+                               if line.startswith("uid: ") and line.split()[1] not in ("admin.lockout", "s1.former"))
         upload = [(int(r[0]), r[1]) for r in self.db.rows(f"""
             SELECT o.id, u.login FROM obligations o JOIN users u ON u.id = o.owner_user_id
             WHERE o.school_year = '{year}' AND o.state = 'open' AND NOT o.withdrawn AND o.status IN ('pending', 'late', 'missing')
@@ -317,21 +319,25 @@ class Drill:
         # Sign everyone in once (sessions live in PostgreSQL: they outlive the kills).
         for login in ["s1.head", "d1.officer", "d1.inspector"] + [r[0] for r in self.reporters]:
             self.session(login)
-        for op in ["upload", "approval", "conclusion"]:
+        for op in OPERATIONS:
             request = (self.prepare_upload(6 * 1024 * 1024) if op == "upload" else getattr(self, "prepare_" + op)())[1]
             began = time.monotonic()
             status, answer = request()
-            if status not in (200, 201):
+            if status not in (200, 201, 202):
                 raise SystemExit(f"kill-drill: a {op} without a kill failed: {status} {answer}")
+            # A report's time is until its job is done (it is generated after the answer).
+            while op == "report" and time.monotonic() - began < 60 and \
+                    self.db.value(f"SELECT state FROM report_jobs WHERE id = {int(answer['id'])}") not in ("done", "failed"):
+                time.sleep(0.01)
             self.baseline[op] = time.monotonic() - began
         print("kill-drill: without a kill, " + ", ".join(f"{op} {1000 * t:.0f} ms" for op, t in self.baseline.items()), flush=True)
         for self.round in range(1, args.kills + 1):
             choices = [op for op in OPERATIONS if (op != "upload" or self.uploads) and (op != "approval" or self.approvals)]
             op = self.random.choice(choices)
             label, request = getattr(self, "prepare_" + op)()
-            # Uniform over 0..1.5 times the operation's answer time without a kill (an upload's scaled
-            # to its size; at most --max-delay-ms), so that most kills land inside the request. A
-            # report's work goes on after its answer (202): its kill comes 0..--max-delay-ms in.
+            # Uniform over 0..1.5 times the operation's time without a kill (an upload's scaled to its
+            # size, a report's until its job is done; at most --max-delay-ms), so that most kills land
+            # inside the work.
             took = self.baseline.get(op)
             if op == "upload":
                 took = took * self.last_upload_size / (6 * 1024 * 1024) + 0.005
@@ -365,6 +371,12 @@ class Drill:
             stats["restarts"].append(restart)
             failures = self.check()
             stats["failures"] += len(failures)
+            if op == "report" and not mid and outcome["answer"][1].get("id"):
+                # Answered 202: was the report still being generated when the server died?
+                state = self.db.value(f"SELECT state FROM report_jobs WHERE id = {int(outcome['answer'][1]['id'])}")
+                answer += f", job {state}"
+                if state != "done":
+                    self.cut_reports += 1
             print(f"kill {self.round:>3}/{args.kills} {op:<10} {label}: killed {1000 * (killed_at - began):.0f} ms in, "
                   f"{'mid-request' if mid else 'after the answer (' + answer + ')'}; restart {restart:.2f} s; "
                   f"orphans {self.orphans}; {'ok' if not failures else 'BROKEN'}", flush=True)
@@ -400,7 +412,8 @@ class Drill:
             print(f"{op:<12}{s['kills']:>7}{s['mid']:>13}{s['after']:>14}{s['failures']:>15}{mean:>18.2f}")
         mean = sum(total["restarts"]) / len(total["restarts"]) if total["restarts"] else 0
         print(f"{'total':<12}{total['kills']:>7}{total['mid']:>13}{total['after']:>14}{total['failures']:>15}{mean:>18.2f}")
-        print(f"\nseed {self.args.seed}; {elapsed / 60:.1f} min in all")
+        print(f"\nreports killed after their 202 while still being generated: {self.cut_reports} of {self.stats['report']['after']}")
+        print(f"seed {self.args.seed}; {elapsed / 60:.1f} min in all")
 
 
 def main():
