@@ -2,8 +2,9 @@
 """The kill drill's driver (scripts/kill-drill.sh prepares the database, the keys and the binary).
 
 Each round: prepare a fresh target on the live server, start one operation (upload, signed
-approval, inspection conclusion, report), kill -9 the server 0..max-delay ms after the request
-started (seeded), start it again (timed), then check every invariant. The first broken invariant
+approval, inspection conclusion, report), kill -9 the server at a seeded random moment within 1.5
+times the operation's time without a kill (at most --max-delay-ms), start it again (timed), then
+check every invariant. The first broken invariant
 ends the drill with exit 1 and its name. Standard library only.
 """
 import argparse

@@ -9,7 +9,8 @@
 # and a table; exits 1 at the first broken invariant, naming it.
 #
 #   KILLS=100 SEED=7 make kill-drill      (defaults: 100 kills, a seed from the clock, printed)
-#   KILL_DRILL_MAX_DELAY_MS=300           the kill comes 0..this many ms after the request starts
+#   KILL_DRILL_MAX_DELAY_MS=300           the kill comes 0..1.5 times the operation's time without a
+#                                         kill after the request starts, and never later than this
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
