@@ -6,11 +6,12 @@
 #   make bench-tree  what the dated tree costs: a kept row change, the minute tick, a move, a rebuild
 #   make bench-merge  the large synthetic province merged into the demo tenant, timed (a table)
 #   make bench-backup  full and differential backups, the restore drill and a restore of the large province, timed
+#   make kill-drill  kill -9 a release server mid-upload/approval/conclusion/report KILLS times (100), SEED=n; a table
 #   make fuzz   Schemathesis against openapi.yaml on a live test server, longer than in make test
 #   make build  debug build
 #   make clean  stop everything, remove .build and the state dirs under /tmp
 
-.PHONY: all run stop test bench bench-tree bench-merge bench-backup fuzz build clean deps
+.PHONY: all run stop test bench bench-tree bench-merge bench-backup kill-drill fuzz build clean deps
 
 all: build
 
@@ -34,6 +35,9 @@ bench-merge:
 
 bench-backup:
 	scripts/bench-backup.sh
+
+kill-drill:
+	scripts/kill-drill.sh
 
 fuzz:
 	scripts/fuzz.sh

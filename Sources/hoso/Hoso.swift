@@ -13,7 +13,8 @@ struct Hoso: AsyncParsableCommand {
         commandName: "hoso",
         abstract: "Hoso: oversight of electronic school records.",
         subcommands: [Serve.self, Migrate.self, TenantCommand.self, RulesCommand.self, PeopleCommand.self, ObligationsCommand.self,
-                      AdminCommand.self, AuditCommand.self, BackupCommand.self, RestoreCommand.self, DemoCommand.self, KeysCommand.self, VerifyCommand.self]
+                      AdminCommand.self, AuditCommand.self, BackupCommand.self, RestoreCommand.self, BlobsCommand.self, DemoCommand.self,
+                      KeysCommand.self, VerifyCommand.self]
     )
 }
 

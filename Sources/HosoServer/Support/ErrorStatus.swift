@@ -102,7 +102,7 @@ enum ErrorStatus {
         case "record.exempt", "record.paper", "record.withdrawn", "obligation.already_exempt", "obligation.not_exempt",
              "obligation.not_exemptable":
             return .conflict
-        case "blob.unavailable", "blob.missing": return .serviceUnavailable
+        case "blob.unavailable", "blob.missing", "blob.sweep_unreadable": return .serviceUnavailable
         case "obligations.no_rule_set", "obligations.no_calendar": return .conflict
         case "http.method_not_allowed": return .methodNotAllowed
         case "request.too_large": return .contentTooLarge
