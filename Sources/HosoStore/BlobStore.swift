@@ -153,6 +153,10 @@ public struct StagedBlob: Sendable {
         let madeDirectory = access(directory, F_OK) != 0
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if access(final, F_OK) == 0 {
+            // The same content is stored already, perhaps as an orphan old enough for `hoso blobs gc`:
+            // its time is renewed so that the sweep, which re-reads it before removing, leaves it to
+            // the row about to name it.
+            utimes(final, nil)
             unlink(temporaryPath)
             return
         }
