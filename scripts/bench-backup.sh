@@ -36,14 +36,21 @@ start="$(now)"
 row "full backup" "$(elapsed "$start" "$(now)") s" "database $db_size, $obligations items"
 row "  writers held at the consistency point" "$(sed -n 's/.*writers waited \([0-9.]*\) s.*/\1/p' bench-output/backup-full.txt) s" "share locks while every table is counted"
 
-repo="$(sed -n 's/^repo1-path=//p' "$HOSO_PGBACKREST_CONFIG")"
-row "repository after the full backup" "$(du -sh "$repo" | cut -f1)" "pgBackRest, lz4 (plus $(du -sh "$HOSO_BACKUP_DIR" | cut -f1) blob objects and manifests)"
+# The newest backup's own sizes, from pgBackRest: in the repository (lz4) and of the cluster.
+newest_size() {
+    runuser -u postgres -- pgbackrest --config="$HOSO_PGBACKREST_CONFIG" --stanza=hoso info --output=json |
+        python3 -c 'import json, sys
+b = json.load(sys.stdin)[0]["backup"][-1]["info"]
+print("%.2f GiB in the repository, %.2f GiB of cluster files" % (b["repository"]["delta"] / 2**30, b["delta"] / 2**30))'
+}
+row "  its size" "$(newest_size | cut -d' ' -f1-2)" "$(newest_size | cut -d' ' -f3-) (pgBackRest, lz4); blob objects $(du -sh "$HOSO_BACKUP_DIR/blobs" | cut -f1)"
 
 say "a day's changes: 2% of the items submitted, then a differential backup"
 psql "$HOSO_MIGRATION_DATABASE_URL" -q -c "UPDATE obligations SET last_event_at = coalesce(last_event_at, now()) WHERE id % 50 = 0" >/dev/null
 start="$(now)"
 "$bin" backup --type diff
-row "differential backup (2% of items changed)" "$(elapsed "$start" "$(now)") s" "$(du -sh "$repo" | cut -f1) in the repository now"
+row "differential backup (2% of items changed)" "$(elapsed "$start" "$(now)") s" ""
+row "  its size" "$(newest_size | cut -d' ' -f1-2)" "$(newest_size | cut -d' ' -f3-)"
 
 say "restore drill (hoso backup verify)"
 start="$(now)"

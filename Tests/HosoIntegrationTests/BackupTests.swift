@@ -114,6 +114,16 @@ import Glibc
         let diff = try Self.expectSuccess(cluster, ["backup", "--type", "diff"])
         #expect(diff.contains("(diff) done") && diff.contains("2 blob objects (0 new)"), "\(diff)")
 
+        // A blob copy gone from the repository: the drill names it.
+        let named = try Self.psql(cluster, "SELECT min(sha256) FROM blobs")
+        let copy = cluster.state + "/backup/hoso/blobs/objects/\(named.prefix(2))/\(named)"
+        let content = try Data(contentsOf: URL(fileURLWithPath: copy))
+        try FileManager.default.removeItem(atPath: copy)
+        let lost = try Self.hoso(cluster, ["backup", "verify", "--port", String(cluster.port + 1), "--scratch", cluster.state])
+        #expect(lost.status == 1)
+        #expect(lost.output.contains("FAIL blobs") && lost.output.contains("\(named): missing"), "\(lost.output)")
+        try content.write(to: URL(fileURLWithPath: copy))
+
         // A row deleted after an instant; the restore to that instant still has it.
         let victim = try Self.psql(cluster, """
             SELECT min(o.id) FROM obligations o WHERE o.status = 'pending'
