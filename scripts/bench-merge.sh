@@ -18,6 +18,8 @@ runs="${BENCH_MERGE_RUNS:-3}"
 
 "$script_dir/install-deps.sh"
 hoso_bench_province "$preset"
+# The scratch databases are copies: their chains are not make run's, so they take no checkpoints there.
+unset HOSO_ANCHOR_DIR
 
 # The same URLs, on the scratch database.
 scratch="hoso_merge_bench"

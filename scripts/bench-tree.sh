@@ -28,6 +28,7 @@ if [[ -n "${HOSO_BIN:-}" ]]; then
     bin="$HOSO_BIN"
     "$script_dir/services.sh" start run
     eval "$("$script_dir/services.sh" env run)"
+    unset HOSO_ANCHOR_DIR # a database of its own: its chains are not make run's
     export HOSO_TENANTS_DIR="$HOSO_REPO_DIR/tenants"
     base="hoso_tree_bench_base"
     owner_url="$HOSO_MIGRATION_DATABASE_URL"
@@ -38,6 +39,7 @@ if [[ -n "${HOSO_BIN:-}" ]]; then
     source_db="$base"
 else
     hoso_bench_province "$preset"
+    unset HOSO_ANCHOR_DIR # scratch copies take no checkpoints in make run's ledger
     source_db="${HOSO_MIGRATION_DATABASE_URL##*/}"
 fi
 owner_url="$HOSO_MIGRATION_DATABASE_URL"

@@ -49,6 +49,8 @@ rm -rf "$drill_dir"
 mkdir -p "$drill_dir"
 export HOSO_BLOB_DIR="$drill_dir/blobs" HOSO_KEYS_DIR="$drill_dir/keys" HOSO_TENANTS_DIR="$HOSO_REPO_DIR/tenants"
 export HOSO_WEB_DIR="$HOSO_REPO_DIR/web" HOSO_LOG_LEVEL=warning
+# Checkpoints of this database's chains go to a ledger of their own, never into make run's.
+export HOSO_ANCHOR_DIR="$drill_dir/anchors"
 
 say "setting up the demo tenant ($year) in $database"
 "$bin" migrate >/dev/null

@@ -39,7 +39,7 @@ struct BlobsCommand: AsyncParsableCommand {
                     throw HosoError("blob.sweep_unreadable", ["path": root])
                 }
                 let store = try BlobStore(root: root)
-                try await withSweepDatabase { database, logger in
+                try await withDatabase(asOwner: true) { database, logger in
                     let names = BlobNameStore(database: database, logger: logger)
                     // The listing first, then the names: a row that commits in between only keeps more.
                     let listing = try store.sweepListing()
@@ -64,22 +64,6 @@ struct BlobsCommand: AsyncParsableCommand {
                           + (dryRun ? "would be removed (dry run: nothing removed)" : "removed")
                           + (dryRun || removed.count == orphans.count ? "" : "; \(orphans.count - removed.count) kept (named or written again)"))
                 }
-            }
-        }
-
-        /// The owner's URL when it is set (it reads every row as it is), else the application's
-        /// (row-level security: the names are read tenant by tenant).
-        func withSweepDatabase(_ body: @Sendable @escaping (Database, Logger) async throws -> Void) async throws {
-            let env = ProcessInfo.processInfo.environment
-            guard let raw = env["HOSO_MIGRATION_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? env["HOSO_DATABASE_URL"] else {
-                throw ConfigurationError(problems: ["HOSO_DATABASE_URL (or HOSO_MIGRATION_DATABASE_URL) is not set"])
-            }
-            let logger = makeLogger(env["HOSO_LOG_LEVEL"] ?? "warning")
-            let database = Database(url: try DatabaseURL(raw), logger: logger, timeout: .seconds(600))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await database.run() }
-                defer { group.cancelAll() }
-                try await body(database, logger)
             }
         }
     }

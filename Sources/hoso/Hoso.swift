@@ -72,8 +72,11 @@ struct Migrate: AsyncParsableCommand {
 }
 
 /// Opens the pool for a one-off command and closes it after.
-func withDatabase<T: Sendable>(_ body: @Sendable @escaping (Database, Logger) async throws -> T) async throws -> T {
-    guard let raw = ProcessInfo.processInfo.environment["HOSO_DATABASE_URL"] else {
+/// `asOwner`: the owner's URL (`HOSO_MIGRATION_DATABASE_URL`) when it is set, else the application's.
+func withDatabase<T: Sendable>(asOwner: Bool = false, _ body: @Sendable @escaping (Database, Logger) async throws -> T) async throws -> T {
+    let env = ProcessInfo.processInfo.environment
+    let owner = asOwner ? env["HOSO_MIGRATION_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } : nil
+    guard let raw = owner ?? env["HOSO_DATABASE_URL"] else {
         throw ConfigurationError(problems: ["HOSO_DATABASE_URL is not set"])
     }
     let logger = makeLogger(ProcessInfo.processInfo.environment["HOSO_LOG_LEVEL"] ?? "warning")

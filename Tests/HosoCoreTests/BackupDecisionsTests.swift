@@ -80,6 +80,10 @@ import Testing
             try RestoreTarget.label("20261203-020000F").choose(from: backups)
         }
         #expect(throws: HosoError("restore.no_backup")) { try RestoreTarget.latest.choose(from: []) }
+        #expect(throws: HosoError("restore.in_future", ["now": RestoreTarget.format(2500)])) {
+            try RestoreTarget.time(2600).choose(from: backups, now: 2500)
+        }
+        #expect(try RestoreTarget.time(2500).choose(from: backups, now: 2500).label == "20261202-020000F_20261202-020000D")
     }
 
     @Test func sizesAndAgesReadAsPeopleSayThem() {

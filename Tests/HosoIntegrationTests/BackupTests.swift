@@ -89,6 +89,13 @@ import Glibc
         #expect(blocked.status == 1)
         #expect(blocked.output.contains("[backup.repository_unwritable]"), "\(blocked.output)")
         #expect(Self.manifests(cluster).isEmpty)
+        // pgBackRest's repository unwritable for the cluster's owner: its own words, exit 1, nothing recorded.
+        let backrestBackups = cluster.state + "/backup/pgbackrest/backup/hoso"
+        #expect(chmod(backrestBackups, 0o000) == 0)
+        let refused = try Self.hoso(cluster, ["backup"])
+        chmod(backrestBackups, 0o750)
+        #expect(refused.status == 1 && refused.output.contains("[backup.failed]"), "\(refused.output)")
+        #expect(Self.manifests(cluster).isEmpty)
         // A restore with nothing backed up yet.
         let nothing = try Self.hoso(cluster, ["restore", "--to", "latest", "--target", cluster.state + "/nothing"])
         #expect(nothing.status == 1 && nothing.output.contains("[restore.no_backup]"), "\(nothing.output)")

@@ -100,8 +100,9 @@ public enum RestoreTarget: Sendable, Equatable {
 
     /// The backup a restore starts from, refusing what cannot be restored: a label that is not in
     /// the repository (or whose Hoso part never finished), a time before the first complete
-    /// backup ended (the error names the earliest possible time), an empty repository.
-    public func choose(from backups: [BackupSummary]) throws -> BackupSummary {
+    /// backup ended (the error names the earliest possible time) or after `now` (a time not yet
+    /// reached has no WAL), an empty repository.
+    public func choose(from backups: [BackupSummary], now: Int64? = nil) throws -> BackupSummary {
         let complete = backups.filter(\.isComplete).sorted { $0.stoppedAt < $1.stoppedAt }
         guard let first = complete.first, let last = complete.last else { throw HosoError("restore.no_backup") }
         switch self {
@@ -114,6 +115,7 @@ public enum RestoreTarget: Sendable, Equatable {
             guard seconds >= first.stoppedAt else {
                 throw HosoError("restore.before_first_backup", ["earliest": Self.format(first.stoppedAt)])
             }
+            if let now, seconds > now { throw HosoError("restore.in_future", ["now": Self.format(now)]) }
             return complete.last { $0.stoppedAt <= seconds } ?? first
         }
     }

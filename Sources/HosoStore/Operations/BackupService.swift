@@ -294,7 +294,7 @@ public struct BackupService: Sendable {
             throw HosoError("restore.target_not_empty", ["path": directory])
         }
         let backups = try await list()
-        let backup = try target.choose(from: backups)
+        let backup = try target.choose(from: backups, now: Int64(Date().timeIntervalSince1970))
         guard let manifest = manifests()[backup.label] else { throw HosoError("restore.unknown_label", ["label": backup.label]) }
         let data = directory + "/pgdata", blobs = directory + "/blobs"
         do {
