@@ -209,12 +209,17 @@ public struct ObligationStore: Sendable {
 
     /// Decodes rows of `select` one at a time, as they arrive.
     static func decode(_ rows: PostgresRowSequence, body: (ObligationRow) throws -> Void) async throws {
+        try await decodeEach(rows) { try body($0) }
+    }
+
+    /// The same, with a body that may suspend (an export writes as it reads).
+    static func decodeEach(_ rows: PostgresRowSequence, body: (ObligationRow) async throws -> Void) async throws {
         for try await row in rows {
             let r = row.makeRandomAccess()
             func v<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try r[index].decode(T.self) }
             let stateName = try v(18, String.self)
             let step = try v(19, Int?.self)
-            try body(ObligationRow(
+            try await body(ObligationRow(
                 id: try v(0, Int64.self), unitID: try v(1, Int64.self), unitCode: try v(2, String.self), unitNameVi: try v(3, String.self),
                 unitNameEn: try v(4, String.self), schoolYear: try v(5, String.self), ruleSetID: try v(6, Int64.self),
                 recordType: try v(7, String.self), typeNameVi: try v(8, String.self), typeNameEn: try v(9, String.self),

@@ -1,6 +1,6 @@
 import Foundation
 import HosoCore
-import HosoServer
+@testable import HosoServer
 @testable import HosoStore
 @testable import HosoSynthetic
 import Hummingbird
@@ -302,6 +302,12 @@ import Testing
             let items = try await officer.send(client, .get, "/units/SO/items.csv?year=\(Self.year)")
             #expect(items.status == .ok)
             #expect(items.text.split(separator: "\r\n").count == total.expected + total.exempt + 1)
+            // Read by one query in batches of a thousand: every item once, soonest due first, across the batches.
+            let records = try CSV.parse(String(items.text.drop { $0 == "\u{FEFF}" })).dropFirst()
+            let ids = records.compactMap { $0.fields.last.flatMap { Int64($0) } }
+            #expect(ids.count == records.count && Set(ids).count == ids.count && ids.count > ComplianceQuery.exportPage)
+            let dues = records.map { $0.fields[6] }
+            #expect(dues == dues.sorted(), "soonest due first")
             let itemsBook = try await officer.send(client, .get, "/units/D01/items.xlsx?year=\(Self.year)&column=not_due")
             try Data(buffer: itemsBook.body).write(to: URL(fileURLWithPath: output + "/items.xlsx"))
             let rows = try await Python.run("import openpyxl, sys\nprint(openpyxl.load_workbook(sys.argv[1]).worksheets[0].max_row)",

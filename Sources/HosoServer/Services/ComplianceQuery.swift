@@ -140,21 +140,34 @@ struct ComplianceQuery: Sendable {
 
     /// Every item of a query, `exportPage` rows at a time (each page its own short transaction),
     /// so that an export of any size keeps memory flat.
+    /// Every item behind a figure, in batches as one query reads them (an export streams them on).
+    /// The query runs in a task of its own and hands each batch over only when `consume` is done
+    /// with the previous one, so a slow client holds the rows back instead of piling them up.
     func forEachItemPage(
         tenantID: Int64, unitID: Int64, filter: ComplianceFilter, column: ComplianceColumn?, owner: Int64?,
-        body: ([ObligationRow]) async throws -> Void
+        body consume: ([ObligationRow]) async throws -> Void
     ) async throws {
-        var after: (dueAt: Int64, id: Int64)?
-        while true {
-            let rows = try await store.items(
-                tenantID: tenantID, unitID: unitID, filter: filter, column: column,
-                ownerUserID: owner, limit: Self.exportPage, after: after)
-            guard let last = rows.last else { return }
-            try await body(rows)
-            if rows.count < Self.exportPage { return }
-            after = (last.dueAt, last.id)
+        let handoff = Handoff<[ObligationRow]>()
+        let store = self.store
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await store.forEachItem(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: owner,
+                                                batch: Self.exportPage) { rows in try await handoff.send(rows) }
+                    await handoff.finish()
+                } catch {
+                    await handoff.finish(throwing: error)
+                }
+            }
+            do {
+                while let rows = try await handoff.next() { try await consume(rows) }
+            } catch {
+                await handoff.cancel()
+                throw error
+            }
+            try await group.waitForAll()
         }
     }
 
-    static let exportPage = 2000
+    static let exportPage = 1000
 }

@@ -133,7 +133,8 @@ struct ItemsController: Sendable {
         let name =
             "hoso-\(selection.unit.code)-\(selection.filter.schoolYear)-\(selection.items.column?.rawValue ?? "items")"
         let tenantID = actor.tenantID
-        let compliance = self.query
+        // One query for the whole list: the pool's patience for reports, not a page's.
+        let compliance = ComplianceQuery(services: services, store: services.reportCompliance)
         func eachPage(_ body: ([ObligationRow]) async throws -> Void) async throws {
             try await compliance.forEachItemPage(
                 tenantID: tenantID, unitID: selection.unit.id, filter: selection.filter,
