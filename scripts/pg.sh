@@ -104,8 +104,12 @@ write_archive_settings() {
         local repo_settings="repo1-path=$backup_repo"
         if [[ -n "${HOSO_BACKUP_REPO_SETTINGS:-}" ]]; then
             [[ -r "$HOSO_BACKUP_REPO_SETTINGS" ]] || die "HOSO_BACKUP_REPO_SETTINGS: cannot read $HOSO_BACKUP_REPO_SETTINGS"
-            repo_settings="$(grep -E '^repo1-' "$HOSO_BACKUP_REPO_SETTINGS")"
+            repo_settings="$(grep -E '^repo1-' "$HOSO_BACKUP_REPO_SETTINGS" || true)"
+            [[ -n "$repo_settings" ]] || die "HOSO_BACKUP_REPO_SETTINGS: no repo1-* line in $HOSO_BACKUP_REPO_SETTINGS"
         fi
+        # It may hold a repository's secrets (an encryption passphrase): readable by its owner only.
+        (umask 077 && : >"$backrest_conf")
+        chmod 600 "$backrest_conf"
         cat >"$backrest_conf" <<CONF
 # Written by scripts/pg.sh on every start; see the README, "Backups".
 [global]

@@ -145,7 +145,7 @@ if ((!healthy)); then
 fi
 
 # Point-in-time backups are on (WAL archiving); the first full backup makes them restorable.
-if ! "$bin" backup list 2>/dev/null | grep -q ' full '; then
+if ! "$bin" backup list 2>/dev/null | grep ' full ' | grep -vq 'incomplete'; then
     say "taking the first full backup (hoso backup)"
     "$bin" backup --type full || say "warning: the first backup failed; run hoso backup again (README: Backups and recovery)"
 fi
@@ -187,7 +187,7 @@ Demo logins (password for all: Demo@2026!)
   Backups (README: "Backups and recovery"): WAL archived into $HOSO_STATE_DIR/backup, checkpoints of the
   audit chains in $HOSO_ANCHOR_DIR. With eval "\$(scripts/services.sh env run)":
     $bin backup list        $bin backup          $bin backup verify (the restore drill)
-    $bin restore --to "$(TZ=Asia/Ho_Chi_Minh date '+%Y-%m-%d %H:%M')" --target /tmp/hoso-restored     $bin audit verify
+    $bin restore --to "$(TZ=Asia/Ho_Chi_Minh date -d '-10 min' '+%Y-%m-%d %H:%M')" --target /tmp/hoso-restored     $bin audit verify
 
 Server log: $logfile
 make stop to stop.

@@ -189,6 +189,8 @@ struct RestoreCommand: AsyncParsableCommand {
                 Nothing is running. To start it (as the cluster's owner\(settings.pgBackRest.user.map { ", \($0)" } ?? "")):
                   \(settings.pgBinaries)/pg_ctl -D \(restored.dataDirectory) -o "-p 55498 -c archive_mode=off -c max_connections=200" -l \(destination)/postgresql.log start
                 then point Hoso at it: HOSO_DATABASE_URL=...:55498/hoso HOSO_BLOB_DIR=\(restored.blobDirectory)
+                (A cluster that stops with "recovery ended before configured recovery target was reached": the WAL of
+                that instant never reached the repository; restore again to an earlier time.)
                 """)
         }
     }

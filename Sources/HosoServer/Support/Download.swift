@@ -1,4 +1,5 @@
 import Foundation
+import HosoCore
 import HosoReports
 import Hummingbird
 
@@ -59,14 +60,34 @@ extension Download {
 
     /// Builds a workbook in a temporary folder, then streams the file and removes the folder.
     static func spreadsheet(filename: String, build: (XLSXWorkbook) async throws -> Void) async throws -> Response {
-        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
-            "hoso-xlsx-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("book.xlsx")
-        do {
+        try await spooled(filename: filename, .xlsx, name: "book.xlsx") { folder, file in
             let workbook = XLSXWorkbook(directory: folder)
             try await build(workbook)
             try workbook.write(to: file)
+        }
+    }
+
+    /// A CSV written to a temporary file first, then sent from it. The rows are read from the
+    /// database at its own speed and its connection is free again before the first byte goes out:
+    /// a slow client holds a file, never a transaction. A failure while reading answers an error,
+    /// not a cut-off file.
+    static func spooledCSV(filename: String, build: (FileHandle) async throws -> Void) async throws -> Response {
+        try await spooled(filename: filename, .csv, name: "list.csv") { _, file in
+            guard FileManager.default.createFile(atPath: file.path, contents: nil) else { throw HosoError("blob.unavailable") }
+            let handle = try FileHandle(forWritingTo: file)
+            defer { try? handle.close() }
+            try await build(handle)
+        }
+    }
+
+    /// Builds a file in a folder of its own and answers with it (Content-Length known); the folder
+    /// is removed once the file is sent, or at once when building fails.
+    static func spooled(filename: String, _ kind: Kind, name: String, build: (URL, URL) async throws -> Void) async throws -> Response {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("hoso-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent(name)
+        do {
+            try await build(folder, file)
         } catch {
             try? FileManager.default.removeItem(at: folder)
             throw error
@@ -81,7 +102,7 @@ extension Download {
             }
             try await writer.finish(nil)
         }
-        var headers = headers(filename: filename, .xlsx)
+        var headers = headers(filename: filename, kind)
         if let size { headers[.contentLength] = String(size) }
         return Response(status: .ok, headers: headers, body: body)
     }

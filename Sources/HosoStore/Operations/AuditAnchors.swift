@@ -159,15 +159,22 @@ extension AuditStore {
     @discardableResult
     public func checkpoint(tenantID: Int64, tenantCode: String, head: (seq: Int64, hash: String)? = nil, key: AnchorKey,
                            ledger: AnchorLedger, reason: String, clock: any WallClock = SystemClock()) async throws -> AuditCheckpoint {
-        let previous = ledger.latest(tenantCode: tenantCode, key: key)
+        // The chain is checked from the newest checkpoint at or before the head being signed: a
+        // backup signs its consistency point's head, and the server may have checkpointed a later
+        // head since.
+        let previous = ledger.read(tenantCode: tenantCode, key: key).filter(\.valid).map(\.checkpoint)
+            .filter { checkpoint in head.map { checkpoint.seq <= $0.seq } ?? true }
+            .max { ($0.seq, $0.atMicroseconds) < ($1.seq, $1.atMicroseconds) }
         let logger = self.logger
+        let given = head
         let (checked, head) = try await database.withTenant(tenantID) { connection in
             let current = if let head { head } else { try await Self.head(tenantID: tenantID, on: connection, logger: logger) }
             let start = previous.map { (seq: $0.seq, hash: $0.hash) }
             return (try await Self.chain(tenantID: tenantID, from: start, through: current.seq, on: connection, logger: logger), current)
         }
         if let seq = checked.firstBroken { throw HosoError("anchor.chain_broken", ["tenant": tenantCode, "seq": String(seq)]) }
-        if let previous, head.seq < previous.seq {
+        // The current head behind a checkpoint already taken: the tail was cut.
+        if given == nil, let newest = ledger.latest(tenantCode: tenantCode, key: key), head.seq < newest.seq {
             throw HosoError("anchor.chain_broken", ["tenant": tenantCode, "seq": String(head.seq + 1)])
         }
         let checkpoint = try key.sign(AuditCheckpoint(

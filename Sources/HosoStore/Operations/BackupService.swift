@@ -151,8 +151,10 @@ public struct BackupService: Sendable {
 
     /// One short transaction that share-locks every table (writers wait, readers do not), counts
     /// each table's rows, reads every chain head and writes a named restore point: restoring to that
-    /// point gives exactly those counts. Then the WAL segment is closed and archived. The lock waits
-    /// at most two seconds for writers in flight and is tried again, so it never deadlocks a writer.
+    /// point gives exactly those counts. Then the WAL segment is closed and archived. Writers take
+    /// their tables in another order (a change, then its audit entry), so each lock waits at most
+    /// half a second, less than PostgreSQL's deadlock_timeout (1 s): the backup always gives up
+    /// first, and tries again, rather than a writer being chosen as a deadlock's victim.
     func consistencyPoint(label: String) async throws -> ConsistencyPoint {
         let name = "hoso-\(label)"
         let logger = self.logger
@@ -163,7 +165,7 @@ public struct BackupService: Sendable {
                 do {
                     let began = ContinuousClock.now
                     var point = try await database.withTransaction { connection in
-                        try await connection.run("SET LOCAL lock_timeout = '2s'", logger: logger)
+                        try await connection.run("SET LOCAL lock_timeout = '500ms'", logger: logger)
                         try await connection.run("""
                             DO $$ DECLARE t text; BEGIN
                                 FOR t IN SELECT format('%I', tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename LOOP
@@ -185,7 +187,7 @@ public struct BackupService: Sendable {
                     point.lockSeconds = Self.seconds(ContinuousClock.now - began)
                     try await waitForArchive(database)
                     return point
-                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" && attempt < 10 {
+                } catch let error as PSQLError where ["55P03", "40P01"].contains(error.serverInfo?[.sqlState] ?? "") && attempt < 20 {
                     progress("writers are busy; trying the consistency point again (\(attempt))")
                     try await Task.sleep(for: .milliseconds(500))
                 } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42501" {

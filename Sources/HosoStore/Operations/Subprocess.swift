@@ -21,6 +21,15 @@ public struct Subprocess: Sendable {
         self.environment = environment
     }
 
+    /// What of Hoso's environment a tool gets: the locale, the path and pgBackRest's own settings
+    /// (an S3 store's keys), never Hoso's secrets (the anchor key, database passwords), which a
+    /// process of the cluster's owner would otherwise carry where that account can read them.
+    static func passedOn(_ environment: [String: String]) -> [String: String] {
+        environment.filter { key, _ in
+            ["PATH", "LANG", "TZ", "TMPDIR"].contains(key) || key.hasPrefix("LC_") || key.hasPrefix("PGBACKREST_")
+        }
+    }
+
     public struct Output: Sendable {
         public let status: Int32
         public let standardOutput: String
@@ -62,7 +71,7 @@ public struct Subprocess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, scratch + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, scratch + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        let variables = Self.passedOn(ProcessInfo.processInfo.environment).merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = variables.map { strdup($0) } + [nil]

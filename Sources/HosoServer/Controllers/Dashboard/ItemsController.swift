@@ -121,7 +121,8 @@ struct ItemsController: Sendable {
         ]
     }
 
-    /// Every item of the list, streamed as it is read: memory stays flat whatever the count.
+    /// Every item of the list, read by one query into a file and sent from it: memory stays flat
+    /// whatever the count, and the database is free again before the client reads a byte.
     func itemsExport(request: Request, context: SignedInContext, xlsx: Bool) async throws -> Response {
         let actor = context.actor
         let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
@@ -149,18 +150,11 @@ struct ItemsController: Sendable {
                 }
             }
         }
-        let body = ResponseBody { writer in
-            try await writer.write(
-                ByteBuffer(string: CSVExport.byteOrderMark + CSVExport.line(header.map(ExportCell.text))))
-            try await compliance.forEachItemPage(
-                tenantID: tenantID, unitID: selection.unit.id, filter: selection.filter,
-                column: selection.items.column, owner: selection.items.owner
-            ) { rows in
-                try await writer.write(
-                    ByteBuffer(string: rows.map { CSVExport.line(self.cells($0, language)) }.joined()))
+        return try await Download.spooledCSV(filename: name + ".csv") { file in
+            try file.write(contentsOf: Data((CSVExport.byteOrderMark + CSVExport.line(header.map(ExportCell.text))).utf8))
+            try await eachPage { rows in
+                try file.write(contentsOf: Data(rows.map { CSVExport.line(self.cells($0, language)) }.joined().utf8))
             }
-            try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: Download.headers(filename: name + ".csv", .csv), body: body)
     }
 }
