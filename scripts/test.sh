@@ -10,10 +10,18 @@ cd "$HOSO_REPO_DIR"
 
 "$script_dir/install-deps.sh"
 
-# Stop the test services on any exit, including a failed build or Ctrl-C.
+# Stop the test services on any exit, including a failed build or Ctrl-C. After a passing run their
+# data goes too (a run leaves gigabytes of test databases, and every clean clone has a state folder
+# of its own); after a failure it stays, to be looked at.
 # shellcheck disable=SC2317 # called through the trap
 cleanup() {
+    local code=$?
     "$script_dir/services.sh" stop test || say "warning: could not stop the test services"
+    local state
+    state="$(hoso_state_dir test)"
+    if ((code == 0)) && [[ "$state" == /tmp/hoso-test-* ]]; then
+        rm -rf "$state"
+    fi
 }
 trap cleanup EXIT
 
