@@ -39,6 +39,18 @@ public final class Database: Sendable {
         Database(client: client, url: url, logger: logger, timeout: timeout)
     }
 
+    /// A pool for one job outside the server (a command, a backup): it runs while `body` does and
+    /// closes after.
+    public static func using<T: Sendable>(_ url: DatabaseURL, logger: Logger, maxConnections: Int = 20, timeout: Duration,
+                                          _ body: @Sendable @escaping (Database) async throws -> T) async throws -> T {
+        let database = Database(url: url, logger: logger, maxConnections: maxConnections, timeout: timeout)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await database.run(); return nil }
+            defer { group.cancelAll() }
+            return try await body(database)
+        }
+    }
+
     /// Runs the pool until the task is cancelled (a ServiceLifecycle service in the server).
     public func run() async {
         await client.run()

@@ -111,11 +111,11 @@ struct BackupCommand: AsyncParsableCommand {
                 let service = BackupService(settings: try backupSettings(), logger: makeLogger("warning"))
                 let backups = try await service.list()
                 let now = Int64(Date().timeIntervalSince1970)
-                print("label                               type  ended (UTC+7)               age     database   in repo    blobs")
+                print("label                               type  ended                       age     database   in repo    blobs")
                 for backup in backups {
                     let blobs = backup.objects.map { "\($0) (\(BackupFormat.bytes(backup.objectBytes ?? 0)))" } ?? "incomplete: not restorable"
                     print([backup.label.padding(toLength: 35, withPad: " ", startingAt: 0), backup.type.padding(toLength: 5, withPad: " ", startingAt: 0),
-                           RestoreTarget.format(backup.stoppedAt).padding(toLength: 27, withPad: " ", startingAt: 0),
+                           VietnamTime.iso(epochSeconds: backup.stoppedAt).padding(toLength: 27, withPad: " ", startingAt: 0),
                            BackupFormat.age(now - backup.stoppedAt).padding(toLength: 7, withPad: " ", startingAt: 0),
                            BackupFormat.bytes(backup.databaseBytes).padding(toLength: 10, withPad: " ", startingAt: 0),
                            BackupFormat.bytes(backup.repositoryBytes).padding(toLength: 10, withPad: " ", startingAt: 0), blobs].joined(separator: " "))

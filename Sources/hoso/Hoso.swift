@@ -81,12 +81,7 @@ func withDatabase<T: Sendable>(asOwner: Bool = false, _ body: @Sendable @escapin
     }
     let logger = makeLogger(ProcessInfo.processInfo.environment["HOSO_LOG_LEVEL"] ?? "warning")
     // One-off commands (a province-sized import) may take minutes: no request-sized timeout.
-    let database = Database(url: try DatabaseURL(raw), logger: logger, timeout: .seconds(3600))
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { await database.run(); return nil }
-        defer { group.cancelAll() }
-        return try await body(database, logger)
-    }
+    return try await Database.using(try DatabaseURL(raw), logger: logger, timeout: .seconds(3600)) { try await body($0, logger) }
 }
 
 

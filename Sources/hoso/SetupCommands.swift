@@ -134,9 +134,9 @@ struct AuditCommand: AsyncParsableCommand {
             case .forged(let location, let seq):
                 "the checkpoint at \(location) (entry \(seq)) does not verify with the anchor key: forged or damaged"
             case .cutTail(let first, let seq, let at):
-                "the chain ends at entry \(first - 1), but a checkpoint of \(RestoreTarget.format(at / 1_000_000)) signed entry \(seq): entries \(first)–\(seq) were removed"
+                "the chain ends at entry \(first - 1), but a checkpoint of \(VietnamTime.iso(epochSeconds: at / 1_000_000)) signed entry \(seq): entries \(first)–\(seq) were removed"
             case .rewritten(let first, let seq, let at):
-                "entry \(seq) no longer has the hash a checkpoint of \(RestoreTarget.format(at / 1_000_000)) signed: the chain was rewritten from entry \(first) at the earliest"
+                "entry \(seq) no longer has the hash a checkpoint of \(VietnamTime.iso(epochSeconds: at / 1_000_000)) signed: the chain was rewritten from entry \(first) at the earliest"
             }
         }
     }
@@ -155,9 +155,10 @@ struct AuditCommand: AsyncParsableCommand {
                 try await withDatabase { database, logger in
                     let audit = AuditStore(database: database, logger: logger)
                     for tenant in try await TenantStore(database: database, logger: logger).tenants() {
-                        let checkpoint = try await audit.checkpoint(tenantID: tenant.id, tenantCode: tenant.code, key: key,
-                                                                    ledger: AnchorLedger(directory: directory), reason: "command")
-                        print("hoso: tenant \(tenant.code): checkpoint at entry \(checkpoint.seq)")
+                        if let checkpoint = try await audit.checkpoint(tenantID: tenant.id, tenantCode: tenant.code, key: key,
+                                                                       ledger: AnchorLedger(directory: directory), reason: "command") {
+                            print("hoso: tenant \(tenant.code): checkpoint at entry \(checkpoint.seq)")
+                        }
                     }
                 }
             }

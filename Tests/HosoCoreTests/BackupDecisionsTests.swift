@@ -63,8 +63,6 @@ import Testing
         for bad in ["yesterday", "2026-13-07 10:00", "2026-12-07 25:00", "2026-12-07 10:00+7", "20261207-141225X", ""] {
             #expect(throws: HosoError("restore.bad_target", ["target": bad])) { try RestoreTarget.parse(bad) }
         }
-        #expect(RestoreTarget.format(1_796_601_600) == "2026-12-07 07:00:00 +07:00")
-        #expect(RestoreTarget.postgresUTC(1_796_601_605) == "2026-12-07 00:00:05+00")
     }
 
     @Test func aRestoreStartsFromTheNewestCompleteBackupBeforeItsTarget() throws {
@@ -73,14 +71,14 @@ import Testing
         #expect(try RestoreTarget.latest.choose(from: backups).label == "20261202-020000F_20261202-020000D", "the incomplete one is skipped")
         #expect(try RestoreTarget.time(1500).choose(from: backups).label == "20261201-020000F")
         #expect(try RestoreTarget.time(2000).choose(from: backups).label == "20261202-020000F_20261202-020000D")
-        #expect(throws: HosoError("restore.before_first_backup", ["earliest": RestoreTarget.format(1000)])) {
+        #expect(throws: HosoError("restore.before_first_backup", ["earliest": VietnamTime.iso(epochSeconds: 1000)])) {
             try RestoreTarget.time(999).choose(from: backups)
         }
         #expect(throws: HosoError("restore.unknown_label", ["label": "20261203-020000F"])) {
             try RestoreTarget.label("20261203-020000F").choose(from: backups)
         }
         #expect(throws: HosoError("restore.no_backup")) { try RestoreTarget.latest.choose(from: []) }
-        #expect(throws: HosoError("restore.in_future", ["now": RestoreTarget.format(2500)])) {
+        #expect(throws: HosoError("restore.in_future", ["now": VietnamTime.iso(epochSeconds: 2500)])) {
             try RestoreTarget.time(2600).choose(from: backups, now: 2500)
         }
         #expect(try RestoreTarget.time(2500).choose(from: backups, now: 2500).label == "20261202-020000F_20261202-020000D")

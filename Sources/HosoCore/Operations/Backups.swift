@@ -83,7 +83,7 @@ public enum RestoreTarget: Sendable, Equatable {
             guard let value = number(2), value < 60 else { return nil }
             second = value
         }
-        var offset = 7 * 3600
+        var offset = VietnamTime.offsetSeconds
         if rest == ["Z"] {
             offset = 0
         } else if let sign = rest.first, sign == "+" || sign == "-" {
@@ -95,7 +95,7 @@ public enum RestoreTarget: Sendable, Equatable {
         } else if !rest.isEmpty {
             return nil
         }
-        return Int64(date.dayNumber) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
+        return VietnamTime.epochSeconds(date, hour: hour, minute: minute, second: second) + Int64(VietnamTime.offsetSeconds - offset)
     }
 
     /// The backup a restore starts from, refusing what cannot be restored: a label that is not in
@@ -113,35 +113,11 @@ public enum RestoreTarget: Sendable, Equatable {
             return backup
         case .time(let seconds):
             guard seconds >= first.stoppedAt else {
-                throw HosoError("restore.before_first_backup", ["earliest": Self.format(first.stoppedAt)])
+                throw HosoError("restore.before_first_backup", ["earliest": VietnamTime.iso(epochSeconds: first.stoppedAt)])
             }
-            if let now, seconds > now { throw HosoError("restore.in_future", ["now": Self.format(now)]) }
+            if let now, seconds > now { throw HosoError("restore.in_future", ["now": VietnamTime.iso(epochSeconds: now)]) }
             return complete.last { $0.stoppedAt <= seconds } ?? first
         }
-    }
-
-    /// Unix seconds as Vietnam's time, `2026-12-07 21:30:05 +07:00`.
-    public static func format(_ seconds: Int64) -> String {
-        clock(seconds + 7 * 3600) + " +07:00"
-    }
-
-    /// Unix seconds as PostgreSQL reads a UTC time, `2026-12-07 14:30:05+00` (a recovery target).
-    public static func postgresUTC(_ seconds: Int64) -> String {
-        clock(seconds) + "+00"
-    }
-
-    static func clock(_ seconds: Int64) -> String {
-        let days = Int(seconds.floorDivided(by: 86_400))
-        let rest = Int(seconds - Int64(days) * 86_400)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
-        return "\(LocalDate(dayNumber: days).iso) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))"
-    }
-}
-
-extension Int64 {
-    func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
 

@@ -106,8 +106,15 @@ public struct AnchorLedger: Sendable {
     }
 
     /// The newest checkpoint that verifies (what the next one continues from).
-    public func latest(tenantCode: String, key: AnchorKey) -> AuditCheckpoint? {
-        read(tenantCode: tenantCode, key: key).filter(\.valid).map(\.checkpoint).max { ($0.seq, $0.atMicroseconds) < ($1.seq, $1.atMicroseconds) }
+    /// `atMost`: the newest at or before that entry. Only the candidates' signatures are checked,
+    /// newest first (the server asks at every interval; a ledger holds a line per interval).
+    public func latest(tenantCode: String, key: AnchorKey, atMost: Int64? = nil) -> AuditCheckpoint? {
+        guard let data = FileManager.default.contents(atPath: file(tenantCode)) else { return nil }
+        let decoder = JSONDecoder()
+        return data.split(separator: 0x0A).compactMap { try? decoder.decode(AuditCheckpoint.self, from: Data($0)) }
+            .filter { $0.tenantCode == tenantCode && $0.seq <= (atMost ?? .max) }
+            .sorted { ($0.seq, $0.atMicroseconds) > ($1.seq, $1.atMicroseconds) }
+            .first { key.verifies($0) }
     }
 
     /// Copies every ledger file into `destination` (whole files, synced, renamed into place).
@@ -135,14 +142,7 @@ extension AuditStore {
         return heads
     }
 
-    /// A tenant's chain head now (0 and zeros for an empty chain).
-    public func head(tenantID: Int64) async throws -> (seq: Int64, hash: String) {
-        let logger = self.logger
-        return try await database.withTenant(tenantID) { connection in
-            try await Self.head(tenantID: tenantID, on: connection, logger: logger)
-        }
-    }
-
+    /// A tenant's chain head now (0 and zeros for an empty chain), inside the caller's transaction.
     static func head(tenantID: Int64, on connection: PostgresConnection, logger: Logger) async throws -> (seq: Int64, hash: String) {
         let row = try await connection.fetch(
             "SELECT seq, encode(hash, 'hex') FROM audit_log WHERE tenant_id = \(tenantID) ORDER BY seq DESC LIMIT 1",
@@ -156,15 +156,15 @@ extension AuditStore {
     /// later one links and hashes right), so a checkpoint never blesses a chain already tampered
     /// with; that refusal is `anchor.chain_broken` with the entry where it starts.
     /// `head`: the head to sign (a backup's consistency point); the current head when nil.
+    /// `unlessUnchanged`: nothing is signed (nil) when the newest checkpoint already holds that head.
     @discardableResult
     public func checkpoint(tenantID: Int64, tenantCode: String, head: (seq: Int64, hash: String)? = nil, key: AnchorKey,
-                           ledger: AnchorLedger, reason: String, clock: any WallClock = SystemClock()) async throws -> AuditCheckpoint {
+                           ledger: AnchorLedger, reason: String, unlessUnchanged: Bool = false,
+                           clock: any WallClock = SystemClock()) async throws -> AuditCheckpoint? {
         // The chain is checked from the newest checkpoint at or before the head being signed: a
         // backup signs its consistency point's head, and the server may have checkpointed a later
         // head since.
-        let previous = ledger.read(tenantCode: tenantCode, key: key).filter(\.valid).map(\.checkpoint)
-            .filter { checkpoint in head.map { checkpoint.seq <= $0.seq } ?? true }
-            .max { ($0.seq, $0.atMicroseconds) < ($1.seq, $1.atMicroseconds) }
+        let previous = ledger.latest(tenantCode: tenantCode, key: key, atMost: head?.seq)
         let logger = self.logger
         let given = head
         let (checked, head) = try await database.withTenant(tenantID) { connection in
@@ -174,9 +174,11 @@ extension AuditStore {
         }
         if let seq = checked.firstBroken { throw HosoError("anchor.chain_broken", ["tenant": tenantCode, "seq": String(seq)]) }
         // The current head behind a checkpoint already taken: the tail was cut.
-        if given == nil, let newest = ledger.latest(tenantCode: tenantCode, key: key), head.seq < newest.seq {
+        // (When no head was given, `previous` is the newest checkpoint of all.)
+        if given == nil, let previous, head.seq < previous.seq {
             throw HosoError("anchor.chain_broken", ["tenant": tenantCode, "seq": String(head.seq + 1)])
         }
+        if unlessUnchanged, let previous, previous.seq == head.seq, previous.hash == head.hash { return nil }
         let checkpoint = try key.sign(AuditCheckpoint(
             tenantID: tenantID, tenantCode: tenantCode, seq: head.seq, hash: head.hash, atMicroseconds: clock.nowMicroseconds(),
             reason: reason, key: key.publicBase64

@@ -31,9 +31,9 @@ extension BackupService {
     /// blob the rows name (present, and hashing to its name), the kept counts against a recount.
     /// The scratch cluster is stopped and its folder removed whatever happens.
     public func verify(label: String?, port: Int, scratchParent: String, expectedSchema: String?) async throws -> VerifyReport {
-        let backups = try await list()
-        let chosen = try (label.map { RestoreTarget.label($0) } ?? .latest).choose(from: backups)
-        guard let manifest = manifests()[chosen.label] else { throw HosoError("restore.unknown_label", ["label": chosen.label]) }
+        let catalogue = try await catalogue()
+        let chosen = try (label.map { RestoreTarget.label($0) } ?? .latest).choose(from: catalogue.backups)
+        guard let manifest = catalogue.manifests[chosen.label] else { throw HosoError("restore.unknown_label", ["label": chosen.label]) }
         var report = VerifyReport(label: chosen.label)
 
         var started = ContinuousClock.now
@@ -49,7 +49,7 @@ extension BackupService {
         started = ContinuousClock.now
         let restored: Restored
         do {
-            restored = try await restore(to: .label(chosen.label), into: scratch)
+            restored = try await restore(chosen, manifest: manifest, to: .label(chosen.label), into: scratch)
         } catch let error as HosoError {
             report.checks.append(.init(name: "restore", passed: false, detail: error.description, seconds: Self.seconds(ContinuousClock.now - started)))
             return report

@@ -105,8 +105,10 @@ public struct BackupService: Sendable {
                 var taken: [AuditCheckpoint] = []
                 for (id, code) in point.tenants {
                     let head = point.heads[id] ?? (0, String(repeating: "0", count: 64))
-                    taken.append(try await audit.checkpoint(tenantID: id, tenantCode: code, head: head, key: key, ledger: ledger,
-                                                            reason: "backup:\(made.label)"))
+                    if let checkpoint = try await audit.checkpoint(tenantID: id, tenantCode: code, head: head, key: key, ledger: ledger,
+                                                                   reason: "backup:\(made.label)") {
+                        taken.append(checkpoint)
+                    }
                 }
                 return taken
             }
@@ -256,7 +258,7 @@ public struct BackupService: Sendable {
 
     // MARK: list
 
-    public func manifests() -> [String: BackupManifest] {
+    func manifests() -> [String: BackupManifest] {
         var result: [String: BackupManifest] = [:]
         for name in (try? FileManager.default.contentsOfDirectory(atPath: manifestDirectory)) ?? [] where name.hasSuffix(".json") {
             if let data = FileManager.default.contents(atPath: "\(manifestDirectory)/\(name)"),
@@ -268,13 +270,19 @@ public struct BackupService: Sendable {
     }
 
     public func list() async throws -> [BackupSummary] {
+        try await catalogue().backups
+    }
+
+    /// pgBackRest's backups joined with Hoso's manifests, each read once.
+    func catalogue() async throws -> (backups: [BackupSummary], manifests: [String: BackupManifest]) {
         let manifests = self.manifests()
-        return try await settings.pgBackRest.backups().map { backup in
+        let backups = try await settings.pgBackRest.backups().map { backup in
             let manifest = manifests[backup.label]
             return BackupSummary(label: backup.label, type: backup.type, startedAt: backup.startedAt, stoppedAt: backup.stoppedAt,
                                  databaseBytes: backup.databaseBytes, repositoryBytes: backup.repositoryBytes, prior: backup.prior,
                                  objects: manifest?.objects, objectBytes: manifest?.objectBytes)
         }
+        return (backups, manifests)
     }
 
     // MARK: restore
@@ -295,9 +303,14 @@ public struct BackupService: Sendable {
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: directory), !entries.isEmpty {
             throw HosoError("restore.target_not_empty", ["path": directory])
         }
-        let backups = try await list()
-        let backup = try target.choose(from: backups, now: Int64(Date().timeIntervalSince1970))
-        guard let manifest = manifests()[backup.label] else { throw HosoError("restore.unknown_label", ["label": backup.label]) }
+        let catalogue = try await catalogue()
+        let backup = try target.choose(from: catalogue.backups, now: Int64(Date().timeIntervalSince1970))
+        guard let manifest = catalogue.manifests[backup.label] else { throw HosoError("restore.unknown_label", ["label": backup.label]) }
+        return try await restore(backup, manifest: manifest, to: target, into: directory)
+    }
+
+    /// The restore itself, of a backup already chosen, into an empty folder.
+    func restore(_ backup: BackupSummary, manifest: BackupManifest, to target: RestoreTarget, into directory: String) async throws -> Restored {
         let data = directory + "/pgdata", blobs = directory + "/blobs"
         do {
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -311,7 +324,7 @@ public struct BackupService: Sendable {
         case .latest, .label:
             options += ["--type=name", "--target=\(manifest.restorePoint)"]
         case .time(let seconds):
-            options += ["--type=time", "--target=\(RestoreTarget.postgresUTC(seconds))"]
+            options += ["--type=time", "--target=\(VietnamTime.iso(epochSeconds: seconds))"]
         }
         progress("pgBackRest: restoring \(backup.label) into \(data)")
         try await settings.pgBackRest.run("restore", options, failing: "restore.failed")
@@ -352,12 +365,7 @@ public struct BackupService: Sendable {
     // MARK: helpers
 
     static func withDatabase<T: Sendable>(_ url: DatabaseURL, logger: Logger, _ body: @Sendable @escaping (Database) async throws -> T) async throws -> T {
-        let database = Database(url: url, logger: logger, maxConnections: 4, timeout: .seconds(600))
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await database.run(); return nil }
-            defer { group.cancelAll() }
-            return try await body(database)
-        }
+        try await Database.using(url, logger: logger, maxConnections: 4, timeout: .seconds(600), body)
     }
 
     static func seconds(_ duration: Duration) -> Double {

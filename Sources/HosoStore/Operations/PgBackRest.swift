@@ -48,25 +48,36 @@ public struct PgBackRest: Sendable {
         return try Self.parseInfo(output.standardOutput, stanza: stanza)
     }
 
-    static func parseInfo(_ json: String, stanza: String) throws -> [Backup] {
-        guard let stanzas = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
-            throw HosoError("backup.repository_unavailable", ["detail": "pgbackrest info: not JSON"])
+    /// The part of `pgbackrest info --output=json` Hoso reads.
+    struct Info: Decodable {
+        struct Entry: Decodable {
+            let label: String
+            let type: String
+            let error: Bool?
+            let prior: String?
+            let timestamp: Times
+            let lsn: Positions?
+            let info: Sizes?
         }
-        guard let entry = stanzas.first(where: { $0["name"] as? String == stanza }) else { return [] }
-        return ((entry["backup"] as? [[String: Any]]) ?? []).compactMap { backup in
-            guard backup["error"] as? Bool != true,
-                  let label = backup["label"] as? String, let type = backup["type"] as? String,
-                  let timestamp = backup["timestamp"] as? [String: Any],
-                  let start = (timestamp["start"] as? NSNumber)?.int64Value, let stop = (timestamp["stop"] as? NSNumber)?.int64Value else {
-                return nil
-            }
-            let info = backup["info"] as? [String: Any]
-            let repository = info?["repository"] as? [String: Any]
-            return Backup(label: label, type: type, startedAt: start, stoppedAt: stop,
-                          stopLSN: (backup["lsn"] as? [String: Any])?["stop"] as? String ?? "",
-                          databaseBytes: (info?["size"] as? NSNumber)?.int64Value ?? 0,
-                          repositoryBytes: (repository?["size"] as? NSNumber)?.int64Value ?? 0,
-                          prior: backup["prior"] as? String)
+        struct Times: Decodable { let start: Int64, stop: Int64 }
+        struct Positions: Decodable { let stop: String? }
+        struct Sizes: Decodable {
+            struct Repository: Decodable { let size: Int64? }
+            let size: Int64?
+            let repository: Repository?
+        }
+        let name: String
+        let backup: [Entry]?
+    }
+
+    static func parseInfo(_ json: String, stanza: String) throws -> [Backup] {
+        guard let stanzas = try? JSONDecoder().decode([Info].self, from: Data(json.utf8)) else {
+            throw HosoError("backup.repository_unavailable", ["detail": "pgbackrest info: not the JSON expected"])
+        }
+        return (stanzas.first { $0.name == stanza }?.backup ?? []).filter { $0.error != true }.map { entry in
+            Backup(label: entry.label, type: entry.type, startedAt: entry.timestamp.start, stoppedAt: entry.timestamp.stop,
+                   stopLSN: entry.lsn?.stop ?? "", databaseBytes: entry.info?.size ?? 0,
+                   repositoryBytes: entry.info?.repository?.size ?? 0, prior: entry.prior)
         }.sorted { $0.stoppedAt < $1.stoppedAt }
     }
 
