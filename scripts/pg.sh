@@ -92,6 +92,19 @@ init_cluster() {
     fi
 }
 
+# Settings of Hoso's own, in a file postgresql.conf includes, rewritten on every start:
+# pg_stat_statements is loaded so that `make bench` can count the statements a page sends.
+write_server_settings() {
+    grep -q "^include_if_exists = 'hoso-server.conf'" "$data_dir/postgresql.conf" ||
+        printf "\ninclude_if_exists = 'hoso-server.conf'\n" >>"$data_dir/postgresql.conf"
+    cat >"$data_dir/hoso-server.conf" <<'CONF'
+# Written by scripts/pg.sh on every start.
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = top
+CONF
+    if ((EUID == 0)); then chown postgres: "$data_dir/hoso-server.conf"; fi
+}
+
 # The archiving settings live in a file of their own that postgresql.conf includes, rewritten on
 # every start: on with HOSO_PG_ARCHIVE=1, off otherwise (archive_mode needs a restart to change).
 write_archive_settings() {
@@ -194,6 +207,13 @@ SQL
 GRANT EXECUTE ON FUNCTION pg_switch_wal() TO hoso_owner;'
     psql_super hoso <<<"$grant_sql" || return 1
     psql_super template1 <<<"$grant_sql" || return 1
+
+    # `make bench` counts the statements a page sends (as the owner: it reads and resets the counts).
+    psql_super hoso <<'SQL' || return 1
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO hoso_owner;
+GRANT pg_read_all_stats TO hoso_owner;
+SQL
 }
 
 case "$action" in
@@ -208,6 +228,7 @@ case "$action" in
                 chown postgres: "$pg_dir" "$sock_dir"
                 if [[ -e "$log_file" ]]; then chown postgres: "$log_file"; fi
             fi
+            write_server_settings
             write_archive_settings
             start_server
         fi

@@ -134,32 +134,27 @@ public struct ComplianceStore: Sendable {
         }
     }
 
-    /// The people of a school with their own items' figures (the responsible person of each item).
+    /// The people of a school with their own items' figures (the responsible person of each item),
+    /// summed from the kept people's counts (migration 0013): a row per person, type and week.
     public func owners(tenantID: Int64, schoolID: Int64, filter: ComplianceFilter) async throws -> [OwnerFigures] {
         let logger = self.logger
         let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
-        let type = filter.recordType, whole = filter.wholeYear
+        let type = filter.recordType
+        let (first, last) = filter.wholeYear ? (-1, -1) : (max(0, lower), upper)
         return try await run(tenantID) { connection in
             let rows = try await connection.query("""
-                SELECT x.owner_user_id, u.login, u.display_name,
-                       sum(v[1])::int, sum(v[2])::int, sum(v[3])::int, sum(v[4])::int, sum(v[5])::int, sum(v[6])::int, sum(v[7])::int,
-                       sum(v[8])::int, sum(v[9])::int, sum(v[10])::int, sum(v[11])::int, sum(v[12])::int, sum(v[13])::int
-                FROM (SELECT o.owner_user_id, \(unescaped: Self.vector) AS v
-                      FROM obligations o
-                      WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND o.school_year = \(filter.schoolYear)
-                        AND NOT o.withdrawn AND o.owner_user_id IS NOT NULL AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper))
-                        AND (\(type)::text IS NULL OR o.record_type = \(type))
-                      OFFSET 0) x -- a fence: the vector is computed once per row, not once per sum
-                JOIN users u ON u.id = x.owner_user_id
-                GROUP BY x.owner_user_id, u.login, u.display_name
+                SELECT c.owner_user_id, u.login, u.display_name, \(unescaped: Self.sums)
+                FROM owner_counts c JOIN users u ON u.id = c.owner_user_id
+                WHERE c.tenant_id = \(tenantID) AND c.unit_id = \(schoolID) AND c.school_year = \(filter.schoolYear)
+                  AND c.due_week BETWEEN \(first) AND \(last) AND (\(type)::text IS NULL OR c.record_type = \(type))
+                GROUP BY c.owner_user_id, u.login, u.display_name
+                HAVING sum(c.expected) <> 0 OR sum(c.exempt) <> 0
                 ORDER BY u.display_name, u.login
                 """, logger: logger)
             var result: [OwnerFigures] = []
-            for try await row in rows {
-                let r = row.makeRandomAccess()
-                let vector = try (3..<16).map { try r[$0].decode(Int.self) }
-                result.append(OwnerFigures(userID: try r[0].decode(Int64.self), login: try r[1].decode(String.self),
-                                           displayName: try r[2].decode(String.self), counts: ComplianceCounts(vector: vector)))
+            for try await (userID, login, name, vector) in rows.decode((Int64, String, String, [Int32]).self) {
+                result.append(OwnerFigures(userID: userID, login: login, displayName: name,
+                                           counts: ComplianceCounts(vector: vector.map(Int.init))))
             }
             return result
         }
@@ -314,13 +309,13 @@ public struct ComplianceStore: Sendable {
         return try await run(tenantID) { connection in
             var lines: [WaitingLine] = []
             for try await (code, nameVi, nameEn, step, role, count, oldest) in try await connection.query("""
-                SELECT o.record_type, rt.name_vi, rt.name_en, coalesce(o.step, 0), o.awaiting_role, count(*)::int,
+                SELECT o.record_type, rt.name_vi, rt.name_en, coalesce(o.step, 0), coalesce(o.awaiting_role, ''), count(*)::int,
                        extract(epoch FROM min(o.last_event_at))::bigint
                 FROM obligations o JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
                 WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND o.school_year = \(filter.schoolYear) AND NOT o.withdrawn
                   AND o.state = 'awaiting' AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper))
                   AND (\(type)::text IS NULL OR o.record_type = \(type))
-                GROUP BY o.record_type, rt.name_vi, rt.name_en, coalesce(o.step, 0), o.awaiting_role
+                GROUP BY o.record_type, rt.name_vi, rt.name_en, coalesce(o.step, 0), coalesce(o.awaiting_role, '')
                 ORDER BY 6 DESC, 1, 4
                 """, logger: logger).decode((String, String, String, Int, String, Int, Int64?).self) {
                 lines.append(WaitingLine(recordType: code, typeNameVi: nameVi, typeNameEn: nameEn, step: step, role: role, count: count,

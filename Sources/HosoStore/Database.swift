@@ -12,6 +12,8 @@ public final class Database: Sendable {
     let logger: Logger
     /// How long a call waits for a connection before the database counts as down.
     let timeout: Duration
+    /// Set inside `together`: every call runs on this connection, in its transaction.
+    let bound: PostgresConnection?
 
     public init(url: DatabaseURL, logger: Logger, maxConnections: Int = 20, timeout: Duration = .seconds(5)) {
         var configuration = PostgresClient.Configuration(
@@ -24,19 +26,32 @@ public final class Database: Sendable {
         self.url = url
         self.logger = logger
         self.timeout = timeout
+        self.bound = nil
     }
 
-    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, timeout: Duration) {
+    private init(client: PostgresClient, url: DatabaseURL, logger: Logger, timeout: Duration, bound: PostgresConnection? = nil) {
         self.client = client
         self.url = url
         self.logger = logger
         self.timeout = timeout
+        self.bound = bound
     }
 
     /// The same pool with another patience: background work (reports over a whole province)
     /// runs queries that take longer than a page may wait.
     public func with(timeout: Duration) -> Database {
         Database(client: client, url: url, logger: logger, timeout: timeout)
+    }
+
+    /// Runs several stores' reads in one tenant transaction: the stores made from the `Database`
+    /// handed to `body` run every call on that transaction's connection (one BEGIN and COMMIT for a
+    /// page's worth of reads, one snapshot for all of them). `body` must make its calls one at a time.
+    public func together<Result: Sendable>(
+        _ tenantID: Int64, _ body: @Sendable @escaping (Database) async throws -> Result
+    ) async throws -> Result {
+        try await withTenant(tenantID) { connection in
+            try await body(Database(client: self.client, url: self.url, logger: self.logger, timeout: self.timeout, bound: connection))
+        }
     }
 
     /// A pool for one job outside the server (a command, a backup): it runs while `body` does and
@@ -60,9 +75,25 @@ public final class Database: Sendable {
     public func withTenant<Result: Sendable>(
         _ tenantID: Int64, _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await withTransaction { connection in
+        if let bound {
+            // Already in a tenant's transaction: only the same tenant's rows are visible there anyway.
+            return try await body(bound)
+        }
+        return try await withTransaction { connection in
             try await connection.query("SELECT set_config('hoso.tenant_id', \(String(tenantID)), true)", logger: self.logger)
             return try await body(connection)
+        }
+    }
+
+    /// One statement on a pooled connection, in its own implicit transaction: for the functions that
+    /// set the tenant for row-level security themselves (`hoso_signed_in`, `hoso_unit_head`), so that
+    /// a request's hot reads are one round trip each instead of BEGIN, set_config, query and COMMIT.
+    public func statement<Result: Sendable>(
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        if let bound { return try await body(bound) }
+        return try await guarded {
+            try await self.client.withConnection { connection in try await body(connection) }
         }
     }
 
@@ -70,7 +101,8 @@ public final class Database: Sendable {
     public func withTransaction<Result: Sendable>(
         _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await guarded {
+        if let bound { return try await body(bound) }
+        return try await guarded {
             try await self.client.withTransaction(logger: self.logger) { connection in
                 try await body(connection)
             }

@@ -32,20 +32,38 @@ public struct SessionStore: Sendable {
         return (token, csrf)
     }
 
-    /// The session a token names, unless it was ended. Lifetimes are judged by the caller.
-    public func find(token: String) async throws -> SessionRecord? {
+    /// The session a token names with its person and their grants, and the tenant `host` selects
+    /// (none for an empty host): one statement (`hoso_signed_in`, migration 0013), since every
+    /// signed-in request starts here. Nil when the session is unknown or was ended.
+    public func signedIn(token: String, host: String) async throws -> SignedIn? {
         let hash = Self.hash(token)
         let now = clock.now()
-        return try await database.withTransaction { connection in
-            try await connection.fetch("""
-                SELECT s.tenant_id, t.code, s.user_id, s.csrf_token,
-                       \(now) - extract(epoch FROM s.created_at)::int8, \(now) - extract(epoch FROM s.last_seen_at)::int8
-                FROM sessions s JOIN tenants t ON t.id = s.tenant_id
-                WHERE s.token_hash = \(hash) AND s.ended_at IS NULL
-                """, (Int64, String, Int64, String, Int64, Int64).self, logger: self.logger).first.map {
-                SessionRecord(tenantID: $0.0, tenantCode: $0.1, userID: $0.2, csrfToken: $0.3, ageSeconds: Int($0.4), idleSeconds: Int($0.5))
+        let logger = self.logger
+        return try await database.statement { connection in
+            let rows = try await connection.query("SELECT * FROM hoso_signed_in(\(hash), \(now), \(host))", logger: logger)
+            for try await (tenantID, tenantCode, userID, csrf, age, idle, hostTenant, login, name, roles, unitIDs, codes, closed)
+                in rows.decode((Int64, String, Int64, String, Int64, Int64, Int64?, String, String, [String], [Int64], [String], [Bool]).self) {
+                var grants: [Grant] = []
+                for index in roles.indices where index < unitIDs.count && index < codes.count && index < closed.count {
+                    if let role = Role(rawValue: roles[index]) {
+                        grants.append(Grant(role: role, unitID: unitIDs[index], unitCode: codes[index], closed: closed[index]))
+                    }
+                }
+                return SignedIn(
+                    session: SessionRecord(tenantID: tenantID, tenantCode: tenantCode, userID: userID, csrfToken: csrf,
+                                           ageSeconds: Int(age), idleSeconds: Int(idle)),
+                    hostTenantID: hostTenant,
+                    actor: Actor(userID: userID, tenantID: tenantID, login: login, displayName: name, grants: grants))
             }
+            return nil
         }
+    }
+
+    public struct SignedIn: Sendable {
+        public let session: SessionRecord
+        /// The tenant the request's host names, if it names one.
+        public let hostTenantID: Int64?
+        public let actor: Actor
     }
 
     /// Marks the session used now (callers skip it within a minute of the last mark to spare writes).

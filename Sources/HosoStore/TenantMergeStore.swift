@@ -40,7 +40,9 @@ public struct TenantMergeStore: Sendable {
     /// The source's sessions and sign-in attempts end: its people sign in to the target now.
     /// Its kept counts and derived paths go: the target's are recomputed from the moved rows and
     /// the history (`hoso_tree_rebuild`).
-    static let dropped: Set<String> = ["sessions", "sign_in_attempts", "compliance_counts", "signature_counts", "unit_paths"]
+    static let dropped: Set<String> = [
+        "sessions", "sign_in_attempts", "compliance_counts", "signature_counts", "owner_counts", "unit_paths",
+    ]
 
     /// `on`: the merger's date (`yyyy-MM-dd`), from which the source's department hangs under the target's root.
     public func merge(from sourceCode: String, into targetCode: String, on date: String, map: [String: String],

@@ -22,6 +22,24 @@ public struct UnitStore: Sendable {
         }
     }
 
+    /// A unit named by its code, with its change counter (migration 0013): one statement.
+    public func head(tenantID: Int64, code: String) async throws -> (unit: StoredUnit, counter: Int64)? {
+        let logger = self.logger
+        return try await database.statement { connection in
+            let rows = try await connection.query("SELECT * FROM hoso_unit_head(\(tenantID), \(code))", logger: logger)
+            for try await (id, tenantID, code, parentID, path, kind, nameVi, nameEn, levels, opensOn, closesOn, closed, counter)
+                in rows.decode((Int64, Int64, String, Int64?, String, String, String, String, [String], String?, String?, Bool, Int64).self) {
+                let unit = StoredUnit(
+                    id: id, tenantID: tenantID, code: code, parentID: parentID,
+                    ancestry: path.split(separator: ".").compactMap { Int64($0) },
+                    kind: kind, nameVi: nameVi, nameEn: nameEn, schoolLevels: levels.compactMap(SchoolLevel.init(rawValue:)),
+                    opensOn: opensOn, closesOn: closesOn, closedToday: closed)
+                return (unit, counter)
+            }
+            return nil
+        }
+    }
+
     public func units(tenantID: Int64, ids: [Int64]) async throws -> [StoredUnit] {
         guard !ids.isEmpty else { return [] }
         return try await database.withTenant(tenantID) { connection in

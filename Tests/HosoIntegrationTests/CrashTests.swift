@@ -146,6 +146,31 @@ import Glibc
         return listed
     }
 
+    /// What the restarted server shows (read twice: the second answer comes from its cache) equals
+    /// the kept counts, and those equal a recount from the rows: a kill never leaves a count change
+    /// without its counter's bump, or the other way round.
+    func checkFigures(_ world: TestWorld, port: Int, _ who: (cookie: String, csrf: String), _ operation: String) async throws {
+        let path = "/api/v1/units/SO/compliance?year=\(RecordTests.year)"
+        func total() async throws -> (vector: [Int], tag: String) {
+            let response = try await RawHTTP.request(port: port, "GET", path, headers: [("Cookie", who.cookie)])
+            #expect(response.status == 200, "after a kill in \(operation): \(response.body.prefix(200))")
+            let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+            return (DashboardTests().figures(json?["total"]).vector, response.headers.first { $0.0.lowercased() == "etag" }?.1 ?? "")
+        }
+        let first = try await total(), cached = try await total()
+        #expect(first.vector == cached.vector && first.tag == cached.tag && !first.tag.isEmpty, "after a kill in \(operation)")
+        let query = "SELECT * FROM compliance_counts WHERE expected <> 0 OR exempt <> 0 ORDER BY 1, 2, 3, 4, 5, 6, basis"
+        let people = "SELECT * FROM owner_counts WHERE expected <> 0 OR exempt <> 0 ORDER BY 1, 2, 3, 4, 5, 6"
+        let database = world.database.name
+        let (kept, keptPeople) = (try await TestEnvironment.ownerRows(query, database: database),
+                                  try await TestEnvironment.ownerRows(people, database: database))
+        try await TestEnvironment.ownerExecute("SELECT hoso_compliance_rebuild(id) FROM tenants", database: database)
+        #expect(try await TestEnvironment.ownerRows(query, database: database) == kept, "after a kill in \(operation): kept counts")
+        #expect(try await TestEnvironment.ownerRows(people, database: database) == keptPeople, "after a kill in \(operation): people's counts")
+        let recounted = try await total()
+        #expect(recounted.vector == first.vector && recounted.tag != first.tag, "after a kill in \(operation): recounted figures")
+    }
+
     /// Sends `request` from a thread of its own, kills the server `after` it started (whether or
     /// not it has answered by then), and starts the server again.
     func kill(_ server: ServerProcess, after delay: Duration,
@@ -185,6 +210,7 @@ import Glibc
                                 headers: upload, body: big)
         }
         orphans["upload"] = try await checkAfterRestart(world, "an upload").count
+        try await checkFigures(world, port: port, reporter, "an upload")
 
         // act 2: a signed approval (the vice principal's step of the student register) killed 20 ms in
         let register = setup.obligation
@@ -197,6 +223,7 @@ import Glibc
                                 body: Array(#"{"step":1,"sign":true}"#.utf8))
         }
         orphans["approval"] = try await checkAfterRestart(world, "a signed approval").count
+        try await checkFigures(world, port: port, reporter, "a signed approval")
 
         // act 3: an inspection's conclusion (its minutes drawn and stored) killed 30 ms in
         let planned = try await RawHTTP.request(port: port, "POST", "/api/v1/units/D01/inspections", headers: headers(officer), body: Array(

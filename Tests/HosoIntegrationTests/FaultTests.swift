@@ -1,6 +1,6 @@
 import Foundation
 import HosoCore
-import HosoServer
+@testable import HosoServer
 @testable import HosoStore
 import Hummingbird
 import HummingbirdBcrypt
@@ -86,8 +86,12 @@ import Testing
                               password: try postgres.secret("HOSO_PG_APP_PASSWORD"), database: "hoso")
         try await Migrator(migrations: try Migration.bundled(), logger: TestEnvironment.logger).migrate(owner)
         let definition = try TenantFile.load(directory: try TestEnvironment.repoDirectory + "/tenants/demo")
+        let repo = try TestEnvironment.repoDirectory
         _ = try await withDatabase(app) { pool in
-            try await TenantStore(database: pool, logger: TestEnvironment.logger).importTenant(definition)
+            _ = try await TenantStore(database: pool, logger: TestEnvironment.logger).importTenant(definition)
+            // Calendars and rule-sets, so that the dashboards have a year to show.
+            _ = try await RecordsSetup(database: pool, logger: TestEnvironment.logger, tenantsDirectory: "\(repo)/tenants")
+                .importRules(tenant: "demo")
         }
         var world = try await TestWorld.make(importing: [])
         world.configuration.database = app
@@ -98,12 +102,24 @@ import Testing
             var browser = Browser()
             try await browser.signIn(client, "so.officer")
             #expect(try await browser.send(client, .get, "/api/v1/units/S01").status == .ok)
+            // A dashboard read twice: its figures are in the server's cache.
+            let dashboard = "/api/v1/units/SO/compliance?year=2026-2027"
+            let warm = try await browser.send(client, .get, dashboard)
+            #expect(warm.status == .ok, "\(warm.text.prefix(200))")
+            #expect(try await browser.send(client, .get, dashboard).headers[.eTag] == warm.headers[.eTag])
 
             // act: the database goes down
             try postgres.stop()
             let down = try await browser.send(client, .get, "/api/v1/units/S01")
             #expect(down.status == .serviceUnavailable)
             #expect(down.errorCode == "service.database_unavailable")
+            // The cache could answer, but cached figures are never shown as live: the counter is not readable.
+            for path in [dashboard, "/units/SO/dashboard?year=2026-2027"] {
+                let cached = try await browser.send(client, .get, path)
+                #expect(cached.status == .serviceUnavailable, "\(path)")
+                let revalidated = try await browser.send(client, .get, path, headers: [.ifNoneMatch: warm.headers[.eTag] ?? ""])
+                #expect(revalidated.status == .serviceUnavailable, "\(path) revalidated")
+            }
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .serviceUnavailable)
             #expect(String(buffer: health.body).contains(#""database":"down""#))

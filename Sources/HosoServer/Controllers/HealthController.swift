@@ -12,6 +12,16 @@ struct HealthController: Sendable {
         let database: String
         let directories: [String: String]
         let message: String?
+        let viewCache: ViewCacheFigures
+    }
+
+    /// The dashboards' cache: what it holds against its bound, and how often it answered.
+    struct ViewCacheFigures: Encodable {
+        let entries: Int
+        let bytes: Int
+        let boundBytes: Int
+        let hits: Int
+        let misses: Int
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -48,10 +58,13 @@ struct HealthController: Sendable {
         let message =
             down.isEmpty
             ? nil : services.localizer.text("health.down", context.language, ["parts": down.joined(separator: ", ")])
+        let cache = services.views.statistics
         return try JSONResponse.make(
             Health(
                 status: down.isEmpty ? "ok" : "unavailable", database: databaseUp ? "up" : "down",
-                directories: directories, message: message),
+                directories: directories, message: message,
+                viewCache: ViewCacheFigures(entries: cache.entries, bytes: cache.bytes, boundBytes: services.views.costBytes,
+                                            hits: cache.hits, misses: cache.misses)),
             status: down.isEmpty ? .ok : .serviceUnavailable
         )
     }

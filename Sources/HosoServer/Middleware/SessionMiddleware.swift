@@ -24,15 +24,15 @@ struct SessionMiddleware: RouterMiddleware {
               let token = request.cookies[Self.cookieName]?.value, !token.isEmpty, token.count <= 100 else {
             return try await next(request, context)
         }
-        if let record = try await services.sessions.find(token: token) {
+        // Session, person, grants and the host's tenant: one statement.
+        if let found = try await services.sessions.signedIn(token: token, host: Self.tenantHost(request)) {
+            let record = found.session
             let alive = services.configuration.sessionLifetime.isAlive(ageSeconds: record.ageSeconds, idleForSeconds: record.idleSeconds)
-            let hostTenant = try await tenantForHost(request)
             if !alive {
                 context.sessionExpired = true
                 try await services.sessions.end(token: token)
-            } else if hostTenant == nil || hostTenant?.id == record.tenantID,
-                      let actor = try await services.users.actor(tenantID: record.tenantID, userID: record.userID) {
-                context.session = ActiveSession(token: token, csrfToken: record.csrfToken, actor: actor, tenantCode: record.tenantCode)
+            } else if found.hostTenantID == nil || found.hostTenantID == record.tenantID {
+                context.session = ActiveSession(token: token, csrfToken: record.csrfToken, actor: found.actor, tenantCode: record.tenantCode)
                 if record.idleSeconds >= SessionStore.touchIntervalSeconds { try await services.sessions.touch(token: token) }
             }
         } else {
@@ -41,11 +41,17 @@ struct SessionMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// The host a tenant file may name (empty for a bare address or localhost, which name none).
+    static func tenantHost(_ request: Request) -> String {
+        guard let authority = request.head.authority else { return "" }
+        let host = String(authority.split(separator: ":").first ?? "")
+        return host == "127.0.0.1" || host == "localhost" ? "" : host
+    }
+
     /// The tenant the Host header selects, if the host is one a tenant file names.
     func tenantForHost(_ request: Request) async throws -> TenantRecord? {
-        guard let authority = request.head.authority else { return nil }
-        let host = String(authority.split(separator: ":").first ?? "")
-        guard !host.isEmpty, host != "127.0.0.1", host != "localhost" else { return nil }
+        let host = Self.tenantHost(request)
+        guard !host.isEmpty else { return nil }
         return try await services.tenants.tenant(host: host)
     }
 }

@@ -26,6 +26,8 @@ public struct AppServices: Sendable {
     let reportRunner = ReportRunner()
     public let documents: DocumentTemplates
     let catalog: ComplianceCatalog
+    /// The dashboards' computed views, under their units' change counters.
+    let views: ViewCache
     public let blobs: BlobStore
     public let signatures: SignatureStore
     public let signing: SigningService
@@ -62,6 +64,7 @@ public struct AppServices: Sendable {
         self.reportInspections = InspectionStore(database: patient, logger: logger)
         self.documents = documents
         self.catalog = ComplianceCatalog(ruleSets: ruleSets)
+        self.views = ViewCache(costBytes: configuration.viewCacheMiB << 20)
         self.blobs = blobs
         self.signatures = SignatureStore(database: database, logger: logger, clock: clock)
         self.signing = try SigningService(schema: schema, store: signatures, blobs: blobs, keysDirectory: configuration.keysDirectory,

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HosoCore
 import HosoStore
@@ -17,6 +18,8 @@ actor ComplianceCatalog {
         /// Newest first.
         let order: [String]
         let loadedAt: ContinuousClock.Instant
+        /// Changes when a calendar or a record type's name does (part of a cached view's key).
+        let fingerprint: String
 
         /// The year whose calendar contains today, else the newest that has begun, else the newest.
         func currentYear(today: LocalDate) -> String? {
@@ -48,7 +51,15 @@ actor ComplianceCatalog {
             let types = try await ruleSets.latest(tenantID: tenantID, schoolYear: year)?.ruleSet.types ?? []
             years[year] = Year(weeks: YearWeeks(calendar), types: types.map { ($0.code, $0.nameVi, $0.nameEn) })
         }
-        let loaded = Tenant(years: years, order: order.filter { years[$0] != nil }, loadedAt: ContinuousClock.now)
+        let kept = order.filter { years[$0] != nil }
+        var digest = SHA256()
+        for year in kept {
+            guard let entry = years[year] else { continue }
+            digest.update(data: Data("\(year)|\(entry.weeks.firstMonday.iso)|\(entry.weeks.count)|\(entry.weeks.semesters)\n".utf8))
+            for type in entry.types { digest.update(data: Data("\(type.code)|\(type.nameVi)|\(type.nameEn)\n".utf8)) }
+        }
+        let fingerprint = digest.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+        let loaded = Tenant(years: years, order: kept, loadedAt: ContinuousClock.now, fingerprint: fingerprint)
         tenants[tenantID] = loaded
         return loaded
     }

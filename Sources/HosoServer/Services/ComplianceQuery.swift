@@ -7,12 +7,25 @@ import HosoStore
 /// and filter therefore show the same numbers (the lines are added up in one place, `add`).
 struct ComplianceQuery: Sendable {
     let services: AppServices
-    /// The store the reads go through: the request pool's, or the background reports' (more patience).
+    /// The store the reads go through: the request pool's, or the background reports' (more patience),
+    /// or one transaction's (`bound`).
     let store: ComplianceStore
+    let units: UnitStore
+    let signatureStore: SignatureStore
 
     init(services: AppServices, store: ComplianceStore? = nil) {
         self.services = services
         self.store = store ?? services.compliance
+        self.units = services.units
+        self.signatureStore = services.signatures
+    }
+
+    /// The same reads on a database bound to one transaction (`Database.together`).
+    init(services: AppServices, database: Database) {
+        self.services = services
+        self.store = ComplianceStore(database: database, logger: services.logger)
+        self.units = UnitStore(database: database, logger: services.logger)
+        self.signatureStore = SignatureStore(database: database, logger: services.logger, clock: services.clock)
     }
 
     /// A checked filter and the school year it reads.
@@ -21,6 +34,8 @@ struct ComplianceQuery: Sendable {
         let year: ComplianceCatalog.Year
         /// The tenant's school years, newest first.
         let years: [String]
+        /// The calendars' and record types' fingerprint (`ComplianceCatalog`).
+        let catalog: String
     }
 
     /// A unit's figures: its own (in all and by record type), each child's, and by week.
@@ -33,8 +48,8 @@ struct ComplianceQuery: Sendable {
         let byType: [String: ComplianceCounts]
         let children: [StoredUnit]
         let childTotals: [Int64: ComplianceCounts]
-        /// Filled on demand (`childTypes`): hundreds of units × dozens of types.
-        var childByType: [Int64: [String: ComplianceCounts]]
+        /// Each child's figures by record type (the cells of the dashboard's table).
+        let childByType: [Int64: [String: ComplianceCounts]]
         let weeks: [Int: ComplianceCounts]
 
         /// The record types that have anything in this view, in the rule-set's order.
@@ -66,37 +81,43 @@ struct ComplianceQuery: Sendable {
         guard let year = catalog.years[filter.schoolYear] else {
             throw HosoError("dashboard.unknown_year", ["year": filter.schoolYear])
         }
-        return Selection(filter: filter, year: year, years: catalog.order)
+        return Selection(filter: filter, year: year, years: catalog.order, catalog: catalog.fingerprint)
     }
 
-    /// The unit's figures and its children's in one transaction; by week too when `weeks`.
+    /// The unit's figures and its children's (each by record type too) in one transaction; by week
+    /// too when `weeks`. The children's totals are their lines by type added up, so the unit and all
+    /// its children are one read of the kept counts.
     func view(tenantID: Int64, unit: StoredUnit, _ selection: Selection, weeks: Bool = true) async throws -> View {
+        let filter = selection.filter
         // Along the tree as it stood, the rows are the units that hung under this one in the year.
         let children: [StoredUnit]
-        if selection.filter.basis == .stood, let span = SchoolYearSpan(code: selection.filter.schoolYear) {
-            children = try await services.units.children(tenantID: tenantID, of: unit.id, during: span)
+        if filter.basis == .stood, let span = SchoolYearSpan(code: filter.schoolYear) {
+            children = try await units.children(tenantID: tenantID, of: unit.id, during: span)
         } else {
-            children = try await services.units.children(tenantID: tenantID, of: unit.id)
+            children = try await units.children(tenantID: tenantID, of: unit.id)
         }
-        let childIDs = children.map(\.id)
-        let filter = selection.filter
-        let (own, totals, weekLines) = try await store.together(tenantID: tenantID) { store in
-            let own = try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .unitAndType)
-            let totals = try await store.figures(tenantID: tenantID, unitIDs: childIDs, filter: filter, by: .unit)
+        let (lines, weekLines) = try await store.together(tenantID: tenantID) { store in
+            let lines = try await store.figures(
+                tenantID: tenantID, unitIDs: [unit.id] + children.map(\.id), filter: filter, by: .unitAndType)
             var byWeek: [ComplianceLine] = []
             if weeks {
                 byWeek = try await store.figures(tenantID: tenantID, unitIDs: [unit.id], filter: filter, by: .week)
             }
-            return (own, totals, byWeek)
+            return (lines, byWeek)
         }
-        let (total, byType) = Self.add(own)
+        let (total, byType) = Self.add(lines.filter { $0.unitID == unit.id })
         var childTotals: [Int64: ComplianceCounts] = [:]
-        for line in totals { if let unitID = line.unitID { childTotals[unitID] = line.counts } }
+        var childByType: [Int64: [String: ComplianceCounts]] = [:]
+        for line in lines {
+            guard let unitID = line.unitID, unitID != unit.id, let type = line.recordType else { continue }
+            childTotals[unitID, default: ComplianceCounts()] += line.counts
+            childByType[unitID, default: [:]][type] = line.counts
+        }
         var byWeek: [Int: ComplianceCounts] = [:]
         for line in weekLines { if let week = line.week { byWeek[week, default: ComplianceCounts()] += line.counts } }
         return View(
             unit: unit, filter: filter, year: selection.year, years: selection.years, total: total, byType: byType,
-            children: children, childTotals: childTotals, childByType: [:], weeks: byWeek)
+            children: children, childTotals: childTotals, childByType: childByType, weeks: byWeek)
     }
 
     /// A unit's lines by record type, added up: the total and each type's figures.
@@ -111,27 +132,12 @@ struct ComplianceQuery: Sendable {
         return (total, byType)
     }
 
-    /// Some child units' figures by record type (the cells of the dashboard's table).
-    func childTypes(
-        tenantID: Int64, _ view: View, _ units: [StoredUnit]
-    ) async throws -> [Int64: [String: ComplianceCounts]] {
-        guard !units.isEmpty else { return [:] }
-        var result: [Int64: [String: ComplianceCounts]] = [:]
-        let lines = try await store.figures(
-            tenantID: tenantID, unitIDs: units.map(\.id), filter: view.filter, by: .unitAndType)
-        for line in lines {
-            guard let unitID = line.unitID, let type = line.recordType else { continue }
-            result[unitID, default: [:]][type] = line.counts
-        }
-        return result
-    }
-
     /// The signature state of the submitted items under the unit in the school year: signed and
     /// invalid are counted (a partial index holds the few), the rest of what was submitted is unsigned.
     func signatures(
         tenantID: Int64, unitID: Int64, schoolYear: String, basis: TreeBasis, total: ComplianceCounts
     ) async throws -> SignatureTally {
-        let states = try await services.signatures.counts(tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, basis: basis)
+        let states = try await signatureStore.counts(tenantID: tenantID, unitID: unitID, schoolYear: schoolYear, basis: basis)
         let submitted = total.awaiting + total.returned + total.approved + total.signed + total.locked
         let signed = states[.signed] ?? 0
         let invalid = states[.invalid] ?? 0

@@ -38,6 +38,18 @@ struct UnitBrowser: Sendable {
         return unit
     }
 
+    /// As `authorize`, with the unit's change counter, in one statement (`hoso_unit_head`).
+    func head(_ actor: Actor, _ action: Action, code: String) async throws -> (unit: StoredUnit, counter: Int64) {
+        guard code.count <= TenantValidator.maxCodeLength,
+            let head = try await services.units.head(tenantID: actor.tenantID, code: code)
+        else {
+            throw HosoError("scope.not_found", ["code": String(code.prefix(TenantValidator.maxCodeLength))])
+        }
+        try services.policy.authorize(
+            actor, action, on: head.unit.position, notFound: HosoError("scope.not_found", ["code": code]))
+        return head
+    }
+
     func page(_ actor: Actor, code: String) async throws -> UnitPage {
         let unit = try await authorize(actor, .viewUnit, code: code)
         let visible = services.policy.visibleAncestry(actor, unit.ancestry)

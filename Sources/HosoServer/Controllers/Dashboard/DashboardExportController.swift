@@ -35,13 +35,11 @@ struct DashboardExportController: Sendable {
 
     func export(request: Request, context: SignedInContext, xlsx: Bool) async throws -> Response {
         let actor = context.actor
-        var view = try await DashboardController(services: services).view(
+        let view = try await DashboardController(services: services).view(
             actor, code: try context.pathParameter("code"), request: request)
         guard services.policy.allows(actor, .exportReports, on: view.unit.position) else {
             throw HosoError("scope.forbidden")
         }
-        view.childByType = try await ComplianceQuery(services: services).childTypes(
-            tenantID: actor.tenantID, view, view.children)
         let language = context.language
         let t = { (key: String) in self.services.localizer.text(key, language) }
         let header = [t("dashboard.unit_code"), t("dashboard.unit"), t("record.type")] + Self.figureKeys.map { t($0) }

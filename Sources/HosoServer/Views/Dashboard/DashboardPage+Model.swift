@@ -2,8 +2,9 @@ import Foundation
 import HosoCore
 import HosoStore
 
-/// Builds a `DashboardPage` from a unit's figures: the reads a page needs beyond the figures
-/// (breadcrumbs, coverage, signatures, a school's sections) and every link it shows.
+/// Builds a `DashboardPage` from a unit's figures (`DashboardFigures`, read in one transaction and
+/// cached under the unit's change counter) and the inspections this viewer may see: every link it
+/// shows. Nothing here reads the database.
 struct DashboardPageModel {
     let services: AppServices
     let actor: Actor
@@ -18,15 +19,13 @@ struct DashboardPageModel {
     /// How many child units the page's table shows unless asked for all (the worst first).
     static let shownChildren = 60
 
-    func page(_ view: ComplianceQuery.View, sort: DashboardQuery.Sort, showAll: Bool) async throws -> DashboardPage {
-        var view = view
+    func page(_ figures: DashboardFigures, coverage lines: [CoverageLine], sort: DashboardQuery.Sort, showAll: Bool) -> DashboardPage {
+        let view = figures.view
         let query = SiteURL.query(view.filter.query)
         let types = view.types
         let code = view.unit.code
         let ordered = DashboardQuery.sorted(view, sort, language: language)
         let children = showAll ? ordered : Array(ordered.prefix(Self.shownChildren))
-        view.childByType = try await ComplianceQuery(services: services).childTypes(
-            tenantID: actor.tenantID, view, children)
         let items = SiteURL.unitItems(code).path + "?" + query
         let typeQuery = SiteURL.query(view.filter.query.filter { $0.0 != "type" })
         let typeRows = types.map { type -> Markup in
@@ -63,13 +62,11 @@ struct DashboardPageModel {
             }
         )
         let withSort = "\(query)&sort=\(sort.rawValue)"
-        let signatures = try await ComplianceQuery(services: services).signatures(
-            tenantID: actor.tenantID, unitID: view.unit.id, schoolYear: view.filter.schoolYear, basis: view.filter.basis, total: view.total)
-        let school =
-            view.children.isEmpty && !view.unit.schoolLevels.isEmpty ? try await school(view, query: query) : nil
-        return DashboardPage(
+        let signatures = figures.signatures
+        let schoolSections = figures.school.map { self.school(view, $0, query: query) }
+        var page = DashboardPage(
             unit: .init(code: code, name: view.unit.name(in: language), url: SiteURL.unit(code).path),
-            breadcrumbs: try await breadcrumbs(view.unit, query: query),
+            breadcrumbs: breadcrumbs(view.unit, above: figures.ancestors, query: query),
             total: .init(view.total),
             lateBuckets: [
                 .init(label: t("dashboard.late_1_3"), count: view.total.late1to3, url: items + "&column=late_1_3"),
@@ -100,12 +97,27 @@ struct DashboardPageModel {
             ),
             canRemind: services.policy.allows(actor, .viewPeople, on: view.unit.position),
             columnTypes: types.map { .init(name: typeName($0), code: $0.code) },
-            school: school,
-            coverage: try await coverage(view, children: ordered),
+            school: schoolSections,
+            coverage: coverage(view, children: ordered, lines: lines),
             signatureCounts: .init(
                 signed: signatures.signed, invalid: signatures.invalid, unsigned: signatures.unsigned,
                 hasInvalid: signatures.invalid > 0)
         )
+        let paper = figures.paper
+        if paper.required > 0 {
+            page.paperCopies = .init(
+                filed: paper.filed, required: paper.required,
+                summary: t("paper_copy.dashboard",
+                           ["filed": String(paper.filed), "required": String(paper.required), "year": view.filter.schoolYear]))
+        }
+        return page
+    }
+
+    /// A rough count of the bytes a page holds (its rendered tables are most of it), for the cache's bound.
+    static func cost(_ page: DashboardPage) -> Int {
+        4_096 + page.matrixRows.utf8.count + page.typeRows.utf8.count + page.weekRows.utf8.count + page.chart.utf8.count
+            + (page.school.map { $0.peopleRows.utf8.count + 256 * ($0.overdue.count + $0.waiting.count) } ?? 0)
+            + 256 * (page.coverage.rows.count + page.breadcrumbs.count)
     }
 
     func trendDescription(_ view: ComplianceQuery.View) -> String {
@@ -140,22 +152,19 @@ struct DashboardPageModel {
         )
     }
 
-    func breadcrumbs(_ unit: StoredUnit, query: String) async throws -> [DashboardPage.Link] {
+    /// The units above that this viewer may see, root first.
+    func breadcrumbs(_ unit: StoredUnit, above units: [StoredUnit], query: String) -> [DashboardPage.Link] {
         let visible = services.policy.visibleAncestry(actor, unit.ancestry).dropLast()
-        let above = try await services.units.units(tenantID: actor.tenantID, ids: Array(visible))
         let order = Dictionary(uniqueKeysWithValues: visible.enumerated().map { ($1, $0) })
+        let above = units.filter { order[$0.id] != nil }
         return above.sorted { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }.map {
             .init(name: $0.name(in: language), url: SiteURL.unitDashboard($0.code).path + "?" + query)
         }
     }
 
     /// Inspections planned versus done this school year: the unit's schools, and each child unit's.
-    func coverage(_ view: ComplianceQuery.View, children: [StoredUnit]) async throws -> DashboardPage.Coverage {
-        // Counted as this viewer may see them: a surprise inspection counts for its planners and
-        // team from the start, for the inspected only once it has begun.
-        let lines = try await services.inspections.coverage(
-            tenantID: actor.tenantID, unitIDs: [view.unit.id] + children.map(\.id),
-            schoolYear: view.filter.schoolYear, viewer: InspectionViewer(actor, policy: services.policy))
+    /// `lines` are counted as this viewer may see them (`DashboardFigures.coverage`).
+    func coverage(_ view: ComplianceQuery.View, children: [StoredUnit], lines: [CoverageLine]) -> DashboardPage.Coverage {
         let byUnit = Dictionary(lines.map { ($0.unitID, $0) }) { a, _ in a }
         let year = view.filter.schoolYear
         guard let own = byUnit[view.unit.id] else {
@@ -224,26 +233,12 @@ struct DashboardPageModel {
 
     /// A school's own sections: its people's figures, the next two weeks' deadlines (by record
     /// type and day), who has items overdue, and what waits for approval at which step.
-    func school(_ view: ComplianceQuery.View, query: String) async throws -> DashboardPage.School {
-        let monday = services.clock.today().monday
+    func school(_ view: ComplianceQuery.View, _ figures: DashboardFigures.School, query: String) -> DashboardPage.School {
+        let monday = figures.monday
         let items = SiteURL.unitItems(view.unit.code)
-        let tenantID = actor.tenantID
-        let schoolID = view.unit.id
         let filter = view.filter
-        let from = VietnamTime.epochSeconds(monday, hour: 0, minute: 0, second: 0)
-        let until = VietnamTime.epochSeconds(monday.adding(days: 13))
-        // One transaction for the school's four reads.
-        let (owners, deadlines, overdue, waiting) = try await services.compliance.together(tenantID: tenantID) {
-            store in
-            (
-                try await store.owners(tenantID: tenantID, schoolID: schoolID, filter: filter),
-                try await store.deadlines(tenantID: tenantID, schoolID: schoolID, from: from, until: until),
-                try await store.overdueByOwner(tenantID: tenantID, schoolID: schoolID, filter: filter),
-                try await store.awaitingBySteps(tenantID: tenantID, schoolID: schoolID, filter: filter)
-            )
-        }
-        let signerTotals = try await services.obligations.signerTotals(
-            tenantID: tenantID, schoolID: schoolID, schoolYear: filter.schoolYear)
+        let (owners, deadlines, overdue, waiting) = (figures.owners, figures.deadlines, figures.overdue, figures.waiting)
+        let signerTotals = figures.signerTotals
         let thisWeekEnd = VietnamTime.epochSeconds(monday.adding(days: 6))
         func deadlineList(_ lines: [ComplianceStore.DeadlineLine]) -> DashboardPage.School.DeadlineList {
             .init(
