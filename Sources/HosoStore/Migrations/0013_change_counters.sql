@@ -22,14 +22,17 @@ ALTER TABLE unit_changes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON unit_changes USING (tenant_id = hoso_current_tenant());
 GRANT SELECT ON unit_changes TO hoso_app;
 
--- Bumps some units' counters, root first then by id: the one lock order of every writer. The first
--- lock a count writer takes is therefore its tenant's root counter (every item's path starts there),
--- so writers of one tenant queue there instead of waiting for each other in a circle.
-CREATE FUNCTION hoso_units_touch(p_units bigint[]) RETURNS void
+-- Bumps some of a tenant's units' counters. Every writer takes the same locks in the same order:
+-- first the tenant's audit-chain lock (the one `AuditStore.append` takes: a workflow event bumps
+-- counters and then appends, a paper copy or an inspection appends and then bumps), then the
+-- counters root first and by id. Writers of one tenant therefore queue instead of waiting for each
+-- other in a circle.
+CREATE FUNCTION hoso_units_touch(p_tenant bigint, p_units bigint[]) RETURNS void
     LANGUAGE plpgsql
     AS $$
 BEGIN
     IF cardinality(p_units) = 0 THEN RETURN; END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('audit:' || p_tenant::text));
     PERFORM 1 FROM unit_changes c JOIN units u ON u.id = c.unit_id
     WHERE c.unit_id = ANY (p_units) ORDER BY nlevel(u.path), c.unit_id FOR UPDATE OF c;
     UPDATE unit_changes SET counter = counter + 1 WHERE unit_id = ANY (p_units);
@@ -45,9 +48,12 @@ CREATE FUNCTION hoso_unit_line(p_unit bigint) RETURNS bigint[]
 CREATE FUNCTION hoso_tenant_touch() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
     AS $$
+DECLARE
+    t bigint;
 BEGIN
-    PERFORM hoso_units_touch(ARRAY(
-        SELECT c.unit_id FROM unit_changes c WHERE c.tenant_id IN (SELECT DISTINCT tenant_id FROM changed)));
+    FOR t IN SELECT DISTINCT tenant_id FROM changed ORDER BY 1 LOOP
+        PERFORM hoso_units_touch(t, ARRAY(SELECT c.unit_id FROM unit_changes c WHERE c.tenant_id = t));
+    END LOOP;
     RETURN NULL;
 END $$;
 
@@ -79,7 +85,7 @@ CREATE FUNCTION hoso_paper_copy_touch() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
     AS $$
 BEGIN
-    PERFORM hoso_units_touch(hoso_unit_line((SELECT unit_id FROM obligations WHERE id = NEW.obligation_id)));
+    PERFORM hoso_units_touch(NEW.tenant_id, hoso_unit_line((SELECT unit_id FROM obligations WHERE id = NEW.obligation_id)));
     RETURN NULL;
 END $$;
 CREATE TRIGGER paper_copies_touch AFTER INSERT ON paper_copies FOR EACH ROW EXECUTE FUNCTION hoso_paper_copy_touch();
@@ -89,7 +95,7 @@ CREATE FUNCTION hoso_user_name_touch() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
     AS $$
 BEGIN
-    PERFORM hoso_units_touch(ARRAY(
+    PERFORM hoso_units_touch(NEW.tenant_id, ARRAY(
         SELECT DISTINCT g.unit_id FROM user_grants g WHERE g.user_id = NEW.id
         UNION SELECT DISTINCT o.unit_id FROM obligations o WHERE o.tenant_id = NEW.tenant_id AND o.owner_user_id = NEW.id));
     RETURN NULL;
@@ -103,7 +109,7 @@ CREATE OR REPLACE FUNCTION hoso_counts_apply(p_tenant bigint, p_rows hoso_count_
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    PERFORM hoso_units_touch(ARRAY(
+    PERFORM hoso_units_touch(p_tenant, ARRAY(
         SELECT DISTINCT a.unit_id FROM unnest(p_rows) r CROSS JOIN LATERAL hoso_path_units(r.stood, r.now) a));
 
     INSERT INTO compliance_counts AS c (tenant_id, unit_id, school_year, record_type, school_level, due_week, basis,
@@ -244,7 +250,7 @@ BEGIN
        AND (OLD.unit_id, OLD.school_year, OLD.record_type, OLD.due_week, OLD.due_at)
          = (NEW.unit_id, NEW.school_year, NEW.record_type, NEW.due_week, NEW.due_at) THEN
         IF OLD.owner_user_id IS DISTINCT FROM NEW.owner_user_id THEN
-            PERFORM hoso_units_touch(ARRAY[NEW.unit_id]);
+            PERFORM hoso_units_touch(NEW.tenant_id, ARRAY[NEW.unit_id]);
             IF OLD.owner_user_id IS NOT NULL AND 1 = ANY (old_v) THEN
                 PERFORM hoso_owner_counts_add(OLD.tenant_id, OLD.unit_id, OLD.owner_user_id, OLD.school_year, OLD.record_type, OLD.due_week, old_v, -1);
             END IF;
@@ -252,7 +258,7 @@ BEGIN
                 PERFORM hoso_owner_counts_add(NEW.tenant_id, NEW.unit_id, NEW.owner_user_id, NEW.school_year, NEW.record_type, NEW.due_week, new_v, 1);
             END IF;
         ELSIF (OLD.step, OLD.awaiting_role, OLD.current_version_id) IS DISTINCT FROM (NEW.step, NEW.awaiting_role, NEW.current_version_id) THEN
-            PERFORM hoso_units_touch(ARRAY[NEW.unit_id]);
+            PERFORM hoso_units_touch(NEW.tenant_id, ARRAY[NEW.unit_id]);
         END IF;
         RETURN NULL;
     END IF;
@@ -266,7 +272,7 @@ BEGIN
         PERFORM hoso_counts_apply(coalesce(NEW.tenant_id, OLD.tenant_id), rows);
     ELSIF TG_OP = 'UPDATE' THEN
         -- Nothing counted on either side (a withdrawn item edited): its school shows it still.
-        PERFORM hoso_units_touch(ARRAY[NEW.unit_id]);
+        PERFORM hoso_units_touch(NEW.tenant_id, ARRAY[NEW.unit_id]);
     END IF;
     IF old_v IS NOT NULL AND OLD.owner_user_id IS NOT NULL AND 1 = ANY (old_v) THEN
         PERFORM hoso_owner_counts_add(OLD.tenant_id, OLD.unit_id, OLD.owner_user_id, OLD.school_year, OLD.record_type, OLD.due_week, old_v, -1);
@@ -367,7 +373,7 @@ BEGIN
 END $$;
 GRANT EXECUTE ON FUNCTION hoso_unit_head(bigint, text) TO hoso_app;
 
-REVOKE ALL ON FUNCTION hoso_units_touch(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hoso_units_touch(bigint, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_owner_counts_add(bigint, bigint, bigint, text, text, int, int[], int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_owner_counts_fill(bigint, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_tenant_touch() FROM PUBLIC;
