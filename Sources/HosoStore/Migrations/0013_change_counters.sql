@@ -173,18 +173,22 @@ ALTER TABLE owner_counts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON owner_counts USING (tenant_id = hoso_current_tenant());
 GRANT SELECT ON owner_counts TO hoso_app;
 
--- Adds `sign` times an item's vector to its person's rows (its week and the whole year).
-CREATE FUNCTION hoso_owner_counts_add(p_tenant bigint, p_unit bigint, p_owner bigint, p_year text, p_type text, p_week int,
-                                      v int[], sign int) RETURNS void
+-- Adds rows of people's figures (each for its week and for the whole year), summed per key, in
+-- one order for every writer. The trigger adds an item's; the batch counter a school's.
+CREATE TYPE hoso_owner_row AS (unit_id bigint, school_year text, owner_user_id bigint, record_type text, due_week int, v int[]);
+
+CREATE FUNCTION hoso_owner_counts_merge(p_tenant bigint, p_rows hoso_owner_row[]) RETURNS void
     LANGUAGE sql
     AS $$
     INSERT INTO owner_counts AS c (tenant_id, unit_id, school_year, owner_user_id, record_type, due_week,
         expected, on_time, late_1_3, late_4_7, late_over_7, missing, not_due, awaiting, returned, approved, signed, locked, exempt)
-    SELECT p_tenant, p_unit, p_year, p_owner, p_type, w.week,
-           v[1] * sign, v[2] * sign, v[3] * sign, v[4] * sign, v[5] * sign, v[6] * sign, v[7] * sign,
-           v[8] * sign, v[9] * sign, v[10] * sign, v[11] * sign, v[12] * sign, v[13] * sign
-    FROM (VALUES (-1), (p_week)) AS w (week)
-    ORDER BY w.week
+    SELECT p_tenant, r.unit_id, r.school_year, r.owner_user_id, r.record_type, w.week,
+           sum(r.v[1]), sum(r.v[2]), sum(r.v[3]), sum(r.v[4]), sum(r.v[5]), sum(r.v[6]), sum(r.v[7]),
+           sum(r.v[8]), sum(r.v[9]), sum(r.v[10]), sum(r.v[11]), sum(r.v[12]), sum(r.v[13])
+    FROM unnest(p_rows) r
+    CROSS JOIN LATERAL (VALUES (-1), (r.due_week)) AS w (week)
+    GROUP BY r.unit_id, r.school_year, r.owner_user_id, r.record_type, w.week
+    ORDER BY r.unit_id, r.school_year, r.owner_user_id, r.record_type, w.week
     ON CONFLICT (tenant_id, unit_id, school_year, owner_user_id, record_type, due_week) DO UPDATE SET
         expected = c.expected + excluded.expected, on_time = c.on_time + excluded.on_time,
         late_1_3 = c.late_1_3 + excluded.late_1_3, late_4_7 = c.late_4_7 + excluded.late_4_7,
@@ -194,31 +198,33 @@ CREATE FUNCTION hoso_owner_counts_add(p_tenant bigint, p_unit bigint, p_owner bi
         signed = c.signed + excluded.signed, locked = c.locked + excluded.locked, exempt = c.exempt + excluded.exempt
 $$;
 
--- Counts some schools' items for their people (all the tenant's when `p_schools` is NULL).
+-- `sign` times one item's vector, for its person.
+CREATE FUNCTION hoso_owner_counts_add(p_tenant bigint, p_unit bigint, p_owner bigint, p_year text, p_type text, p_week int,
+                                      v int[], sign int) RETURNS void
+    LANGUAGE sql
+    AS $$
+    SELECT hoso_owner_counts_merge(p_tenant, ARRAY[ROW(p_unit, p_year, p_owner, p_type, p_week,
+        ARRAY(SELECT x * sign FROM unnest(v) WITH ORDINALITY AS t (x, i) ORDER BY i))::hoso_owner_row])
+$$;
+
+-- Counts some schools' items for their people.
 CREATE FUNCTION hoso_owner_counts_fill(p_tenant bigint, p_schools bigint[]) RETURNS void
     LANGUAGE sql
     AS $$
-    INSERT INTO owner_counts AS c (tenant_id, unit_id, school_year, owner_user_id, record_type, due_week,
-        expected, on_time, late_1_3, late_4_7, late_over_7, missing, not_due, awaiting, returned, approved, signed, locked, exempt)
-    SELECT p_tenant, o.unit_id, o.school_year, o.owner_user_id, o.record_type, w.week,
-           sum(o.v[1]), sum(o.v[2]), sum(o.v[3]), sum(o.v[4]), sum(o.v[5]), sum(o.v[6]), sum(o.v[7]),
-           sum(o.v[8]), sum(o.v[9]), sum(o.v[10]), sum(o.v[11]), sum(o.v[12]), sum(o.v[13])
-    FROM (SELECT o.unit_id, o.school_year, o.owner_user_id, o.record_type, o.due_week,
-                 hoso_compliance_vector(o.withdrawn, o.exempt_reason IS NOT NULL, o.status, o.state, o.first_submitted_at, o.due_at) AS v
-          FROM obligations o
-          WHERE o.tenant_id = p_tenant AND NOT o.withdrawn AND o.owner_user_id IS NOT NULL
-            AND (p_schools IS NULL OR o.unit_id = ANY (p_schools))
-          OFFSET 0) o -- a fence: each item's vector is computed once
-    CROSS JOIN LATERAL (VALUES (-1), (o.due_week)) AS w (week)
-    GROUP BY o.unit_id, o.school_year, o.owner_user_id, o.record_type, w.week
-    HAVING (sum(o.v[1]) <> 0 OR sum(o.v[13]) <> 0)
-    ON CONFLICT (tenant_id, unit_id, school_year, owner_user_id, record_type, due_week) DO UPDATE SET
-        expected = c.expected + excluded.expected, on_time = c.on_time + excluded.on_time,
-        late_1_3 = c.late_1_3 + excluded.late_1_3, late_4_7 = c.late_4_7 + excluded.late_4_7,
-        late_over_7 = c.late_over_7 + excluded.late_over_7, missing = c.missing + excluded.missing,
-        not_due = c.not_due + excluded.not_due, awaiting = c.awaiting + excluded.awaiting,
-        returned = c.returned + excluded.returned, approved = c.approved + excluded.approved,
-        signed = c.signed + excluded.signed, locked = c.locked + excluded.locked, exempt = c.exempt + excluded.exempt
+    SELECT hoso_owner_counts_merge(p_tenant, coalesce(array_agg(ROW(x.unit_id, x.school_year, x.owner_user_id, x.record_type, x.due_week,
+        ARRAY[x.e1, x.e2, x.e3, x.e4, x.e5, x.e6, x.e7, x.e8, x.e9, x.e10, x.e11, x.e12, x.e13])::hoso_owner_row), '{}'))
+    FROM (
+        SELECT o.unit_id, o.school_year, o.owner_user_id, o.record_type, o.due_week,
+               sum(o.v[1])::int AS e1, sum(o.v[2])::int AS e2, sum(o.v[3])::int AS e3, sum(o.v[4])::int AS e4, sum(o.v[5])::int AS e5,
+               sum(o.v[6])::int AS e6, sum(o.v[7])::int AS e7, sum(o.v[8])::int AS e8, sum(o.v[9])::int AS e9, sum(o.v[10])::int AS e10,
+               sum(o.v[11])::int AS e11, sum(o.v[12])::int AS e12, sum(o.v[13])::int AS e13
+        FROM (SELECT o.unit_id, o.school_year, o.owner_user_id, o.record_type, o.due_week,
+                     hoso_compliance_vector(o.withdrawn, o.exempt_reason IS NOT NULL, o.status, o.state, o.first_submitted_at, o.due_at) AS v
+              FROM obligations o
+              WHERE o.tenant_id = p_tenant AND NOT o.withdrawn AND o.owner_user_id IS NOT NULL AND o.unit_id = ANY (p_schools)
+              OFFSET 0) o -- a fence: each item's vector is computed once
+        GROUP BY o.unit_id, o.school_year, o.owner_user_id, o.record_type, o.due_week
+    ) x
 $$;
 
 -- The obligations' trigger keeps the people's figures too, and bumps a school's counter when only
@@ -315,7 +321,21 @@ BEGIN
     RETURN hoso_compliance_count(p_tenant, NULL);
 END $$;
 
-SELECT hoso_owner_counts_fill(id, NULL) FROM tenants;
+-- Counted now for what exists, fifty schools at a time (as the batch counter does).
+DO $$
+DECLARE
+    t bigint;
+    batch bigint[];
+BEGIN
+    FOR t IN SELECT id FROM tenants ORDER BY id LOOP
+        FOR batch IN
+            SELECT array_agg(id) FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / 50 AS b FROM units WHERE tenant_id = t) x
+            GROUP BY b ORDER BY b
+        LOOP
+            PERFORM hoso_owner_counts_fill(t, batch);
+        END LOOP;
+    END LOOP;
+END $$;
 
 -- 3. One statement for a request's session and actor: the session the token's hash names (with
 --    its ages on `p_now`), the tenant a host selects, and the person with their grants. The tenant
@@ -374,6 +394,7 @@ END $$;
 GRANT EXECUTE ON FUNCTION hoso_unit_head(bigint, text) TO hoso_app;
 
 REVOKE ALL ON FUNCTION hoso_units_touch(bigint, bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION hoso_owner_counts_merge(bigint, hoso_owner_row[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_owner_counts_add(bigint, bigint, bigint, text, text, int, int[], int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_owner_counts_fill(bigint, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION hoso_tenant_touch() FROM PUBLIC;
