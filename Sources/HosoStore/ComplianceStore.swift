@@ -39,23 +39,27 @@ public enum ComplianceColumn: String, Sendable, CaseIterable {
     case expected, onTime = "on_time", late, late1to3 = "late_1_3", late4to7 = "late_4_7", lateOver7 = "late_over_7"
     case missing, notDue = "not_due", awaiting, returned, approved, signed, locked, exempt
 
-    /// The condition on `hoso_compliance_vector(...)` (1-based SQL array `v`).
+    /// The condition on `hoso_compliance_vector(...)` (1-based SQL array `v`). Each entry is 0 or 1;
+    /// the conditions say `<> 0`, not `= 1`: the planner cannot see into the function and takes
+    /// `= const` for a rare condition (half a percent of the rows), which on a province's five million
+    /// items made it loop over every unit for every item (a report's list of overdue items ran for
+    /// more than ten minutes instead of seconds); for `<>` it assumes most rows, which is the safe side.
     var predicate: String {
         switch self {
-        case .expected: "v[1] = 1"
-        case .onTime: "v[2] = 1"
-        case .late: "(v[3] + v[4] + v[5]) = 1"
-        case .late1to3: "v[3] = 1"
-        case .late4to7: "v[4] = 1"
-        case .lateOver7: "v[5] = 1"
-        case .missing: "v[6] = 1"
-        case .notDue: "v[7] = 1"
-        case .awaiting: "v[8] = 1"
-        case .returned: "v[9] = 1"
-        case .approved: "v[10] = 1"
-        case .signed: "v[11] = 1"
-        case .locked: "v[12] = 1"
-        case .exempt: "v[13] = 1"
+        case .expected: "v[1] <> 0"
+        case .onTime: "v[2] <> 0"
+        case .late: "(v[3] + v[4] + v[5]) <> 0"
+        case .late1to3: "v[3] <> 0"
+        case .late4to7: "v[4] <> 0"
+        case .lateOver7: "v[5] <> 0"
+        case .missing: "v[6] <> 0"
+        case .notDue: "v[7] <> 0"
+        case .awaiting: "v[8] <> 0"
+        case .returned: "v[9] <> 0"
+        case .approved: "v[10] <> 0"
+        case .signed: "v[11] <> 0"
+        case .locked: "v[12] <> 0"
+        case .exempt: "v[13] <> 0"
         }
     }
 }
