@@ -328,9 +328,9 @@ def main():
     results["approve (step + status + counts)"] = percentiles(samples)
 
     used = {item for item, _ in pairs}
-    teachers = Teachers(args.base)
+    teacher_clients = Teachers(args.base)
     for login, client in sessions.items():
-        teachers.clients.setdefault(login, client)
+        teacher_clients.clients.setdefault(login, client)
 
     # The statements a view sends, answered from the cache and after a change (a miss).
     statements = {}
@@ -364,7 +364,7 @@ def main():
                 break
             item, login = candidates.pop()
             used.add(item)
-            submit(teachers(login), item)
+            submit(teacher_clients(login), item)
             status, data, elapsed = readers[name].request("GET", path)
             if status != 200:
                 sys.exit(f"bench: GET {path} answered {status}")
@@ -380,7 +380,7 @@ def main():
                                    (lambda: Client(args.base, *office_officer), f"/api/v1/units/{office}/compliance?{q}"),
                                    (lambda: Client(args.base, *officer), f"/api/v1/units/SO/compliance?{q}"),
                                    (lambda: Client(args.base, *office_officer), f"/api/v1/units/{office}/compliance?{q}")],
-                       teachers, writes)
+                       teacher_clients, writes)
 
     print("bench: the psql floor", file=sys.stderr)
     so = psql(f"SELECT id FROM units WHERE tenant_id = {tenant_id} AND code = 'SO'").strip()
