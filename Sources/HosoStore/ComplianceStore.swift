@@ -175,7 +175,14 @@ public struct ComplianceStore: Sendable {
         let query = Self.itemsQuery(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: ownerUserID,
                                     limit: limit, offset: offset, after: after)
         return try await run(tenantID) { connection in
-            try await ObligationStore.rows(connection, query, logger: logger)
+            // Under row-level security the planner sees a subtree's items as a few hundred rows at
+            // most and may loop over every unit (or group, or class) for each of them: on a province's
+            // five million items a report's list of overdue items ran for over two minutes instead of
+            // eight seconds. Above a school, the rest of this transaction joins by hashing instead.
+            try await connection.run("""
+                SELECT set_config('enable_nestloop', CASE WHEN EXISTS (SELECT 1 FROM units WHERE parent_id = \(unitID)) THEN 'off' ELSE 'on' END, true)
+                """, logger: logger)
+            return try await ObligationStore.rows(connection, query, logger: logger)
         }
     }
 

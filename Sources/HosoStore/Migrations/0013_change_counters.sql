@@ -374,6 +374,9 @@ BEGIN
 END $$;
 GRANT EXECUTE ON FUNCTION hoso_signed_in(bytea, bigint, text) TO hoso_app;
 
+-- One statement for a unit named by its code and its change counter (codes are matched without
+-- case, as the URLs give them: an index on that, or every request scans the tenant's units).
+CREATE INDEX units_code_upper_idx ON units (tenant_id, upper(code));
 -- One statement for a unit named by its code and its change counter.
 CREATE FUNCTION hoso_unit_head(p_tenant bigint, p_code text)
     RETURNS TABLE (id bigint, tenant_id bigint, code text, parent_id bigint, path text, kind text, name_vi text, name_en text,
