@@ -42,6 +42,83 @@ public struct LDAPDirectory: DirectoryService {
         }
     }
 
+    public func passwordAccounts(settings: DirectorySettings, bindPassword: String, rules: [GroupRule],
+                                 unitCodes: Set<String>) async throws -> [PasswordAccount] {
+        let logger = self.logger
+        do {
+            return try await threadPool.runIfActive {
+                try Self.passwordAccountsBlocking(settings: settings, bindPassword: bindPassword, rules: rules, unitCodes: unitCodes)
+            }
+        } catch let failure as LDAPHandle.Failure {
+            logger.warning("directory failure", metadata: ["error": "\(failure)", "url": "\(settings.url)"])
+            throw HosoError("service.directory_unavailable")
+        } catch let error as HosoError {
+            throw error
+        } catch {
+            logger.error("directory error", metadata: ["error": "\(String(reflecting: error))"])
+            throw HosoError("service.directory_unavailable")
+        }
+    }
+
+    /// The groups first (few), each mapped to units by the rules; then only the members of the
+    /// groups in scope, one base read each, so the viewer's scope bounds the work and nothing
+    /// outside it is read at all.
+    static func passwordAccountsBlocking(settings: DirectorySettings, bindPassword: String, rules: [GroupRule],
+                                         unitCodes: Set<String>) throws -> [PasswordAccount] {
+        guard !bindPassword.isEmpty else { throw HosoError("service.directory_unavailable") }
+        guard !unitCodes.isEmpty else { return [] }
+        let handle = try LDAPHandle(settings: settings)
+        do {
+            try handle.bind(dn: settings.bindDN, password: bindPassword)
+        } catch let failure as LDAPHandle.Failure where failure.isInvalidCredentials {
+            throw LDAPHandle.Failure(operation: "service bind", code: failure.code)
+        }
+        let member = settings.memberAttribute.lowercased()
+        let groups = try handle.search(
+            base: settings.groupBase, filter: settings.groupFilter,
+            attributes: ["cn", member] + GroupMapper.attributesNeeded(by: rules), sizeLimit: 0)
+        var codesByMember: [String: [String]] = [:]
+        var order: [String] = []
+        for entry in groups {
+            let group = DirectoryGroup(dn: entry.dn, name: entry.first("cn") ?? "", attributes: entry.attributes)
+            let codes = PasswordAge.unitCodes(of: [group], rules: rules, in: unitCodes)
+            guard !codes.isEmpty else { continue }
+            for dn in entry.attributes[member] ?? [] {
+                var known = codesByMember[dn] ?? []
+                if known.isEmpty { order.append(dn) }
+                let fresh = codes.filter { !known.contains($0) }
+                known.append(contentsOf: fresh)
+                codesByMember[dn] = known
+            }
+        }
+
+        // The tenant's account filter applies as at sign-in: another tenant's account is not listed.
+        let filter = settings.forSignIn().userFilter
+        var reader = PasswordFactsReader(handle: handle, settings: settings)
+        var accounts: [PasswordAccount] = []
+        for dn in order where Self.isUnder(dn, settings.userBase) {
+            guard let entry = try handle.read(
+                dn: dn, filter: filter,
+                attributes: [settings.loginAttribute, settings.displayNameAttribute, "cn"] + PasswordFactsReader.accountAttributes)
+            else { continue }
+            let login = entry.first(settings.loginAttribute) ?? entry.first("cn") ?? dn
+            accounts.append(PasswordAccount(
+                dn: entry.dn, login: login, displayName: entry.first(settings.displayNameAttribute) ?? entry.first("cn") ?? login,
+                unitCodes: codesByMember[dn] ?? [], facts: try reader.facts(of: entry)))
+        }
+        return accounts
+    }
+
+    /// Whether `dn` lies under `base` (case and blanks after commas aside): a group member outside
+    /// the tenant's user base is not one of its accounts and is not read.
+    static func isUnder(_ dn: String, _ base: String) -> Bool {
+        func normal(_ text: String) -> String {
+            text.lowercased().split(separator: ",").map { $0.split(separator: " ").joined(separator: " ") }.joined(separator: ",")
+        }
+        let name = normal(dn), root = normal(base)
+        return !root.isEmpty && name.hasSuffix("," + root)
+    }
+
     public func check(settings: DirectorySettings, bindPassword: String) async -> Bool {
         do {
             try await threadPool.runIfActive {
@@ -71,13 +148,16 @@ public struct LDAPDirectory: DirectoryService {
         let userFilter = "(&\(settings.userFilter)\(LDAPFilter.equals(settings.loginAttribute, credentials.login)))"
         let people = try handle.search(
             base: settings.userBase, filter: userFilter,
-            attributes: [settings.loginAttribute, settings.displayNameAttribute, "cn", settings.mailAttribute], sizeLimit: 2
+            attributes: [settings.loginAttribute, settings.displayNameAttribute, "cn", settings.mailAttribute]
+                + PasswordFactsReader.accountAttributes,
+            sizeLimit: 2
         )
         // Unknown and ambiguous logins answer exactly like a wrong password.
         guard people.count == 1, let person = people.first else { throw HosoError("signin.invalid_credentials") }
 
+        let control: BindPasswordControl?
         do {
-            try handle.bind(dn: person.dn, password: credentials.password)
+            control = try handle.bindReadingPolicy(dn: person.dn, password: credentials.password)
         } catch let failure as LDAPHandle.Failure where !failure.isUnavailable {
             // 49 (wrong password), 53 (unwilling, e.g. locked by ppolicy), 19, 48 …: all the person's.
             throw HosoError("signin.invalid_credentials")
@@ -94,6 +174,10 @@ public struct LDAPDirectory: DirectoryService {
 
         let login = person.first(settings.loginAttribute) ?? credentials.login
         let name = person.first(settings.displayNameAttribute) ?? person.first("cn") ?? login
-        return DirectoryAccount(dn: person.dn, login: login, displayName: name, email: person.first(settings.mailAttribute), groups: groups)
+        // The facts behind a warning; a policy entry that cannot be read leaves only the bind's control.
+        var reader = PasswordFactsReader(handle: handle, settings: settings)
+        let facts = try? reader.facts(of: person)
+        return DirectoryAccount(dn: person.dn, login: login, displayName: name, email: person.first(settings.mailAttribute),
+                                groups: groups, passwordControl: control, passwordFacts: facts)
     }
 }

@@ -82,13 +82,46 @@ final class LDAPHandle {
         guard rc == LDAP_SUCCESS else { throw Failure(operation: "bind", code: rc) }
     }
 
-    func search(base: String, filter: String, attributes: [String], sizeLimit: Int32) throws -> [Entry] {
+    /// A simple bind as a person that also asks for the password-policy response control: the
+    /// control when the directory sent one (nil otherwise). Throws like `bind` on any refusal.
+    func bindReadingPolicy(dn: String, password: String) throws -> BindPasswordControl? {
+        guard !password.isEmpty else { throw Failure(operation: "bind", code: LDAP_INVALID_CREDENTIALS) }
+        let bytes = Array(password.utf8)
+        guard !bytes.contains(0) else { throw Failure(operation: "bind", code: LDAP_INVALID_CREDENTIALS) }
+        var expire: Int32 = -1, grace: Int32 = -1, policyError: Int32 = -1
+        let timeout = operationTimeout
+        let rc = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                hoso_ldap_bind_ppolicy(handle, dn, $0.baseAddress, $0.count, timeout, &expire, &grace, &policyError)
+            }
+        }
+        guard rc == LDAP_SUCCESS else { throw Failure(operation: "bind", code: rc) }
+        guard expire >= 0 || grace >= 0 || policyError >= 0 else { return nil }
+        return BindPasswordControl(
+            secondsBeforeExpiration: expire >= 0 ? Int(expire) : nil,
+            graceAuthenticationsRemaining: grace >= 0 ? Int(grace) : nil,
+            error: policyError >= 0 ? BindPasswordControl.Error(rawValue: Int(policyError)) : nil)
+    }
+
+    /// One entry by its DN (a base search), when it exists and matches `filter`.
+    func read(dn: String, filter: String, attributes: [String]) throws -> Entry? {
+        do {
+            return try search(base: dn, filter: filter, attributes: attributes, sizeLimit: 1, scope: hoso_ldap_scope_base())
+                .first
+        } catch let failure as Failure where failure.code == LDAP_NO_SUCH_OBJECT || failure.code == LDAP_INVALID_DN_SYNTAX {
+            // A group may name a member that was removed, or a value that is no DN at all.
+            return nil
+        }
+    }
+
+    func search(base: String, filter: String, attributes: [String], sizeLimit: Int32,
+                scope: Int32 = hoso_ldap_scope_subtree()) throws -> [Entry] {
         var cAttributes: [UnsafeMutablePointer<CChar>?] = attributes.map { strdup($0) } + [nil]
         defer { for pointer in cAttributes { free(pointer) } }
         var timeout = timeval(tv_sec: operationTimeout, tv_usec: 0)
         var result: OpaquePointer?
         let rc = cAttributes.withUnsafeMutableBufferPointer { buffer in
-            ldap_search_ext_s(handle, base, hoso_ldap_scope_subtree(), filter, buffer.baseAddress, 0, nil, nil, &timeout, sizeLimit, &result)
+            ldap_search_ext_s(handle, base, scope, filter, buffer.baseAddress, 0, nil, nil, &timeout, sizeLimit, &result)
         }
         defer { if let result { ldap_msgfree(result) } }
         // A size limit reached still returns the entries found; the caller judges the count.

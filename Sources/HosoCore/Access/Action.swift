@@ -21,6 +21,8 @@ public enum Action: String, Sendable, CaseIterable, Hashable {
     case filePaperCopies = "file_paper_copies"
     /// Record the school's choice of electronic or paper for a book, and teachers' on their behalf.
     case chooseRecordForms = "choose_record_forms"
+    /// See whose passwords are stale, never changed, about to expire or locked (logins and ages only).
+    case reviewPasswords = "review_passwords"
 
     /// What an inspector may do at all, whatever a role table says: look, export, and record their
     /// own inspection (which writes findings, never a school's records). Listed as a whitelist so
@@ -29,7 +31,8 @@ public enum Action: String, Sendable, CaseIterable, Hashable {
     /// at a closed unit (its page, figures and records stay readable; nothing is written there).
     public var isRead: Bool {
         switch self {
-        case .viewUnit, .viewPeople, .viewRecords, .viewCompliance, .viewAudit, .exportReports: return true
+        case .viewUnit, .viewPeople, .viewRecords, .viewCompliance, .viewAudit, .exportReports, .reviewPasswords:
+            return true
         default: return false
         }
     }

@@ -23,9 +23,9 @@ public enum Role: String, Sendable, Codable, CaseIterable, Hashable, Comparable 
         let look: Set<Action> = [.viewUnit, .viewRecords, .viewCompliance, .exportReports]
         switch self {
         case .tenantAdministrator:
-            return look.union([.viewPeople, .administerTenant, .viewAudit])
+            return look.union([.viewPeople, .administerTenant, .viewAudit, .reviewPasswords])
         case .provincialOfficer, .districtOfficer:
-            return look.union([.viewPeople, .planInspection, .publishReports])
+            return look.union([.viewPeople, .planInspection, .publishReports, .reviewPasswords])
         case .provincialInspector, .districtInspector:
             return look.union([.viewPeople, .conductInspection, .viewAudit])
         case .principal:
@@ -37,7 +37,7 @@ public enum Role: String, Sendable, Codable, CaseIterable, Hashable, Comparable 
         case .subjectGroupHead, .officeGroupHead:
             return look.union([.reviewRecords, .signRecords, .submitRecords])
         case .schoolAdministrator:
-            return look.union([.viewPeople, .manageEntryWindows, .managePeople, .filePaperCopies])
+            return look.union([.viewPeople, .manageEntryWindows, .managePeople, .filePaperCopies, .reviewPasswords])
         case .clerk:
             return look.union([.submitRecords, .filePaperCopies])
         case .teacher:

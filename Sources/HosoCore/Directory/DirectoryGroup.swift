@@ -20,12 +20,19 @@ public struct DirectoryAccount: Sendable, Hashable {
     public let displayName: String
     public let email: String?
     public let groups: [DirectoryGroup]
+    /// The password-policy response control of the person's bind, when the directory sent one.
+    public let passwordControl: BindPasswordControl?
+    /// The account's password facts, read through the service account after the bind.
+    public let passwordFacts: PasswordFacts?
 
-    public init(dn: String, login: String, displayName: String, email: String?, groups: [DirectoryGroup]) {
+    public init(dn: String, login: String, displayName: String, email: String?, groups: [DirectoryGroup],
+                passwordControl: BindPasswordControl? = nil, passwordFacts: PasswordFacts? = nil) {
         self.dn = dn
         self.login = login
         self.displayName = displayName
         self.email = email
         self.groups = groups
+        self.passwordControl = passwordControl
+        self.passwordFacts = passwordFacts
     }
 }

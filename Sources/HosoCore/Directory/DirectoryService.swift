@@ -6,6 +6,13 @@ public protocol DirectoryService: Sendable {
     func authenticate(_ credentials: Credentials, settings: DirectorySettings, bindPassword: String,
                       groupAttributes: [String]) async throws -> DirectoryAccount
 
+    /// The accounts that belong to `unitCodes` (upper-cased) through their groups under `rules`,
+    /// with their password-policy facts (`pwdChangedTime`, `pwdAccountLockedTime`, the effective
+    /// `pwdMaxAge`), read through the service account. Never a password or a hash. Throws
+    /// `service.directory_unavailable` when the directory cannot answer.
+    func passwordAccounts(settings: DirectorySettings, bindPassword: String, rules: [GroupRule],
+                          unitCodes: Set<String>) async throws -> [PasswordAccount]
+
     /// Whether the directory answers and accepts the service account now.
     func check(settings: DirectorySettings, bindPassword: String) async -> Bool
 }

@@ -32,6 +32,12 @@ public struct DirectorySettings: Sendable, Equatable, Codable {
     /// An LDAP filter that only this tenant's accounts match (`account_filter`), added to the
     /// account search at every sign-in: what keeps the tenants of a shared directory apart.
     public var accountFilter: String?
+    /// Password age (`passwords`): the directory's default policy entry, the tenant's age limit and
+    /// warning days. `nil`: the defaults (`passwordAge`).
+    public var passwords: PasswordAgeSettings?
+
+    /// The password-age settings in force.
+    public var passwordAge: PasswordAgeSettings { passwords ?? PasswordAgeSettings() }
 
     public init(
         url: String, security: Security = .none, caFile: String? = nil, bindDN: String, bindPasswordEnv: String,
@@ -39,7 +45,7 @@ public struct DirectorySettings: Sendable, Equatable, Codable {
         groupBase: String, groupFilter: String = "(objectClass=groupOfNames)", memberAttribute: String = "member",
         displayNameAttribute: String = "displayName", mailAttribute: String = "mail",
         networkTimeoutSeconds: Int = 3, operationTimeoutSeconds: Int = 5,
-        sharedWith: [String]? = nil, accountFilter: String? = nil
+        sharedWith: [String]? = nil, accountFilter: String? = nil, passwords: PasswordAgeSettings? = nil
     ) {
         self.url = url
         self.security = security
@@ -58,6 +64,7 @@ public struct DirectorySettings: Sendable, Equatable, Codable {
         self.operationTimeoutSeconds = operationTimeoutSeconds
         self.sharedWith = sharedWith
         self.accountFilter = accountFilter
+        self.passwords = passwords
     }
 
     /// The settings a sign-in searches with: the account filter, when there is one, joins the user
