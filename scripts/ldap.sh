@@ -145,8 +145,10 @@ access to attrs=userPassword
     by dn.exact="$service" read
     by * none
 
-# Everything else: the service account reads (search users, their groups), users read their own
-# entry, nobody else sees anything (anonymous searches return no entries).
+# Everything else: the service account reads (search users, their groups, and ppolicy's operational
+# attributes pwdChangedTime, pwdAccountLockedTime, pwdPolicySubentry with the policy entries, for
+# stale-password reminders), users read their own entry, nobody else sees anything (anonymous
+# searches return no entries).
 access to *
     by dn.exact="$service" read
     by self read

@@ -18,18 +18,36 @@ public struct SessionStore: Sendable {
     }
 
     /// Starts a session; returns the token for the cookie and the CSRF token for forms.
-    public func create(tenantID: Int64, userID: Int64, clientAddress: String?) async throws -> (token: String, csrfToken: String) {
+    /// `passwordNotice`: the password warning the sign-in found, shown for the session's length.
+    public func create(tenantID: Int64, userID: Int64, clientAddress: String?,
+                       passwordNotice: PasswordNotice? = nil) async throws -> (token: String, csrfToken: String) {
         let token = Self.randomToken()
         let csrf = Self.randomToken()
         let hash = Self.hash(token)
         let now = Double(clock.now())
+        let notice = try passwordNotice.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try await database.withTransaction { connection in
             try await connection.run("""
-                INSERT INTO sessions (token_hash, tenant_id, user_id, csrf_token, client_address, created_at, last_seen_at)
-                VALUES (\(hash), \(tenantID), \(userID), \(csrf), \(clientAddress), to_timestamp(\(now)), to_timestamp(\(now)))
+                INSERT INTO sessions (token_hash, tenant_id, user_id, csrf_token, client_address, created_at, last_seen_at,
+                                      password_notice)
+                VALUES (\(hash), \(tenantID), \(userID), \(csrf), \(clientAddress), to_timestamp(\(now)), to_timestamp(\(now)),
+                        \(notice)::jsonb)
                 """, logger: self.logger)
         }
         return (token, csrf)
+    }
+
+    /// The password warning kept with a live session (nil: none, or the session has ended).
+    public func passwordNotice(token: String) async throws -> PasswordNotice? {
+        let hash = Self.hash(token)
+        let rows = try await database.statement { connection in
+            try await connection.fetch("""
+                SELECT password_notice::text FROM sessions
+                WHERE token_hash = \(hash) AND ended_at IS NULL AND password_notice IS NOT NULL
+                """, String.self, logger: self.logger)
+        }
+        guard let text = rows.first else { return nil }
+        return try? JSONDecoder().decode(PasswordNotice.self, from: Data(text.utf8))
     }
 
     /// The session a token names with its person and their grants, and the tenant `host` selects

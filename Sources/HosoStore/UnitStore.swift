@@ -110,6 +110,18 @@ public struct UnitStore: Sendable {
         }
     }
 
+    /// The unit and every unit under it, closed ones included (their people still have accounts).
+    public func subtree(tenantID: Int64, of unit: StoredUnit) async throws -> [StoredUnit] {
+        let path = unit.ancestry.map(String.init).joined(separator: ".")
+        return try await database.withTenant(tenantID) { connection in
+            try await Self.decode(try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM units
+                WHERE tenant_id = \(tenantID) AND path <@ \(path)::ltree
+                ORDER BY path
+                """, logger: self.logger))
+        }
+    }
+
     /// How many units lie under each of `unitIDs` (the units themselves excluded), by kind.
     public func subtreeCounts(tenantID: Int64, of unit: StoredUnit) async throws -> [String: Int] {
         let path = unit.ancestry.map(String.init).joined(separator: ".")

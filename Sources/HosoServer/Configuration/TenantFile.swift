@@ -113,6 +113,27 @@ public enum TenantFile {
                     "line": reader.line(node), "field": "directory.account_filter", "value": accountFilter,
                 ]))
             }
+            // Password age (issue 18): the directory's default policy entry, the tenant's age limit
+            // and how many days ahead people are warned; both numbers checked against sane bounds.
+            var passwords: PasswordAgeSettings?
+            if let block = node["passwords"] {
+                var settings = PasswordAgeSettings(policyDN: block["policy_dn"]?.string)
+                if let raw = block["age_limit_days"] {
+                    if let days = raw.int, PasswordAgeSettings.ageLimitRange.contains(days) { settings.ageLimitDays = days } else {
+                        problems.append(HosoError("tenant.bad_value", [
+                            "line": reader.line(raw), "field": "directory.passwords.age_limit_days", "value": raw.string ?? "",
+                        ]))
+                    }
+                }
+                if let raw = block["warning_days"] {
+                    if let days = raw.int, PasswordAgeSettings.warningRange.contains(days) { settings.warningDays = days } else {
+                        problems.append(HosoError("tenant.bad_value", [
+                            "line": reader.line(raw), "field": "directory.passwords.warning_days", "value": raw.string ?? "",
+                        ]))
+                    }
+                }
+                passwords = settings
+            }
             directory = DirectorySettings(
                 url: reader.string(node, "url", &problems) ?? "",
                 security: DirectorySettings.Security(rawValue: security) ?? .none,
@@ -129,7 +150,7 @@ public enum TenantFile {
                 mailAttribute: node["mail_attribute"]?.string ?? "mail",
                 networkTimeoutSeconds: node["network_timeout_seconds"]?.int ?? 3,
                 operationTimeoutSeconds: node["operation_timeout_seconds"]?.int ?? 5,
-                sharedWith: sharedWith, accountFilter: accountFilter
+                sharedWith: sharedWith, accountFilter: accountFilter, passwords: passwords
             )
         } else if !noDirectory {
             problems.append(HosoError("tenant.missing_field", ["line": "1", "field": "directory"]))

@@ -85,7 +85,11 @@ struct SessionController: Sendable {
             )
             // A new sign-in replaces the session this browser had.
             if let previous = context.session { try await end(previous) }
-            var response = Response(status: .seeOther, headers: [.location: SiteURL.safeNext(form["next"])])
+            // An urgent password warning is shown on the home page first, with a link on to where they were going.
+            let next = SiteURL.safeNext(form["next"])
+            let location = outcome.passwordNotice?.isUrgent != true || next == SiteURL.home.path
+                ? next : SiteURL.home.path(query: [("next", next)])
+            var response = Response(status: .seeOther, headers: [.location: location])
             response.setCookie(SessionCookie.make(outcome.token, secure: services.configuration.secureCookies))
             return response
         } catch let error as HosoError {
@@ -169,6 +173,7 @@ struct SessionController: Sendable {
         }
         let (units, tops) = try await UnitBrowser(services: services).grantUnits(actor)
         let language = context.language
+        let notice = try await services.sessions.passwordNotice(token: session.token)
         return API.Me(
             user: .init(login: actor.login, displayName: actor.displayName),
             tenant: .init(code: tenant.code, name: language == .vi ? tenant.nameVi : tenant.nameEn),
@@ -178,7 +183,12 @@ struct SessionController: Sendable {
                     unit: units[grant.unitID].map { API.UnitRef($0, language) })
             },
             visibleUnits: tops.map { API.UnitRef($0, language) },
-            csrfToken: session.csrfToken
+            csrfToken: session.csrfToken,
+            passwordNotice: notice.map {
+                API.PasswordNoticeView(
+                    kind: $0.kind.rawValue, days: $0.days, grace: $0.grace,
+                    message: PasswordNoticeText.message($0, language, services.localizer))
+            }
         )
     }
 }

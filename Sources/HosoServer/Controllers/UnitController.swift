@@ -24,13 +24,17 @@ struct UnitController: Sendable {
         let actor = context.actor
         let (units, tops) = try await browser.grantUnits(actor)
         let language = context.language
+        let notice = try await services.sessions.passwordNotice(token: context.signedIn.token)
+        let next = SiteURL.safeNext(request.uri.queryParameters.get("next"))
         let page = HomePage(
             grants: actor.grants.map { grant in
                 .init(
                     role: services.localizer.text(grant.role.messageKey, language), roleCode: grant.role.rawValue,
                     inspector: grant.role.isInspector, unit: units[grant.unitID].map { UnitLink($0, language) })
             },
-            noGrants: actor.grants.isEmpty, tops: tops.map { UnitLink($0, language) }
+            noGrants: actor.grants.isEmpty, tops: tops.map { UnitLink($0, language) },
+            passwordNotice: notice.map { PasswordNoticeText.message($0, language, services.localizer) },
+            continueURL: notice != nil && next != SiteURL.home.path ? next : nil
         )
         return services.renderer.render(
             .home, page, context: context, request: request,
@@ -66,6 +70,8 @@ struct UnitController: Sendable {
             },
             hasChildren: !page.children.isEmpty, counts: counts, hasCounts: !counts.isEmpty,
             canViewPeople: page.canViewPeople, peopleURL: SiteURL.unitPeople(unit.code).path,
+            canReviewPasswords: services.policy.allows(actor, .reviewPasswords, on: unit.position),
+            passwordsURL: SiteURL.unitPasswords(unit.code).path,
             rolesHere: page.rolesHere.map { services.localizer.text($0.messageKey, language) }.joined(separator: ", "),
             parents: page.parents.map { span in
                 let text = { (key: String) in services.localizer.text(key, language) }

@@ -15,6 +15,8 @@ struct SignInService: Sendable {
         let tenant: TenantRecord
         let token: String
         let csrfToken: String
+        /// The password warning this sign-in found (kept with the session).
+        let passwordNotice: PasswordNotice?
     }
 
     func signIn(tenantCode: String, login rawLogin: String, password: String, clientAddress: String, logger: Logger) async throws -> Outcome {
@@ -37,8 +39,11 @@ struct SignInService: Sendable {
         }
 
         let actor: Actor
+        let notice: PasswordNotice?
         do {
-            actor = try await authenticate(credentials, tenant: tenant, logger: logger)
+            let found = try await authenticate(credentials, tenant: tenant, logger: logger)
+            actor = found.actor
+            notice = found.notice
         } catch let error as HosoError where error.code == "signin.invalid_credentials" {
             // The attempt stays recorded: it is a failure.
             logger.notice("sign-in refused", metadata: ["tenant": "\(tenant.code)", "login": "\(throttleKey)", "address": "\(clientAddress)"])
@@ -48,16 +53,23 @@ struct SignInService: Sendable {
             throw error
         }
         try await services.throttle.clear(tenantID: tenant.id, login: throttleKey)
-        let session = try await services.sessions.create(tenantID: tenant.id, userID: actor.userID, clientAddress: clientAddress)
+        let session = try await services.sessions.create(
+            tenantID: tenant.id, userID: actor.userID, clientAddress: clientAddress, passwordNotice: notice)
         try await services.audit.append(tenantID: tenant.id, AuditEvent(
             actorUserID: actor.userID, actorLogin: actor.login, action: "session.sign_in",
             details: ["address": clientAddress, "grants": actor.grants.map { "\($0.role.rawValue)@\($0.unitCode)" }.joined(separator: ",")]
         ))
-        logger.info("signed in", metadata: ["tenant": "\(tenant.code)", "login": "\(actor.login)", "grants": "\(actor.grants.count)"])
-        return Outcome(actor: actor, tenant: tenant, token: session.token, csrfToken: session.csrfToken)
+        logger.info("signed in", metadata: [
+            "tenant": "\(tenant.code)", "login": "\(actor.login)", "grants": "\(actor.grants.count)",
+            "password_notice": "\(notice?.kind.rawValue ?? "none")",
+        ])
+        return Outcome(actor: actor, tenant: tenant, token: session.token, csrfToken: session.csrfToken, passwordNotice: notice)
     }
 
-    private func authenticate(_ credentials: Credentials, tenant: TenantRecord, logger: Logger) async throws -> Actor {
+    /// The person, and the password warning their directory's answer calls for (none for a local administrator).
+    private func authenticate(_ credentials: Credentials, tenant: TenantRecord, logger: Logger) async throws
+        -> (actor: Actor, notice: PasswordNotice?)
+    {
         // Local administrators first: they must work when the directory is down.
         if let local = try await services.users.localAccount(tenantID: tenant.id, login: credentials.login) {
             let password = credentials.password
@@ -67,7 +79,7 @@ struct SignInService: Sendable {
             guard let actor = try await services.users.actor(tenantID: tenant.id, userID: local.userID) else {
                 throw HosoError("signin.invalid_credentials")
             }
-            return actor
+            return (actor, nil)
         }
         // `name@domain` of a merged province's directory asks that directory, with its own group rules.
         if case .extra(let extra, let bare) = DirectoryChoice.pick(login: credentials.login, among: tenant.directories) {
@@ -83,8 +95,9 @@ struct SignInService: Sendable {
                 dn: account.dn, login: DirectoryChoice.login(Normalize.nfc(account.login), of: extra),
                 displayName: Normalize.nfc(account.displayName), email: account.email, groups: account.groups
             )
-            return try await services.users.recordDirectorySignIn(tenantID: tenant.id, account: normalized, requested: requested,
-                                                                  directory: extra.name)
+            let actor = try await services.users.recordDirectorySignIn(
+                tenantID: tenant.id, account: normalized, requested: requested, directory: extra.name)
+            return (actor, notice(for: account, settings: settings))
         }
         // A tenant without a directory has only its local administrators. On a shared directory the
         // tenant's account filter joins the search: another tenant's account is not found at all.
@@ -100,6 +113,14 @@ struct SignInService: Sendable {
             dn: account.dn, login: Normalize.nfc(account.login), displayName: Normalize.nfc(account.displayName),
             email: account.email, groups: account.groups
         )
-        return try await services.users.recordDirectorySignIn(tenantID: tenant.id, account: normalized, requested: requested)
+        let actor = try await services.users.recordDirectorySignIn(tenantID: tenant.id, account: normalized, requested: requested)
+        return (actor, notice(for: account, settings: settings))
+    }
+
+    /// The directory's own word (the bind's password-policy control) first, else the account's
+    /// pwdChangedTime against its policy's pwdMaxAge and the tenant's limits.
+    private func notice(for account: DirectoryAccount, settings: DirectorySettings) -> PasswordNotice? {
+        PasswordAge.notice(control: account.passwordControl, facts: account.passwordFacts, settings: settings.passwordAge,
+                           now: services.clock.now())
     }
 }

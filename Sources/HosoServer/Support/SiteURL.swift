@@ -25,6 +25,8 @@ enum SiteURL: Hashable, Sendable {
     case unitItemsXLSX(String)
     case unitReminders(String)
     case unitRemindersCSV(String)
+    case unitPasswords(String)
+    case unitPasswordsCSV(String)
     case unitReports(String)
     case unitInspections(String)
     case unitWindows(String)
@@ -66,6 +68,7 @@ enum SiteURL: Hashable, Sendable {
     case apiUnitCompliance(String)
     case apiUnitItems(String)
     case apiUnitReminders(String)
+    case apiUnitPasswords(String)
     case apiUnitReports(String)
     case apiUnitInspections(String)
     case apiUnitInspectionCoverage(String)
@@ -123,6 +126,8 @@ enum SiteURL: Hashable, Sendable {
         case unitItemsXLSX = "/units/:code/items.xlsx"
         case unitReminders = "/units/:code/reminders"
         case unitRemindersCSV = "/units/:code/reminders.csv"
+        case unitPasswords = "/units/:code/passwords"
+        case unitPasswordsCSV = "/units/:code/passwords.csv"
         case unitReports = "/units/:code/reports"
         case unitInspections = "/units/:code/inspections"
         case unitWindows = "/units/:code/windows"
@@ -164,6 +169,7 @@ enum SiteURL: Hashable, Sendable {
         case apiUnitCompliance = "/api/v1/units/:code/compliance"
         case apiUnitItems = "/api/v1/units/:code/items"
         case apiUnitReminders = "/api/v1/units/:code/reminders"
+        case apiUnitPasswords = "/api/v1/units/:code/passwords"
         case apiUnitReports = "/api/v1/units/:code/reports"
         case apiUnitInspections = "/api/v1/units/:code/inspections"
         case apiUnitInspectionCoverage = "/api/v1/units/:code/inspection-coverage"
@@ -225,6 +231,8 @@ enum SiteURL: Hashable, Sendable {
         case .unitItemsXLSX(let code): (.unitItemsXLSX, [code])
         case .unitReminders(let code): (.unitReminders, [code])
         case .unitRemindersCSV(let code): (.unitRemindersCSV, [code])
+        case .unitPasswords(let code): (.unitPasswords, [code])
+        case .unitPasswordsCSV(let code): (.unitPasswordsCSV, [code])
         case .unitReports(let code): (.unitReports, [code])
         case .unitInspections(let code): (.unitInspections, [code])
         case .unitWindows(let code): (.unitWindows, [code])
@@ -259,6 +267,7 @@ enum SiteURL: Hashable, Sendable {
         case .apiUnitCompliance(let code): (.apiUnitCompliance, [code])
         case .apiUnitItems(let code): (.apiUnitItems, [code])
         case .apiUnitReminders(let code): (.apiUnitReminders, [code])
+        case .apiUnitPasswords(let code): (.apiUnitPasswords, [code])
         case .apiUnitReports(let code): (.apiUnitReports, [code])
         case .apiUnitInspections(let code): (.apiUnitInspections, [code])
         case .apiUnitInspectionCoverage(let code): (.apiUnitInspectionCoverage, [code])

@@ -11,6 +11,7 @@ enum Template: String, CaseIterable, Sendable {
     case inspectionsMine = "inspections-mine"
     case items
     case owe
+    case passwords
     case people
     case record
     case reminders

@@ -75,6 +75,8 @@ enum API {
         /// The tops of what the person may see.
         let visibleUnits: [UnitRef]
         let csrfToken: String
+        /// The password warning of this session's sign-in (absent when there is none).
+        let passwordNotice: PasswordNoticeView?
     }
 
     struct SignInRequest: Decodable {

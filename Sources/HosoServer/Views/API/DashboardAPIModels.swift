@@ -91,3 +91,31 @@ extension API {
         let people: [Reminder]
     }
 }
+
+extension API {
+    /// One account whose password needs a reminder: never a password or a hash.
+    struct StalePassword: Encodable {
+        let login: String
+        let displayName: String
+        let units: [String]
+        let ageDays: Int?
+        let daysLeft: Int?
+        /// `never_changed`, `must_change`, `expired`, `expires_soon`, `past_limit`, `locked`.
+        let reasons: [String]
+    }
+
+    struct StalePasswords: Encodable {
+        let unit: UnitRef
+        let ageLimitDays: Int
+        let warningDays: Int
+        let accounts: [StalePassword]
+    }
+
+    /// The password warning of the session's sign-in.
+    struct PasswordNoticeView: Encodable {
+        let kind: String
+        let days: Int?
+        let grace: Int?
+        let message: String
+    }
+}

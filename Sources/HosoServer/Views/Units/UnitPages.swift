@@ -28,6 +28,10 @@ struct HomePage: Sendable {
     let grants: [Grant]
     let noGrants: Bool
     let tops: [UnitLink]
+    /// The password warning of this session's sign-in, in the page's language.
+    let passwordNotice: String?
+    /// Where the person was going when the warning stopped them on this page.
+    let continueURL: String?
 }
 
 /// `unit.mustache`: a unit with its way up, its children and the counts under it.
@@ -65,6 +69,9 @@ struct UnitDetailPage: Sendable {
     let hasCounts: Bool
     let canViewPeople: Bool
     let peopleURL: String
+    /// The school administrator's and the officers' list of stale passwords.
+    let canReviewPasswords: Bool
+    let passwordsURL: String
     let rolesHere: String
     /// Where the unit hung over time; shown once it has moved at least once.
     let parents: [Parent]
