@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoServer
 import HummingbirdTesting
 import Testing
 
@@ -204,5 +205,28 @@ import Testing
             let page = try await browser.send(client, .get, "/units/D01/passwords")
             #expect(page.status == .serviceUnavailable)
         }
+    }
+
+    @Test func theTenantFileSetsTheAgeLimitAndWarningDays() throws {
+        // setup: the demo file, whose directory names its policy entry and its limits
+        let yaml = try String(contentsOfFile: try TestEnvironment.repoDirectory + "/tenants/demo/tenant.yaml", encoding: .utf8)
+        let demo = try TenantFile.parse(yaml)
+        #expect(demo.directory?.passwordAge == PasswordAgeSettings(
+            policyDN: "cn=default,ou=policies,dc=demo,dc=hoso,dc=vn", ageLimitDays: 180, warningDays: 14))
+        // act + verify: without the block, the defaults; numbers out of bounds are refused with their field.
+        let block = yaml.firstRange(of: "  passwords:\n").map { yaml[$0.lowerBound...] }.map(String.init) ?? ""
+        let lines = block.split(separator: "\n", omittingEmptySubsequences: false).prefix(4).joined(separator: "\n") + "\n"
+        #expect(lines.hasPrefix("  passwords:\n    policy_dn:"))
+        let without = try TenantFile.parse(yaml.replacingOccurrences(of: lines, with: ""))
+        #expect(without.directory?.passwordAge == PasswordAgeSettings())
+        func problems(_ line: String, _ replacement: String) -> [String] {
+            do { _ = try TenantFile.parse(yaml.replacingOccurrences(of: line, with: replacement)); return [] }
+            catch { return (error as? HosoErrors)?.errors.compactMap { $0.parameters["field"] } ?? ["?"] }
+        }
+        let limit = "    age_limit_days: 180\n", warning = "    warning_days: 14\n"
+        #expect(problems(limit, "    age_limit_days: 0\n") == ["directory.passwords.age_limit_days"])
+        #expect(problems(limit, "    age_limit_days: soon\n") == ["directory.passwords.age_limit_days"])
+        #expect(problems(warning, "    warning_days: -1\n") == ["directory.passwords.warning_days"])
+        #expect(problems(limit, "    age_limit_days: 90\n").isEmpty)
     }
 }
