@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoDirectory
 import HosoServer
 import HummingbirdTesting
 import Testing
@@ -89,11 +90,31 @@ import Testing
         defer { admin.delete(accounts.dns) }
         let world = try await TestWorld.make(importing: ["demo"])
 
+        // The adapter reads the bind's password-policy response control, and the facts behind it.
+        let directory = LDAPDirectory(logger: TestEnvironment.logger)
+        let settings = DirectorySettings(
+            url: try TestEnvironment.ldapURL, bindDN: "cn=hoso-service,ou=services,dc=demo,dc=hoso,dc=vn",
+            bindPasswordEnv: "HOSO_DEMO_DIRECTORY_PASSWORD", userBase: Self.people, groupBase: Self.groups,
+            passwords: PasswordAgeSettings(policyDN: "cn=default,ou=policies,dc=demo,dc=hoso,dc=vn"))
+        func bind(_ login: String) async throws -> DirectoryAccount {
+            try await directory.authenticate(
+                try Credentials(login: login, password: "Demo@2026!"), settings: settings,
+                bindPassword: try TestEnvironment.directoryPassword, groupAttributes: [])
+        }
+        let soon = try await bind(accounts.soon)
+        let seconds = try #require(soon.passwordControl?.secondsBeforeExpiration, "slapd's control")
+        #expect(seconds > 5 * 86_400 - 600 && seconds <= 5 * 86_400)
+        #expect(soon.passwordFacts?.policy?.maxAgeSeconds == Int64(180 * 86_400))
+        #expect(soon.passwordFacts?.changedAt != nil)
+        let seeded = try await bind("s1.teacher")
+        #expect(seeded.passwordControl?.secondsBeforeExpiration == nil)
+        #expect(seeded.passwordFacts?.changedAt == nil && seeded.passwordFacts?.createdAt != nil)
+
         try await world.withApp { client in
             // act
             var browser = Browser()
             let me = try await Self.signIn(client, &browser, accounts.soon)
-            // verify: 5 days, from the bind's control (the facts alone would say 4 whole days left).
+            // verify: 5 days (4 days, 23 hours and more, rounded up).
             let notice = me["passwordNotice"] as? [String: Any]
             #expect(notice?["kind"] as? String == "expires_soon")
             #expect(notice?["days"] as? Int == 5)
@@ -155,7 +176,7 @@ import Testing
             let byLogin = Dictionary(listed.compactMap { row in (row["login"] as? String).map { ($0, row) } }) { a, _ in a }
             let soon = byLogin[accounts.soon]
             #expect(soon?["ageDays"] as? Int == 175)
-            #expect(soon?["daysLeft"] as? Int == 4)
+            #expect(soon?["daysLeft"] as? Int == 5, "the same number as the warning at sign-in")
             #expect((soon?["reasons"] as? [String]) == ["expires_soon"])
             #expect(soon?["units"] as? [String] == ["S01"])
             let old = byLogin[accounts.old]

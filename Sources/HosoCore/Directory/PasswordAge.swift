@@ -100,7 +100,8 @@ public struct PasswordStanding: Sendable, Hashable {
     public let neverChanged: Bool
     /// When the directory will refuse the password (nil: no directory age limit applies).
     public let expiresAt: Int64?
-    /// Whole days left before it expires (0 on its last day; negative once expired).
+    /// Days left before it expires, rounded up as the bind's control is (1 on its last day; 0 or
+    /// less once expired), so that the list and the warning at sign-in give the same number.
     public let daysLeft: Int?
     public let expired: Bool
     /// It expires within the tenant's warning days.
@@ -200,7 +201,7 @@ public enum PasswordAge {
         if let changedAt = facts.changedAt, let maxAge = facts.policy?.maxAgeSeconds, maxAge > 0 {
             let at = changedAt + maxAge
             expiresAt = at
-            daysLeft = Int(floorDiv(at - now, day))
+            daysLeft = Int(-floorDiv(now - at, day))
         }
         let expired = expiresAt.map { $0 <= now } ?? false
         let expiresSoon = !expired && daysLeft.map { $0 <= settings.warningDays } ?? false
