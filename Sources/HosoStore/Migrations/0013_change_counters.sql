@@ -374,10 +374,9 @@ BEGIN
 END $$;
 GRANT EXECUTE ON FUNCTION hoso_signed_in(bytea, bigint, text) TO hoso_app;
 
--- One statement for a unit named by its code and its change counter (codes are matched without
--- case, as the URLs give them: an index on that, or every request scans the tenant's units).
-CREATE INDEX units_code_upper_idx ON units (tenant_id, upper(code));
--- One statement for a unit named by its code and its change counter.
+-- One statement for a unit named by its code and its change counter. The code as stored is looked
+-- up first: under row-level security a condition on upper(code) cannot use an index (upper() is
+-- not leakproof), so the case-insensitive match (URLs typed by hand) is only the fallback.
 CREATE FUNCTION hoso_unit_head(p_tenant bigint, p_code text)
     RETURNS TABLE (id bigint, tenant_id bigint, code text, parent_id bigint, path text, kind text, name_vi text, name_en text,
                    school_levels text[], opens_on text, closes_on text, closed boolean, counter bigint)
@@ -391,8 +390,15 @@ BEGIN
            u.opens_on::text, u.closes_on::text, coalesce(u.closes_on <= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, false),
            c.counter
     FROM units u JOIN unit_changes c ON c.unit_id = u.id
+    WHERE u.tenant_id = p_tenant AND u.code = p_code;
+    IF FOUND THEN RETURN; END IF;
+    RETURN QUERY
+    SELECT u.id, u.tenant_id, u.code, u.parent_id, u.path::text, u.kind, u.name_vi, u.name_en, u.school_levels,
+           u.opens_on::text, u.closes_on::text, coalesce(u.closes_on <= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, false),
+           c.counter
+    FROM units u JOIN unit_changes c ON c.unit_id = u.id
     WHERE u.tenant_id = p_tenant AND upper(u.code) = upper(p_code)
-    ORDER BY (u.code = p_code) DESC LIMIT 1;
+    ORDER BY u.code LIMIT 1;
 END $$;
 GRANT EXECUTE ON FUNCTION hoso_unit_head(bigint, text) TO hoso_app;
 
