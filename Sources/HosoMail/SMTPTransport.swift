@@ -69,7 +69,7 @@ public struct SMTPTransport: Sendable {
     static func transfer(_ bytes: [UInt8], from: String, to: String, settings: SMTPSettings) -> DeliveryOutcome {
         guard let curl = curl_easy_init() else { return .retry(answer: "libcurl could not start a transfer") }
         defer { curl_easy_cleanup(curl) }
-        var recipients: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "<\(to)>")
+        let recipients = curl_slist_append(nil, "<\(to)>")
         defer { curl_slist_free_all(recipients) }
         let reader = Reader(bytes)
         let context = Unmanaged.passRetained(reader)
@@ -109,7 +109,7 @@ public struct SMTPTransport: Sendable {
         }
         if code == CURLE_OK { return .sent }
         let reply = hoso_curl_response_code(curl)
-        let text = String(cString: errorBuffer)
+        let text = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let message = text.isEmpty ? String(cString: curl_easy_strerror(code)) : text
         return DeliveryOutcome.of(replyCode: reply, error: message)
     }

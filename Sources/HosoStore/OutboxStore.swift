@@ -9,12 +9,13 @@ public struct OutgoingMessage: Sendable, Equatable {
     public let dedupe: String?
     public let recipientUserID: Int64?
     public let address: MailAddress
-    public let language: Language
+    /// `vi` or `en`.
+    public let language: String
     public let subject: String
     public let text: String
     public let html: String
 
-    public init(kind: String, dedupe: String?, recipientUserID: Int64?, address: MailAddress, language: Language,
+    public init(kind: String, dedupe: String?, recipientUserID: Int64?, address: MailAddress, language: String,
                 subject: String, text: String, html: String) {
         self.kind = kind
         self.dedupe = dedupe
@@ -70,7 +71,7 @@ public struct OutboxStore: Sendable {
                     INSERT INTO outbox (tenant_id, id, kind, dedupe, recipient_user_id, address, display_name, language, subject,
                                         body_text, body_html, message_id)
                     SELECT \(tenantID), next.id, \(message.kind), \(message.dedupe), \(message.recipientUserID), \(message.address.address),
-                           \(message.address.name), \(message.language.rawValue), \(message.subject), \(message.text), \(message.html),
+                           \(message.address.name), \(message.language), \(message.subject), \(message.text), \(message.html),
                            '<outbox-' || next.id || '.' || \(tenantID) || '@' || \(host) || '>'
                     FROM next
                     ON CONFLICT (tenant_id, dedupe) DO NOTHING
