@@ -234,11 +234,16 @@ print_env() {
     fi
     export_line HOSO_ANCHOR_KEY "${HOSO_ANCHOR_KEY:-$(hoso_anchor_key "$state_dir")}"
     export_line HOSO_PG_BINDIR "$(hoso_pg_bindir)"
-    if ((want_smtp)); then
-        export_line HOSO_SMTP_URL "smtp://127.0.0.1:$smtp_port"
-        export_line HOSO_SMTP_STARTTLS off
+    # Run mode sends through the sink (or the external server of HOSO_SMTP_URL); the tests configure
+    # mail themselves, so the servers they start send nothing unless a test says so.
+    if [[ "$mode" == run ]]; then
+        if ((want_smtp)); then
+            export_line HOSO_SMTP_URL "smtp://127.0.0.1:$smtp_port"
+            export_line HOSO_SMTP_STARTTLS off
+            export_line HOSO_SMTP_MAIL_DIR "$smtp_dir/mail"
+        fi
         export_line HOSO_SMTP_FROM "${HOSO_SMTP_FROM:-hoso@hoso.local}"
-        export_line HOSO_SMTP_MAIL_DIR "$smtp_dir/mail"
+        export_line HOSO_MAIL_LINK_KEY "${HOSO_MAIL_LINK_KEY:-$(hoso_mail_link_key "$state_dir")}"
     fi
     if [[ "$mode" == test ]]; then
         export_line HOSO_TEST_PG_HOST 127.0.0.1

@@ -1,3 +1,4 @@
+import Foundation
 import HosoCore
 import Logging
 import PostgresNIO
@@ -58,7 +59,8 @@ public struct OutboxStore: Sendable {
     }
 
     /// Queues messages; a message whose `dedupe` is already in the outbox is not queued again.
-    /// Returns how many were queued. `host` names the Message-IDs (`<outbox-N.tenant@host>`).
+    /// Returns how many were queued. `host` names the Message-IDs (`<uuid@host>`, fixed here: a
+    /// message tried again after a crash carries the same one).
     @discardableResult
     public func enqueue(tenantID: Int64, _ messages: [OutgoingMessage], host: String) async throws -> Int {
         guard !messages.isEmpty else { return 0 }
@@ -66,14 +68,12 @@ public struct OutboxStore: Sendable {
         return try await database.withTenant(tenantID) { connection in
             var queued = 0
             for message in messages {
+                let messageID = "<" + UUID().uuidString.lowercased() + "@" + host + ">"
                 let rows = try await connection.fetch("""
-                    WITH next AS (SELECT nextval('outbox_id_seq') AS id)
-                    INSERT INTO outbox (tenant_id, id, kind, dedupe, recipient_user_id, address, display_name, language, subject,
+                    INSERT INTO outbox (tenant_id, kind, dedupe, recipient_user_id, address, display_name, language, subject,
                                         body_text, body_html, message_id)
-                    SELECT \(tenantID), next.id, \(message.kind), \(message.dedupe), \(message.recipientUserID), \(message.address.address),
-                           \(message.address.name), \(message.language), \(message.subject), \(message.text), \(message.html),
-                           '<outbox-' || next.id || '.' || \(tenantID) || '@' || \(host) || '>'
-                    FROM next
+                    VALUES (\(tenantID), \(message.kind), \(message.dedupe), \(message.recipientUserID), \(message.address.address),
+                            \(message.address.name), \(message.language), \(message.subject), \(message.text), \(message.html), \(messageID))
                     ON CONFLICT (tenant_id, dedupe) DO NOTHING
                     RETURNING id
                     """, Int64.self, logger: logger)
@@ -91,14 +91,14 @@ public struct OutboxStore: Sendable {
         return try await database.withTenant(tenantID) { connection in
             try await Self.decode(try await connection.query("""
                 WITH due AS (
-                    SELECT id FROM outbox
+                    SELECT id AS due_id FROM outbox
                     WHERE tenant_id = \(tenantID) AND next_attempt_at <= now()
                       AND (state = 'queued' OR (state = 'sending' AND lease_until < now()))
                     ORDER BY next_attempt_at, id LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
                 UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1,
-                                    lease_until = now() + make_interval(secs => \(leaseSeconds))
-                FROM due WHERE o.id = due.id
+                                    lease_until = now() + make_interval(secs => \(Double(leaseSeconds)))
+                FROM due WHERE o.id = due.due_id
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger))
         }

@@ -31,7 +31,9 @@ struct DashboardFigures: Sendable {
         let cells = 1 + view.byType.count + view.childTotals.count + view.childByType.values.reduce(0) { $0 + $1.count }
             + view.weeks.count
         let lines = school.map { $0.owners.count + $0.deadlines.count + $0.overdue.count + $0.waiting.count } ?? 0
-        return 2_048 + cells * 200 + (view.children.count + ancestors.count) * 400 + lines * 300
+        // Measured against the server's resident memory with the cache full: dictionaries of counts
+        // cost about twice their payload.
+        return 4_096 + cells * 400 + (view.children.count + ancestors.count) * 800 + lines * 600
     }
 
     /// Reads a unit's figures, and the inspections `viewer` may see when asked, in one transaction.

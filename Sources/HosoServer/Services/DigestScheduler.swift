@@ -1,0 +1,78 @@
+import Foundation
+import HosoCore
+import HosoStore
+import Logging
+import ServiceLifecycle
+
+/// Makes the reminders once a day per tenant, from 07:00 in Vietnam (`ReminderRules`): each
+/// person's weekly digest (what is due in the next seven days, what is overdue, what was returned)
+/// on the weekday they chose, and a short note the day before a deadline. Everything goes into the
+/// outbox in one transaction with the day's record, under the tenant's reminder lock: one process
+/// makes them, a crash leaves neither, and a day is never made twice.
+struct DigestScheduler: Service {
+    let services: AppServices
+    let mail: MailConfiguration
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        while !Task.isCancelled {
+            await makeDue()
+            do { try await Task.sleep(for: interval) } catch { return }
+        }
+    }
+
+    /// Makes today's reminders of every tenant whose day has come and not been made; returns how many messages were queued.
+    @discardableResult
+    func makeDue() async -> Int {
+        let now = services.clock.now()
+        let hour = Int((now + Int64(VietnamTime.offsetSeconds)) % 86_400) / 3600
+        guard hour >= ReminderRules.sendingHour else { return 0 }
+        var queued = 0
+        for tenant in (try? await services.tenants.tenants()) ?? [] where tenant.mergedInto == nil {
+            do {
+                queued += try await make(tenantID: tenant.id, tenantCode: tenant.code, now: now)
+            } catch {
+                services.logger.warning("reminders not made", metadata: ["tenant": "\(tenant.code)", "error": "\(String(reflecting: error))"])
+            }
+        }
+        return queued
+    }
+
+    func make(tenantID: Int64, tenantCode: String, now: Int64) async throws -> Int {
+        let today = VietnamTime.date(epochSeconds: now)
+        let store = DigestStore(database: services.database, logger: services.logger)
+        let recipients = try await store.teacherRecipients(tenantID: tenantID, now: now, days: ReminderRules.horizonDays)
+        let composer = DigestComposer(localizer: services.localizer, mail: mail)
+        let host = mail.messageHost
+        let done = try await store.once(tenantID: tenantID, kind: "daily", period: today.iso) { database in
+            var messages: [OutgoingMessage] = []
+            var skipped = 0
+            for person in recipients {
+                let weekly = ReminderRules.weeklyDue(today: today, chosenWeekday: person.weekday, weekly: person.weekly)
+                let tomorrow = person.dayBefore ? person.items.filter { $0.kind == .due && ReminderRules.dueTomorrow($0.dueAt, today: today) } : []
+                guard weekly || !tomorrow.isEmpty else { continue }
+                // A missing or malformed address: skipped, and listed on the outbox page.
+                guard let address = person.email.flatMap({ MailAddress($0, name: person.displayName) }) else {
+                    skipped += 1
+                    continue
+                }
+                let token = UnsubscribeToken.make(tenantID: tenantID, userID: person.userID, now: now, key: mail.linkKey)
+                if weekly {
+                    messages.append(composer.weekly(person, address: address, tenantCode: tenantCode, token: token, now: now,
+                                                    dedupe: "weekly.\(person.userID).\(ReminderRules.week(of: today))"))
+                }
+                if !tomorrow.isEmpty {
+                    messages.append(composer.dayBefore(person, items: tomorrow, address: address, tenantCode: tenantCode, token: token,
+                                                       dedupe: "note.\(person.userID).\(today.adding(days: 1).iso)"))
+                }
+            }
+            let made = try await OutboxStore(database: database, logger: services.logger).enqueue(tenantID: tenantID, messages, host: host)
+            return (made, skipped)
+        }
+        return done?.made ?? 0
+    }
+}
