@@ -6,8 +6,9 @@
 Behaviour for tests, read from DIR/control.json at each message (absent: accept everything):
   {"tempfail": {"addr@x": 2}}   answer 451 to RCPT for that address the next 2 times, then accept
   {"reject": ["addr@x"]}        answer 550 to RCPT for that address
-  {"hold_seconds": 3}           wait that long before answering DATA; a client gone meanwhile never
-                                got its 250, so (as RFC 5321 has it) the message is not kept
+  {"hold": {"addr@x": 3}}       wait that long before answering DATA for that address; a client gone
+                                meanwhile never got its 250, so (as RFC 5321 has it) the message is
+                                not kept
 
 usage: smtp-sink.py DIR PORT
 """
@@ -49,7 +50,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        hold = float(self.control().get("hold_seconds", 0))
+        holds = self.control().get("hold", {})
+        hold = max([float(holds.get(address, 0)) for address in envelope.rcpt_tos] or [0])
         if hold > 0:
             await asyncio.sleep(hold)
             transport = getattr(session, "transport", None)

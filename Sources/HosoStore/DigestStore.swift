@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// One of a person's items that a reminder names.
 public struct DigestItem: Sendable, Equatable {
-    public enum Kind: String, Sendable { case due, overdue, returned }
+    public enum Kind: String, Sendable { case due, overdue, returned, awaiting }
     public let itemID: Int64
     public let typeNameVi: String
     public let typeNameEn: String
@@ -85,6 +85,56 @@ public struct DigestStore: Sendable {
                     itemID: try r[8].decode(Int64.self), typeNameVi: try r[9].decode(String.self), typeNameEn: try r[10].decode(String.self),
                     dueAt: try r[11].decode(Int64.self), kind: DigestItem.Kind(rawValue: try r[12].decode(String.self)) ?? .due,
                     unitCode: try r[13].decode(String.self))
+                if result.last?.userID == userID {
+                    result[result.count - 1].items.append(item)
+                } else {
+                    result.append(DigestRecipient(
+                        userID: userID, login: try r[1].decode(String.self), displayName: try r[2].decode(String.self),
+                        email: try r[3].decode(String?.self), language: try r[4].decode(String.self), weekly: try r[5].decode(Bool.self),
+                        dayBefore: try r[6].decode(Bool.self), weekday: try r[7].decode(Int.self), items: [item]))
+                }
+            }
+            return result
+        }
+    }
+
+    /// Every approver with items waiting for them: principals and vice principals for their
+    /// unit's subtree at their step, group heads for their groups' members. `dueAt` is when each was
+    /// submitted (how long it has waited), oldest first.
+    public func approverRecipients(tenantID: Int64) async throws -> [DigestRecipient] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            let rows = try await connection.query("""
+                SELECT p.id, p.login, p.display_name, p.email, coalesce(s.language, 'vi'), coalesce(s.weekly, true),
+                       coalesce(s.day_before, true), coalesce(s.weekday, 1),
+                       o.id, rt.name_vi, rt.name_en, extract(epoch FROM coalesce(o.last_event_at, o.due_at))::bigint, u.code
+                FROM (SELECT g.user_id, o.id AS item
+                      FROM user_grants g JOIN units gu ON gu.id = g.unit_id
+                      JOIN units su ON su.tenant_id = \(tenantID) AND su.path <@ gu.path
+                      JOIN obligations o ON o.tenant_id = \(tenantID) AND o.unit_id = su.id
+                      WHERE g.tenant_id = \(tenantID) AND g.role IN ('principal', 'vice_principal')
+                        AND o.state = 'awaiting' AND o.awaiting_role = g.role AND NOT o.withdrawn
+                      UNION
+                      SELECT hm.user_id, o.id
+                      FROM group_members hm JOIN group_members m ON m.group_id = hm.group_id
+                      JOIN obligations o ON o.tenant_id = \(tenantID) AND o.owner_user_id = m.user_id
+                      WHERE hm.tenant_id = \(tenantID) AND hm.is_head AND hm.user_id <> m.user_id
+                        AND o.state = 'awaiting' AND o.awaiting_role IN ('subject_group_head', 'office_group_head') AND NOT o.withdrawn
+                     ) a
+                JOIN obligations o ON o.id = a.item
+                JOIN users p ON p.id = a.user_id
+                JOIN units u ON u.id = o.unit_id
+                JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
+                LEFT JOIN notification_settings s ON s.user_id = p.id
+                ORDER BY p.id, 12, o.id
+                """, logger: logger)
+            var result: [DigestRecipient] = []
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                let userID = try r[0].decode(Int64.self)
+                let item = DigestItem(
+                    itemID: try r[8].decode(Int64.self), typeNameVi: try r[9].decode(String.self), typeNameEn: try r[10].decode(String.self),
+                    dueAt: try r[11].decode(Int64.self), kind: .awaiting, unitCode: try r[12].decode(String.self))
                 if result.last?.userID == userID {
                     result[result.count - 1].items.append(item)
                 } else {

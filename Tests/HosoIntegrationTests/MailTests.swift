@@ -81,6 +81,20 @@ import Testing
         let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
         let db = world.database.name
         let teacher = try await readdress(world, "s1.teacher"), other = try await readdress(world, "s1.teacher2")
+        // The principal's account and grants come from the directory at their first sign-in.
+        try await world.withApp { client in
+            var browser = Browser()
+            try await browser.signIn(client, "s1.principal")
+        }
+        let principal = try await readdress(world, "s1.principal")
+        // One of the teacher's items waits for the principal's approval (its step of the chain).
+        let waiting = try #require(try await TestEnvironment.ownerValue("""
+            UPDATE obligations SET state = 'awaiting', awaiting_role = 'principal', first_submitted_at = due_at - interval '1 day',
+                                   last_event_at = now()
+            WHERE id = (SELECT o.id FROM obligations o JOIN users u ON u.id = o.owner_user_id
+                        WHERE u.login = 's1.teacher2' AND o.state = 'open' ORDER BY o.id LIMIT 1)
+            RETURNING id::text
+            """, database: db))
         // The second teacher reads English; the first keeps the default (Vietnamese).
         try await TestEnvironment.ownerExecute("""
             INSERT INTO notification_settings (tenant_id, user_id, language) SELECT tenant_id, id, 'en' FROM users WHERE login = 's1.teacher2'
@@ -114,6 +128,12 @@ import Testing
             SELECT DISTINCT u.login FROM obligations o JOIN users u ON u.id = o.owner_user_id WHERE o.id IN (\(named.joined(separator: ",")))
             """, database: db)
         #expect(owners == [["s1.teacher"]])
+        // The principal's digest names what waits for them, and only that.
+        let approvals = try sink.delivered(to: principal).filter { ($0["subject"] as? String ?? "").contains("chờ bạn phê duyệt") }
+        #expect(approvals.count == 1)
+        let approvalBody = try Self.decodedBodies(try sink.message(try #require(approvals.first)))
+        let asked = approvalBody.matches(of: /portal\.test\/records\/(\d+)/).map { String($0.1) }
+        #expect(Set(asked) == [waiting] && approvalBody.contains("http://portal.test/approvals"), "\(asked)")
         let sent = try await TestEnvironment.ownerValue(
             "SELECT count(*)::text FROM outbox WHERE state = 'sent' AND kind = 'digest.weekly' AND address = '\(teacher)'", database: db)
         #expect(sent == "1")
@@ -216,6 +236,68 @@ import Testing
         let choice = try await TestEnvironment.ownerRows("SELECT weekly::text, day_before::text FROM notification_settings WHERE user_id = \(user)",
                                                          database: db)
         #expect(choice == [["false", "false"]])
+    }
+
+    @Test func aKillWhileSendingNeitherLosesNorDoublesAMessage() async throws {
+        let world = try await TestWorld.make(importing: ["demo"])
+        let db = world.database.name
+        let tenantID = try #require(try await TestEnvironment.ownerValue("SELECT id::text FROM tenants WHERE code = 'demo'", database: db)
+            .flatMap { Int64($0) })
+        let address = "held.\(UUID().uuidString.prefix(8).lowercased())@school.test"
+        let sink = try Self.sink
+        // The sink holds its answer to DATA for this address: the server is killed while it waits.
+        try sink.control { current in
+            var control = current
+            var hold = control["hold"] as? [String: Double] ?? [:]
+            hold[address] = 4
+            control["hold"] = hold
+            return control
+        }
+        let mail = try Self.mail()
+        try await withDatabase(try world.database.appURL) { pool in
+            try await OutboxStore(database: pool, logger: TestEnvironment.logger).enqueue(tenantID: tenantID, [OutgoingMessage(
+                kind: "test", dedupe: nil, recipientUserID: nil, address: try #require(MailAddress(address)), language: "vi",
+                subject: "Giữ lại", text: "x\n", html: "<p>x</p>")], host: mail.messageHost)
+        }
+        let port = try TestEnvironment.value("HOSO_TEST_SMTP_PORT")
+        let server = try ServerProcess(world: world, settings: [
+            "HOSO_SMTP_URL": "smtp://127.0.0.1:\(port)", "HOSO_SMTP_FROM": "hoso@portal.test", "HOSO_SMTP_STARTTLS": "off",
+            "HOSO_SMTP_LEASE_SECONDS": "2", "HOSO_MAIL_LINK_KEY": String(repeating: "k", count: 40), "HOSO_PUBLIC_URL": "http://portal.test"])
+        func state() async throws -> String? {
+            try await TestEnvironment.ownerValue("SELECT state FROM outbox WHERE address = '\(address)'", database: db)
+        }
+        try server.start()
+        var claimed = false
+        for _ in 0..<80 where !claimed {
+            claimed = try await state() == "sending"
+            if !claimed { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(claimed, "the sender took the message")
+        try await Task.sleep(for: .milliseconds(500))
+        server.kill()
+        // The sink never answered: the message is not kept, and the outbox still holds it as being sent.
+        try await Task.sleep(for: .seconds(4))
+        #expect(try sink.delivered(to: address).isEmpty)
+        #expect(try await state() == "sending")
+        try sink.control { current in
+            var control = current
+            var hold = control["hold"] as? [String: Double] ?? [:]
+            hold[address] = nil
+            control["hold"] = hold
+            return control
+        }
+        // Restarted: once the dead sender's lease has run out, the message goes, once, with the same Message-ID.
+        try server.start()
+        defer { server.kill() }
+        var sent = false
+        for _ in 0..<100 where !sent {
+            sent = try await state() == "sent"
+            if !sent { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(sent)
+        let delivered = try sink.delivered(to: address)
+        let stored = try await TestEnvironment.ownerValue("SELECT message_id FROM outbox WHERE address = '\(address)'", database: db)
+        #expect(delivered.count == 1 && delivered.first?["message_id"] as? String == stored, "\(delivered)")
     }
 
     /// The text and HTML parts of a message, decoded.

@@ -31,10 +31,20 @@ struct DigestComposer: Sendable {
                        token: token, tenantCode: tenantCode)
     }
 
+    func approvals(_ person: DigestRecipient, address: MailAddress, token: String, dedupe: String) -> OutgoingMessage {
+        let language = Language(rawValue: person.language) ?? .vi
+        func t(_ key: String, _ values: [String: String] = [:]) -> String { localizer.text(key, language, values) }
+        return message(person, address: address, language: language, kind: "digest.approvals", dedupe: dedupe,
+                       subject: t("mail.approvals.subject", ["count": String(person.items.count)]),
+                       intro: t("mail.approvals.intro", ["name": person.displayName]), sections: [(t("mail.approvals.waiting"), person.items)],
+                       token: token, tenantCode: "", portalPath: "/approvals")
+    }
+
     func message(_ person: DigestRecipient, address: MailAddress, language: Language, kind: String, dedupe: String, subject: String,
-                 intro: String, sections: [(String, [DigestItem])], token: String, tenantCode: String) -> OutgoingMessage {
+                 intro: String, sections: [(String, [DigestItem])], token: String, tenantCode: String,
+                 portalPath: String = "/owe") -> OutgoingMessage {
         func t(_ key: String) -> String { localizer.text(key, language) }
-        let portal = mail.publicURL + "/owe"
+        let portal = mail.publicURL + portalPath
         let stop = mail.publicURL + "/unsubscribe?t=" + token
         var text = intro + "\n"
         var html = "<p>" + Self.escape(intro) + "</p>\n"

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Makes the reminders once a day per tenant, from 07:00 in Vietnam (`ReminderRules`): each
 /// person's weekly digest (what is due in the next seven days, what is overdue, what was returned)
-/// on the weekday they chose, and a short note the day before a deadline. Everything goes into the
+/// on the weekday they chose, a short note the day before a deadline, and for each approver (group
+/// head, vice principal, principal) what waits for their decision and since when. Everything goes into the
 /// outbox in one transaction with the day's record, under the tenant's reminder lock: one process
 /// makes them, a crash leaves neither, and a day is never made twice.
 struct DigestScheduler: Service {
@@ -46,6 +47,7 @@ struct DigestScheduler: Service {
         let today = VietnamTime.date(epochSeconds: now)
         let store = DigestStore(database: services.database, logger: services.logger)
         let recipients = try await store.teacherRecipients(tenantID: tenantID, now: now, days: ReminderRules.horizonDays)
+        let approvers = try await store.approverRecipients(tenantID: tenantID)
         let composer = DigestComposer(localizer: services.localizer, mail: mail)
         let host = mail.messageHost
         let done = try await store.once(tenantID: tenantID, kind: "daily", period: today.iso) { database in
@@ -69,6 +71,16 @@ struct DigestScheduler: Service {
                     messages.append(composer.dayBefore(person, items: tomorrow, address: address, tenantCode: tenantCode, token: token,
                                                        dedupe: "note.\(person.userID).\(today.adding(days: 1).iso)"))
                 }
+            }
+            // What waits for each approver's decision, on their weekly day.
+            for person in approvers where ReminderRules.weeklyDue(today: today, chosenWeekday: person.weekday, weekly: person.weekly) {
+                guard let address = person.email.flatMap({ MailAddress($0, name: person.displayName) }) else {
+                    skipped += 1
+                    continue
+                }
+                let token = UnsubscribeToken.make(tenantID: tenantID, userID: person.userID, now: now, key: mail.linkKey)
+                messages.append(composer.approvals(person, address: address, token: token,
+                                                   dedupe: "approvals.\(person.userID).\(ReminderRules.week(of: today))"))
             }
             let made = try await OutboxStore(database: database, logger: services.logger).enqueue(tenantID: tenantID, messages, host: host)
             return (made, skipped)
