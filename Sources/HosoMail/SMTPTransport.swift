@@ -67,6 +67,11 @@ public struct SMTPTransport: Sendable {
     }
 
     static func transfer(_ bytes: [UInt8], from: String, to: String, settings: SMTPSettings) -> DeliveryOutcome {
+        // libcurl may write its message until curl_easy_cleanup, so the buffer is released after
+        // that: defers run in reverse order, and this one is declared first.
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        defer { errorBuffer.deallocate() }
         guard let curl = curl_easy_init() else { return .retry(answer: "libcurl could not start a transfer") }
         defer { curl_easy_cleanup(curl) }
         let recipients = curl_slist_append(nil, "<\(to)>")
@@ -74,8 +79,7 @@ public struct SMTPTransport: Sendable {
         let reader = Reader(bytes)
         let context = Unmanaged.passRetained(reader)
         defer { context.release() }
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buffer in
+        let code: CURLcode = {
             _ = hoso_curl_set_string(curl, CURLOPT_URL, settings.url)
             _ = hoso_curl_set_string(curl, CURLOPT_MAIL_FROM, "<\(from)>")
             _ = hoso_curl_set_list(curl, CURLOPT_MAIL_RCPT, recipients)
@@ -104,12 +108,12 @@ public struct SMTPTransport: Sendable {
             _ = hoso_curl_set_long(curl, CURLOPT_CONNECTTIMEOUT, 10)
             _ = hoso_curl_set_long(curl, CURLOPT_TIMEOUT, settings.timeoutSeconds)
             _ = hoso_curl_set_long(curl, CURLOPT_NOSIGNAL, 1)
-            _ = hoso_curl_set_pointer(curl, CURLOPT_ERRORBUFFER, buffer.baseAddress)
+            _ = hoso_curl_set_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer)
             return curl_easy_perform(curl)
-        }
+        }()
         if code == CURLE_OK { return .sent }
         let reply = hoso_curl_response_code(curl)
-        let text = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let text = String(cString: errorBuffer)
         let message = text.isEmpty ? String(cString: curl_easy_strerror(code)) : text
         return DeliveryOutcome.of(replyCode: reply, error: message)
     }

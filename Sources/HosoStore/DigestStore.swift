@@ -148,6 +148,78 @@ public struct DigestStore: Sendable {
         }
     }
 
+    /// A unit an officer or inspector watches, and what to send them.
+    public struct Watcher: Sendable, Equatable {
+        public let userID: Int64
+        public let login: String
+        public let displayName: String
+        public let email: String?
+        public let language: String
+        public let weekly: Bool
+        public let weekday: Int
+        public let unitID: Int64
+    }
+
+    /// Provincial and district officers and inspectors with the units they watch (open units only).
+    public func watchers(tenantID: Int64) async throws -> [Watcher] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            var result: [Watcher] = []
+            for (user, login, name, email, language, weekly, weekday, unit) in try await connection.fetch("""
+                SELECT DISTINCT p.id, p.login, p.display_name, p.email, coalesce(s.language, 'vi'), coalesce(s.weekly, true),
+                       coalesce(s.weekday, 1), g.unit_id
+                FROM user_grants g JOIN users p ON p.id = g.user_id JOIN units u ON u.id = g.unit_id
+                LEFT JOIN notification_settings s ON s.user_id = p.id
+                WHERE g.tenant_id = \(tenantID) AND u.closes_on IS NULL
+                  AND g.role IN ('provincial_officer', 'district_officer', 'provincial_inspector', 'district_inspector')
+                ORDER BY p.id, g.unit_id
+                """, (Int64, String, String, String?, String, Bool, Int, Int64).self, logger: logger) {
+                result.append(Watcher(userID: user, login: login, displayName: name, email: email, language: language, weekly: weekly,
+                                      weekday: weekday, unitID: unit))
+            }
+            return result
+        }
+    }
+
+    /// What the digests of week `week` showed for some units.
+    public func figures(tenantID: Int64, unitIDs: [Int64], week: String) async throws -> [Int64: (completeness: Double?, timeliness: Double?)] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            var result: [Int64: (completeness: Double?, timeliness: Double?)] = [:]
+            for (unit, completeness, timeliness) in try await connection.fetch("""
+                SELECT unit_id, completeness, timeliness FROM digest_figures
+                WHERE tenant_id = \(tenantID) AND week = \(week) AND unit_id = ANY (\(unitIDs))
+                """, (Int64, Double?, Double?).self, logger: logger) {
+                result[unit] = (completeness, timeliness)
+            }
+            return result
+        }
+    }
+
+    /// Keeps what this week's first digests show for some units (a later day of the week keeps them).
+    public func keepFigures(tenantID: Int64, week: String, _ figures: [(unitID: Int64, completeness: Double?, timeliness: Double?)]) async throws {
+        let logger = self.logger
+        try await database.withTenant(tenantID) { connection in
+            for figure in figures {
+                try await connection.run("""
+                    INSERT INTO digest_figures (tenant_id, unit_id, week, completeness, timeliness)
+                    VALUES (\(tenantID), \(figure.unitID), \(week), \(figure.completeness), \(figure.timeliness))
+                    ON CONFLICT (tenant_id, unit_id, week) DO NOTHING
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// Whether the job already ran for `period` (a cheap look before any reading).
+    public func ran(tenantID: Int64, kind: String, period: String) async throws -> Bool {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            !(try await connection.fetch("""
+                SELECT 1 FROM digest_runs WHERE tenant_id = \(tenantID) AND kind = \(kind) AND period = \(period)
+                """, Int.self, logger: logger)).isEmpty
+        }
+    }
+
     /// Records that the job ran for `period` (a day) and runs `body` in the same transaction, under
     /// the tenant's reminder lock, so a crash leaves neither. Nil when it already ran (another
     /// process, or an earlier run): the day's reminders are then not made again.

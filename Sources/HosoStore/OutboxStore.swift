@@ -104,26 +104,27 @@ public struct OutboxStore: Sendable {
         }
     }
 
-    /// Settles a claimed message: sent, to be retried after `retryAfter` seconds, or failed.
-    public func settle(tenantID: Int64, id: Int64, _ outcome: DeliveryOutcome, retryAfter: Int64?) async throws {
+    /// Settles a claimed message: sent, to be retried after `retryAfter` seconds, or failed. Only the
+    /// claim that made `attempt` may settle it (a sender whose lease ran out and was taken over cannot).
+    public func settle(tenantID: Int64, id: Int64, attempt: Int, _ outcome: DeliveryOutcome, retryAfter: Int64?) async throws {
         let logger = self.logger
         try await database.withTenant(tenantID) { connection in
             switch outcome {
             case .sent:
                 try await connection.run("""
                     UPDATE outbox SET state = 'sent', sent_at = now(), lease_until = NULL, last_answer = '250'
-                    WHERE id = \(id) AND state = 'sending'
+                    WHERE id = \(id) AND state = 'sending' AND attempts = \(attempt)
                     """, logger: logger)
             case .retry(let answer) where retryAfter != nil:
                 try await connection.run("""
                     UPDATE outbox SET state = 'queued', lease_until = NULL, last_answer = \(String(answer.prefix(500))),
                                       next_attempt_at = now() + make_interval(secs => \(Double(retryAfter ?? 60)))
-                    WHERE id = \(id) AND state = 'sending'
+                    WHERE id = \(id) AND state = 'sending' AND attempts = \(attempt)
                     """, logger: logger)
             case .retry(let answer), .failed(let answer):
                 try await connection.run("""
                     UPDATE outbox SET state = 'failed', lease_until = NULL, last_answer = \(String(answer.prefix(500)))
-                    WHERE id = \(id) AND state = 'sending'
+                    WHERE id = \(id) AND state = 'sending' AND attempts = \(attempt)
                     """, logger: logger)
             }
         }

@@ -19,6 +19,7 @@ import Testing
     static let monday: Int64 = 1_796_605_200
 
     struct Sink {
+        static let lock = NSLock()
         let directory: String
         var mail: String { directory + "/mail" }
 
@@ -34,8 +35,11 @@ import Testing
             try String(contentsOfFile: mail + "/" + (entry["file"] as? String ?? ""), encoding: .utf8)
         }
 
-        /// Sets the sink's behaviour for some addresses (the control file is shared: each test uses its own addresses).
+        /// Sets the sink's behaviour for some addresses (the control file is shared: each test uses its
+        /// own addresses, and the tests running at once update it one at a time).
         func control(_ update: ([String: Any]) -> [String: Any]) throws {
+            Self.lock.lock()
+            defer { Self.lock.unlock() }
             let path = directory + "/control.json"
             let current = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))) as? [String: Any] ?? [:]
             try JSONSerialization.data(withJSONObject: update(current)).write(to: URL(fileURLWithPath: path), options: .atomic)
@@ -49,7 +53,7 @@ import Testing
         return MailConfiguration(
             smtp: SMTPSettings(url: "smtp://127.0.0.1:\(port)", from: try #require(MailAddress("hoso@portal.test", name: "Hoso")),
                                username: nil, password: nil, startTLS: false, timeoutSeconds: 10),
-            ratePerMinute: 100, leaseSeconds: 2, linkKey: linkKey, publicURL: "http://portal.test")
+            ratePerMinute: 100, leaseSeconds: 60, linkKey: linkKey, publicURL: "http://portal.test")
     }
 
     /// The server's services with mail configured, the pool running while `body` does.
@@ -70,6 +74,18 @@ import Testing
         MailSender(services: services, mail: mail, transport: SMTPTransport(logger: TestEnvironment.logger), interval: .seconds(1))
     }
 
+    /// Rounds of the sender until one settles nothing (each round claims what fits in the lease).
+    @discardableResult
+    func sendAll(_ services: AppServices, _ mail: MailConfiguration) async -> Int {
+        var total = 0
+        for _ in 0..<50 {
+            let settled = await sender(services, mail).sendDue()
+            total += settled
+            if settled == 0 { break }
+        }
+        return total
+    }
+
     /// A fresh address for a demo person (the sink is shared by every test of the run).
     func readdress(_ world: TestWorld, _ login: String) async throws -> String {
         let address = "\(login).\(UUID().uuidString.prefix(8).lowercased())@school.test"
@@ -81,12 +97,14 @@ import Testing
         let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
         let db = world.database.name
         let teacher = try await readdress(world, "s1.teacher"), other = try await readdress(world, "s1.teacher2")
-        // The principal's account and grants come from the directory at their first sign-in.
+        // The principal's and the district officer's accounts and grants come from the directory at their first sign-in.
         try await world.withApp { client in
-            var browser = Browser()
-            try await browser.signIn(client, "s1.principal")
+            for login in ["s1.principal", "d1.officer"] {
+                var browser = Browser()
+                try await browser.signIn(client, login)
+            }
         }
-        let principal = try await readdress(world, "s1.principal")
+        let principal = try await readdress(world, "s1.principal"), officer = try await readdress(world, "d1.officer")
         // One of the teacher's items waits for the principal's approval (its step of the chain).
         let waiting = try #require(try await TestEnvironment.ownerValue("""
             UPDATE obligations SET state = 'awaiting', awaiting_role = 'principal', first_submitted_at = due_at - interval '1 day',
@@ -103,7 +121,7 @@ import Testing
             let scheduler = DigestScheduler(services: services, mail: mail, interval: .seconds(60))
             let queued = await scheduler.makeDue()
             let again = await scheduler.makeDue()
-            let settled = await sender(services, mail).sendDue()
+            let settled = await sendAll(services, mail)
             return (queued, again, settled)
         }
         #expect(queued > 0 && again == 0, "made once a day: \(queued), then \(again)")
@@ -134,6 +152,15 @@ import Testing
         let approvalBody = try Self.decodedBodies(try sink.message(try #require(approvals.first)))
         let asked = approvalBody.matches(of: /portal\.test\/records\/(\d+)/).map { String($0.1) }
         #expect(Set(asked) == [waiting] && approvalBody.contains("http://portal.test/approvals"), "\(asked)")
+        // The district officer's digest: their office's figures and schools, never another office's.
+        let officerMail = try sink.delivered(to: officer)
+        #expect(officerMail.count == 1, "\(officerMail)")
+        let officerBody = try Self.decodedBodies(try sink.message(try #require(officerMail.first)))
+        #expect(officerBody.contains("http://portal.test/units/D01/dashboard") && officerBody.contains("(S01)"), "\(officerBody)")
+        for school in ["S02", "S05", "S06"] { #expect(!officerBody.contains("(\(school))"), "\(school) is another office's") }
+        let kept = try await TestEnvironment.ownerValue(
+            "SELECT count(*)::text FROM digest_figures f JOIN units u ON u.id = f.unit_id WHERE u.code IN ('D01', 'S01')", database: db)
+        #expect(kept == "2", "this week's figures kept for next week's change")
         let sent = try await TestEnvironment.ownerValue(
             "SELECT count(*)::text FROM outbox WHERE state = 'sent' AND kind = 'digest.weekly' AND address = '\(teacher)'", database: db)
         #expect(sent == "1")
@@ -162,9 +189,8 @@ import Testing
                                 subject: "Thử", text: "Thư thử\n", html: "<p>Thư thử</p>")
             }
             #expect(try await outbox.enqueue(tenantID: tenantID, messages, host: mail.messageHost) == 2)
-            let sender = sender(services, mail)
             for _ in 0..<3 {
-                await sender.sendDue()
+                await sendAll(services, mail)
                 // The waits between attempts are the policy's (30 s, then 60 s); the test does not wait them out.
                 try await TestEnvironment.ownerExecute("UPDATE outbox SET next_attempt_at = now() WHERE state = 'queued'", database: db)
             }
@@ -191,7 +217,7 @@ import Testing
                 address: try #require(MailAddress(address, name: "Nguyễn\r\nBcc: spy@evil.test")), language: "vi",
                 subject: "Sổ điểm\r\nBcc: spy@evil.test", text: "x\n", html: "<p>x</p>")
             try await OutboxStore(database: services.database, logger: services.logger).enqueue(tenantID: tenantID, [message], host: mail.messageHost)
-            await sender(services, mail).sendDue()
+            await sendAll(services, mail)
         }
         let delivered = try Self.sink.delivered(to: address)
         #expect(delivered.count == 1)
@@ -278,7 +304,8 @@ import Testing
         // The sink never answered: the message is not kept, and the outbox still holds it as being sent.
         try await Task.sleep(for: .seconds(4))
         #expect(try sink.delivered(to: address).isEmpty)
-        #expect(try await state() == "sending")
+        let afterKill = try await state()
+        #expect(afterKill == "sending" || afterKill == "queued", "not sent, not lost: \(afterKill ?? "gone")")
         try sink.control { current in
             var control = current
             var hold = control["hold"] as? [String: Double] ?? [:]

@@ -11,7 +11,9 @@ public enum DeliveryOutcome: Sendable, Equatable {
     public static func of(replyCode: Int, error: String?) -> DeliveryOutcome {
         guard let error, !error.isEmpty else { return replyCode == 0 || (200..<300).contains(replyCode) ? .sent : .retry(answer: "\(replyCode)") }
         let answer = replyCode > 0 ? "\(replyCode) \(error)" : error
-        if (500..<600).contains(replyCode) { return .failed(answer: answer) }
+        // 530 (TLS or authentication required) and 535 (credentials refused) are the sender's
+        // configuration, not the recipient: retried (and logged) while it is fixed.
+        if (500..<600).contains(replyCode) && ![530, 535].contains(replyCode) { return .failed(answer: answer) }
         return .retry(answer: answer)
     }
 }

@@ -40,6 +40,51 @@ struct DigestComposer: Sendable {
                        token: token, tenantCode: "", portalPath: "/approvals")
     }
 
+    /// An officer's or inspector's weekly digest: their unit's completeness and timeliness this
+    /// school year with the change since last week's digest, and its weakest child units.
+    func officer(_ watcher: DigestStore.Watcher, address: MailAddress, view: ComplianceQuery.View,
+                 previous: [Int64: (completeness: Double?, timeliness: Double?)], token: String, dedupe: String) -> OutgoingMessage {
+        let language = Language(rawValue: watcher.language) ?? .vi
+        func t(_ key: String, _ values: [String: String] = [:]) -> String { localizer.text(key, language, values) }
+        func change(_ now: Double?, _ before: Double?) -> String {
+            guard let now, let before else { return "" }
+            let points = Int((now * 100).rounded(.down)) - Int((before * 100).rounded(.down))
+            return " (" + t("mail.officer.change", ["points": points > 0 ? "+\(points)" : "\(points)"]) + ")"
+        }
+        let unit = view.unit
+        let name = language == .en && !unit.nameEn.isEmpty ? unit.nameEn : unit.nameVi
+        let own = previous[unit.id]
+        let completeness = DashboardPage.percent(view.total.completeness) + change(view.total.completeness, own?.completeness)
+        let timeliness = DashboardPage.percent(view.total.timeliness) + change(view.total.timeliness, own?.timeliness)
+        let subject = t("mail.officer.subject", ["unit": name, "completeness": DashboardPage.percent(view.total.completeness),
+                                                  "timeliness": DashboardPage.percent(view.total.timeliness)])
+        let intro = t("mail.officer.intro", ["name": watcher.displayName, "unit": name, "year": view.filter.schoolYear])
+        let dashboard = mail.publicURL + SiteURL.unitDashboard(unit.code).path
+        let stop = mail.publicURL + "/unsubscribe?t=" + token
+        var lines = [t("dashboard.completeness") + ": " + completeness, t("dashboard.timeliness") + ": " + timeliness]
+        let worst = DashboardQuery.sorted(view, .worst, language: language).filter { view.counts(of: $0).expected > 0 }.prefix(5)
+        var text = intro + "\n\n" + lines.joined(separator: "\n") + "\n"
+        var html = "<p>" + Self.escape(intro) + "</p>\n<ul>" + lines.map { "<li>" + Self.escape($0) + "</li>" }.joined() + "</ul>\n"
+        if !worst.isEmpty {
+            lines = worst.map { child in
+                let counts = view.counts(of: child)
+                let childName = language == .en && !child.nameEn.isEmpty ? child.nameEn : child.nameVi
+                return "\(childName) (\(child.code)): " + DashboardPage.percent(counts.completeness)
+                    + change(counts.completeness, previous[child.id]?.completeness)
+            }
+            text += "\n" + t("mail.officer.worst") + "\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n"
+            html += "<h3>" + Self.escape(t("mail.officer.worst")) + "</h3>\n<ul>"
+                + zip(worst, lines).map { child, line in
+                    "<li><a href=\"" + Self.escape(mail.publicURL + SiteURL.unitDashboard(child.code).path) + "\">" + Self.escape(line) + "</a></li>"
+                }.joined() + "</ul>\n"
+        }
+        text += "\n" + t("mail.open") + ": " + dashboard + "\n\n" + t("mail.stop") + ": " + stop + "\n"
+        html += "<p><a href=\"" + Self.escape(dashboard) + "\">" + Self.escape(t("mail.open")) + "</a></p>\n"
+            + "<p style=\"font-size:small\"><a href=\"" + Self.escape(stop) + "\">" + Self.escape(t("mail.stop")) + "</a></p>\n"
+        return OutgoingMessage(kind: "digest.officer", dedupe: dedupe, recipientUserID: watcher.userID, address: address,
+                               language: language.rawValue, subject: subject, text: text, html: html)
+    }
+
     func message(_ person: DigestRecipient, address: MailAddress, language: Language, kind: String, dedupe: String, subject: String,
                  intro: String, sections: [(String, [DigestItem])], token: String, tenantCode: String,
                  portalPath: String = "/owe") -> OutgoingMessage {

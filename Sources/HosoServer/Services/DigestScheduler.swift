@@ -46,8 +46,31 @@ struct DigestScheduler: Service {
     func make(tenantID: Int64, tenantCode: String, now: Int64) async throws -> Int {
         let today = VietnamTime.date(epochSeconds: now)
         let store = DigestStore(database: services.database, logger: services.logger)
+        // Once the day is made (by this process or another), nothing is read again until tomorrow.
+        if try await store.ran(tenantID: tenantID, kind: "daily", period: today.iso) { return 0 }
         let recipients = try await store.teacherRecipients(tenantID: tenantID, now: now, days: ReminderRules.horizonDays)
         let approvers = try await store.approverRecipients(tenantID: tenantID)
+        // Officers and inspectors: their units' figures now, read before the day's transaction.
+        let week = ReminderRules.week(of: today)
+        var watched: [(DigestStore.Watcher, MailAddress, ComplianceQuery.View)] = []
+        var unaddressed = 0
+        let watchers = try await store.watchers(tenantID: tenantID)
+            .filter { ReminderRules.weeklyDue(today: today, chosenWeekday: $0.weekday, weekly: $0.weekly) }
+        if !watchers.isEmpty {
+            let query = ComplianceQuery(services: services)
+            let selection = try await query.selection(query: [:], tenantID: tenantID)
+            for watcher in watchers {
+                guard let address = watcher.email.flatMap({ MailAddress($0, name: watcher.displayName) }) else {
+                    unaddressed += 1
+                    continue
+                }
+                guard let unit = try await services.units.units(tenantID: tenantID, ids: [watcher.unitID]).first else { continue }
+                watched.append((watcher, address, try await query.view(tenantID: tenantID, unit: unit, selection, weeks: false)))
+            }
+        }
+        let (officers, unreachable) = (watched, unaddressed)
+        let shown = Array(Set(officers.flatMap { [$0.2.unit.id] + $0.2.children.map(\.id) }))
+        let lastWeek = try await store.figures(tenantID: tenantID, unitIDs: shown, week: today.monday.adding(days: -7).iso)
         let composer = DigestComposer(localizer: services.localizer, mail: mail)
         let host = mail.messageHost
         let done = try await store.once(tenantID: tenantID, kind: "daily", period: today.iso) { database in
@@ -82,6 +105,18 @@ struct DigestScheduler: Service {
                 messages.append(composer.approvals(person, address: address, token: token,
                                                    dedupe: "approvals.\(person.userID).\(ReminderRules.week(of: today))"))
             }
+            // Each officer's unit, with the change since last week's digest; this week's figures kept for the next.
+            skipped += unreachable
+            var kept: [Int64: (completeness: Double?, timeliness: Double?)] = [:]
+            for (watcher, address, view) in officers {
+                let token = UnsubscribeToken.make(tenantID: tenantID, userID: watcher.userID, now: now, key: mail.linkKey)
+                messages.append(composer.officer(watcher, address: address, view: view, previous: lastWeek, token: token,
+                                                 dedupe: "officer.\(watcher.userID).\(watcher.unitID).\(week)"))
+                kept[view.unit.id] = (view.total.completeness, view.total.timeliness)
+                for child in view.children { kept[child.id] = (view.counts(of: child).completeness, view.counts(of: child).timeliness) }
+            }
+            try await DigestStore(database: database, logger: services.logger)
+                .keepFigures(tenantID: tenantID, week: week, kept.map { ($0.key, $0.value.completeness, $0.value.timeliness) })
             let made = try await OutboxStore(database: database, logger: services.logger).enqueue(tenantID: tenantID, messages, host: host)
             return (made, skipped)
         }

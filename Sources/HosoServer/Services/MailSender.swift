@@ -37,10 +37,12 @@ struct MailSender: Service {
             do {
                 let sent = try await outbox.sentInLastMinute(tenantID: tenant.id)
                 let allowance = SendingRate(perMinute: mail.ratePerMinute).allowance(sentInLastMinute: sent)
-                for row in try await outbox.claim(tenantID: tenant.id, limit: min(allowance, 50), leaseSeconds: mail.leaseSeconds) {
+                // No more than can be sent within the lease at the transfer's time limit, so no claim outlives it.
+                let fits = max(1, mail.leaseSeconds / max(1, mail.smtp.timeoutSeconds + 10))
+                for row in try await outbox.claim(tenantID: tenant.id, limit: min(allowance, fits), leaseSeconds: mail.leaseSeconds) {
                     let outcome = await send(row)
                     let wait: Int64? = if case .retry = outcome { policy.wait(afterAttempt: row.attempts) } else { nil }
-                    try await outbox.settle(tenantID: tenant.id, id: row.id, outcome, retryAfter: wait)
+                    try await outbox.settle(tenantID: tenant.id, id: row.id, attempt: row.attempts, outcome, retryAfter: wait)
                     if case .sent = outcome {} else {
                         services.logger.warning("message not sent", metadata: [
                             "tenant": "\(tenant.code)", "outbox": "\(row.id)", "outcome": "\(outcome)"])
