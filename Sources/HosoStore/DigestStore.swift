@@ -59,7 +59,6 @@ public struct DigestStore: Sendable {
         let logger = self.logger
         let until = now + Int64(days) * 86_400, since = now - Int64(pastDays) * 86_400
         return try await database.withTenant(tenantID) { connection in
-            var result: [DigestRecipient] = []
             let rows = try await connection.query("""
                 SELECT p.id, p.login, p.display_name, p.email, coalesce(s.language, 'vi'), coalesce(s.weekly, true),
                        coalesce(s.day_before, true), coalesce(s.weekday, 1),
@@ -78,23 +77,7 @@ public struct DigestStore: Sendable {
                            AND o.due_at BETWEEN to_timestamp(\(since)) AND to_timestamp(\(until))))
                 ORDER BY p.id, o.due_at, o.id
                 """, logger: logger)
-            for try await row in rows {
-                let r = row.makeRandomAccess()
-                let userID = try r[0].decode(Int64.self)
-                let item = DigestItem(
-                    itemID: try r[8].decode(Int64.self), typeNameVi: try r[9].decode(String.self), typeNameEn: try r[10].decode(String.self),
-                    dueAt: try r[11].decode(Int64.self), kind: DigestItem.Kind(rawValue: try r[12].decode(String.self)) ?? .due,
-                    unitCode: try r[13].decode(String.self))
-                if result.last?.userID == userID {
-                    result[result.count - 1].items.append(item)
-                } else {
-                    result.append(DigestRecipient(
-                        userID: userID, login: try r[1].decode(String.self), displayName: try r[2].decode(String.self),
-                        email: try r[3].decode(String?.self), language: try r[4].decode(String.self), weekly: try r[5].decode(Bool.self),
-                        dayBefore: try r[6].decode(Bool.self), weekday: try r[7].decode(Int.self), items: [item]))
-                }
-            }
-            return result
+            return try await Self.recipients(rows)
         }
     }
 
@@ -107,7 +90,7 @@ public struct DigestStore: Sendable {
             let rows = try await connection.query("""
                 SELECT p.id, p.login, p.display_name, p.email, coalesce(s.language, 'vi'), coalesce(s.weekly, true),
                        coalesce(s.day_before, true), coalesce(s.weekday, 1),
-                       o.id, rt.name_vi, rt.name_en, extract(epoch FROM coalesce(o.last_event_at, o.due_at))::bigint, u.code
+                       o.id, rt.name_vi, rt.name_en, extract(epoch FROM coalesce(o.last_event_at, o.due_at))::bigint, 'awaiting', u.code
                 FROM (SELECT g.user_id, o.id AS item
                       FROM user_grants g JOIN units gu ON gu.id = g.unit_id
                       JOIN units su ON su.tenant_id = \(tenantID) AND su.path <@ gu.path
@@ -128,24 +111,31 @@ public struct DigestStore: Sendable {
                 LEFT JOIN notification_settings s ON s.user_id = p.id
                 ORDER BY p.id, 12, o.id
                 """, logger: logger)
-            var result: [DigestRecipient] = []
-            for try await row in rows {
-                let r = row.makeRandomAccess()
-                let userID = try r[0].decode(Int64.self)
-                let item = DigestItem(
-                    itemID: try r[8].decode(Int64.self), typeNameVi: try r[9].decode(String.self), typeNameEn: try r[10].decode(String.self),
-                    dueAt: try r[11].decode(Int64.self), kind: .awaiting, unitCode: try r[12].decode(String.self))
-                if result.last?.userID == userID {
-                    result[result.count - 1].items.append(item)
-                } else {
-                    result.append(DigestRecipient(
-                        userID: userID, login: try r[1].decode(String.self), displayName: try r[2].decode(String.self),
-                        email: try r[3].decode(String?.self), language: try r[4].decode(String.self), weekly: try r[5].decode(Bool.self),
-                        dayBefore: try r[6].decode(Bool.self), weekday: try r[7].decode(Int.self), items: [item]))
-                }
-            }
-            return result
+            return try await Self.recipients(rows)
         }
+    }
+
+    /// People and their items from rows of (person: id, login, name, email, language, weekly, day
+    /// before, weekday; item: id, type names, time, kind, unit code), ordered by person.
+    static func recipients(_ rows: PostgresRowSequence) async throws -> [DigestRecipient] {
+        var result: [DigestRecipient] = []
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            let userID = try r[0].decode(Int64.self)
+            let item = DigestItem(
+                itemID: try r[8].decode(Int64.self), typeNameVi: try r[9].decode(String.self), typeNameEn: try r[10].decode(String.self),
+                dueAt: try r[11].decode(Int64.self), kind: DigestItem.Kind(rawValue: try r[12].decode(String.self)) ?? .due,
+                unitCode: try r[13].decode(String.self))
+            if result.last?.userID == userID {
+                result[result.count - 1].items.append(item)
+            } else {
+                result.append(DigestRecipient(
+                    userID: userID, login: try r[1].decode(String.self), displayName: try r[2].decode(String.self),
+                    email: try r[3].decode(String?.self), language: try r[4].decode(String.self), weekly: try r[5].decode(Bool.self),
+                    dayBefore: try r[6].decode(Bool.self), weekday: try r[7].decode(Int.self), items: [item]))
+            }
+        }
+        return result
     }
 
     /// A unit an officer or inspector watches, and what to send them.
