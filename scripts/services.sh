@@ -177,6 +177,16 @@ show_status() {
     else
         echo "slapd: external $HOSO_DIRECTORY_URL"
     fi
+    if ((want_smtp)); then
+        if hoso_pid_alive "$smtp_dir/sink.pid" python3; then
+            echo "smtp sink: running on 127.0.0.1:$smtp_port (mail in $smtp_dir/mail)"
+        else
+            echo "smtp sink: stopped"
+            ok=1
+        fi
+    else
+        echo "smtp: external $(redact_url "$HOSO_SMTP_URL")"
+    fi
     if hoso_pid_alive "$(hoso_server_pidfile "$state_dir")" hoso; then
         echo "hoso server: running (pid $(head -n1 "$(hoso_server_pidfile "$state_dir")"))"
     fi
