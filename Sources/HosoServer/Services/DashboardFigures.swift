@@ -5,8 +5,8 @@ import HosoStore
 /// Everything a unit's dashboard shows that its change counter covers (migration 0013): the
 /// figures of the unit and of each child by record type and by week, the signatures, the paper
 /// copies, the units above it, and at a school its people, deadlines, overdue items and approval
-/// steps. Read in one tenant transaction (one snapshot), then cached under the counter read
-/// before it: the same for every viewer who may see the unit.
+/// steps. Read in one tenant transaction, then cached under the counter read before it (so never
+/// older than that counter): the same for every viewer who may see the unit.
 struct DashboardFigures: Sendable {
     let view: ComplianceQuery.View
     let signatures: ComplianceQuery.SignatureTally
