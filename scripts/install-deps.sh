@@ -16,6 +16,8 @@ packages=(
     libxml2-utils   # xmllint, used by tests to check exported manifests against the XSD
     unzip           # tests open the archive packages
     libhpdf-dev     # libharu, PDF generation (CHaru target)
+    libcurl4-openssl-dev # SMTP for the outbox (CCurl target)
+    python3-aiosmtpd # the local SMTP sink of make run and make test (scripts/smtp-sink.py)
     fonts-liberation2 # Liberation 2 has Vietnamese glyphs; 1.x does not
     slapd           # project-local directory server (scripts/ldap.sh)
     ldap-utils      # ldapsearch/ldapwhoami, used to wait for slapd

@@ -85,6 +85,16 @@ hoso_ensure_secrets() {
     mv -f "$tmp" "$file"
 }
 
+# hoso_mail_link_key STATE_DIR: prints the key that signs the unsubscribe links of reminders (64 hex
+# characters), made on first use in STATE_DIR/mail-link.key (mode 600) and kept with the state dir.
+hoso_mail_link_key() {
+    local file="$1/mail-link.key"
+    if [[ ! -s "$file" ]]; then
+        (umask 077 && hoso_random_hex >"$file.tmp.$$" && mv -f "$file.tmp.$$" "$file")
+    fi
+    head -n1 "$file"
+}
+
 # hoso_anchor_key STATE_DIR: prints the key that signs audit checkpoints (32 random bytes in
 # base64), made on first use in STATE_DIR/anchor.key (mode 600) and kept with the state dir.
 hoso_anchor_key() {

@@ -211,7 +211,7 @@ GRANT EXECUTE ON FUNCTION pg_switch_wal() TO hoso_owner;'
     # `make bench` counts the statements a page sends (as the owner: it reads and resets the counts).
     psql_super hoso <<'SQL' || return 1
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
-GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO hoso_owner;
+GRANT EXECUTE ON FUNCTION pg_stat_statements_reset TO hoso_owner;
 GRANT pg_read_all_stats TO hoso_owner;
 SQL
 }

@@ -12,6 +12,8 @@ cd "$HOSO_REPO_DIR"
 
 export HOSO_HTTP_HOST="${HOSO_HTTP_HOST:-127.0.0.1}"
 export HOSO_HTTP_PORT="${HOSO_HTTP_PORT:-8080}"
+# The address in reminders' links (a proxy in front of Hoso sets its own).
+export HOSO_PUBLIC_URL="${HOSO_PUBLIC_URL:-http://127.0.0.1:$HOSO_HTTP_PORT}"
 
 "$script_dir/install-deps.sh"
 
@@ -188,6 +190,13 @@ Demo logins (password for all: Demo@2026!)
   audit chains in $HOSO_ANCHOR_DIR. With eval "\$(scripts/services.sh env run)":
     $bin backup list        $bin backup          $bin backup verify (the restore drill)
     $bin restore --to "$(TZ=Asia/Ho_Chi_Minh date -d '-10 min' '+%Y-%m-%d %H:%M')" --target /tmp/hoso-restored     $bin audit verify
+
+  Reminders by e-mail (README: "Reminders by e-mail"): every morning from 07:00 each person with records
+  due within 7 days, overdue or returned gets a weekly digest on their chosen day (/settings/notifications)
+  and a note the day before a deadline. Nothing leaves this machine: the local SMTP sink keeps every
+  message in ${HOSO_SMTP_MAIL_DIR:-(an external server: HOSO_SMTP_URL)} (one .eml file each, and log.jsonl).
+  People get mail at the address the directory gives them when they sign in. The outbox (queued, sent,
+  failed, with the server's answer, and a "send a test message" button) is /outbox for a tenant administrator.
 
 Server log: $logfile
 make stop to stop.

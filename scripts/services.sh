@@ -5,8 +5,11 @@
 #   scripts/services.sh start|stop|status|env run|test
 #
 # Modes (they use different state dirs and ports, so both can run at once):
-#   run   PostgreSQL 127.0.0.1:55432, slapd 127.0.0.1:3389; data kept between runs
-#   test  PostgreSQL 127.0.0.1:55433, slapd 127.0.0.1:3390; wiped on every start, fsync off
+#   run   PostgreSQL 127.0.0.1:55432, slapd 127.0.0.1:3389, SMTP sink 127.0.0.1:2525; data kept between runs
+#   test  PostgreSQL 127.0.0.1:55433, slapd 127.0.0.1:3390, SMTP sink 127.0.0.1:2526; wiped on every start, fsync off
+#
+# The SMTP sink (scripts/smtp-sink.py, Debian's python3-aiosmtpd) keeps every message it receives
+# in STATE/smtp/mail and relays nothing; run mode starts none when HOSO_SMTP_URL names another server.
 #
 # In run mode, external servers are honoured: with HOSO_DATABASE_URL set no PostgreSQL is started,
 # with HOSO_DIRECTORY_URL set no slapd is started, and `env` keeps the values from the environment.
@@ -34,17 +37,21 @@ case "$mode" in
     run)
         pg_port=55432
         ldap_port=3389
+        smtp_port=2525
         ;;
     test)
         pg_port=55433
         ldap_port=3390
+        smtp_port=2526
         ;;
     *) usage ;;
 esac
 # Two checkouts on one machine can test at once: HOSO_PORT_OFFSET moves both ports.
 pg_port=$((pg_port + ${HOSO_PORT_OFFSET:-0}))
 ldap_port=$((ldap_port + ${HOSO_PORT_OFFSET:-0}))
+smtp_port=$((smtp_port + ${HOSO_PORT_OFFSET:-0}))
 state_dir="$(hoso_state_dir "$mode")"
+smtp_dir="$state_dir/smtp"
 
 # is_own_url URL PORT...: true when URL points at loopback on one of our own ports. Such a URL was
 # left in the environment by an earlier `eval "$(scripts/services.sh env ...)"`: it is not an
@@ -71,6 +78,33 @@ if [[ "$mode" == run ]]; then
         want_ldap=0
     fi
 fi
+want_smtp=1
+if [[ "$mode" == run && -n "${HOSO_SMTP_URL:-}" ]] && ! is_own_url "$HOSO_SMTP_URL" 2525 2526; then
+    want_smtp=0
+fi
+
+# The SMTP sink: started once, its pid in STATE/smtp/sink.pid.
+start_smtp_sink() {
+    mkdir -p "$smtp_dir"
+    if hoso_pid_alive "$smtp_dir/sink.pid" python3; then return 0; fi
+    if hoso_port_in_use "$smtp_port"; then die "port $smtp_port is in use; cannot start the SMTP sink for $state_dir"; fi
+    setsid /usr/bin/python3 "$script_dir/smtp-sink.py" "$smtp_dir" "$smtp_port" </dev/null >"$smtp_dir/sink.log" 2>&1 &
+    echo $! >"$smtp_dir/sink.pid"
+    local i
+    for ((i = 0; i < 50; i++)); do
+        if hoso_port_in_use "$smtp_port"; then return 0; fi
+        sleep 0.1
+    done
+    tail -n 20 "$smtp_dir/sink.log" >&2 || true
+    die "the SMTP sink did not start on port $smtp_port"
+}
+
+stop_smtp_sink() {
+    if hoso_pid_alive "$smtp_dir/sink.pid" python3; then
+        kill "$(head -n1 "$smtp_dir/sink.pid")" 2>/dev/null || true
+    fi
+    rm -f "$smtp_dir/sink.pid"
+}
 
 # redact_url URL: the URL without its password, for messages.
 redact_url() {
@@ -80,6 +114,7 @@ redact_url() {
 stop_all() {
     hoso_stop_server "$state_dir"
     if [[ -d "$state_dir" ]]; then
+        stop_smtp_sink
         "$script_dir/ldap.sh" stop "$state_dir" "$ldap_port"
         "$script_dir/pg.sh" stop "$state_dir" "$pg_port"
     fi
@@ -111,6 +146,12 @@ start_all() {
     else
         say "directory: using external HOSO_DIRECTORY_URL=$HOSO_DIRECTORY_URL"
     fi
+    if ((want_smtp)); then
+        start_smtp_sink
+        say "SMTP sink ($mode) on 127.0.0.1:$smtp_port, mail kept in $smtp_dir/mail"
+    else
+        say "SMTP: using external HOSO_SMTP_URL=$(redact_url "$HOSO_SMTP_URL")"
+    fi
 }
 
 # status: one line per service; exit 0 only if every service this mode manages is running.
@@ -135,6 +176,16 @@ show_status() {
         fi
     else
         echo "slapd: external $HOSO_DIRECTORY_URL"
+    fi
+    if ((want_smtp)); then
+        if hoso_pid_alive "$smtp_dir/sink.pid" python3; then
+            echo "smtp sink: running on 127.0.0.1:$smtp_port (mail in $smtp_dir/mail)"
+        else
+            echo "smtp sink: stopped"
+            ok=1
+        fi
+    else
+        echo "smtp: external $(redact_url "$HOSO_SMTP_URL")"
     fi
     if hoso_pid_alive "$(hoso_server_pidfile "$state_dir")" hoso; then
         echo "hoso server: running (pid $(head -n1 "$(hoso_server_pidfile "$state_dir")"))"
@@ -193,6 +244,17 @@ print_env() {
     fi
     export_line HOSO_ANCHOR_KEY "${HOSO_ANCHOR_KEY:-$(hoso_anchor_key "$state_dir")}"
     export_line HOSO_PG_BINDIR "$(hoso_pg_bindir)"
+    # Run mode sends through the sink (or the external server of HOSO_SMTP_URL); the tests configure
+    # mail themselves, so the servers they start send nothing unless a test says so.
+    if [[ "$mode" == run ]]; then
+        if ((want_smtp)); then
+            export_line HOSO_SMTP_URL "smtp://127.0.0.1:$smtp_port"
+            export_line HOSO_SMTP_STARTTLS off
+            export_line HOSO_SMTP_MAIL_DIR "$smtp_dir/mail"
+        fi
+        export_line HOSO_SMTP_FROM "${HOSO_SMTP_FROM:-hoso@hoso.local}"
+        export_line HOSO_MAIL_LINK_KEY "${HOSO_MAIL_LINK_KEY:-$(hoso_mail_link_key "$state_dir")}"
+    fi
     if [[ "$mode" == test ]]; then
         export_line HOSO_TEST_PG_HOST 127.0.0.1
         export_line HOSO_TEST_PG_PORT "$pg_port"
@@ -202,6 +264,8 @@ print_env() {
         export_line HOSO_TEST_PG_APP_PASSWORD "$HOSO_PG_APP_PASSWORD"
         export_line HOSO_TEST_LDAP_URL "$local_ldap_url"
         export_line HOSO_TEST_STATE_DIR "$state_dir"
+        export_line HOSO_TEST_SMTP_PORT "$smtp_port"
+        export_line HOSO_TEST_SMTP_DIR "$smtp_dir"
         export_line HOSO_TEST_OUTPUT_DIR "$HOSO_REPO_DIR/test-output"
     fi
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HosoMail
 import Hummingbird
 import HummingbirdCore
 import HosoCore
@@ -46,6 +47,10 @@ public func buildApplication(
         }
     }
     app.addServices(MissingSweep(services: services))
+    if let mail = configuration.mail {
+        app.addServices(MailSender(services: services, mail: mail, transport: SMTPTransport(logger: logger), interval: .seconds(2)))
+        app.addServices(DigestScheduler(services: services, mail: mail, interval: .seconds(60)))
+    }
     if let directory = configuration.anchorDirectory, let key = configuration.anchorKey, key.canSign {
         app.addServices(AnchorWriter(services: services, key: key, ledger: AnchorLedger(directory: directory),
                                      interval: .seconds(configuration.anchorIntervalSeconds)))
@@ -102,6 +107,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     DashboardController(services: services).addRoutes(to: signedIn)
     InspectionController(services: services).addRoutes(to: signedIn)
     ReportController(services: services).addRoutes(to: signedIn)
+    MailController(services: services).addRoutes(to: router, signedIn: signedIn)
     OpenAPIController(webDirectory: services.configuration.webDirectory).addRoutes(to: router)
     StaticController(files: services.staticFiles).addRoutes(to: router)
     return router

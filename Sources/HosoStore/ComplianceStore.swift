@@ -291,7 +291,7 @@ public struct ComplianceStore: Sendable {
                 SELECT o.owner_user_id, u.login, u.display_name, count(*)::int, extract(epoch FROM min(o.due_at))::bigint
                 FROM obligations o JOIN users u ON u.id = o.owner_user_id
                 WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(schoolID) AND o.school_year = \(filter.schoolYear) AND NOT o.withdrawn
-                  AND o.exempt_reason IS NULL AND o.first_submitted_at IS NULL AND o.due_at < now()
+                  AND o.exempt_reason IS NULL AND o.first_submitted_at IS NULL AND o.status = 'missing'
                   AND (\(whole) OR o.due_week BETWEEN \(lower) AND \(upper)) AND (\(type)::text IS NULL OR o.record_type = \(type))
                 GROUP BY o.owner_user_id, u.login, u.display_name
                 ORDER BY 4 DESC, 3, 2 LIMIT \(limit)

@@ -45,7 +45,8 @@ public final class Database: Sendable {
 
     /// Runs several stores' reads in one tenant transaction: the stores made from the `Database`
     /// handed to `body` run every call on that transaction's connection (one BEGIN and COMMIT for a
-    /// page's worth of reads, one snapshot for all of them). `body` must make its calls one at a time.
+    /// page's worth of reads; read committed, so each statement sees what was committed when it
+    /// began). `body` must make its calls one at a time.
     public func together<Result: Sendable>(
         _ tenantID: Int64, _ body: @Sendable @escaping (Database) async throws -> Result
     ) async throws -> Result {

@@ -104,6 +104,11 @@ public struct RecordStore: Sendable {
     static func load(_ connection: PostgresConnection, _ actor: Actor, _ id: Int64, forUpdate: Bool,
                      logger: Logger) async throws -> Locked {
         let lock = forUpdate ? "FOR UPDATE OF o" : ""
+        if forUpdate {
+            // The tenant's audit-chain lock first, as every counter writer takes it (migration 0013):
+            // one lock order for a record's workflow and a generation or an import of the same school.
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("audit:" + String(actor.tenantID))))", logger: logger)
+        }
         guard let row = try await ObligationStore.rows(connection, """
             \(unescaped: ObligationStore.select) WHERE o.tenant_id = \(actor.tenantID) AND o.id = \(id) \(unescaped: lock)
             """, logger: logger).first,

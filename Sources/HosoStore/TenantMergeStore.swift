@@ -41,7 +41,7 @@ public struct TenantMergeStore: Sendable {
     /// Its kept counts and derived paths go: the target's are recomputed from the moved rows and
     /// the history (`hoso_tree_rebuild`).
     static let dropped: Set<String> = [
-        "sessions", "sign_in_attempts", "compliance_counts", "signature_counts", "owner_counts", "unit_paths",
+        "sessions", "sign_in_attempts", "compliance_counts", "signature_counts", "owner_counts", "unit_paths", "digest_runs",
     ]
 
     /// `on`: the merger's date (`yyyy-MM-dd`), from which the source's department hangs under the target's root.

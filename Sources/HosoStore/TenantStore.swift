@@ -38,6 +38,8 @@ public struct TenantStore: Sendable {
         return try await database.withTransaction { connection in
             // One import at a time: two tenants imported at once must not both miss each other.
             try await connection.run("SELECT pg_advisory_xact_lock(hashtext('hoso.tenant_import'))", logger: logger)
+            // The units are written one by one: their change counters are bumped once, at the end.
+            try await connection.run("SELECT set_config('hoso.defer_touch', 'on', true)", logger: logger)
             let neighbours = try await Self.neighbours(connection, logger: logger)
             let refusals = DirectorySharing.refusals(definition, among: neighbours)
             if !refusals.isEmpty { throw HosoErrors(refusals) }
@@ -141,6 +143,8 @@ public struct TenantStore: Sendable {
             if levelsChanged {
                 try await connection.run("SELECT hoso_compliance_rebuild(\(tenantID))", logger: logger)
             }
+            try await connection.run("SELECT set_config('hoso.defer_touch', 'off', true)", logger: logger)
+            try await connection.run("SELECT hoso_touch_tenant(\(tenantID))", logger: logger)
             return summary
         }
     }

@@ -45,8 +45,10 @@ public struct AppConfiguration: Sendable {
     public var anchorIntervalSeconds: Int = 300
     /// The checkpoints' signing key (`HOSO_ANCHOR_KEY`), checked at start-up.
     public var anchorKey: AnchorKey?
-    /// The bound of the dashboards' cache in MiB (`HOSO_VIEW_CACHE_MIB`; 0 turns it off).
-    public var viewCacheMiB: Int = 24
+    /// The bound of the dashboards' cache in MiB (`HOSO_VIEW_CACHE_MIB`, 16 by default; 0 turns it off).
+    public var viewCacheMiB: Int = 16
+    /// Where e-mail goes (`HOSO_SMTP_*`); nil: nothing is sent, the outbox page says so.
+    public var mail: MailConfiguration?
     public var keysSecret: String? { environment["HOSO_KEYS_SECRET"].flatMap { $0.isEmpty ? nil : $0 } }
     public var resolvedReportsDirectory: String {
         reportsDirectory ?? (URL(fileURLWithPath: webDirectory).deletingLastPathComponent().path + "/reports")
@@ -151,7 +153,8 @@ public struct AppConfiguration: Sendable {
         )
         let maxConnections = integer("HOSO_DATABASE_MAX_CONNECTIONS", 20, 2...500)
         let anchorInterval = integer("HOSO_ANCHOR_INTERVAL_SECONDS", 300, 5...86_400)
-        let viewCache = integer("HOSO_VIEW_CACHE_MIB", 24, 0...4_096)
+        let viewCache = integer("HOSO_VIEW_CACHE_MIB", 16, 0...4_096)
+        let mail = MailConfiguration.parse(env, problems: &problems, integer: integer)
         var anchorKey: AnchorKey?
         do {
             anchorKey = try AnchorKey.fromEnvironment(env)
@@ -179,6 +182,7 @@ public struct AppConfiguration: Sendable {
         result.anchorIntervalSeconds = anchorInterval
         result.anchorKey = anchorKey
         result.viewCacheMiB = viewCache
+        result.mail = mail
         return result
     }
 

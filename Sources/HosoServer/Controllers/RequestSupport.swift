@@ -150,7 +150,7 @@ enum JSONResponse {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        tag?.apply(to: &headers)
+        tag?.apply(to: &headers, page: false)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

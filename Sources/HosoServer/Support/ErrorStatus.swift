@@ -26,6 +26,14 @@ enum ErrorStatus {
         for prefix in ["upload.", "rules.", "calendar.", "people.", "csv.", "window.", "deadline.", "obligation.reason"] where code.hasPrefix(prefix) {
             return code == "upload.too_large" ? .contentTooLarge : code == "window.closed" ? .conflict : .badRequest
         }
+        // Reminders: a bad choice is the form's fault; no mail server or no address is the tenant's state;
+        // a link that is forged, expired or of another tenant finds nothing.
+        switch code {
+        case "notifications.bad_weekday", "notifications.bad_language": return .badRequest
+        case "outbox.not_configured", "outbox.no_address": return .conflict
+        case "unsubscribe.invalid": return .notFound
+        default: break
+        }
         // Dashboard filters: unknown values, weeks outside the year.
         if code.hasPrefix("dashboard.") { return code == "dashboard.no_calendar" ? .conflict : .badRequest }
         // The record's state does not allow it now (someone else acted first, it is locked, ...).

@@ -12,6 +12,10 @@ enum SiteURL: Hashable, Sendable {
     case dashboard
     case owe
     case approvals
+    case notificationSettings
+    case outbox
+    case outboxTest
+    case unsubscribe
     case inspections
     case health
     case staticFile(String)
@@ -113,6 +117,10 @@ enum SiteURL: Hashable, Sendable {
         case dashboard = "/dashboard"
         case owe = "/owe"
         case approvals = "/approvals"
+        case notificationSettings = "/settings/notifications"
+        case outbox = "/outbox"
+        case outboxTest = "/outbox/test"
+        case unsubscribe = "/unsubscribe"
         case inspections = "/inspections"
         case health = "/healthz"
         case staticFile = "/static/:name"
@@ -218,6 +226,10 @@ enum SiteURL: Hashable, Sendable {
         case .dashboard: (.dashboard, [])
         case .owe: (.owe, [])
         case .approvals: (.approvals, [])
+        case .notificationSettings: (.notificationSettings, [])
+        case .outbox: (.outbox, [])
+        case .outboxTest: (.outboxTest, [])
+        case .unsubscribe: (.unsubscribe, [])
         case .inspections: (.inspections, [])
         case .health: (.health, [])
         case .staticFile(let name): (.staticFile, [name])

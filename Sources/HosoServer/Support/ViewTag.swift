@@ -30,15 +30,17 @@ struct ViewTag: Sendable, Equatable {
         return header.split(separator: ",").contains { opaque($0.trimmingCharacters(in: .whitespaces)[...]) == mine || $0.trimmingCharacters(in: .whitespaces) == "*" }
     }
 
-    /// The headers every answer of a cached view carries: the tag, and "ask again every time".
-    func apply(to headers: inout HTTPFields) {
+    /// The headers every answer of a cached view carries: the tag, and for the API "ask again every
+    /// time". A page stays `no-store` like every signed-in page (a shared school computer keeps no
+    /// copy after sign-out); a client that sends the tag back still gets 304.
+    func apply(to headers: inout HTTPFields, page: Bool) {
         headers[.eTag] = value
-        headers[.cacheControl] = "private, no-cache"
+        headers[.cacheControl] = page ? "no-store" : "private, no-cache"
     }
 
-    var notModified: Response {
+    func notModified(page: Bool) -> Response {
         var headers = HTTPFields()
-        apply(to: &headers)
+        apply(to: &headers, page: page)
         return Response(status: .notModified, headers: headers)
     }
 }

@@ -22,6 +22,9 @@ enum Template: String, CaseIterable, Sendable {
     case unit
     case windows
     case choices
+    case notifications
+    case outbox
+    case unsubscribe
     // Frame and partials the pages include
     case layout
     case deadlineList = "deadline-list"

@@ -44,18 +44,30 @@ CREATE FUNCTION hoso_unit_line(p_unit bigint) RETURNS bigint[]
     AS $$ SELECT coalesce((SELECT string_to_array(ltree2text(path), '.')::bigint[] FROM units WHERE id = p_unit), '{}') $$;
 
 -- Every unit of the tenants a statement changed (`changed` is its transition table): for rare
--- changes that many dashboards show (the tree, names, inspections).
+-- changes that many dashboards show (the tree, names, inspections, who teaches which class). A tenant
+-- import sets `hoso.defer_touch` and touches once at its end (`hoso_touch_tenant`) instead of once
+-- per unit it writes.
 CREATE FUNCTION hoso_tenant_touch() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
     AS $$
 DECLARE
     t bigint;
 BEGIN
+    IF current_setting('hoso.defer_touch', true) = 'on' THEN RETURN NULL; END IF;
     FOR t IN SELECT DISTINCT tenant_id FROM changed ORDER BY 1 LOOP
         PERFORM hoso_units_touch(t, ARRAY(SELECT c.unit_id FROM unit_changes c WHERE c.tenant_id = t));
     END LOOP;
     RETURN NULL;
 END $$;
+
+CREATE FUNCTION hoso_touch_tenant(p_tenant bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+    AS $$
+BEGIN
+    PERFORM hoso_units_touch(p_tenant, ARRAY(SELECT c.unit_id FROM unit_changes c WHERE c.tenant_id = p_tenant));
+END $$;
+REVOKE ALL ON FUNCTION hoso_touch_tenant(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION hoso_touch_tenant(bigint) TO hoso_app;
 
 CREATE FUNCTION hoso_unit_changes_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
@@ -70,7 +82,7 @@ CREATE TRIGGER units_change_counter AFTER INSERT ON units FOR EACH ROW EXECUTE F
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['units', 'inspections', 'inspection_units', 'inspection_members'] LOOP
+    FOREACH t IN ARRAY ARRAY['units', 'inspections', 'inspection_units', 'inspection_members', 'teaching_assignments'] LOOP
         EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed '
                        'FOR EACH STATEMENT EXECUTE FUNCTION hoso_tenant_touch()', t || '_touch_insert', t);
         EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed '
@@ -263,7 +275,13 @@ BEGIN
             IF NEW.owner_user_id IS NOT NULL AND 1 = ANY (new_v) THEN
                 PERFORM hoso_owner_counts_add(NEW.tenant_id, NEW.unit_id, NEW.owner_user_id, NEW.school_year, NEW.record_type, NEW.due_week, new_v, 1);
             END IF;
-        ELSIF (OLD.step, OLD.awaiting_role, OLD.current_version_id) IS DISTINCT FROM (NEW.step, NEW.awaiting_role, NEW.current_version_id) THEN
+        ELSIF OLD.rule_set_id IS DISTINCT FROM NEW.rule_set_id THEN
+            -- A new rule-set version: which books need a paper copy (shown at every level) may change.
+            PERFORM hoso_units_touch(NEW.tenant_id, hoso_unit_line(NEW.unit_id));
+        ELSIF (OLD.step, OLD.awaiting_role, OLD.current_version_id, OLD.revision, OLD.last_event_at)
+              IS DISTINCT FROM (NEW.step, NEW.awaiting_role, NEW.current_version_id, NEW.revision, NEW.last_event_at) THEN
+            -- An approval within a step (a subject teacher's signature), a new version: the school's
+            -- waiting list and signers change.
             PERFORM hoso_units_touch(NEW.tenant_id, ARRAY[NEW.unit_id]);
         END IF;
         RETURN NULL;
@@ -374,10 +392,9 @@ BEGIN
 END $$;
 GRANT EXECUTE ON FUNCTION hoso_signed_in(bytea, bigint, text) TO hoso_app;
 
--- One statement for a unit named by its code and its change counter (codes are matched without
--- case, as the URLs give them: an index on that, or every request scans the tenant's units).
-CREATE INDEX units_code_upper_idx ON units (tenant_id, upper(code));
--- One statement for a unit named by its code and its change counter.
+-- One statement for a unit named by its code and its change counter. The code as stored is looked
+-- up first: under row-level security a condition on upper(code) cannot use an index (upper() is
+-- not leakproof), so the case-insensitive match (URLs typed by hand) is only the fallback.
 CREATE FUNCTION hoso_unit_head(p_tenant bigint, p_code text)
     RETURNS TABLE (id bigint, tenant_id bigint, code text, parent_id bigint, path text, kind text, name_vi text, name_en text,
                    school_levels text[], opens_on text, closes_on text, closed boolean, counter bigint)
@@ -391,8 +408,15 @@ BEGIN
            u.opens_on::text, u.closes_on::text, coalesce(u.closes_on <= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, false),
            c.counter
     FROM units u JOIN unit_changes c ON c.unit_id = u.id
+    WHERE u.tenant_id = p_tenant AND u.code = p_code;
+    IF FOUND THEN RETURN; END IF;
+    RETURN QUERY
+    SELECT u.id, u.tenant_id, u.code, u.parent_id, u.path::text, u.kind, u.name_vi, u.name_en, u.school_levels,
+           u.opens_on::text, u.closes_on::text, coalesce(u.closes_on <= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, false),
+           c.counter
+    FROM units u JOIN unit_changes c ON c.unit_id = u.id
     WHERE u.tenant_id = p_tenant AND upper(u.code) = upper(p_code)
-    ORDER BY (u.code = p_code) DESC LIMIT 1;
+    ORDER BY u.code LIMIT 1;
 END $$;
 GRANT EXECUTE ON FUNCTION hoso_unit_head(bigint, text) TO hoso_app;
 

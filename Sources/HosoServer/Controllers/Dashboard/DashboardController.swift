@@ -91,7 +91,7 @@ struct DashboardController: Sendable {
                        Self.viewerKey(actor, viewer)].joined(separator: "|")
         // The frame around the page is the session's: a new session or a new name is a new page.
         let tag = ViewTag(counter: head.counter, ["\(actor.tenantID).\(head.unit.id)", variant, context.session?.csrfToken ?? "", actor.displayName, actor.login, request.uri.path])
-        if tag.isMatched(by: request) { return tag.notModified }
+        if tag.isMatched(by: request) { return tag.notModified(page: true) }
         let key = ViewCache.Key(tenantID: actor.tenantID, unitID: head.unit.id, counter: head.counter, variant: variant)
         let page: DashboardPage
         if let cached = services.views.value(key, as: DashboardPage.self) {
@@ -105,7 +105,7 @@ struct DashboardController: Sendable {
         var response = services.renderer.render(
             .dashboard, page, context: context, request: request,
             title: services.localizer.text("dashboard.title", language, ["unit": head.unit.name(in: language)]))
-        if response.status == .ok { tag.apply(to: &response.headers) }
+        if response.status == .ok { tag.apply(to: &response.headers, page: true) }
         return response
     }
 
@@ -123,7 +123,7 @@ struct DashboardController: Sendable {
         let variant = ["api", figuresVariant(selection), sort.rawValue, detail ? "types" : "", language.rawValue]
             .joined(separator: "|")
         let tag = ViewTag(counter: head.counter, ["\(actor.tenantID).\(head.unit.id)", variant])
-        if tag.isMatched(by: request) { return tag.notModified }
+        if tag.isMatched(by: request) { return tag.notModified(page: false) }
         let key = ViewCache.Key(tenantID: actor.tenantID, unitID: head.unit.id, counter: head.counter, variant: variant)
         if let cached = services.views.value(key, as: Data.self) { return JSONResponse.make(bytes: cached, tag: tag) }
         let figures = try await figures(actor, head, selection, coverageFor: nil).figures

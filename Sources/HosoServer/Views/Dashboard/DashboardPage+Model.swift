@@ -115,9 +115,10 @@ struct DashboardPageModel {
 
     /// A rough count of the bytes a page holds (its rendered tables are most of it), for the cache's bound.
     static func cost(_ page: DashboardPage) -> Int {
-        4_096 + page.matrixRows.utf8.count + page.typeRows.utf8.count + page.weekRows.utf8.count + page.chart.utf8.count
+        // Twice the text: the strings and the structures around them.
+        2 * (4_096 + page.matrixRows.utf8.count + page.typeRows.utf8.count + page.weekRows.utf8.count + page.chart.utf8.count
             + (page.school.map { $0.peopleRows.utf8.count + 256 * ($0.overdue.count + $0.waiting.count) } ?? 0)
-            + 256 * (page.coverage.rows.count + page.breadcrumbs.count)
+            + 256 * (page.coverage.rows.count + page.breadcrumbs.count))
     }
 
     func trendDescription(_ view: ComplianceQuery.View) -> String {

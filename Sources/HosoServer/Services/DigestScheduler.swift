@@ -1,0 +1,125 @@
+import Foundation
+import HosoCore
+import HosoStore
+import Logging
+import ServiceLifecycle
+
+/// Makes the reminders once a day per tenant, from 07:00 in Vietnam (`ReminderRules`): each
+/// person's weekly digest (what is due in the next seven days, what is overdue, what was returned)
+/// on the weekday they chose, a short note the day before a deadline, and for each approver (group
+/// head, vice principal, principal) what waits for their decision and since when. Everything goes into the
+/// outbox in one transaction with the day's record, under the tenant's reminder lock: one process
+/// makes them, a crash leaves neither, and a day is never made twice.
+struct DigestScheduler: Service {
+    let services: AppServices
+    let mail: MailConfiguration
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        while !Task.isCancelled {
+            await makeDue()
+            do { try await Task.sleep(for: interval) } catch { return }
+        }
+    }
+
+    /// Makes today's reminders of every tenant whose day has come and not been made; returns how many messages were queued.
+    @discardableResult
+    func makeDue() async -> Int {
+        let now = services.clock.now()
+        let hour = Int((now + Int64(VietnamTime.offsetSeconds)) % 86_400) / 3600
+        guard hour >= ReminderRules.sendingHour else { return 0 }
+        var queued = 0
+        for tenant in (try? await services.tenants.tenants()) ?? [] where tenant.mergedInto == nil {
+            do {
+                queued += try await make(tenantID: tenant.id, tenantCode: tenant.code, now: now)
+            } catch {
+                services.logger.warning("reminders not made", metadata: ["tenant": "\(tenant.code)", "error": "\(String(reflecting: error))"])
+            }
+        }
+        return queued
+    }
+
+    func make(tenantID: Int64, tenantCode: String, now: Int64) async throws -> Int {
+        let today = VietnamTime.date(epochSeconds: now)
+        let store = DigestStore(database: services.database, logger: services.logger)
+        // Once the day is made (by this process or another), nothing is read again until tomorrow.
+        if try await store.ran(tenantID: tenantID, kind: "daily", period: today.iso) { return 0 }
+        let recipients = try await store.teacherRecipients(tenantID: tenantID, now: now, days: ReminderRules.horizonDays)
+        let approvers = try await store.approverRecipients(tenantID: tenantID)
+        // Officers and inspectors: their units' figures now, read before the day's transaction.
+        let week = ReminderRules.week(of: today)
+        var watched: [(DigestStore.Watcher, MailAddress, ComplianceQuery.View)] = []
+        var unaddressed = 0
+        let watchers = try await store.watchers(tenantID: tenantID)
+            .filter { ReminderRules.weeklyDue(today: today, chosenWeekday: $0.weekday, weekly: $0.weekly) }
+        if !watchers.isEmpty {
+            let query = ComplianceQuery(services: services)
+            let selection = try await query.selection(query: [:], tenantID: tenantID)
+            for watcher in watchers {
+                guard let address = watcher.email.flatMap({ MailAddress($0, name: watcher.displayName) }) else {
+                    unaddressed += 1
+                    continue
+                }
+                guard let unit = try await services.units.units(tenantID: tenantID, ids: [watcher.unitID]).first else { continue }
+                watched.append((watcher, address, try await query.view(tenantID: tenantID, unit: unit, selection, weeks: false)))
+            }
+        }
+        let (officers, unreachable) = (watched, unaddressed)
+        let shown = Array(Set(officers.flatMap { [$0.2.unit.id] + $0.2.children.map(\.id) }))
+        let lastWeek = try await store.figures(tenantID: tenantID, unitIDs: shown, week: today.monday.adding(days: -7).iso)
+        let composer = DigestComposer(localizer: services.localizer, mail: mail)
+        let host = mail.messageHost
+        let done = try await store.once(tenantID: tenantID, kind: "daily", period: today.iso) { database in
+            var messages: [OutgoingMessage] = []
+            var skipped = 0
+            for person in recipients {
+                let weekly = ReminderRules.weeklyDue(today: today, chosenWeekday: person.weekday, weekly: person.weekly)
+                let tomorrow = person.dayBefore ? person.items.filter { $0.kind == .due && ReminderRules.dueTomorrow($0.dueAt, today: today) } : []
+                guard weekly || !tomorrow.isEmpty else { continue }
+                // A missing or malformed address: skipped, and listed on the outbox page.
+                guard let address = person.email.flatMap({ MailAddress($0, name: person.displayName) }) else {
+                    skipped += 1
+                    continue
+                }
+                let token = UnsubscribeToken.make(tenantID: tenantID, userID: person.userID, now: now, key: mail.linkKey)
+                if weekly {
+                    messages.append(composer.weekly(person, address: address, tenantCode: tenantCode, token: token, now: now,
+                                                    dedupe: "weekly.\(person.userID).\(ReminderRules.week(of: today))"))
+                }
+                if !tomorrow.isEmpty {
+                    messages.append(composer.dayBefore(person, items: tomorrow, address: address, tenantCode: tenantCode, token: token,
+                                                       dedupe: "note.\(person.userID).\(today.adding(days: 1).iso)"))
+                }
+            }
+            // What waits for each approver's decision, on their weekly day.
+            for person in approvers where ReminderRules.weeklyDue(today: today, chosenWeekday: person.weekday, weekly: person.weekly) {
+                guard let address = person.email.flatMap({ MailAddress($0, name: person.displayName) }) else {
+                    skipped += 1
+                    continue
+                }
+                let token = UnsubscribeToken.make(tenantID: tenantID, userID: person.userID, now: now, key: mail.linkKey)
+                messages.append(composer.approvals(person, address: address, token: token,
+                                                   dedupe: "approvals.\(person.userID).\(ReminderRules.week(of: today))"))
+            }
+            // Each officer's unit, with the change since last week's digest; this week's figures kept for the next.
+            skipped += unreachable
+            var kept: [Int64: (completeness: Double?, timeliness: Double?)] = [:]
+            for (watcher, address, view) in officers {
+                let token = UnsubscribeToken.make(tenantID: tenantID, userID: watcher.userID, now: now, key: mail.linkKey)
+                messages.append(composer.officer(watcher, address: address, view: view, previous: lastWeek, token: token,
+                                                 dedupe: "officer.\(watcher.userID).\(watcher.unitID).\(week)"))
+                kept[view.unit.id] = (view.total.completeness, view.total.timeliness)
+                for child in view.children { kept[child.id] = (view.counts(of: child).completeness, view.counts(of: child).timeliness) }
+            }
+            try await DigestStore(database: database, logger: services.logger)
+                .keepFigures(tenantID: tenantID, week: week, kept.map { ($0.key, $0.value.completeness, $0.value.timeliness) })
+            let made = try await OutboxStore(database: database, logger: services.logger).enqueue(tenantID: tenantID, messages, host: host)
+            return (made, skipped)
+        }
+        return done?.made ?? 0
+    }
+}

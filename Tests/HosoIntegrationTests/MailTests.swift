@@ -1,0 +1,339 @@
+import Foundation
+import HosoCore
+import HosoMail
+@testable import HosoServer
+@testable import HosoStore
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// Reminders by e-mail against a real SMTP server: the sink `scripts/smtp-sink.py` (Debian's
+/// python3-aiosmtpd) that `make test` starts and that keeps every message it accepts. Digests are
+/// made once, in the person's language, with links into the portal and an unsubscribe link; a 4xx is
+/// tried again until the server takes the message, a 5xx is marked failed with the answer; CR/LF in
+/// a name or a subject never reaches a header; a forged, expired or foreign unsubscribe link changes nothing.
+@Suite struct MailTests {
+    static let year = "2026-2027"
+    /// Monday 7 December 2026, 08:00 in Vietnam: the reminders' hour has come.
+    static let monday: Int64 = 1_796_605_200
+
+    struct Sink {
+        static let lock = NSLock()
+        let directory: String
+        var mail: String { directory + "/mail" }
+
+        /// The sink's log lines for messages to `address`.
+        func delivered(to address: String) throws -> [[String: Any]] {
+            let text = (try? String(contentsOfFile: mail + "/log.jsonl", encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            }.filter { ($0["to"] as? [String] ?? []).contains(address) }
+        }
+
+        func message(_ entry: [String: Any]) throws -> String {
+            try String(contentsOfFile: mail + "/" + (entry["file"] as? String ?? ""), encoding: .utf8)
+        }
+
+        /// Sets the sink's behaviour for some addresses (the control file is shared: each test uses its
+        /// own addresses, and the tests running at once update it one at a time).
+        func control(_ update: ([String: Any]) -> [String: Any]) throws {
+            Self.lock.lock()
+            defer { Self.lock.unlock() }
+            let path = directory + "/control.json"
+            let current = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))) as? [String: Any] ?? [:]
+            try JSONSerialization.data(withJSONObject: update(current)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+    }
+
+    static var sink: Sink { get throws { Sink(directory: try TestEnvironment.value("HOSO_TEST_SMTP_DIR")) } }
+
+    static func mail(linkKey: String = String(repeating: "k", count: 40)) throws -> MailConfiguration {
+        let port = try TestEnvironment.value("HOSO_TEST_SMTP_PORT")
+        return MailConfiguration(
+            smtp: SMTPSettings(url: "smtp://127.0.0.1:\(port)", from: try #require(MailAddress("hoso@portal.test", name: "Hoso")),
+                               username: nil, password: nil, startTLS: false, timeoutSeconds: 10),
+            ratePerMinute: 100, leaseSeconds: 60, linkKey: linkKey, publicURL: "http://portal.test")
+    }
+
+    /// The server's services with mail configured, the pool running while `body` does.
+    func withServices<T: Sendable>(_ world: TestWorld, clock: any WallClock,
+                                   _ body: @Sendable @escaping (AppServices, MailConfiguration) async throws -> T) async throws -> T {
+        var configuration = world.configuration
+        let mail = try Self.mail()
+        configuration.mail = mail
+        let services = try await makeServices(configuration: configuration, clock: clock, logger: TestEnvironment.logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await services.database.run(); return nil }
+            defer { group.cancelAll() }
+            return try await body(services, mail)
+        }
+    }
+
+    func sender(_ services: AppServices, _ mail: MailConfiguration) -> MailSender {
+        MailSender(services: services, mail: mail, transport: SMTPTransport(logger: TestEnvironment.logger), interval: .seconds(1))
+    }
+
+    /// Rounds of the sender until one settles nothing (each round claims what fits in the lease).
+    @discardableResult
+    func sendAll(_ services: AppServices, _ mail: MailConfiguration) async -> Int {
+        var total = 0
+        for _ in 0..<50 {
+            let settled = await sender(services, mail).sendDue()
+            total += settled
+            if settled == 0 { break }
+        }
+        return total
+    }
+
+    /// A fresh address for a demo person (the sink is shared by every test of the run).
+    func readdress(_ world: TestWorld, _ login: String) async throws -> String {
+        let address = "\(login).\(UUID().uuidString.prefix(8).lowercased())@school.test"
+        try await TestEnvironment.ownerExecute("UPDATE users SET email = '\(address)' WHERE login = '\(login)'", database: world.database.name)
+        return address
+    }
+
+    @Test func weeklyDigestsAreMadeOnceInThePersonsLanguageAndDelivered() async throws {
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        let db = world.database.name
+        let teacher = try await readdress(world, "s1.teacher"), other = try await readdress(world, "s1.teacher2")
+        // The principal's and the district officer's accounts and grants come from the directory at their first sign-in.
+        try await world.withApp { client in
+            for login in ["s1.principal", "d1.officer"] {
+                var browser = Browser()
+                try await browser.signIn(client, login)
+            }
+        }
+        let principal = try await readdress(world, "s1.principal"), officer = try await readdress(world, "d1.officer")
+        // One of the teacher's items waits for the principal's approval (its step of the chain).
+        let waiting = try #require(try await TestEnvironment.ownerValue("""
+            UPDATE obligations SET state = 'awaiting', awaiting_role = 'principal', first_submitted_at = due_at - interval '1 day',
+                                   last_event_at = now()
+            WHERE id = (SELECT o.id FROM obligations o JOIN users u ON u.id = o.owner_user_id
+                        WHERE u.login = 's1.teacher2' AND o.state = 'open' ORDER BY o.id LIMIT 1)
+            RETURNING id::text
+            """, database: db))
+        // The second teacher reads English; the first keeps the default (Vietnamese).
+        try await TestEnvironment.ownerExecute("""
+            INSERT INTO notification_settings (tenant_id, user_id, language) SELECT tenant_id, id, 'en' FROM users WHERE login = 's1.teacher2'
+            """, database: db)
+        let (queued, again, settled) = try await withServices(world, clock: FixedClock(epochSeconds: Self.monday)) { services, mail in
+            let scheduler = DigestScheduler(services: services, mail: mail, interval: .seconds(60))
+            let queued = await scheduler.makeDue()
+            let again = await scheduler.makeDue()
+            let settled = await sendAll(services, mail)
+            return (queued, again, settled)
+        }
+        #expect(queued > 0 && again == 0, "made once a day: \(queued), then \(again)")
+        #expect(settled >= queued)
+        let sink = try Self.sink
+        // (A note for what is due tomorrow may come too: the weekly digest is the one about 7 days.)
+        let mine = try sink.delivered(to: teacher).filter { ($0["subject"] as? String ?? "").contains("7 ngày") }
+        let theirs = try sink.delivered(to: other).filter { ($0["subject"] as? String ?? "").contains("7 days") }
+        #expect(mine.count == 1 && theirs.count == 1, "one digest each: \(mine.count), \(theirs.count)")
+        let vietnamese = try sink.message(try #require(mine.first)), english = try sink.message(try #require(theirs.first))
+        #expect((mine.first?["subject"] as? String ?? "").contains("hồ sơ đến hạn"), "\(mine)")
+        #expect((theirs.first?["subject"] as? String ?? "").contains("records due"), "\(theirs)")
+        for text in [vietnamese, english] {
+            let body = try Self.decodedBodies(text)
+            #expect(body.contains("http://portal.test/owe") && body.contains("http://portal.test/unsubscribe?t="), "links")
+            #expect(text.contains("Auto-Submitted: auto-generated"))
+        }
+        // Every record a digest names is the person's own.
+        let named = try Self.decodedBodies(vietnamese).matches(of: /portal\.test\/records\/(\d+)/).map { String($0.1) }
+        #expect(!named.isEmpty)
+        let owners = try await TestEnvironment.ownerRows("""
+            SELECT DISTINCT u.login FROM obligations o JOIN users u ON u.id = o.owner_user_id WHERE o.id IN (\(named.joined(separator: ",")))
+            """, database: db)
+        #expect(owners == [["s1.teacher"]])
+        // The principal's digest names what waits for them, and only that.
+        let approvals = try sink.delivered(to: principal).filter { ($0["subject"] as? String ?? "").contains("chờ bạn phê duyệt") }
+        #expect(approvals.count == 1)
+        let approvalBody = try Self.decodedBodies(try sink.message(try #require(approvals.first)))
+        let asked = approvalBody.matches(of: /portal\.test\/records\/(\d+)/).map { String($0.1) }
+        #expect(Set(asked) == [waiting] && approvalBody.contains("http://portal.test/approvals"), "\(asked)")
+        // The district officer's digest: their office's figures and schools, never another office's.
+        let officerMail = try sink.delivered(to: officer)
+        #expect(officerMail.count == 1, "\(officerMail)")
+        let officerBody = try Self.decodedBodies(try sink.message(try #require(officerMail.first)))
+        #expect(officerBody.contains("http://portal.test/units/D01/dashboard") && officerBody.contains("(S01)"), "\(officerBody)")
+        for school in ["S02", "S05", "S06"] { #expect(!officerBody.contains("(\(school))"), "\(school) is another office's") }
+        let kept = try await TestEnvironment.ownerValue(
+            "SELECT count(*)::text FROM digest_figures f JOIN units u ON u.id = f.unit_id WHERE u.code IN ('D01', 'S01')", database: db)
+        #expect(kept == "2", "this week's figures kept for next week's change")
+        let sent = try await TestEnvironment.ownerValue(
+            "SELECT count(*)::text FROM outbox WHERE state = 'sent' AND kind = 'digest.weekly' AND address = '\(teacher)'", database: db)
+        #expect(sent == "1")
+    }
+
+    @Test func aTemporaryRefusalIsTriedAgainAndAPermanentOneIsMarkedFailed() async throws {
+        let world = try await TestWorld.make(importing: ["demo"])
+        let db = world.database.name
+        let tenantID = try #require(try await TestEnvironment.ownerValue("SELECT id::text FROM tenants WHERE code = 'demo'", database: db)
+            .flatMap { Int64($0) })
+        let busy = "busy.\(UUID().uuidString.prefix(8).lowercased())@school.test"
+        let gone = "gone.\(UUID().uuidString.prefix(8).lowercased())@school.test"
+        let sink = try Self.sink
+        try sink.control { current in
+            var control = current
+            var tempfail = control["tempfail"] as? [String: Int] ?? [:]
+            tempfail[busy] = 2
+            control["tempfail"] = tempfail
+            control["reject"] = (control["reject"] as? [String] ?? []) + [gone]
+            return control
+        }
+        try await withServices(world, clock: SystemClock()) { services, mail in
+            let outbox = OutboxStore(database: services.database, logger: services.logger)
+            let messages = try [busy, gone].map { address in
+                OutgoingMessage(kind: "test", dedupe: nil, recipientUserID: nil, address: try #require(MailAddress(address)), language: "vi",
+                                subject: "Thử", text: "Thư thử\n", html: "<p>Thư thử</p>")
+            }
+            #expect(try await outbox.enqueue(tenantID: tenantID, messages, host: mail.messageHost) == 2)
+            for _ in 0..<3 {
+                await sendAll(services, mail)
+                // The waits between attempts are the policy's (30 s, then 60 s); the test does not wait them out.
+                try await TestEnvironment.ownerExecute("UPDATE outbox SET next_attempt_at = now() WHERE state = 'queued'", database: db)
+            }
+        }
+        let rows = try await TestEnvironment.ownerRows("SELECT address, state, attempts::text, last_answer FROM outbox ORDER BY id", database: db)
+        #expect(rows.first { $0[0] == busy }?[1] == "sent" && rows.first { $0[0] == busy }?[2] == "3", "\(rows)")
+        let failed = try #require(rows.first { $0[0] == gone })
+        #expect(failed[1] == "failed" && failed[2] == "1" && (failed[3] ?? "").contains("550"), "\(failed)")
+        #expect(try sink.delivered(to: busy).count == 1)
+        #expect(try sink.delivered(to: gone).isEmpty)
+    }
+
+    @Test func noCarriageReturnOrLineFeedReachesAHeader() async throws {
+        let world = try await TestWorld.make(importing: ["demo"])
+        let db = world.database.name
+        let tenantID = try #require(try await TestEnvironment.ownerValue("SELECT id::text FROM tenants WHERE code = 'demo'", database: db)
+            .flatMap { Int64($0) })
+        let address = "evil.\(UUID().uuidString.prefix(8).lowercased())@school.test"
+        // A malformed address is refused before anything is queued.
+        #expect(MailAddress("a@b.vn\r\nBcc: x@evil.test") == nil && MailAddress("no-at-sign") == nil && MailAddress("a b@c.vn") == nil)
+        try await withServices(world, clock: SystemClock()) { services, mail in
+            let message = OutgoingMessage(
+                kind: "test", dedupe: nil, recipientUserID: nil,
+                address: try #require(MailAddress(address, name: "Nguyễn\r\nBcc: spy@evil.test")), language: "vi",
+                subject: "Sổ điểm\r\nBcc: spy@evil.test", text: "x\n", html: "<p>x</p>")
+            try await OutboxStore(database: services.database, logger: services.logger).enqueue(tenantID: tenantID, [message], host: mail.messageHost)
+            await sendAll(services, mail)
+        }
+        let delivered = try Self.sink.delivered(to: address)
+        #expect(delivered.count == 1)
+        let text = try Self.sink.message(try #require(delivered.first))
+        let headers = text.components(separatedBy: "\r\n\r\n").first ?? ""
+        #expect(!headers.lowercased().contains("bcc:"), "\(headers)")
+        #expect((delivered.first?["subject"] as? String ?? "").hasPrefix("Sổ điểm"))
+    }
+
+    @Test func anUnsubscribeLinkThatIsForgedExpiredOrForeignChangesNothing() async throws {
+        let world = try await TestWorld.make(importing: ["demo", "demo2"], records: [Self.year])
+        let db = world.database.name
+        let key = String(repeating: "k", count: 40)
+        let user = try #require(try await TestEnvironment.ownerValue("SELECT u.id::text FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.code = 'demo' AND u.login = 's1.teacher'", database: db)
+            .flatMap { Int64($0) })
+        let demo = try #require(try await TestEnvironment.ownerValue("SELECT id::text FROM tenants WHERE code = 'demo'", database: db).flatMap { Int64($0) })
+        let demo2 = try #require(try await TestEnvironment.ownerValue("SELECT id::text FROM tenants WHERE code = 'demo2'", database: db).flatMap { Int64($0) })
+        let now = Int64(Date().timeIntervalSince1970)
+        let genuine = UnsubscribeToken.make(tenantID: demo, userID: user, now: now, key: key)
+        let forged = UnsubscribeToken.make(tenantID: demo, userID: user, now: now, key: String(repeating: "x", count: 40))
+        let expired = UnsubscribeToken.make(tenantID: demo, userID: user, now: now - UnsubscribeToken.lifetime - 10, key: key)
+        let foreign = UnsubscribeToken.make(tenantID: demo2, userID: user, now: now, key: key)
+        let altered = genuine.replacingOccurrences(of: "\(demo).\(user).", with: "\(demo).\(user + 1).")
+        var configured = world
+        configured.configuration.mail = try Self.mail(linkKey: key)
+        try await configured.withApp { client in
+            for token in [forged, expired, foreign, altered, "", String(repeating: "9", count: 300)] {
+                let page = try await client.execute(uri: "/unsubscribe?t=" + token, method: .get)
+                #expect(page.status == .notFound, "GET \(token.prefix(30))")
+                let refused = try await client.execute(uri: "/unsubscribe", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                       body: ByteBuffer(string: "t=" + token))
+                #expect(refused.status == .notFound, "POST \(token.prefix(30))")
+            }
+            #expect(try await TestEnvironment.ownerValue("SELECT count(*)::text FROM notification_settings", database: db) == "0",
+                    "nothing changed")
+            let page = try await client.execute(uri: "/unsubscribe?t=" + genuine, method: .get)
+            #expect(page.status == .ok)
+            let done = try await client.execute(uri: "/unsubscribe", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "t=" + genuine))
+            #expect(done.status == .ok)
+        }
+        let choice = try await TestEnvironment.ownerRows("SELECT weekly::text, day_before::text FROM notification_settings WHERE user_id = \(user)",
+                                                         database: db)
+        #expect(choice == [["false", "false"]])
+    }
+
+    @Test func aKillWhileSendingNeitherLosesNorDoublesAMessage() async throws {
+        let world = try await TestWorld.make(importing: ["demo"])
+        let db = world.database.name
+        let tenantID = try #require(try await TestEnvironment.ownerValue("SELECT id::text FROM tenants WHERE code = 'demo'", database: db)
+            .flatMap { Int64($0) })
+        let address = "held.\(UUID().uuidString.prefix(8).lowercased())@school.test"
+        let sink = try Self.sink
+        // The sink holds its answer to DATA for this address: the server is killed while it waits.
+        try sink.control { current in
+            var control = current
+            var hold = control["hold"] as? [String: Double] ?? [:]
+            hold[address] = 4
+            control["hold"] = hold
+            return control
+        }
+        let mail = try Self.mail()
+        try await withDatabase(try world.database.appURL) { pool in
+            try await OutboxStore(database: pool, logger: TestEnvironment.logger).enqueue(tenantID: tenantID, [OutgoingMessage(
+                kind: "test", dedupe: nil, recipientUserID: nil, address: try #require(MailAddress(address)), language: "vi",
+                subject: "Giữ lại", text: "x\n", html: "<p>x</p>")], host: mail.messageHost)
+        }
+        let port = try TestEnvironment.value("HOSO_TEST_SMTP_PORT")
+        let server = try ServerProcess(world: world, settings: [
+            "HOSO_SMTP_URL": "smtp://127.0.0.1:\(port)", "HOSO_SMTP_FROM": "hoso@portal.test", "HOSO_SMTP_STARTTLS": "off",
+            "HOSO_SMTP_LEASE_SECONDS": "2", "HOSO_MAIL_LINK_KEY": String(repeating: "k", count: 40), "HOSO_PUBLIC_URL": "http://portal.test"])
+        func state() async throws -> String? {
+            try await TestEnvironment.ownerValue("SELECT state FROM outbox WHERE address = '\(address)'", database: db)
+        }
+        try server.start()
+        var claimed = false
+        for _ in 0..<80 where !claimed {
+            claimed = try await state() == "sending"
+            if !claimed { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(claimed, "the sender took the message")
+        try await Task.sleep(for: .milliseconds(500))
+        server.kill()
+        // The sink never answered: the message is not kept, and the outbox still holds it as being sent.
+        try await Task.sleep(for: .seconds(4))
+        #expect(try sink.delivered(to: address).isEmpty)
+        let afterKill = try await state()
+        #expect(afterKill == "sending" || afterKill == "queued", "not sent, not lost: \(afterKill ?? "gone")")
+        try sink.control { current in
+            var control = current
+            var hold = control["hold"] as? [String: Double] ?? [:]
+            hold[address] = nil
+            control["hold"] = hold
+            return control
+        }
+        // Restarted: once the dead sender's lease has run out, the message goes, once, with the same Message-ID.
+        try server.start()
+        defer { server.kill() }
+        var sent = false
+        for _ in 0..<100 where !sent {
+            sent = try await state() == "sent"
+            if !sent { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(sent)
+        let delivered = try sink.delivered(to: address)
+        let stored = try await TestEnvironment.ownerValue("SELECT message_id FROM outbox WHERE address = '\(address)'", database: db)
+        #expect(delivered.count == 1 && delivered.first?["message_id"] as? String == stored, "\(delivered)")
+    }
+
+    /// The text and HTML parts of a message, decoded.
+    static func decodedBodies(_ message: String) throws -> String {
+        var result = ""
+        for part in message.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n").dropFirst() {
+            let encoded = part.components(separatedBy: "\r\n--").first?.replacingOccurrences(of: "\r\n", with: "") ?? ""
+            result += String(decoding: Data(base64Encoded: encoded) ?? Data(), as: UTF8.self)
+        }
+        return result
+    }
+}
