@@ -55,13 +55,13 @@ public struct DigestStore: Sendable {
     /// Every person of the tenant with items due within `days` days of `now` (nothing submitted),
     /// overdue (due in the last `pastDays` days, nothing submitted) or returned for changes: each
     /// with their own items only, soonest due first.
-    public func teacherRecipients(tenantID: Int64, now: Int64, days: Int, pastDays: Int = 120) async throws -> [DigestRecipient] {
+    public func teacherRecipients(tenantID: Int64, now: Int64, days: Int, pastDays: Int) async throws -> [DigestRecipient] {
         let logger = self.logger
         let until = now + Int64(days) * 86_400, since = now - Int64(pastDays) * 86_400
         return try await database.withTenant(tenantID) { connection in
             let rows = try await connection.query("""
-                SELECT p.id, p.login, p.display_name, p.email, coalesce(s.language, 'vi'), coalesce(s.weekly, true),
-                       coalesce(s.day_before, true), coalesce(s.weekday, 1),
+                WITH \(unescaped: Self.tenantDefaults)
+                SELECT \(unescaped: Self.personColumns),
                        o.id, rt.name_vi, rt.name_en, extract(epoch FROM o.due_at)::bigint,
                        CASE WHEN o.state IN ('returned', 'correcting') THEN 'returned'
                             WHEN o.due_at < to_timestamp(\(now)) THEN 'overdue' ELSE 'due' END,
@@ -70,7 +70,7 @@ public struct DigestStore: Sendable {
                 JOIN users p ON p.id = o.owner_user_id
                 JOIN units u ON u.id = o.unit_id
                 JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
-                LEFT JOIN notification_settings s ON s.user_id = p.id
+                LEFT JOIN notification_settings s ON s.user_id = p.id CROSS JOIN d
                 WHERE o.tenant_id = \(tenantID) AND NOT o.withdrawn AND o.exempt_reason IS NULL
                   AND (o.state IN ('returned', 'correcting')
                        OR (o.state = 'open' AND o.first_submitted_at IS NULL
@@ -88,8 +88,8 @@ public struct DigestStore: Sendable {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
             let rows = try await connection.query("""
-                SELECT p.id, p.login, p.display_name, p.email, coalesce(s.language, 'vi'), coalesce(s.weekly, true),
-                       coalesce(s.day_before, true), coalesce(s.weekday, 1),
+                WITH \(unescaped: Self.tenantDefaults)
+                SELECT \(unescaped: Self.personColumns),
                        o.id, rt.name_vi, rt.name_en, extract(epoch FROM coalesce(o.last_event_at, o.due_at))::bigint, 'awaiting', u.code
                 FROM (SELECT g.user_id, o.id AS item
                       FROM user_grants g JOIN units gu ON gu.id = g.unit_id
@@ -108,12 +108,28 @@ public struct DigestStore: Sendable {
                 JOIN users p ON p.id = a.user_id
                 JOIN units u ON u.id = o.unit_id
                 JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
-                LEFT JOIN notification_settings s ON s.user_id = p.id
+                LEFT JOIN notification_settings s ON s.user_id = p.id CROSS JOIN d
                 ORDER BY p.id, 12, o.id
                 """, logger: logger)
             return try await Self.recipients(rows)
         }
     }
+
+    /// The tenant's defaults for people who have not chosen (`notifications` of the tenant file),
+    /// as the one-row table `d`; the built-in defaults where the tenant sets none.
+    static let tenantDefaults = """
+        d AS (SELECT coalesce((notifications->>'weekly')::boolean, true) AS weekly,
+                     coalesce((notifications->>'day_before')::boolean, true) AS day_before,
+                     coalesce((notifications->>'weekday')::int, 1) AS weekday,
+                     coalesce(notifications->>'language', 'vi') AS language
+              FROM tenants WHERE id = hoso_current_tenant())
+        """
+
+    /// A recipient's columns (person `p`, their choice `s`, the defaults `d`), as `recipients` reads them.
+    static let personColumns = """
+        p.id, p.login, p.display_name, p.email, coalesce(s.language, d.language), coalesce(s.weekly, d.weekly),
+        coalesce(s.day_before, d.day_before), coalesce(s.weekday, d.weekday)
+        """
 
     /// People and their items from rows of (person: id, login, name, email, language, weekly, day
     /// before, weekday; item: id, type names, time, kind, unit code), ordered by person.
@@ -129,13 +145,116 @@ public struct DigestStore: Sendable {
             if result.last?.userID == userID {
                 result[result.count - 1].items.append(item)
             } else {
-                result.append(DigestRecipient(
-                    userID: userID, login: try r[1].decode(String.self), displayName: try r[2].decode(String.self),
-                    email: try r[3].decode(String?.self), language: try r[4].decode(String.self), weekly: try r[5].decode(Bool.self),
-                    dayBefore: try r[6].decode(Bool.self), weekday: try r[7].decode(Int.self), items: [item]))
+                result.append(try person(r, items: [item]))
             }
         }
         return result
+    }
+
+    /// The person of a row's first eight columns (`personColumns`).
+    static func person(_ r: PostgresRandomAccessRow, items: [DigestItem]) throws -> DigestRecipient {
+        DigestRecipient(
+            userID: try r[0].decode(Int64.self), login: try r[1].decode(String.self), displayName: try r[2].decode(String.self),
+            email: try r[3].decode(String?.self), language: try r[4].decode(String.self), weekly: try r[5].decode(Bool.self),
+            dayBefore: try r[6].decode(Bool.self), weekday: try r[7].decode(Int.self), items: items)
+    }
+
+    /// A principal's school: the people with overdue items (nothing submitted, due since `since`).
+    public struct OverdueByPerson: Sendable, Equatable {
+        public let userID: Int64
+        public let login: String
+        public let displayName: String
+        public let unitCode: String
+        public let count: Int
+        /// The oldest of their overdue items' deadlines.
+        public let oldestDue: Int64
+    }
+
+    /// Every principal with overdue items in their unit's subtree, each with the people who owe
+    /// them (most overdue first). The principal's own choices come with them, items empty.
+    public func principalsOverdue(tenantID: Int64, since: Int64) async throws -> [(principal: DigestRecipient, people: [OverdueByPerson])] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            var result: [(principal: DigestRecipient, people: [OverdueByPerson])] = []
+            let rows = try await connection.query("""
+                WITH \(unescaped: Self.tenantDefaults)
+                SELECT \(unescaped: Self.personColumns),
+                       w.id, w.login, w.display_name, u.code, count(*)::int, extract(epoch FROM min(o.due_at))::bigint
+                FROM user_grants g JOIN units gu ON gu.id = g.unit_id
+                JOIN units u ON u.tenant_id = \(tenantID) AND u.path <@ gu.path
+                JOIN obligations o ON o.tenant_id = \(tenantID) AND o.unit_id = u.id
+                JOIN users w ON w.id = o.owner_user_id
+                JOIN users p ON p.id = g.user_id
+                LEFT JOIN notification_settings s ON s.user_id = p.id CROSS JOIN d
+                WHERE g.tenant_id = \(tenantID) AND g.role = 'principal' AND NOT o.withdrawn AND o.exempt_reason IS NULL
+                  AND o.first_submitted_at IS NULL AND o.status = 'missing' AND o.due_at >= to_timestamp(\(since))
+                GROUP BY p.id, p.login, p.display_name, p.email, s.language, s.weekly, s.day_before, s.weekday,
+                         d.language, d.weekly, d.day_before, d.weekday, w.id, w.login, w.display_name, u.code
+                ORDER BY p.id, 13 DESC, 11, 10
+                """, logger: logger)
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                let principal = try Self.person(r, items: [])
+                let line = OverdueByPerson(
+                    userID: try r[8].decode(Int64.self), login: try r[9].decode(String.self), displayName: try r[10].decode(String.self),
+                    unitCode: try r[11].decode(String.self), count: try r[12].decode(Int.self), oldestDue: try r[13].decode(Int64.self))
+                if result.last?.principal.userID == principal.userID {
+                    result[result.count - 1].people.append(line)
+                } else {
+                    result.append((principal, [line]))
+                }
+            }
+            return result
+        }
+    }
+
+    /// An inspection's follow-up action that an officer's digest names: open, due by a day.
+    public struct FollowUpDue: Sendable, Equatable {
+        public let id: Int64
+        public let inspectionID: Int64
+        public let inspectionSymbol: String
+        public let action: String
+        public let ownerName: String
+        public let unitCode: String
+        /// ISO date.
+        public let dueOn: String
+    }
+
+    /// For each officer's or inspector's grant (person, unit): the open follow-ups due by `until`
+    /// (ISO date; overdue ones too) of findings at schools inside that unit, soonest first. A school
+    /// outside the grant's subtree is never read into it.
+    public func followUpsDue(tenantID: Int64, until: String) async throws -> [WatchKey: [FollowUpDue]] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            var result: [WatchKey: [FollowUpDue]] = [:]
+            for (user, unit, id, inspection, symbol, action, owner, code, due) in try await connection.fetch("""
+                SELECT g.user_id, g.unit_id, f.id, i.id, i.symbol, f.action, ow.display_name, su.code, f.due_on::text
+                FROM user_grants g JOIN units gu ON gu.id = g.unit_id
+                JOIN follow_ups f ON f.tenant_id = \(tenantID) AND f.state = 'open' AND f.due_on <= \(until)::date
+                JOIN inspections i ON i.id = f.inspection_id AND i.state <> 'cancelled'
+                JOIN inspection_findings fi ON fi.id = f.finding_id
+                JOIN inspection_items it ON it.id = fi.item_id
+                JOIN units su ON su.id = it.unit_id AND su.path <@ gu.path
+                JOIN users ow ON ow.id = f.owner_user_id
+                WHERE g.tenant_id = \(tenantID)
+                  AND g.role IN ('provincial_officer', 'district_officer', 'provincial_inspector', 'district_inspector')
+                ORDER BY g.user_id, g.unit_id, f.due_on, f.id
+                """, (Int64, Int64, Int64, Int64, String, String, String, String, String).self, logger: logger) {
+                result[WatchKey(userID: user, unitID: unit), default: []].append(FollowUpDue(
+                    id: id, inspectionID: inspection, inspectionSymbol: symbol, action: action, ownerName: owner, unitCode: code, dueOn: due))
+            }
+            return result
+        }
+    }
+
+    /// A person and a unit they watch.
+    public struct WatchKey: Hashable, Sendable {
+        public let userID: Int64
+        public let unitID: Int64
+        public init(userID: Int64, unitID: Int64) {
+            self.userID = userID
+            self.unitID = unitID
+        }
     }
 
     /// A unit an officer or inspector watches, and what to send them.
@@ -156,10 +275,11 @@ public struct DigestStore: Sendable {
         return try await database.withTenant(tenantID) { connection in
             var result: [Watcher] = []
             for (user, login, name, email, language, weekly, weekday, unit) in try await connection.fetch("""
-                SELECT DISTINCT p.id, p.login, p.display_name, p.email, coalesce(s.language, 'vi'), coalesce(s.weekly, true),
-                       coalesce(s.weekday, 1), g.unit_id
+                WITH \(unescaped: Self.tenantDefaults)
+                SELECT DISTINCT p.id, p.login, p.display_name, p.email, coalesce(s.language, d.language), coalesce(s.weekly, d.weekly),
+                       coalesce(s.weekday, d.weekday), g.unit_id
                 FROM user_grants g JOIN users p ON p.id = g.user_id JOIN units u ON u.id = g.unit_id
-                LEFT JOIN notification_settings s ON s.user_id = p.id
+                LEFT JOIN notification_settings s ON s.user_id = p.id CROSS JOIN d
                 WHERE g.tenant_id = \(tenantID) AND u.closes_on IS NULL
                   AND g.role IN ('provincial_officer', 'district_officer', 'provincial_inspector', 'district_inspector')
                 ORDER BY p.id, g.unit_id
@@ -265,7 +385,10 @@ public struct DigestStore: Sendable {
         let logger = self.logger
         return try await database.withTenant(tenantID) { connection in
             try await connection.fetch("""
-                SELECT weekly, day_before, weekday, language FROM notification_settings WHERE user_id = \(userID)
+                WITH \(unescaped: Self.tenantDefaults)
+                SELECT coalesce(s.weekly, d.weekly), coalesce(s.day_before, d.day_before), coalesce(s.weekday, d.weekday),
+                       coalesce(s.language, d.language)
+                FROM d LEFT JOIN notification_settings s ON s.user_id = \(userID)
                 """, (Bool, Bool, Int, String).self, logger: logger).first.map {
                 NotificationChoice(weekly: $0.0, dayBefore: $0.1, weekday: $0.2, language: $0.3)
             } ?? NotificationChoice()

@@ -33,6 +33,7 @@ public struct TenantStore: Sendable {
         let levels = String(decoding: try encoder.encode(definition.levels), as: UTF8.self)
         let directory = String(decoding: try encoder.encode(definition.directory), as: UTF8.self)
         let rules = String(decoding: try encoder.encode(definition.groupRules), as: UTF8.self)
+        let notifications = String(decoding: try encoder.encode(definition.notifications), as: UTF8.self)
         let logger = self.logger
 
         return try await database.withTransaction { connection in
@@ -55,16 +56,16 @@ public struct TenantStore: Sendable {
                 try await connection.run("""
                     UPDATE tenants SET name_vi = \(definition.nameVi), name_en = \(definition.nameEn),
                         hosts = \(definition.hosts), levels = \(levels)::jsonb, directory = \(directory)::jsonb,
-                        group_rules = \(rules)::jsonb, updated_at = now()
-                    WHERE id = \(tenantID) AND (name_vi, name_en, hosts, levels, directory, group_rules)
+                        group_rules = \(rules)::jsonb, notifications = \(notifications)::jsonb, updated_at = now()
+                    WHERE id = \(tenantID) AND (name_vi, name_en, hosts, levels, directory, group_rules, notifications)
                         IS DISTINCT FROM (\(definition.nameVi), \(definition.nameEn), \(definition.hosts),
-                                          \(levels)::jsonb, \(directory)::jsonb, \(rules)::jsonb)
+                                          \(levels)::jsonb, \(directory)::jsonb, \(rules)::jsonb, \(notifications)::jsonb)
                     """, logger: logger)
             } else {
                 tenantID = try await connection.fetch("""
-                    INSERT INTO tenants (code, name_vi, name_en, hosts, levels, directory, group_rules)
+                    INSERT INTO tenants (code, name_vi, name_en, hosts, levels, directory, group_rules, notifications)
                     VALUES (\(definition.id), \(definition.nameVi), \(definition.nameEn), \(definition.hosts),
-                            \(levels)::jsonb, \(directory)::jsonb, \(rules)::jsonb)
+                            \(levels)::jsonb, \(directory)::jsonb, \(rules)::jsonb, \(notifications)::jsonb)
                     RETURNING id
                     """, Int64.self, logger: logger)[0]
                 summary.tenantCreated = true

@@ -166,6 +166,106 @@ import Testing
         #expect(sent == "1")
     }
 
+    @Test func principalsHearOfOverdueByPersonAndOfficersOfFollowUpsInTheirScopeInTheTenantsLanguage() async throws {
+        // setup: the tenant's defaults say English; two of a teacher's items at S01 are overdue;
+        // follow-ups of inspections at S01 (one due this week, one in March) and at another office's S05.
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        let db = world.database.name
+        #expect(try await TestEnvironment.ownerValue("SELECT notifications->>'weekday' FROM tenants WHERE code = 'demo'", database: db) == "1",
+                "the tenant file's defaults are imported")
+        try await TestEnvironment.ownerExecute(
+            "UPDATE tenants SET notifications = notifications || '{\"language\": \"en\"}' WHERE code = 'demo'", database: db)
+        try await world.withApp { client in
+            for login in ["s1.principal", "d1.officer"] {
+                var browser = Browser()
+                try await browser.signIn(client, login)
+            }
+        }
+        let principal = try await readdress(world, "s1.principal"), officer = try await readdress(world, "d1.officer")
+        let teacher = try await readdress(world, "s1.teacher")
+        try await TestEnvironment.ownerExecute("""
+            UPDATE obligations SET due_at = to_timestamp(\(Self.monday)) - interval '3 days', status = 'missing', state = 'open',
+                                   first_submitted_at = NULL
+            WHERE id IN (SELECT o.id FROM obligations o JOIN users u ON u.id = o.owner_user_id JOIN units s ON s.id = o.unit_id
+                         WHERE u.login = 's1.teacher' AND s.code = 'S01' AND NOT o.withdrawn ORDER BY o.id LIMIT 2)
+            """, database: db)
+        func followUp(school: String, issuer: String, action: String, due: String) async throws -> String {
+            try #require(try await TestEnvironment.ownerValue("""
+                WITH i AS (INSERT INTO inspections (tenant_id, kind, state, title, issuer_unit_id, symbol, school_year, period_from,
+                                                    period_to, place, planned_on, planned_by)
+                           SELECT t.id, 'periodic', 'concluded', 'Kiểm tra hồ sơ', u.id, 'KT-\(school)', '\(Self.year)', '2026-09-01',
+                                  '2026-12-31', 'Trường', '2026-11-01', p.id
+                           FROM tenants t JOIN units u ON u.tenant_id = t.id AND u.code = '\(issuer)'
+                           JOIN users p ON p.tenant_id = t.id AND p.login = 'd1.officer' WHERE t.code = 'demo'
+                           RETURNING id, tenant_id, planned_by),
+                     it AS (INSERT INTO inspection_items (tenant_id, inspection_id, obligation_id, unit_id)
+                            SELECT i.tenant_id, i.id, o.id, o.unit_id FROM i, obligations o JOIN units s ON s.id = o.unit_id
+                            WHERE s.code = '\(school)' AND s.tenant_id = i.tenant_id ORDER BY o.id LIMIT 1
+                            RETURNING id, tenant_id, inspection_id),
+                     fi AS (INSERT INTO inspection_findings (tenant_id, inspection_id, item_id, severity, text, created_by)
+                            SELECT it.tenant_id, it.inspection_id, it.id, 'shortcoming', 'Thiếu chữ ký', i.planned_by FROM it, i
+                            RETURNING id, tenant_id, inspection_id)
+                INSERT INTO follow_ups (tenant_id, inspection_id, finding_id, action, owner_user_id, due_on, created_by)
+                SELECT fi.tenant_id, fi.inspection_id, fi.id, '\(action)', i.planned_by, '\(due)', i.planned_by FROM fi, i
+                RETURNING inspection_id::text
+                """, database: db))
+        }
+        let near = try await followUp(school: "S01", issuer: "D01", action: "Bổ sung chữ ký sổ điểm", due: "2026-12-10")
+        _ = try await followUp(school: "S01", issuer: "D01", action: "Lập lại kế hoạch giáo dục", due: "2027-03-01")
+        _ = try await followUp(school: "S05", issuer: "SO", action: "Việc của trường khác", due: "2026-12-09")
+
+        // act
+        try await withServices(world, clock: FixedClock(epochSeconds: Self.monday)) { services, mail in
+            await DigestScheduler(services: services, mail: mail, interval: .seconds(60)).makeDue()
+            await sendAll(services, mail)
+        }
+
+        // verify: the principal's digest names the people with overdue items at their school, with their counts.
+        let sink = try Self.sink
+        let principalMail = try sink.delivered(to: principal)
+        #expect(principalMail.count == 1, "\(principalMail)")
+        #expect((principalMail.first?["subject"] as? String ?? "").contains("overdue at the school"), "in the tenant's default language")
+        let principalBody = try Self.decodedBodies(try sink.message(try #require(principalMail.first)))
+        let owed = try await TestEnvironment.ownerRows("""
+            SELECT u.login, count(*)::text FROM obligations o JOIN users u ON u.id = o.owner_user_id JOIN units s ON s.id = o.unit_id
+            WHERE s.code = 'S01' AND o.status = 'missing' AND o.first_submitted_at IS NULL AND NOT o.withdrawn AND o.exempt_reason IS NULL
+              AND o.due_at >= to_timestamp(\(Self.monday - Int64(ReminderRules.overdueDays) * 86_400))
+            GROUP BY u.login
+            """, database: db)
+        #expect(owed.contains { $0[0] == "s1.teacher" }, "\(owed)")
+        for row in owed {
+            #expect(principalBody.contains("(\(row[0] ?? ""), S01): \(row[1] ?? "") overdue"), "\(row) in \(principalBody)")
+        }
+        #expect(principalBody.contains("http://portal.test/units/S01/dashboard"))
+        let elsewhere = principalBody.matches(of: /\([a-z0-9.]+, (S\d+)\)/).map { String($0.1) }
+        #expect(!elsewhere.isEmpty && elsewhere.allSatisfy { $0 == "S01" }, "only the principal's school: \(elsewhere)")
+        // The officer's digest names the follow-up due this week at their office's school, not the
+        // one due in March, and never another office's.
+        let officerMail = try sink.delivered(to: officer)
+        #expect(officerMail.count == 1, "\(officerMail)")
+        let officerBody = try Self.decodedBodies(try sink.message(try #require(officerMail.first)))
+        #expect(officerBody.contains("Inspection follow-ups due") && officerBody.contains("Bổ sung chữ ký sổ điểm — S01"), "\(officerBody)")
+        #expect(officerBody.contains("http://portal.test/inspections/\(near)/follow-ups"))
+        #expect(!officerBody.contains("Lập lại kế hoạch giáo dục") && !officerBody.contains("Việc của trường khác"), "\(officerBody)")
+        // The teacher has not chosen either: English, as the tenant says.
+        #expect(try sink.delivered(to: teacher).contains { ($0["subject"] as? String ?? "").contains("records due in 7 days") })
+    }
+
+    @Test func theTenantFileSetsTheRemindersDefaults() throws {
+        let yaml = try String(contentsOfFile: try TestEnvironment.repoDirectory + "/tenants/demo/tenant.yaml", encoding: .utf8)
+        #expect(try TenantFile.parse(yaml).notifications == NotificationDefaults(weekly: true, dayBefore: true, weekday: 1, language: "vi"))
+        let sunday = try TenantFile.parse(yaml.replacingOccurrences(of: "  weekday: 1\n  language: vi\n", with: "  weekday: 7\n  language: en\n"))
+        #expect(sunday.notifications == NotificationDefaults(weekday: 7, language: "en"))
+        func problems(_ line: String, _ replacement: String) -> [String] {
+            do { _ = try TenantFile.parse(yaml.replacingOccurrences(of: line, with: replacement)); return [] }
+            catch { return (error as? HosoErrors)?.errors.compactMap { $0.parameters["field"] } ?? ["?"] }
+        }
+        #expect(problems("  weekday: 1\n", "  weekday: 8\n") == ["notifications.weekday"])
+        #expect(problems("  weekday: 1\n", "  weekday: Monday\n") == ["notifications.weekday"])
+        #expect(problems("  language: vi\n", "  language: fr\n") == ["notifications.language"])
+        #expect(problems("  weekly: true\n", "  weekly: often\n") == ["notifications.weekly"])
+    }
+
     @Test func aTemporaryRefusalIsTriedAgainAndAPermanentOneIsMarkedFailed() async throws {
         let world = try await TestWorld.make(importing: ["demo"])
         let db = world.database.name

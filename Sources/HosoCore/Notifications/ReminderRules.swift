@@ -6,6 +6,10 @@ public enum ReminderRules {
     public static let sendingHour = 7
     /// A weekly digest names what is due this many days ahead.
     public static let horizonDays = 7
+    /// Overdue items older than this many days are no longer named (last year's are history).
+    public static let overdueDays = 120
+    /// An officer's digest names the inspection follow-ups due this many days ahead (and overdue ones).
+    public static let followUpDays = 14
 
     /// Whether the weekly digest is due on `today` for someone who chose `weekday` (1 = Monday):
     /// on that day, or later in the same week when the day was missed.

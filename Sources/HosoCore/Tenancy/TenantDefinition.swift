@@ -13,10 +13,13 @@ public struct TenantDefinition: Sendable, Equatable {
     /// sign in, and sessions made by tools (the benchmark's synthetic province).
     public let directory: DirectorySettings?
     public let groupRules: [GroupRule]
+    /// Reminders for people who have not chosen their own.
+    public let notifications: NotificationDefaults
 
     public init(
         id: String, nameVi: String, nameEn: String, hosts: [String] = [], levels: [UnitLevel] = UnitLevel.defaults,
-        units: [UnitDefinition], directory: DirectorySettings?, groupRules: [GroupRule]
+        units: [UnitDefinition], directory: DirectorySettings?, groupRules: [GroupRule],
+        notifications: NotificationDefaults = NotificationDefaults()
     ) {
         self.id = id
         self.nameVi = nameVi
@@ -26,5 +29,6 @@ public struct TenantDefinition: Sendable, Equatable {
         self.units = units
         self.directory = directory
         self.groupRules = groupRules
+        self.notifications = notifications
     }
 }

@@ -177,10 +177,31 @@ public enum TenantFile {
             }
         }
 
+        // Reminders before a person chooses (issue 18): each field optional, each checked.
+        var notifications = NotificationDefaults()
+        if let block = root["notifications"] {
+            func flag(_ key: String) -> Bool? {
+                guard let raw = block[key] else { return nil }
+                if let value = raw.bool { return value }
+                problems.append(HosoError("tenant.bad_value", ["line": reader.line(raw), "field": "notifications." + key, "value": raw.string ?? ""]))
+                return nil
+            }
+            notifications.weekly = flag("weekly") ?? notifications.weekly
+            notifications.dayBefore = flag("day_before") ?? notifications.dayBefore
+            if let raw = block["weekday"] { notifications.weekday = raw.int ?? 0 }
+            if let raw = block["language"] { notifications.language = raw.string ?? "" }
+            for field in notifications.invalidFields {
+                let raw = block[String(field.dropFirst("notifications.".count))]
+                problems.append(HosoError("tenant.bad_value", [
+                    "line": raw.map(reader.line) ?? reader.line(block), "field": field, "value": raw?.string ?? "",
+                ]))
+            }
+        }
+
         if !problems.isEmpty { throw HosoErrors(problems) }
         return TenantDefinition(
             id: id, nameVi: Normalize.nfc(nameVi), nameEn: nameEn, hosts: hosts, levels: levels,
-            units: units.map(Normalize.nfc), directory: directory, groupRules: rules
+            units: units.map(Normalize.nfc), directory: directory, groupRules: rules, notifications: notifications
         )
     }
 

@@ -8,42 +8,57 @@ struct DigestComposer: Sendable {
     let localizer: Localizer
     let mail: MailConfiguration
 
-    func weekly(_ person: DigestRecipient, address: MailAddress, tenantCode: String, token: String, now: Int64,
-                dedupe: String) -> OutgoingMessage {
+    func weekly(_ person: DigestRecipient, address: MailAddress, token: String, dedupe: String) -> OutgoingMessage {
         let language = Language(rawValue: person.language) ?? .vi
         func t(_ key: String, _ values: [String: String] = [:]) -> String { localizer.text(key, language, values) }
         let due = person.items.filter { $0.kind == .due }, overdue = person.items.filter { $0.kind == .overdue }
         let returned = person.items.filter { $0.kind == .returned }
         let subject = t("mail.weekly.subject", ["due": String(due.count), "overdue": String(overdue.count), "returned": String(returned.count)])
         let sections = [("mail.weekly.due", due), ("mail.weekly.overdue", overdue), ("mail.weekly.returned", returned)]
-            .filter { !$0.1.isEmpty }.map { (t($0.0), $0.1) }
+            .filter { !$0.1.isEmpty }.map { Section(title: t($0.0), lines: lines($0.1, language)) }
         return message(person, address: address, language: language, kind: "digest.weekly", dedupe: dedupe, subject: subject,
-                       intro: t("mail.weekly.intro", ["name": person.displayName]), sections: sections, token: token, tenantCode: tenantCode)
+                       intro: t("mail.weekly.intro", ["name": person.displayName]), sections: sections, token: token)
     }
 
-    func dayBefore(_ person: DigestRecipient, items: [DigestItem], address: MailAddress, tenantCode: String, token: String,
-                   dedupe: String) -> OutgoingMessage {
+    func dayBefore(_ person: DigestRecipient, items: [DigestItem], address: MailAddress, token: String, dedupe: String) -> OutgoingMessage {
         let language = Language(rawValue: person.language) ?? .vi
         func t(_ key: String, _ values: [String: String] = [:]) -> String { localizer.text(key, language, values) }
         return message(person, address: address, language: language, kind: "digest.day_before", dedupe: dedupe,
                        subject: t("mail.note.subject", ["count": String(items.count)]),
-                       intro: t("mail.note.intro", ["name": person.displayName]), sections: [(t("mail.weekly.due"), items)],
-                       token: token, tenantCode: tenantCode)
+                       intro: t("mail.note.intro", ["name": person.displayName]),
+                       sections: [Section(title: t("mail.weekly.due"), lines: lines(items, language))], token: token)
     }
 
-    func approvals(_ person: DigestRecipient, address: MailAddress, token: String, dedupe: String) -> OutgoingMessage {
+    /// An approver's weekly digest: what waits for their decision and since when; for a principal
+    /// also the school's overdue items by person (either part may be empty, not both).
+    func approvals(_ person: DigestRecipient, overdue: [DigestStore.OverdueByPerson], address: MailAddress, token: String,
+                   dedupe: String) -> OutgoingMessage {
         let language = Language(rawValue: person.language) ?? .vi
         func t(_ key: String, _ values: [String: String] = [:]) -> String { localizer.text(key, language, values) }
-        return message(person, address: address, language: language, kind: "digest.approvals", dedupe: dedupe,
-                       subject: t("mail.approvals.subject", ["count": String(person.items.count)]),
-                       intro: t("mail.approvals.intro", ["name": person.displayName]), sections: [(t("mail.approvals.waiting"), person.items)],
-                       token: token, tenantCode: "", portalPath: "/approvals")
+        var sections: [Section] = []
+        if !person.items.isEmpty { sections.append(Section(title: t("mail.approvals.waiting"), lines: lines(person.items, language))) }
+        if !overdue.isEmpty {
+            sections.append(Section(title: t("mail.approvals.overdue"), lines: overdue.map { line in
+                Line(text: t("mail.approvals.person", [
+                    "name": line.displayName, "login": line.login, "unit": line.unitCode, "count": String(line.count),
+                    "since": VietnamTime.display(epochSeconds: line.oldestDue),
+                ]), link: mail.publicURL + SiteURL.unitDashboard(line.unitCode).path)
+            }))
+        }
+        let subject = overdue.isEmpty
+            ? t("mail.approvals.subject", ["count": String(person.items.count)])
+            : t("mail.approvals.subject_school", ["count": String(person.items.count),
+                                                  "overdue": String(overdue.reduce(0) { $0 + $1.count })])
+        return message(person, address: address, language: language, kind: "digest.approvals", dedupe: dedupe, subject: subject,
+                       intro: t("mail.approvals.intro", ["name": person.displayName]), sections: sections, token: token,
+                       portalPath: "/approvals")
     }
 
     /// An officer's or inspector's weekly digest: their unit's completeness and timeliness this
     /// school year with the change since last week's digest, and its weakest child units.
     func officer(_ watcher: DigestStore.Watcher, address: MailAddress, view: ComplianceQuery.View,
-                 previous: [Int64: (completeness: Double?, timeliness: Double?)], token: String, dedupe: String) -> OutgoingMessage {
+                 previous: [Int64: (completeness: Double?, timeliness: Double?)], followUps: [DigestStore.FollowUpDue], now: Int64,
+                 token: String, dedupe: String) -> OutgoingMessage {
         let language = Language(rawValue: watcher.language) ?? .vi
         func t(_ key: String, _ values: [String: String] = [:]) -> String { localizer.text(key, language, values) }
         func change(_ now: Double?, _ before: Double?) -> String {
@@ -59,52 +74,78 @@ struct DigestComposer: Sendable {
         let subject = t("mail.officer.subject", ["unit": name, "completeness": DashboardPage.percent(view.total.completeness),
                                                   "timeliness": DashboardPage.percent(view.total.timeliness)])
         let intro = t("mail.officer.intro", ["name": watcher.displayName, "unit": name, "year": view.filter.schoolYear])
-        let dashboard = mail.publicURL + SiteURL.unitDashboard(unit.code).path
-        let stop = mail.publicURL + "/unsubscribe?t=" + token
-        var lines = [t("dashboard.completeness") + ": " + completeness, t("dashboard.timeliness") + ": " + timeliness]
+        let lines = [t("dashboard.completeness") + ": " + completeness, t("dashboard.timeliness") + ": " + timeliness]
+        var sections = [Section(title: "", lines: lines.map { Line(text: $0, link: nil) })]
         let worst = DashboardQuery.sorted(view, .worst, language: language).filter { view.counts(of: $0).expected > 0 }.prefix(5)
-        var text = intro + "\n\n" + lines.joined(separator: "\n") + "\n"
-        var html = "<p>" + Self.escape(intro) + "</p>\n<ul>" + lines.map { "<li>" + Self.escape($0) + "</li>" }.joined() + "</ul>\n"
         if !worst.isEmpty {
-            lines = worst.map { child in
+            sections.append(Section(title: t("mail.officer.worst"), lines: worst.map { child in
                 let counts = view.counts(of: child)
                 let childName = language == .en && !child.nameEn.isEmpty ? child.nameEn : child.nameVi
-                return "\(childName) (\(child.code)): " + DashboardPage.percent(counts.completeness)
-                    + change(counts.completeness, previous[child.id]?.completeness)
-            }
-            text += "\n" + t("mail.officer.worst") + "\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n"
-            html += "<h3>" + Self.escape(t("mail.officer.worst")) + "</h3>\n<ul>"
-                + zip(worst, lines).map { child, line in
-                    "<li><a href=\"" + Self.escape(mail.publicURL + SiteURL.unitDashboard(child.code).path) + "\">" + Self.escape(line) + "</a></li>"
-                }.joined() + "</ul>\n"
+                return Line(text: "\(childName) (\(child.code)): " + DashboardPage.percent(counts.completeness)
+                                + change(counts.completeness, previous[child.id]?.completeness),
+                            link: mail.publicURL + SiteURL.unitDashboard(child.code).path)
+            }))
         }
-        text += "\n" + t("mail.open") + ": " + dashboard + "\n\n" + t("mail.stop") + ": " + stop + "\n"
-        html += "<p><a href=\"" + Self.escape(dashboard) + "\">" + Self.escape(t("mail.open")) + "</a></p>\n"
-            + "<p style=\"font-size:small\"><a href=\"" + Self.escape(stop) + "\">" + Self.escape(t("mail.stop")) + "</a></p>\n"
+        if !followUps.isEmpty {
+            let today = VietnamTime.date(epochSeconds: now).iso
+            sections.append(Section(title: t("mail.officer.follow_ups"), lines: followUps.map { item in
+                Line(text: t(item.dueOn < today ? "mail.officer.follow_up_overdue" : "mail.officer.follow_up", [
+                    "action": item.action, "unit": item.unitCode, "owner": item.ownerName, "due": LocalDate(iso: item.dueOn)?.vietnamese ?? item.dueOn, "inspection": item.inspectionSymbol,
+                ]), link: mail.publicURL + SiteURL.inspectionFollowUps(item.inspectionID).path)
+            }))
+        }
+        let (text, html) = render(intro: intro, sections, language: language,
+                                  portal: mail.publicURL + SiteURL.unitDashboard(unit.code).path, token: token)
         return OutgoingMessage(kind: "digest.officer", dedupe: dedupe, recipientUserID: watcher.userID, address: address,
                                language: language.rawValue, subject: subject, text: text, html: html)
     }
 
+    /// A line of a section, linked into the portal when `link` is set.
+    struct Line {
+        let text: String
+        let link: String?
+    }
+
+    /// A titled list (an empty title: the lines stand on their own).
+    struct Section {
+        let title: String
+        let lines: [Line]
+    }
+
+    /// A person's items as lines, each linked to its record.
+    func lines(_ items: [DigestItem], _ language: Language) -> [Line] {
+        items.map { item in
+            let name = language == .en ? item.typeNameEn : item.typeNameVi
+            return Line(text: "\(name) (\(item.unitCode)) — \(VietnamTime.display(epochSeconds: item.dueAt))",
+                        link: mail.publicURL + "/records/\(item.itemID)")
+        }
+    }
+
     func message(_ person: DigestRecipient, address: MailAddress, language: Language, kind: String, dedupe: String, subject: String,
-                 intro: String, sections: [(String, [DigestItem])], token: String, tenantCode: String,
-                 portalPath: String = "/owe") -> OutgoingMessage {
+                 intro: String, sections: [Section], token: String, portalPath: String = "/owe") -> OutgoingMessage {
+        let (text, html) = render(intro: intro, sections, language: language, portal: mail.publicURL + portalPath, token: token)
+        return OutgoingMessage(kind: kind, dedupe: dedupe, recipientUserID: person.userID, address: address,
+                               language: language.rawValue, subject: subject, text: text, html: html)
+    }
+
+    /// The plain text and the HTML of a message: the intro, each section (at most 30 lines, then
+    /// how many more), a link into the portal and the one that turns the reminders off.
+    func render(intro: String, _ sections: [Section], language: Language, portal: String, token: String) -> (text: String, html: String) {
         func t(_ key: String) -> String { localizer.text(key, language) }
-        let portal = mail.publicURL + portalPath
         let stop = mail.publicURL + "/unsubscribe?t=" + token
         var text = intro + "\n"
         var html = "<p>" + Self.escape(intro) + "</p>\n"
-        for (title, items) in sections {
-            text += "\n" + title + "\n"
-            html += "<h3>" + Self.escape(title) + "</h3>\n<ul>\n"
-            for item in items.prefix(30) {
-                let name = language == .en ? item.typeNameEn : item.typeNameVi
-                let line = "\(name) (\(item.unitCode)) — \(VietnamTime.display(epochSeconds: item.dueAt))"
-                let link = mail.publicURL + "/records/\(item.itemID)"
-                text += "- " + line + "\n  " + link + "\n"
-                html += "<li><a href=\"" + Self.escape(link) + "\">" + Self.escape(line) + "</a></li>\n"
+        for section in sections {
+            text += "\n" + (section.title.isEmpty ? "" : section.title + "\n")
+            if !section.title.isEmpty { html += "<h3>" + Self.escape(section.title) + "</h3>\n" }
+            html += "<ul>\n"
+            for line in section.lines.prefix(30) {
+                text += "- " + line.text + "\n" + (line.link.map { "  " + $0 + "\n" } ?? "")
+                html += "<li>" + (line.link.map { "<a href=\"" + Self.escape($0) + "\">" + Self.escape(line.text) + "</a>" }
+                                  ?? Self.escape(line.text)) + "</li>\n"
             }
-            if items.count > 30 {
-                let more = localizer.text("mail.more", language, ["count": String(items.count - 30)])
+            if section.lines.count > 30 {
+                let more = localizer.text("mail.more", language, ["count": String(section.lines.count - 30)])
                 text += "  " + more + "\n"
                 html += "<li>" + Self.escape(more) + "</li>\n"
             }
@@ -113,8 +154,7 @@ struct DigestComposer: Sendable {
         text += "\n" + t("mail.open") + ": " + portal + "\n\n" + t("mail.stop") + ": " + stop + "\n"
         html += "<p><a href=\"" + Self.escape(portal) + "\">" + Self.escape(t("mail.open")) + "</a></p>\n"
             + "<p style=\"font-size:small\"><a href=\"" + Self.escape(stop) + "\">" + Self.escape(t("mail.stop")) + "</a></p>\n"
-        return OutgoingMessage(kind: kind, dedupe: dedupe, recipientUserID: person.userID, address: address,
-                               language: language.rawValue, subject: subject, text: text, html: html)
+        return (text, html)
     }
 
     static func escape(_ text: String) -> String {

@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// Makes the reminders once a day per tenant, from 07:00 in Vietnam (`ReminderRules`): each
 /// person's weekly digest (what is due in the next seven days, what is overdue, what was returned)
 /// on the weekday they chose, a short note the day before a deadline, and for each approver (group
-/// head, vice principal, principal) what waits for their decision and since when. Everything goes into the
+/// head, vice principal, principal) what waits for their decision and since when, with a principal's
+/// overdue items by person; for officers and inspectors their unit's figures, the change since last
+/// week and the inspection follow-ups due. Everything goes into the
 /// outbox in one transaction with the day's record, under the tenant's reminder lock: one process
 /// makes them, a crash leaves neither, and a day is never made twice.
 struct DigestScheduler: Service {
@@ -35,7 +37,7 @@ struct DigestScheduler: Service {
         var queued = 0
         for tenant in (try? await services.tenants.tenants()) ?? [] where tenant.mergedInto == nil {
             do {
-                queued += try await make(tenantID: tenant.id, tenantCode: tenant.code, now: now)
+                queued += try await make(tenantID: tenant.id, now: now)
             } catch {
                 services.logger.warning("reminders not made", metadata: ["tenant": "\(tenant.code)", "error": "\(String(reflecting: error))"])
             }
@@ -43,13 +45,15 @@ struct DigestScheduler: Service {
         return queued
     }
 
-    func make(tenantID: Int64, tenantCode: String, now: Int64) async throws -> Int {
+    func make(tenantID: Int64, now: Int64) async throws -> Int {
         let today = VietnamTime.date(epochSeconds: now)
         let store = DigestStore(database: services.database, logger: services.logger)
         // Once the day is made (by this process or another), nothing is read again until tomorrow.
         if try await store.ran(tenantID: tenantID, kind: "daily", period: today.iso) { return 0 }
-        let recipients = try await store.teacherRecipients(tenantID: tenantID, now: now, days: ReminderRules.horizonDays)
+        let recipients = try await store.teacherRecipients(tenantID: tenantID, now: now, days: ReminderRules.horizonDays,
+                                                         pastDays: ReminderRules.overdueDays)
         let approvers = try await store.approverRecipients(tenantID: tenantID)
+        let principals = try await store.principalsOverdue(tenantID: tenantID, since: now - Int64(ReminderRules.overdueDays) * 86_400)
         // Officers and inspectors: their units' figures now, read before the day's transaction.
         let week = ReminderRules.week(of: today)
         var watched: [(DigestStore.Watcher, MailAddress, ComplianceQuery.View)] = []
@@ -69,6 +73,8 @@ struct DigestScheduler: Service {
             }
         }
         let (officers, unreachable) = (watched, unaddressed)
+        let followUps = officers.isEmpty ? [:]
+            : try await store.followUpsDue(tenantID: tenantID, until: today.adding(days: ReminderRules.followUpDays).iso)
         let shown = Array(Set(officers.flatMap { [$0.2.unit.id] + $0.2.children.map(\.id) }))
         let lastWeek = try await store.figures(tenantID: tenantID, unitIDs: shown, week: today.monday.adding(days: -7).iso)
         let composer = DigestComposer(localizer: services.localizer, mail: mail)
@@ -87,22 +93,26 @@ struct DigestScheduler: Service {
                 }
                 let token = UnsubscribeToken.make(tenantID: tenantID, userID: person.userID, now: now, key: mail.linkKey)
                 if weekly {
-                    messages.append(composer.weekly(person, address: address, tenantCode: tenantCode, token: token, now: now,
+                    messages.append(composer.weekly(person, address: address, token: token,
                                                     dedupe: "weekly.\(person.userID).\(ReminderRules.week(of: today))"))
                 }
                 if !tomorrow.isEmpty {
-                    messages.append(composer.dayBefore(person, items: tomorrow, address: address, tenantCode: tenantCode, token: token,
+                    messages.append(composer.dayBefore(person, items: tomorrow, address: address, token: token,
                                                        dedupe: "note.\(person.userID).\(today.adding(days: 1).iso)"))
                 }
             }
-            // What waits for each approver's decision, on their weekly day.
-            for person in approvers where ReminderRules.weeklyDue(today: today, chosenWeekday: person.weekday, weekly: person.weekly) {
+            // What waits for each approver's decision, and for a principal the school's overdue items
+            // by person, on their weekly day.
+            let overdueByPrincipal = Dictionary(principals.map { ($0.principal.userID, $0.people) }, uniquingKeysWith: { $0 + $1 })
+            let waiting = Set(approvers.map(\.userID))
+            let heads = approvers + principals.map(\.principal).filter { !waiting.contains($0.userID) }
+            for person in heads where ReminderRules.weeklyDue(today: today, chosenWeekday: person.weekday, weekly: person.weekly) {
                 guard let address = person.email.flatMap({ MailAddress($0, name: person.displayName) }) else {
                     skipped += 1
                     continue
                 }
                 let token = UnsubscribeToken.make(tenantID: tenantID, userID: person.userID, now: now, key: mail.linkKey)
-                messages.append(composer.approvals(person, address: address, token: token,
+                messages.append(composer.approvals(person, overdue: overdueByPrincipal[person.userID] ?? [], address: address, token: token,
                                                    dedupe: "approvals.\(person.userID).\(ReminderRules.week(of: today))"))
             }
             // Each officer's unit, with the change since last week's digest; this week's figures kept for the next.
@@ -110,8 +120,9 @@ struct DigestScheduler: Service {
             var kept: [Int64: (completeness: Double?, timeliness: Double?)] = [:]
             for (watcher, address, view) in officers {
                 let token = UnsubscribeToken.make(tenantID: tenantID, userID: watcher.userID, now: now, key: mail.linkKey)
-                messages.append(composer.officer(watcher, address: address, view: view, previous: lastWeek, token: token,
-                                                 dedupe: "officer.\(watcher.userID).\(watcher.unitID).\(week)"))
+                messages.append(composer.officer(watcher, address: address, view: view, previous: lastWeek,
+                                                 followUps: followUps[.init(userID: watcher.userID, unitID: watcher.unitID)] ?? [],
+                                                 now: now, token: token, dedupe: "officer.\(watcher.userID).\(watcher.unitID).\(week)"))
                 kept[view.unit.id] = (view.total.completeness, view.total.timeliness)
                 for child in view.children { kept[child.id] = (view.counts(of: child).completeness, view.counts(of: child).timeliness) }
             }
