@@ -99,12 +99,13 @@ public struct LDAPDirectory: DirectoryService {
         for dn in order where Self.isUnder(dn, settings.userBase) {
             guard let entry = try handle.read(
                 dn: dn, filter: filter,
-                attributes: [settings.loginAttribute, settings.displayNameAttribute, "cn"] + PasswordFactsReader.accountAttributes)
+                attributes: [settings.loginAttribute, settings.displayNameAttribute, "cn", settings.mailAttribute]
+                    + PasswordFactsReader.accountAttributes)
             else { continue }
             let login = entry.first(settings.loginAttribute) ?? entry.first("cn") ?? dn
             accounts.append(PasswordAccount(
                 dn: entry.dn, login: login, displayName: entry.first(settings.displayNameAttribute) ?? entry.first("cn") ?? login,
-                unitCodes: codesByMember[dn] ?? [], facts: try reader.facts(of: entry)))
+                unitCodes: codesByMember[dn] ?? [], facts: try reader.facts(of: entry), email: entry.first(settings.mailAttribute)))
         }
         return accounts
     }

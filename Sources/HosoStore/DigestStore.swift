@@ -372,6 +372,69 @@ public struct DigestStore: Sendable {
         }
     }
 
+    /// An account as the directory's daily read gives it.
+    public struct DirectoryPerson: Sendable {
+        public let login: String
+        public let dn: String
+        public let displayName: String
+        public let email: String?
+        public init(login: String, dn: String, displayName: String, email: String?) {
+            self.login = login
+            self.dn = dn
+            self.displayName = displayName
+            self.email = email
+        }
+    }
+
+    /// Takes the directory's addresses for the people it knows and the portal has none for (a
+    /// sign-in refreshes a person's address; this reaches those who never signed in, such as the
+    /// teachers a records import named). `reminded` (with an address) who have no row at all get
+    /// one, so a reminder can name them and its unsubscribe link can turn it off. Local accounts
+    /// are left as they are. Returns how many rows changed.
+    @discardableResult
+    public func takeAddresses(tenantID: Int64, _ people: [DirectoryPerson], reminded: Set<String>) async throws -> Int {
+        let logger = self.logger
+        let logins = people.map(\.login), dns = people.map(\.dn), names = people.map(\.displayName)
+        let emails = people.map { $0.email ?? "" }, create = people.map { reminded.contains($0.login) && $0.email != nil }
+        return try await database.withTenant(tenantID) { connection in
+            let updated = try await connection.fetch("""
+                UPDATE users u SET email = a.email
+                FROM unnest(\(logins)::text[], \(emails)::text[]) AS a(login, email)
+                WHERE u.tenant_id = \(tenantID) AND u.login = a.login AND u.source = 'directory'
+                  AND u.email IS NULL AND a.email <> \("")
+                RETURNING u.id
+                """, Int64.self, logger: logger).count
+            let created = try await connection.fetch("""
+                INSERT INTO users (tenant_id, login, source, directory_dn, display_name, email)
+                SELECT \(tenantID), a.login, 'directory', a.dn, a.name, a.email
+                FROM unnest(\(logins)::text[], \(dns)::text[], \(names)::text[], \(emails)::text[], \(create)::boolean[])
+                     AS a(login, dn, name, email, made)
+                WHERE a.made
+                ON CONFLICT (tenant_id, login) DO NOTHING
+                RETURNING id
+                """, Int64.self, logger: logger).count
+            return updated + created
+        }
+    }
+
+    /// People of the tenant by login (directory accounts only), with their choices; items empty.
+    public func people(tenantID: Int64, logins: [String]) async throws -> [DigestRecipient] {
+        let logger = self.logger
+        return try await database.withTenant(tenantID) { connection in
+            var result: [DigestRecipient] = []
+            for try await row in try await connection.query("""
+                WITH \(unescaped: Self.tenantDefaults)
+                SELECT \(unescaped: Self.personColumns)
+                FROM users p LEFT JOIN notification_settings s ON s.user_id = p.id CROSS JOIN d
+                WHERE p.tenant_id = \(tenantID) AND p.source = 'directory' AND p.login = ANY (\(logins)::text[])
+                ORDER BY p.id
+                """, logger: logger) {
+                result.append(try Self.person(row.makeRandomAccess(), items: []))
+            }
+            return result
+        }
+    }
+
     /// A person's address as the directory last gave it, and their name.
     public func address(tenantID: Int64, userID: Int64) async throws -> (email: String?, name: String)? {
         let logger = self.logger

@@ -120,6 +120,24 @@ import Testing
         #expect(!PasswordNotice(kind: .neverChanged).isUrgent && !PasswordNotice(kind: .pastLimit, days: 200).isUrgent)
     }
 
+    @Test func theMailReminderLeavesLockedAccountsToTheirAdministrators() {
+        let soon = PasswordFacts(changedAt: Self.now - 170 * Self.day, createdAt: 0, policy: policy180)
+        #expect(PasswordAge.mailNotice(soon, settings: settings, now: Self.now) == PasswordNotice(kind: .expiresSoon, days: 10))
+        let initial = PasswordFacts(changedAt: nil, createdAt: Self.now - Self.day, policy: policy180)
+        #expect(PasswordAge.mailNotice(initial, settings: settings, now: Self.now) == PasswordNotice(kind: .neverChanged))
+        // Locked by an administrator (for good) or by failures (within the lockout): no mail, still on the list.
+        let lockedInitial = PasswordFacts(changedAt: nil, createdAt: Self.now - Self.day, lockedByDirectory: true, policy: policy180)
+        #expect(PasswordAge.mailNotice(lockedInitial, settings: settings, now: Self.now) == nil)
+        #expect(PasswordAge.standing(lockedInitial, settings: settings, now: Self.now).needsAttention)
+        let failures = PasswordFacts(changedAt: Self.now - 170 * Self.day, createdAt: 0, lockedByDirectory: true,
+                                     lockedAt: Self.now - 60, policy: policy180)
+        #expect(PasswordAge.mailNotice(failures, settings: settings, now: Self.now) == nil)
+        // Once the lockout has run out, the reminder comes back.
+        #expect(PasswordAge.mailNotice(failures, settings: settings, now: Self.now + 600) != nil)
+        let fine = PasswordFacts(changedAt: Self.now - 20 * Self.day, createdAt: 0, policy: policy180)
+        #expect(PasswordAge.mailNotice(fine, settings: settings, now: Self.now) == nil)
+    }
+
     @Test func groupsPlaceAccountsInTheViewersScopeOnly() throws {
         let rules = [
             GroupRule(pattern: try GroupPattern("so-canbo"), role: .provincialOfficer, unit: .code("SO")),

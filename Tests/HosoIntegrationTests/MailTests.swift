@@ -153,7 +153,7 @@ import Testing
         let asked = approvalBody.matches(of: /portal\.test\/records\/(\d+)/).map { String($0.1) }
         #expect(Set(asked) == [waiting] && approvalBody.contains("http://portal.test/approvals"), "\(asked)")
         // The district officer's digest: their office's figures and schools, never another office's.
-        let officerMail = try sink.delivered(to: officer)
+        let officerMail = try sink.delivered(to: officer).filter(Self.isDigest)
         #expect(officerMail.count == 1, "\(officerMail)")
         let officerBody = try Self.decodedBodies(try sink.message(try #require(officerMail.first)))
         #expect(officerBody.contains("http://portal.test/units/D01/dashboard") && officerBody.contains("(S01)"), "\(officerBody)")
@@ -222,7 +222,7 @@ import Testing
 
         // verify: the principal's digest names the people with overdue items at their school, with their counts.
         let sink = try Self.sink
-        let principalMail = try sink.delivered(to: principal)
+        let principalMail = try sink.delivered(to: principal).filter(Self.isDigest)
         #expect(principalMail.count == 1, "\(principalMail)")
         #expect((principalMail.first?["subject"] as? String ?? "").contains("overdue at the school"), "in the tenant's default language")
         let principalBody = try Self.decodedBodies(try sink.message(try #require(principalMail.first)))
@@ -241,7 +241,7 @@ import Testing
         #expect(!elsewhere.isEmpty && elsewhere.allSatisfy { $0 == "S01" }, "only the principal's school: \(elsewhere)")
         // The officer's digest names the follow-up due this week at their office's school, not the
         // one due in March, and never another office's.
-        let officerMail = try sink.delivered(to: officer)
+        let officerMail = try sink.delivered(to: officer).filter(Self.isDigest)
         #expect(officerMail.count == 1, "\(officerMail)")
         let officerBody = try Self.decodedBodies(try sink.message(try #require(officerMail.first)))
         #expect(officerBody.contains("Inspection follow-ups due") && officerBody.contains("Bổ sung chữ ký sổ điểm — S01"), "\(officerBody)")
@@ -249,6 +249,44 @@ import Testing
         #expect(!officerBody.contains("Lập lại kế hoạch giáo dục") && !officerBody.contains("Việc của trường khác"), "\(officerBody)")
         // The teacher has not chosen either: English, as the tenant says.
         #expect(try sink.delivered(to: teacher).contains { ($0["subject"] as? String ?? "").contains("records due in 7 days") })
+    }
+
+    @Test func aStalePasswordIsRemindedByMailAtTheAddressTheDirectoryGives() async throws {
+        // setup: two accounts of S01 in slapd (one expiring in five days, one expired and locked),
+        // each with its own address in the directory and no row in the portal; a demo teacher whose
+        // address the portal lost.
+        let world = try await TestWorld.make(importing: ["demo"])
+        let db = world.database.name
+        let admin = try DirectoryAdmin()
+        let accounts = try StalePasswordTests.makeAccounts(admin)
+        defer { admin.delete(accounts.dns) }
+        try await TestEnvironment.ownerExecute("UPDATE users SET email = NULL WHERE login = 's1.teacher'", database: db)
+        // Today at 08:00 in Vietnam, or now when later: the reminders' hour has come, and the
+        // directory's instants (set from the real clock) keep their meaning.
+        let real = Int64(Date().timeIntervalSince1970)
+        let morning = VietnamTime.epochSeconds(VietnamTime.date(epochSeconds: real), hour: 8, minute: 0, second: 0)
+
+        // act
+        try await withServices(world, clock: FixedClock(epochSeconds: max(real, morning))) { services, mail in
+            await DigestScheduler(services: services, mail: mail, interval: .seconds(60)).makeDue()
+            await sendAll(services, mail)
+        }
+
+        // verify: the expiring account is told, in Vietnamese, at its directory address; the locked one is not.
+        let sink = try Self.sink
+        let soon = try sink.delivered(to: accounts.soon + "@school.test")
+        #expect(soon.count == 1, "\(soon)")
+        #expect((soon.first?["subject"] as? String ?? "").contains("mật khẩu tài khoản \(accounts.soon)"))
+        let text = try Self.decodedBodies(try sink.message(try #require(soon.first)))
+        #expect(text.contains("sẽ hết hạn sau") && text.contains("http://portal.test/unsubscribe?t="), "\(text)")
+        #expect(!text.contains("Demo@2026!"), "never a password")
+        #expect(try sink.delivered(to: accounts.old + "@school.test").isEmpty, "a locked account is left to its administrators")
+        let rows = try await TestEnvironment.ownerRows("""
+            SELECT login, email, source FROM users WHERE login IN ('\(accounts.soon)', '\(accounts.old)', 's1.teacher') ORDER BY login
+            """, database: db)
+        #expect(rows.contains { $0 == [accounts.soon, accounts.soon + "@school.test", "directory"] }, "\(rows)")
+        #expect(!rows.contains { $0[0] == accounts.old }, "no row made for someone not reminded")
+        #expect(rows.contains { $0 == ["s1.teacher", "s1.teacher@demo.hoso.vn", "directory"] }, "the lost address taken from the directory")
     }
 
     @Test func theTenantFileSetsTheRemindersDefaults() throws {
@@ -425,6 +463,13 @@ import Testing
         let delivered = try sink.delivered(to: address)
         let stored = try await TestEnvironment.ownerValue("SELECT message_id FROM outbox WHERE address = '\(address)'", database: db)
         #expect(delivered.count == 1 && delivered.first?["message_id"] as? String == stored, "\(delivered)")
+    }
+
+    /// A digest, not the weekly password reminder (the demo's directory accounts never changed
+    /// their initial passwords, so each gets one too).
+    static func isDigest(_ entry: [String: Any]) -> Bool {
+        let subject = entry["subject"] as? String ?? ""
+        return !subject.contains("mật khẩu") && !subject.contains("password")
     }
 
     /// The text and HTML parts of a message, decoded.

@@ -35,6 +35,7 @@ import Testing
             cn: \(name)
             sn: Thử
             displayName: \(name)
+            mail: \(login)@school.test
             userPassword: Demo@2026!
 
             """

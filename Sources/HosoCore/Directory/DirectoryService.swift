@@ -8,7 +8,8 @@ public protocol DirectoryService: Sendable {
 
     /// The accounts that belong to `unitCodes` (upper-cased) through their groups under `rules`,
     /// with their password-policy facts (`pwdChangedTime`, `pwdAccountLockedTime`, the effective
-    /// `pwdMaxAge`), read through the service account. Never a password or a hash. Throws
+    /// `pwdMaxAge`) and address (the tenant's mail attribute), read through the service account.
+    /// Never a password or a hash. Throws
     /// `service.directory_unavailable` when the directory cannot answer.
     func passwordAccounts(settings: DirectorySettings, bindPassword: String, rules: [GroupRule],
                           unitCodes: Set<String>) async throws -> [PasswordAccount]

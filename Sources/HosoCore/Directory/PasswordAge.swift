@@ -81,13 +81,16 @@ public struct PasswordAccount: Sendable, Hashable {
     /// Codes of the units the account's groups give it a role at, as the group rules read them.
     public let unitCodes: [String]
     public let facts: PasswordFacts
+    /// The address the directory gives (the tenant's mail attribute), if any.
+    public let email: String?
 
-    public init(dn: String, login: String, displayName: String, unitCodes: [String], facts: PasswordFacts) {
+    public init(dn: String, login: String, displayName: String, unitCodes: [String], facts: PasswordFacts, email: String? = nil) {
         self.dn = dn
         self.login = login
         self.displayName = displayName
         self.unitCodes = unitCodes
         self.facts = facts
+        self.email = email
     }
 }
 
@@ -240,6 +243,14 @@ public enum PasswordAge {
         if found.neverChanged { return PasswordNotice(kind: .neverChanged) }
         if found.pastLimit, let age = found.ageDays { return PasswordNotice(kind: .pastLimit, days: age) }
         return nil
+    }
+
+    /// The reminder the daily e-mail gives, from the facts alone (the same sentence as after a
+    /// sign-in). None for an account the directory has locked: its administrators follow it up
+    /// from their list, and a person who cannot sign in is not told to change anything.
+    public static func mailNotice(_ facts: PasswordFacts, settings: PasswordAgeSettings, now: Int64) -> PasswordNotice? {
+        guard !standing(facts, settings: settings, now: now).locked else { return nil }
+        return notice(control: nil, facts: facts, settings: settings, now: now)
     }
 
     /// The unit codes (upper-cased) among `groups`' that lie in `scope` (upper-cased codes), as

@@ -54,6 +54,17 @@ struct DigestComposer: Sendable {
                        portalPath: "/approvals")
     }
 
+    /// A weekly reminder to change a password: the same sentence as after a sign-in, and how.
+    func password(_ person: DigestRecipient, notice: PasswordNotice, address: MailAddress, token: String, dedupe: String) -> OutgoingMessage {
+        let language = Language(rawValue: person.language) ?? .vi
+        func t(_ key: String, _ values: [String: String] = [:]) -> String { localizer.text(key, language, values) }
+        let lines = [PasswordNoticeText.message(notice, language, localizer), t("mail.password.how")].map { Line(text: $0, link: nil) }
+        return message(person, address: address, language: language, kind: "password.notice", dedupe: dedupe,
+                       subject: t("mail.password.subject", ["login": person.login]),
+                       intro: t("mail.password.intro", ["name": person.displayName, "login": person.login]),
+                       sections: [Section(title: "", lines: lines)], token: token, portalPath: "/")
+    }
+
     /// An officer's or inspector's weekly digest: their unit's completeness and timeliness this
     /// school year with the change since last week's digest, and its weakest child units.
     func officer(_ watcher: DigestStore.Watcher, address: MailAddress, view: ComplianceQuery.View,

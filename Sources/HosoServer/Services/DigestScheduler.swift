@@ -50,6 +50,16 @@ struct DigestScheduler: Service {
         let store = DigestStore(database: services.database, logger: services.logger)
         // Once the day is made (by this process or another), nothing is read again until tomorrow.
         if try await store.ran(tenantID: tenantID, kind: "daily", period: today.iso) { return 0 }
+        // The directory first: addresses for people who never signed in, and whose password to remind.
+        let directory = await directoryAccounts(tenantID: tenantID, today: today, now: now)
+        let reminded = directory.filter { $0.notice != nil }
+        if !directory.isEmpty {
+            try await store.takeAddresses(tenantID: tenantID, directory.map {
+                DigestStore.DirectoryPerson(login: $0.account.login, dn: $0.account.dn, displayName: $0.account.displayName, email: $0.account.email)
+            }, reminded: Set(reminded.map(\.account.login)))
+        }
+        let passwordPeople = reminded.isEmpty ? [] : try await store.people(tenantID: tenantID, logins: reminded.map(\.account.login))
+        let notices = Dictionary(reminded.compactMap { line in line.notice.map { (line.account.login, $0) } }, uniquingKeysWith: { first, _ in first })
         let recipients = try await store.teacherRecipients(tenantID: tenantID, now: now, days: ReminderRules.horizonDays,
                                                          pastDays: ReminderRules.overdueDays)
         let approvers = try await store.approverRecipients(tenantID: tenantID)
@@ -115,6 +125,17 @@ struct DigestScheduler: Service {
                 messages.append(composer.approvals(person, overdue: overdueByPrincipal[person.userID] ?? [], address: address, token: token,
                                                    dedupe: "approvals.\(person.userID).\(ReminderRules.week(of: today))"))
             }
+            // A reminder to change a password, on the person's weekly day.
+            for person in passwordPeople where ReminderRules.weeklyDue(today: today, chosenWeekday: person.weekday, weekly: person.weekly) {
+                guard let notice = notices[person.login] else { continue }
+                guard let address = person.email.flatMap({ MailAddress($0, name: person.displayName) }) else {
+                    skipped += 1
+                    continue
+                }
+                let token = UnsubscribeToken.make(tenantID: tenantID, userID: person.userID, now: now, key: mail.linkKey)
+                messages.append(composer.password(person, notice: notice, address: address, token: token,
+                                                  dedupe: "password.\(person.userID).\(week)"))
+            }
             // Each officer's unit, with the change since last week's digest; this week's figures kept for the next.
             skipped += unreachable
             var kept: [Int64: (completeness: Double?, timeliness: Double?)] = [:]
@@ -132,5 +153,22 @@ struct DigestScheduler: Service {
             return (made, skipped)
         }
         return done?.made ?? 0
+    }
+
+    /// The tenant's accounts as its directory gives them now (through the service account), each
+    /// with the password reminder it is due. None when the tenant has no directory or it cannot
+    /// answer: the day's digests go out without them (logged), and next week's reminder comes.
+    func directoryAccounts(tenantID: Int64, today: LocalDate, now: Int64) async -> [(account: PasswordAccount, notice: PasswordNotice?)] {
+        do {
+            guard let tenant = try await services.tenants.tenant(id: tenantID),
+                  let settings = services.configuration.directorySettings(for: tenant) else { return [] }
+            let codes = Set(try await services.units.tree(tenantID: tenantID, asOf: today).map { $0.unit.code.uppercased() })
+            let accounts = try await services.directory.passwordAccounts(
+                settings: settings, bindPassword: services.configuration.bindPassword(for: settings), rules: tenant.groupRules, unitCodes: codes)
+            return accounts.map { ($0, PasswordAge.mailNotice($0.facts, settings: settings.passwordAge, now: now)) }
+        } catch {
+            services.logger.warning("directory not read for reminders", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
+            return []
+        }
     }
 }
