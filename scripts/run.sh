@@ -146,6 +146,13 @@ if ((!healthy)); then
     exit 1
 fi
 
+# Today's reminders at once, whatever the hour, so the mail folder shows what people would receive
+# (once a day: the server's own job at 07:00 then makes nothing more today).
+if [[ -n "${HOSO_SMTP_URL:-}" ]]; then
+    say "making today's reminders (hoso reminders)"
+    "$bin" reminders || say "warning: reminders not made; the server makes them from 07:00"
+fi
+
 # Point-in-time backups are on (WAL archiving); the first full backup makes them restorable.
 if ! "$bin" backup list 2>/dev/null | grep ' full ' | grep -vq 'incomplete'; then
     say "taking the first full backup (hoso backup)"
@@ -195,7 +202,8 @@ Demo logins (password for all: Demo@2026!)
   due within 7 days, overdue or returned gets a weekly digest on their chosen day (/settings/notifications)
   and a note the day before a deadline. Nothing leaves this machine: the local SMTP sink keeps every
   message in ${HOSO_SMTP_MAIL_DIR:-(an external server: HOSO_SMTP_URL)} (one .eml file each, and log.jsonl).
-  People get mail at the address the directory gives them when they sign in. The outbox (queued, sent,
+  People get mail at the address the directory gives (read every morning through the service account),
+  and whoever must change a password gets a weekly reminder. hoso reminders makes today's at any hour. The outbox (queued, sent,
   failed, with the server's answer, and a "send a test message" button) is /outbox for a tenant administrator.
 
 Server log: $logfile

@@ -14,7 +14,7 @@ struct Hoso: AsyncParsableCommand {
         abstract: "Hoso: oversight of electronic school records.",
         subcommands: [Serve.self, Migrate.self, TenantCommand.self, RulesCommand.self, PeopleCommand.self, ObligationsCommand.self,
                       AdminCommand.self, AuditCommand.self, BackupCommand.self, RestoreCommand.self, BlobsCommand.self, DemoCommand.self,
-                      KeysCommand.self, VerifyCommand.self]
+                      KeysCommand.self, VerifyCommand.self, RemindersCommand.self]
     )
 }
 
@@ -52,6 +52,20 @@ struct Serve: AsyncParsableCommand {
             let configuration = try AppConfiguration.fromEnvironment()
             let app = try await buildApplication(configuration: configuration, logger: makeLogger(configuration.logLevel))
             try await app.runService()
+        }
+    }
+}
+
+struct RemindersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reminders",
+        abstract: "Make today's e-mail reminders now, whatever the hour (once a day per tenant: a second run queues nothing).")
+
+    func run() async throws {
+        try await reporting {
+            let configuration = try AppConfiguration.fromEnvironment()
+            let queued = try await makeRemindersNow(configuration: configuration, logger: makeLogger(configuration.logLevel))
+            print("hoso: \(queued) reminders queued; the server sends them (its outbox: /outbox)")
         }
     }
 }

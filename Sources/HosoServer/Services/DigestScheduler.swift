@@ -28,12 +28,13 @@ struct DigestScheduler: Service {
         }
     }
 
-    /// Makes today's reminders of every tenant whose day has come and not been made; returns how many messages were queued.
+    /// Makes today's reminders of every tenant whose day has come and not been made; returns how
+    /// many messages were queued. `anyHour`: before 07:00 too (`hoso reminders`).
     @discardableResult
-    func makeDue() async -> Int {
+    func makeDue(anyHour: Bool = false) async -> Int {
         let now = services.clock.now()
         let hour = Int((now + Int64(VietnamTime.offsetSeconds)) % 86_400) / 3600
-        guard hour >= ReminderRules.sendingHour else { return 0 }
+        guard anyHour || hour >= ReminderRules.sendingHour else { return 0 }
         var queued = 0
         for tenant in (try? await services.tenants.tenants()) ?? [] where tenant.mergedInto == nil {
             do {
@@ -170,5 +171,21 @@ struct DigestScheduler: Service {
             services.logger.warning("directory not read for reminders", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
             return []
         }
+    }
+}
+
+/// `hoso reminders`: makes today's reminders of every tenant now, whatever the hour (a demo that
+/// starts at night, an operator after an outage), once per day as the server's job does: a later
+/// run, or the server's own at 07:00, queues nothing more that day. The running server's sender
+/// delivers them. Returns how many messages were queued.
+public func makeRemindersNow(configuration: AppConfiguration, logger: Logger) async throws -> Int {
+    guard let mail = configuration.mail else {
+        throw ConfigurationError(problems: ["HOSO_SMTP_URL is not set: reminders are neither made nor sent"])
+    }
+    let services = try await makeServices(configuration: configuration, logger: logger)
+    return await withTaskGroup(of: Int?.self) { group in
+        group.addTask { await services.database.run(); return nil }
+        defer { group.cancelAll() }
+        return await DigestScheduler(services: services, mail: mail, interval: .seconds(60)).makeDue(anyHour: true)
     }
 }
