@@ -26,11 +26,18 @@ public struct LDAPDirectory: DirectoryService {
     public func authenticate(
         _ credentials: Credentials, settings: DirectorySettings, bindPassword: String, groupAttributes: [String]
     ) async throws -> DirectoryAccount {
+        try await blocking(settings) {
+            try Self.authenticateBlocking(credentials, settings: settings, bindPassword: bindPassword, groupAttributes: groupAttributes)
+        }
+    }
+
+    /// Runs libldap's blocking calls on the directory's threads. The person's own refusals
+    /// (`HosoError`) pass through; anything the directory or the network did is logged and becomes
+    /// `service.directory_unavailable` (503).
+    func blocking<T: Sendable>(_ settings: DirectorySettings, _ body: @Sendable @escaping () throws -> T) async throws -> T {
         let logger = self.logger
         do {
-            return try await threadPool.runIfActive {
-                try Self.authenticateBlocking(credentials, settings: settings, bindPassword: bindPassword, groupAttributes: groupAttributes)
-            }
+            return try await threadPool.runIfActive(body)
         } catch let failure as LDAPHandle.Failure {
             logger.warning("directory failure", metadata: ["error": "\(failure)", "url": "\(settings.url)"])
             throw HosoError("service.directory_unavailable")
@@ -44,19 +51,8 @@ public struct LDAPDirectory: DirectoryService {
 
     public func passwordAccounts(settings: DirectorySettings, bindPassword: String, rules: [GroupRule],
                                  unitCodes: Set<String>) async throws -> [PasswordAccount] {
-        let logger = self.logger
-        do {
-            return try await threadPool.runIfActive {
-                try Self.passwordAccountsBlocking(settings: settings, bindPassword: bindPassword, rules: rules, unitCodes: unitCodes)
-            }
-        } catch let failure as LDAPHandle.Failure {
-            logger.warning("directory failure", metadata: ["error": "\(failure)", "url": "\(settings.url)"])
-            throw HosoError("service.directory_unavailable")
-        } catch let error as HosoError {
-            throw error
-        } catch {
-            logger.error("directory error", metadata: ["error": "\(String(reflecting: error))"])
-            throw HosoError("service.directory_unavailable")
+        try await blocking(settings) {
+            try Self.passwordAccountsBlocking(settings: settings, bindPassword: bindPassword, rules: rules, unitCodes: unitCodes)
         }
     }
 

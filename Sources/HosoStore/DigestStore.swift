@@ -27,21 +27,6 @@ public struct DigestRecipient: Sendable, Equatable {
     public var items: [DigestItem]
 }
 
-/// A person's choice of reminders.
-public struct NotificationChoice: Sendable, Equatable {
-    public var weekly: Bool
-    public var dayBefore: Bool
-    public var weekday: Int
-    public var language: String
-
-    public init(weekly: Bool = true, dayBefore: Bool = true, weekday: Int = 1, language: String = "vi") {
-        self.weekly = weekly
-        self.dayBefore = dayBefore
-        self.weekday = weekday
-        self.language = language
-    }
-}
-
 /// What the reminder job reads and records (migration 0014).
 public struct DigestStore: Sendable {
     let database: Database

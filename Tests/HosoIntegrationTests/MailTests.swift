@@ -291,9 +291,9 @@ import Testing
 
     @Test func theTenantFileSetsTheRemindersDefaults() throws {
         let yaml = try String(contentsOfFile: try TestEnvironment.repoDirectory + "/tenants/demo/tenant.yaml", encoding: .utf8)
-        #expect(try TenantFile.parse(yaml).notifications == NotificationDefaults(weekly: true, dayBefore: true, weekday: 1, language: "vi"))
+        #expect(try TenantFile.parse(yaml).notifications == NotificationChoice(weekly: true, dayBefore: true, weekday: 1, language: "vi"))
         let sunday = try TenantFile.parse(yaml.replacingOccurrences(of: "  weekday: 1\n  language: vi\n", with: "  weekday: 7\n  language: en\n"))
-        #expect(sunday.notifications == NotificationDefaults(weekday: 7, language: "en"))
+        #expect(sunday.notifications == NotificationChoice(weekday: 7, language: "en"))
         func problems(_ line: String, _ replacement: String) -> [String] {
             do { _ = try TenantFile.parse(yaml.replacingOccurrences(of: line, with: replacement)); return [] }
             catch { return (error as? HosoErrors)?.errors.compactMap { $0.parameters["field"] } ?? ["?"] }

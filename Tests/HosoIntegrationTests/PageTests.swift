@@ -33,6 +33,29 @@ import Testing
         }
     }
 
+    @Test func eachRoleLandsOnWhatTheyCameFor() async throws {
+        let world = try await TestWorld.make(importing: ["demo"], records: ["2026-2027"])
+        try await world.withApp { client in
+            let expected = [
+                ("so.officer", "/units/SO/dashboard"), ("d1.inspector", "/units/D01/dashboard"), ("s1.principal", "/units/S01/dashboard"),
+                ("s1.head", "/approvals"), ("s1.teacher", "/owe"), ("s1.admin", "/units/S01/dashboard"),
+            ]
+            for (login, landing) in expected {
+                var browser = Browser()
+                let signedIn = try await signInWithForm(client, &browser, login: login)
+                #expect(signedIn.status == .seeOther && signedIn.headers[.location] == landing, "\(login): \(signedIn.headers[.location] ?? "")")
+                // The page it names opens, and the account page stays one click away.
+                let page = try await browser.send(client, .get, landing)
+                #expect(page.status == .ok, "\(login) at \(landing)")
+                #expect(page.text.contains("href=\"/\""), "\(login): the account page is linked")
+            }
+            // On their way elsewhere, they go there.
+            var browser = Browser()
+            let elsewhere = try await signInWithForm(client, &browser, login: "s1.teacher", next: "/units/S01")
+            #expect(elsewhere.headers[.location] == "/units/S01")
+        }
+    }
+
     @Test func signInShowsWhoRolesAndScopeThenSignsOut() async throws {
         let world = try await TestWorld.make()
         try await world.withApp { client in

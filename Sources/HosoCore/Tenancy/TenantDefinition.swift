@@ -14,12 +14,12 @@ public struct TenantDefinition: Sendable, Equatable {
     public let directory: DirectorySettings?
     public let groupRules: [GroupRule]
     /// Reminders for people who have not chosen their own.
-    public let notifications: NotificationDefaults
+    public let notifications: NotificationChoice
 
     public init(
         id: String, nameVi: String, nameEn: String, hosts: [String] = [], levels: [UnitLevel] = UnitLevel.defaults,
         units: [UnitDefinition], directory: DirectorySettings?, groupRules: [GroupRule],
-        notifications: NotificationDefaults = NotificationDefaults()
+        notifications: NotificationChoice = NotificationChoice()
     ) {
         self.id = id
         self.nameVi = nameVi

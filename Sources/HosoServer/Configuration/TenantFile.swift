@@ -178,7 +178,7 @@ public enum TenantFile {
         }
 
         // Reminders before a person chooses (issue 18): each field optional, each checked.
-        var notifications = NotificationDefaults()
+        var notifications = NotificationChoice()
         if let block = root["notifications"] {
             func flag(_ key: String) -> Bool? {
                 guard let raw = block[key] else { return nil }

@@ -85,8 +85,10 @@ struct SessionController: Sendable {
             )
             // A new sign-in replaces the session this browser had.
             if let previous = context.session { try await end(previous) }
-            // An urgent password warning is shown on the home page first, with a link on to where they were going.
-            let next = SiteURL.safeNext(form["next"])
+            // Not on their way elsewhere: what they came for (`Landing`). An urgent password warning
+            // is shown on the home page first, with a link on to where they were going.
+            var next = SiteURL.safeNext(form["next"])
+            if next == SiteURL.home.path { next = SiteURL.landing(Landing.of(outcome.actor.grants)) }
             let location = outcome.passwordNotice?.isUrgent != true || next == SiteURL.home.path
                 ? next : SiteURL.home.path(query: [("next", next)])
             var response = Response(status: .seeOther, headers: [.location: location])

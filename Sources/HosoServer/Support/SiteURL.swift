@@ -1,3 +1,4 @@
+import HosoCore
 import Foundation
 import Hummingbird
 
@@ -365,6 +366,16 @@ enum SiteURL: Hashable, Sendable {
     static func segment(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~")))
             ?? value
+    }
+
+    /// The page a landing names.
+    static func landing(_ landing: Landing) -> String {
+        switch landing {
+        case .dashboard(let code): SiteURL.unitDashboard(code).path
+        case .approvals: SiteURL.approvals.path
+        case .owe: SiteURL.owe.path
+        case .home: SiteURL.home.path
+        }
     }
 
     /// A `next=` target is followed only when it is a path on this site (no open redirect).

@@ -1,7 +1,7 @@
-/// What a person of a tenant gets before they choose for themselves (the tenant file's
-/// `notifications:` block): the weekly digest and on which weekday, the note the day before a
-/// deadline, and the language. Stored with the tenant; a person's own choice overrides it.
-public struct NotificationDefaults: Sendable, Equatable, Codable {
+/// Which reminders a person gets: the weekly digest and on which weekday, the note the day before
+/// a deadline, and the language. A person's own (`/settings/notifications`), or a tenant's
+/// defaults for those who have not chosen (the tenant file's `notifications:` block).
+public struct NotificationChoice: Sendable, Equatable, Codable {
     public var weekly: Bool
     public var dayBefore: Bool
     /// 1 = Monday … 7 = Sunday.
@@ -18,7 +18,7 @@ public struct NotificationDefaults: Sendable, Equatable, Codable {
 
     public static let languages = ["vi", "en"]
 
-    /// The fields a tenant file may not set as it did, with the field's name (empty: all valid).
+    /// The fields set to what no choice may be, named as in the tenant file (empty: all valid).
     public var invalidFields: [String] {
         var fields: [String] = []
         if !(1...7).contains(weekday) { fields.append("notifications.weekday") }
