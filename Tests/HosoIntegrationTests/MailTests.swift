@@ -236,7 +236,7 @@ import Testing
         for row in owed {
             #expect(principalBody.contains("(\(row[0] ?? ""), S01): \(row[1] ?? "") overdue"), "\(row) in \(principalBody)")
         }
-        #expect(principalBody.contains("http://portal.test/units/S01/dashboard"))
+        #expect(principalBody.contains("http://portal.test/units/S01/items?owner="), "each person's overdue items linked")
         let elsewhere = principalBody.matches(of: /\([a-z0-9.]+, (S\d+)\)/).map { String($0.1) }
         #expect(!elsewhere.isEmpty && elsewhere.allSatisfy { $0 == "S01" }, "only the principal's school: \(elsewhere)")
         // The officer's digest names the follow-up due this week at their office's school, not the

@@ -42,7 +42,7 @@ struct DigestComposer: Sendable {
                 Line(text: t("mail.approvals.person", [
                     "name": line.displayName, "login": line.login, "unit": line.unitCode, "count": String(line.count),
                     "since": VietnamTime.display(epochSeconds: line.oldestDue),
-                ]), link: mail.publicURL + SiteURL.unitDashboard(line.unitCode).path)
+                ]), link: mail.publicURL + SiteURL.unitItems(line.unitCode).path + "?owner=\(line.userID)&column=missing")
             }))
         }
         let subject = overdue.isEmpty
@@ -50,8 +50,8 @@ struct DigestComposer: Sendable {
             : t("mail.approvals.subject_school", ["count": String(person.items.count),
                                                   "overdue": String(overdue.reduce(0) { $0 + $1.count })])
         return message(person, address: address, language: language, kind: "digest.approvals", dedupe: dedupe, subject: subject,
-                       intro: t("mail.approvals.intro", ["name": person.displayName]), sections: sections, token: token,
-                       portalPath: "/approvals")
+                       intro: t(person.items.isEmpty ? "mail.approvals.intro_school" : "mail.approvals.intro", ["name": person.displayName]),
+                       sections: sections, token: token, portalPath: person.items.isEmpty ? overdue.first.map { SiteURL.unitDashboard($0.unitCode).path } ?? "/approvals" : "/approvals")
     }
 
     /// A weekly reminder to change a password: the same sentence as after a sign-in, and how.
