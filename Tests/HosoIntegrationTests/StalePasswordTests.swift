@@ -216,6 +216,12 @@ import Testing
             #expect(!(try await teacher.send(client, .get, "/units/S01").text.contains("/passwords")))
             return officer
         }
+        // Each look at the list is in the audit chain: who, where, in which form; refusals are not.
+        let views = try await TestEnvironment.ownerRows("""
+            SELECT actor_login, subject, details::jsonb->>'format' FROM audit_log WHERE action = 'passwords.view' ORDER BY seq
+            """, database: world.database.name)
+        #expect(views == [["d1.officer", "unit:D01", "page"], ["d1.officer", "unit:D01", "json"], ["d1.officer", "unit:D01", "csv"],
+                          ["s1.admin", "unit:S01", "json"], ["d2.officer", "unit:D02", "json"]], "\(views)")
 
         // The directory down: a clear 503, not an empty list.
         world.configuration.directoryURLOverride = "ldap://127.0.0.1:1"

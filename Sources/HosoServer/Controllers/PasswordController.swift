@@ -18,7 +18,7 @@ struct PasswordController: Sendable {
     }
 
     func page(request: Request, context: SignedInContext) async throws -> Response {
-        let result = try await review.review(context.actor, code: try context.pathParameter("code"))
+        let result = try await review.review(context.actor, code: try context.pathParameter("code"), format: "page")
         let language = context.language
         let page = PasswordsPage(
             unit: UnitLink(result.unit, language),
@@ -35,7 +35,7 @@ struct PasswordController: Sendable {
     }
 
     func export(request: Request, context: SignedInContext) async throws -> Response {
-        let result = try await review.review(context.actor, code: try context.pathParameter("code"))
+        let result = try await review.review(context.actor, code: try context.pathParameter("code"), format: "csv")
         let language = context.language
         let t = { (key: String) in self.services.localizer.text(key, language) }
         let header = [
@@ -57,7 +57,7 @@ struct PasswordController: Sendable {
     }
 
     func json(request: Request, context: SignedInContext) async throws -> Response {
-        let result = try await review.review(context.actor, code: try context.pathParameter("code"))
+        let result = try await review.review(context.actor, code: try context.pathParameter("code"), format: "json")
         return try JSONResponse.make(
             API.StalePasswords(
                 unit: API.UnitRef(result.unit, context.language), ageLimitDays: result.settings.ageLimitDays,

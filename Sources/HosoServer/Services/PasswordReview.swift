@@ -21,7 +21,8 @@ struct PasswordReview: Sendable {
     }
 
     /// 404 out of scope, 403 without `review_passwords`, 503 when the directory cannot answer.
-    func review(_ actor: Actor, code: String) async throws -> Result {
+    /// Each review is audited (`passwords.view`, with `format`: page, csv or json).
+    func review(_ actor: Actor, code: String, format: String) async throws -> Result {
         let unit = try await UnitBrowser(services: services).authorize(actor, .reviewPasswords, code: code)
         guard let tenant = try await services.tenants.tenant(id: actor.tenantID) else {
             throw HosoError("scope.not_found", ["code": code])
@@ -48,6 +49,11 @@ struct PasswordReview: Sendable {
             let ageA = a.standing.ageDays ?? Int.max, ageB = b.standing.ageDays ?? Int.max
             return ageA != ageB ? ageA > ageB : a.account.login < b.account.login
         }
+        // Who looked at whose password standing is kept in the tenant's audit chain (how many, never who).
+        try await services.audit.append(
+            tenantID: actor.tenantID,
+            AuditEvent(actorUserID: actor.userID, actorLogin: actor.login, action: "passwords.view", unitID: unit.id,
+                       subject: "unit:\(unit.code)", details: ["format": format, "accounts": String(sorted.count)]))
         return Result(unit: unit, settings: age, lines: sorted)
     }
 }
