@@ -95,6 +95,7 @@ public func makeRouter(services: AppServices) -> Router<AppRequestContext> {
     SessionController(services: services).addRoutes(to: router, signedIn: signedIn)
     UnitController(services: services).addRoutes(to: signedIn)
     PasswordController(services: services).addRoutes(to: signedIn)
+    SearchController(services: services).addRoutes(to: signedIn)
     RecordPagesController(services: services).addRoutes(to: signedIn)
     RecordFilesController(services: services).addRoutes(to: signedIn)
     RecordDecisionController(services: services).addRoutes(to: signedIn)

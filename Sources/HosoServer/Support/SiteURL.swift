@@ -18,6 +18,7 @@ enum SiteURL: Hashable, Sendable {
     case outboxTest
     case unsubscribe
     case inspections
+    case search
     case health
     case staticFile(String)
     case unit(String)
@@ -108,6 +109,7 @@ enum SiteURL: Hashable, Sendable {
     case apiVersionDocument(Int64, position: Int)
     case apiCorrectionMinutes(Int64)
     case apiCorrectionConfirmation(Int64)
+    case apiSearch
 
     /// The route patterns (Hummingbird syntax): the only place a path is spelled.
     enum Route: String, CaseIterable, Sendable {
@@ -123,6 +125,7 @@ enum SiteURL: Hashable, Sendable {
         case outboxTest = "/outbox/test"
         case unsubscribe = "/unsubscribe"
         case inspections = "/inspections"
+        case search = "/search"
         case health = "/healthz"
         case staticFile = "/static/:name"
         case unit = "/units/:code"
@@ -213,6 +216,7 @@ enum SiteURL: Hashable, Sendable {
         case apiVersionDocument = "/api/v1/versions/:id/documents/:position"
         case apiCorrectionMinutes = "/api/v1/corrections/:id/minutes"
         case apiCorrectionConfirmation = "/api/v1/corrections/:id/confirmation"
+        case apiSearch = "/api/v1/search"
 
         var pattern: RouterPath { RouterPath(rawValue) }
     }
@@ -232,6 +236,7 @@ enum SiteURL: Hashable, Sendable {
         case .outboxTest: (.outboxTest, [])
         case .unsubscribe: (.unsubscribe, [])
         case .inspections: (.inspections, [])
+        case .search: (.search, [])
         case .health: (.health, [])
         case .staticFile(let name): (.staticFile, [name])
         case .unit(let code): (.unit, [code])
@@ -321,6 +326,7 @@ enum SiteURL: Hashable, Sendable {
         case .apiVersionDocument(let id, let position): (.apiVersionDocument, [String(id), String(position)])
         case .apiCorrectionMinutes(let id): (.apiCorrectionMinutes, [String(id)])
         case .apiCorrectionConfirmation(let id): (.apiCorrectionConfirmation, [String(id)])
+        case .apiSearch: (.apiSearch, [])
         }
     }
 

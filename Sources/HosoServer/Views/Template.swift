@@ -17,6 +17,7 @@ enum Template: String, CaseIterable, Sendable {
     case reminders
     case report
     case reports
+    case search
     case signatures
     case signIn = "signin"
     case unit

@@ -103,3 +103,23 @@ enum API {
         let people: [Member]
     }
 }
+
+extension API {
+    /// `GET /api/v1/search`: units, people and record types found, best first, each with its page.
+    struct Search: Encodable {
+        let query: String
+        let units: [SearchResult]
+        let people: [SearchResult]
+        let recordTypes: [SearchResult]
+    }
+
+    struct SearchResult: Encodable {
+        /// A unit's or record type's code, a person's login.
+        let code: String
+        let name: String
+        let names: Names
+        /// A unit's parent code, a person's school or unit, a record type's latest school year.
+        let place: String?
+        let url: String
+    }
+}
