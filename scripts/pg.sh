@@ -161,7 +161,8 @@ start_server() {
     fi
     # Options are passed to the postgres binary; the state dir path never contains spaces
     # (see hoso_state_dir), so plain word splitting inside -o is fine.
-    local opts="-k $sock_dir -p $port -h 127.0.0.1 -c max_connections=200"
+    # The test suite runs its worlds in parallel, each with its own pools: room for all of them.
+    local opts="-k $sock_dir -p $port -h 127.0.0.1 -c max_connections=${HOSO_PG_MAX_CONNECTIONS:-400}"
     if [[ "${HOSO_PG_FAST:-0}" == 1 ]]; then
         opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi

@@ -17,7 +17,10 @@ public struct ObligationRow: Sendable, Equatable {
     public let typeNameEn: String
     public let ownerKey: String
     public let ownerUserID: Int64?
+    /// The owner as Vietnamese pages name them: a person's name, a group's, a class's code, the unit's.
     public let ownerName: String
+    /// The same in English (a group's and a unit's English names; people's names stay as written).
+    public let ownerNameEn: String
     public let periodKind: String
     public let periodNumber: Int
     public let periodFirst: String
@@ -192,7 +195,8 @@ public struct ObligationStore: Sendable {
                extract(epoch FROM o.due_at)::bigint, o.state, o.step, o.awaiting_role,
                CASE WHEN o.status = 'pending' AND o.due_at < now() THEN 'missing' ELSE o.status END,
                extract(epoch FROM o.first_submitted_at)::bigint, o.current_version_id, o.revision, o.exempt_reason, o.withdrawn,
-               o.signature_state
+               o.signature_state,
+               coalesce(ou.display_name, nullif(g.name_en, ''), g.name_vi, c.code, nullif(u.name_en, ''), u.name_vi)
         FROM obligations o
         JOIN units u ON u.id = o.unit_id
         JOIN record_types rt ON rt.rule_set_id = o.rule_set_id AND rt.code = o.record_type
@@ -224,6 +228,7 @@ public struct ObligationStore: Sendable {
                 unitNameEn: try v(4, String.self), schoolYear: try v(5, String.self), ruleSetID: try v(6, Int64.self),
                 recordType: try v(7, String.self), typeNameVi: try v(8, String.self), typeNameEn: try v(9, String.self),
                 ownerKey: try v(10, String.self), ownerUserID: try v(11, Int64?.self), ownerName: try v(12, String.self),
+                ownerNameEn: try v(28, String.self),
                 periodKind: try v(13, String.self), periodNumber: try v(14, Int.self), periodFirst: try v(15, String.self),
                 periodLast: try v(16, String.self), dueAt: try v(17, Int64.self),
                 state: RecordWorkflow.State(stored: stateName, step: step) ?? .open,
@@ -258,17 +263,20 @@ public struct ObligationStore: Sendable {
         }
     }
 
+    /// A person's items due from `from` to `until`, and whatever is still open before: soonest due
+    /// first. Past `limit`, the oldest are left out (the newest are what the person must act on).
     public func owed(tenantID: Int64, userID: Int64, from: Int64, until: Int64, limit: Int = 300) async throws -> [ObligationRow] {
         let logger = self.logger
-        return try await database.withTenant(tenantID) { connection in
+        let newest = try await database.withTenant(tenantID) { connection in
             try await Self.rows(connection, """
                 \(unescaped: Self.select)
                 WHERE o.tenant_id = \(tenantID) AND o.owner_user_id = \(userID) AND NOT o.withdrawn
                   AND (o.due_at BETWEEN to_timestamp(\(from)) AND to_timestamp(\(until))
                        OR (o.state IN ('open', 'returned', 'correcting') AND o.exempt_reason IS NULL AND o.due_at < to_timestamp(\(until))))
-                ORDER BY o.due_at, o.id LIMIT \(limit)
+                ORDER BY o.due_at DESC, o.id DESC LIMIT \(limit)
                 """, logger: logger)
         }
+        return Array(newest.reversed())
     }
 
     /// The items waiting for one of the actor's roles, in the subtrees where they hold it. A

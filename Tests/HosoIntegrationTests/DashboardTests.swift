@@ -255,6 +255,16 @@ import Testing
             #expect(html.contains("/units/D01/dashboard?year=\(Self.year)") && html.contains("/units/D02/dashboard?"))
             #expect(html.contains("Tỷ lệ đã nộp"))
             #expect(!html.contains("<script"), "no script at all")
+            // The matrix's columns: short labels, distinct, each with its full name as the header's
+            // title, in the legend and in every cell's accessible name.
+            let headers = html.matches(of: /<th scope="col" class="type"><abbr title="([^"]+)">([^<]+)<\/abbr><\/th>/).map { (String($0.1), String($0.2)) }
+            #expect(headers.count > 3, "\(headers)")
+            #expect(Set(headers.map(\.1)).count == headers.count, "distinct labels")
+            for (name, short) in headers {
+                #expect(short.count <= ShortLabel.maxLength + 2 && short.count < name.count, "\(short) for \(name)")
+                #expect(html.contains("<div><dt>\(short)</dt><dd>\(name)</dd></div>"), "\(short) in the legend")
+                #expect(html.contains("aria-label=\"\(name): "), "cells of \(name) say so")
+            }
 
             let school = try await principal.send(client, .get, "/units/S01/dashboard?year=\(Self.year)")
             #expect(school.status == .ok)

@@ -56,6 +56,33 @@ import Testing
         }
     }
 
+    @Test func aTeachersListPutsTheseWeeksFirstAndEarlierYearsBehindALink() async throws {
+        let world = try await TestWorld.make(importing: ["demo"], records: ["2025-2026", "2026-2027"])
+        let db = world.database.name
+        // The teacher's overdue items of the earlier school year, which the page keeps behind a link.
+        let earlier = try await TestEnvironment.ownerRows("""
+            SELECT o.id::text FROM obligations o JOIN users u ON u.id = o.owner_user_id
+            WHERE u.login = 's1.teacher' AND o.school_year = '2025-2026' AND o.status = 'missing' AND NOT o.withdrawn
+              AND o.state IN ('open', 'returned', 'correcting') AND o.exempt_reason IS NULL
+            """, database: db).compactMap { $0[0] }
+        #expect(!earlier.isEmpty, "the demo's earlier year has overdue items")
+        try await world.withApp { client in
+            var teacher = Browser()
+            _ = try await teacher.signIn(client, "s1.teacher")
+            let page = try await teacher.send(client, .get, "/owe")
+            #expect(page.status == .ok)
+            let html = page.text
+            let order = ["Hạn trong tuần này", "Hạn tuần sau", "Bị trả lại", "Quá hạn trong năm học này"].map { html.range(of: $0)?.lowerBound }
+            #expect(order.allSatisfy { $0 != nil } && zip(order, order.dropFirst()).allSatisfy { $0! < $1! }, "this week first")
+            for id in earlier { #expect(!html.contains("href=\"/records/\(id)\""), "last year's \(id) is behind the link") }
+            #expect(html.contains("id=\"owe-earlier\"") && html.contains("Xem \(earlier.count) mục quá hạn"), "the link counts them")
+            let past = try await teacher.send(client, .get, "/owe?past=1")
+            #expect(past.text.contains("Quá hạn của các năm học trước"))
+            for id in earlier { #expect(past.text.contains("href=\"/records/\(id)\"")) }
+            #expect(!past.text.contains("id=\"owe-earlier\""))
+        }
+    }
+
     @Test func signInShowsWhoRolesAndScopeThenSignsOut() async throws {
         let world = try await TestWorld.make()
         try await world.withApp { client in

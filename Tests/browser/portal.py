@@ -103,12 +103,29 @@ class Walk:
         driver = self.browser()
         try:
             self.sign_in(driver, "so.officer")
+            self.check(driver.current_url.endswith("/units/SO/dashboard"), f"the officer lands on the province ({driver.current_url})")
             driver.get(f"{self.base}/dashboard")
             self.check(driver.current_url.endswith("/units/SO/dashboard"), f"officer lands on the province ({driver.current_url})")
             driver.get(f"{self.base}/units/SO/dashboard?year={YEAR}")
             self.check(driver.find_elements(By.CSS_SELECTOR, "svg.chart title"), "the trend chart has a title")
             self.check("Các đơn vị trực thuộc" in self.text(driver), "the province table of offices")
             self.shot(driver, "province")
+            # The matrix: short labels (no towers of syllables), each with its full name in the legend.
+            heights = driver.execute_script(
+                "return [...document.querySelectorAll('table.matrix th.type')].map(th => th.getBoundingClientRect().height)")
+            self.check(heights and max(heights) < 48, f"the matrix's type headers are one line high ({heights and max(heights)}px)")
+            legend = driver.find_elements(By.CSS_SELECTOR, "dl.legend.types dt")
+            self.check(len(legend) == len(heights), f"every column is in the legend ({len(legend)} of {len(heights)})")
+            # On a phone: the page does not scroll sideways; the matrix scrolls inside its box.
+            driver.set_window_size(375, 800)
+            driver.get(f"{self.base}/units/SO/dashboard?year={YEAR}")
+            overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            self.check(overflow <= 0, f"the province page fits 375 px (overflow {overflow}px)")
+            inner = driver.execute_script(
+                "const b = document.querySelector('table.matrix').parentElement; return b.scrollWidth - b.clientWidth")
+            self.check(inner > 0, "the matrix scrolls inside its box at 375 px")
+            self.shot(driver, "province-375")
+            driver.set_window_size(1366, 1000)
             self.follow(driver, "table.matrix a[href^='/units/D01/dashboard']", "/units/D01/dashboard")
             # One of its schools has a very long name (the test gives it one): the page still fits.
             overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -204,6 +221,7 @@ class Walk:
         driver = self.browser()
         try:
             self.sign_in(driver, "s1.principal")
+            self.check(driver.current_url.endswith("/units/S01/dashboard"), f"the principal lands on the school ({driver.current_url})")
             driver.get(f"{self.base}/dashboard")
             self.check(driver.current_url.endswith("/units/S01/dashboard"), f"principal lands on the school ({driver.current_url})")
             body = self.text(driver)
@@ -220,6 +238,14 @@ class Walk:
         driver = self.browser()
         try:
             self.sign_in(driver, "s1.teacher")
+            self.check(driver.current_url.endswith("/owe"), f"the teacher lands on what they owe ({driver.current_url})")
+            # The search box in the header: a name typed without diacritics.
+            box = driver.find_element(By.ID, "nav-q")
+            box.send_keys("chu van an")
+            box.submit()
+            WebDriverWait(driver, 10).until(lambda d: "/search" in d.current_url)
+            self.check("Trường THCS Chu Văn An" in self.text(driver), "the header's search finds the school without diacritics")
+            self.shot(driver, "teacher-search")
             driver.get(f"{self.base}/dashboard")
             self.check(driver.current_url.endswith("/owe"), f"a teacher's dashboard is what they owe ({driver.current_url})")
             self.shot(driver, "teacher-owe")

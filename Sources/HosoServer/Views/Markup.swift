@@ -85,13 +85,17 @@ enum TableRow {
         return .element(Markup("th", [("scope", "row")] + (cssClass.map { [("class", $0)] } ?? []), children))
     }
 
-    /// `<td>`, with a class, a title and a link when given.
-    static func cell(_ text: String, href: String? = nil, cssClass: String? = nil, title: String? = nil) -> Markup.Node
+    /// `<td>`, with a class, a title and a link when given. `label`: the accessible name of the
+    /// cell's link (or of the cell), when its text alone does not say what it counts.
+    static func cell(_ text: String, href: String? = nil, cssClass: String? = nil, title: String? = nil,
+                     label: String? = nil) -> Markup.Node
     {
         var attributes: [(String, String)] = []
         if let cssClass { attributes.append(("class", cssClass)) }
         if let title { attributes.append(("title", title)) }
-        let content: Markup.Node = href.map { .element(Markup("a", [("href", $0)], text: text)) } ?? .text(text)
+        if let label, href == nil { attributes.append(("aria-label", label)) }
+        let linkAttributes = label.map { [("aria-label", $0)] } ?? []
+        let content: Markup.Node = href.map { .element(Markup("a", [("href", $0)] + linkAttributes, text: text)) } ?? .text(text)
         return .element(Markup("td", attributes, [content]))
     }
 

@@ -46,7 +46,7 @@ struct TestDatabase {
 /// Runs `body` with a connection pool open on `url`, and closes it afterwards. The timeout is
 /// generous: set-up transactions (imports, generation) run beside many other tests on 2 cores.
 func withDatabase<T: Sendable>(_ url: DatabaseURL, timeout: Duration = .seconds(60), _ body: @Sendable @escaping (Database) async throws -> T) async throws -> T {
-    let database = Database(url: url, logger: TestEnvironment.logger, timeout: timeout)
+    let database = Database(url: url, logger: TestEnvironment.logger, maxConnections: 8, timeout: timeout)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { await database.run(); return nil }
         defer { group.cancelAll() }

@@ -43,6 +43,9 @@ struct TestWorld {
             blobDirectory: try TestEnvironment.temporaryDirectory("blobs"), tenantsDirectory: "\(repo)/tenants",
             environment: ["HOSO_DEMO_DIRECTORY_PASSWORD": try TestEnvironment.directoryPassword]
         )
+        // Many worlds run at once (Swift Testing runs tests in parallel), each with its own server's
+        // pool: a small one each keeps them all within the test cluster's connections.
+        configuration.databaseMaxConnections = 8
         try configure(&configuration)
         return TestWorld(database: database, configuration: configuration)
     }

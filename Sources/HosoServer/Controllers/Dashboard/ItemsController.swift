@@ -112,7 +112,7 @@ struct ItemsController: Sendable {
     func cells(_ row: ObligationRow, _ language: Language) -> [ExportCell] {
         let t = { (key: String, values: [String: String]) in self.services.localizer.text(key, language, values) }
         return [
-            .text(row.unitCode), .text(language == .en ? row.typeNameEn : row.typeNameVi), .text(row.ownerName),
+            .text(row.unitCode), .text(language == .en ? row.typeNameEn : row.typeNameVi), .text(row.ownerName(in: language)),
             .text(t("period." + row.periodKind, ["n": String(row.periodNumber)])),
             .text(row.periodFirst), .text(row.periodLast), .text(VietnamTime.iso(epochSeconds: row.dueAt)),
             .text(t(row.status.messageKey, [:])),

@@ -50,22 +50,31 @@ struct RecordPagesController: Sendable {
         return owed
     }
 
+    /// What a teacher owes, what they came for first: this week's and next week's deadlines, then
+    /// what was returned, then what is overdue this school year (the most recent first). Earlier
+    /// years' overdue items stay behind a link (`?past=1`): last year's backlog does not bury this week.
     func owePage(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
         let owed = try await owed(actor)
         let language = context.language
         let localizer = services.localizer
-        let sections = [
-            ("owe.late", owed.late), ("owe.returned", owed.returned), ("owe.this_week", owed.thisWeek),
-            ("owe.next_week", owed.nextWeek),
-        ].map { key, rows in
-            OwePage.Section(
-                title: localizer.text(key, language), rows: rows.map { ObligationItem($0, language, localizer) },
-                empty: rows.isEmpty)
-        }
-        return services.renderer.render(
-            .owe, OwePage(sections: sections), context: context, request: request,
-            title: localizer.text("owe.title", language))
+        let current = (owed.thisWeek + owed.nextWeek + owed.returned + owed.late).map(\.schoolYear).max() ?? ""
+        let late = owed.late.filter { $0.schoolYear == current }.sorted { ($0.dueAt, $0.id) > ($1.dueAt, $1.id) }
+        let earlier = owed.late.filter { $0.schoolYear != current }.sorted { ($0.dueAt, $0.id) > ($1.dueAt, $1.id) }
+        let past = request.uri.queryParameters["past"] == "1"
+        var sections = [
+            ("owe.this_week", owed.thisWeek), ("owe.next_week", owed.nextWeek), ("owe.returned", owed.returned), ("owe.late", late),
+        ]
+        if past && !earlier.isEmpty { sections.append(("owe.earlier", earlier)) }
+        let page = OwePage(
+            sections: sections.map { key, rows in
+                OwePage.Section(
+                    title: localizer.text(key, language), rows: rows.map { ObligationItem($0, language, localizer) }, empty: rows.isEmpty)
+            },
+            earlier: past || earlier.isEmpty ? nil : .init(
+                text: localizer.text("owe.show_earlier", language, ["count": String(earlier.count)]),
+                url: SiteURL.owe.path(query: [("past", "1")])))
+        return services.renderer.render(.owe, page, context: context, request: request, title: localizer.text("owe.title", language))
     }
 
     func oweJSON(request: Request, context: SignedInContext) async throws -> Response {

@@ -31,7 +31,7 @@ extension API {
             schoolYear = row.schoolYear
             recordType = row.recordType
             recordTypeName = language == .en ? row.typeNameEn : row.typeNameVi
-            owner = row.ownerName
+            owner = row.ownerName(in: language)
             ownerUserId = row.ownerUserID
             periodKind = row.periodKind
             periodNumber = row.periodNumber

@@ -96,7 +96,7 @@ struct DashboardPageModel {
                 reports: SiteURL.unitReports(code).path
             ),
             canRemind: services.policy.allows(actor, .viewPeople, on: view.unit.position),
-            columnTypes: types.map { .init(name: typeName($0), code: $0.code) },
+            columnTypes: zip(types, ShortLabel.labels(for: types.map(typeName))).map { .init(name: typeName($0), code: $0.code, short: $1) },
             school: schoolSections,
             coverage: coverage(view, children: ordered, lines: lines),
             signatureCounts: .init(
@@ -197,6 +197,8 @@ struct DashboardPageModel {
         let typeParameters = types.map { "&type=" + SiteURL.segment($0.code) }
         // The cell title's words, looked up once: "{submitted}/{expected} ... {missing}".
         let title = CellTitle(t("dashboard.cell_title"))
+        // Each cell's accessible name says which record type it counts (its header is an abbreviation).
+        let typeNames = types.map(typeName)
         var html = ""
         html.reserveCapacity(children.count * (200 + types.count * 120))
         for child in children {
@@ -217,14 +219,15 @@ struct DashboardPageModel {
             let byType = view.childByType[child.id] ?? [:]
             for (index, type) in types.enumerated() {
                 guard let cell = byType[type.code] else {
-                    cells.append(TableRow.cell("—", cssClass: "band-none"))
+                    cells.append(TableRow.cell("—", cssClass: "band-none", label: typeNames[index] + ": —"))
                     continue
                 }
+                let percent = DashboardPage.percent(cell.completeness)
                 cells.append(
                     TableRow.cell(
-                        DashboardPage.percent(cell.completeness),
-                        href: items + "?" + cellsQuery + typeParameters[index],
-                        cssClass: "band-" + ComplianceBand(cell.completeness).rawValue, title: title.text(cell)))
+                        percent, href: items + "?" + cellsQuery + typeParameters[index],
+                        cssClass: "band-" + ComplianceBand(cell.completeness).rawValue, title: title.text(cell),
+                        label: typeNames[index] + ": " + percent))
             }
             TableRow.row(cells).write(into: &html)
             html += "\n"

@@ -78,6 +78,8 @@ struct DashboardPage: Sendable {
     struct ColumnType: Sendable {
         let name: String
         let code: String
+        /// `ShortLabel`: the header's text; the full name is its title and in the legend.
+        let short: String
     }
 
     struct CoverageRow: Sendable {

@@ -32,7 +32,7 @@ struct ObligationItem: Sendable {
         type = language == .en ? row.typeNameEn : row.typeNameVi
         unit = language == .en && !row.unitNameEn.isEmpty ? row.unitNameEn : row.unitNameVi
         unitCode = row.unitCode
-        owner = row.ownerName
+        owner = row.ownerName(in: language)
         period = localizer.text("period." + row.periodKind, language, ["n": String(row.periodNumber)])
         periodDates =
             (LocalDate(iso: row.periodFirst)?.vietnamese ?? row.periodFirst) + " – "
@@ -54,6 +54,13 @@ struct OwePage: Sendable {
     }
 
     let sections: [Section]
+    /// The link to earlier school years' overdue items, while they are not shown.
+    let earlier: Link?
+
+    struct Link: Sendable {
+        let text: String
+        let url: String
+    }
 }
 
 struct ApprovalsPage: Sendable {
@@ -237,4 +244,9 @@ enum ByteSize {
             ? "\(bytes) B"
             : bytes < 1_048_576 ? "\(bytes / 1024) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
     }
+}
+
+extension ObligationRow {
+    /// The owner as a page in `language` names them (a group's or a unit's name in that language).
+    func ownerName(in language: Language) -> String { language == .en ? ownerNameEn : ownerName }
 }
