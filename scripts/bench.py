@@ -2,6 +2,7 @@
 """Hoso benchmarks against a running release server and the synthetic province (see bench.sh).
 
 Measures, warm, p50/p95/p99 of: the province, office and school dashboards, a teacher's deadlines,
+the search box (as the province's officer and as a school's principal),
 a submit and an approve (each keeping the figures current in its transaction); the first view of
 each dashboard after a change (a cache miss); the statements each view sends (pg_stat_statements);
 a mixed load of dashboard reads with 5% submissions in parallel, with the share of reads that saw a
@@ -86,6 +87,29 @@ def measure(client, method, path, count, warm=10, body=None, headers=None, expec
             sys.exit(f"bench: {method} {path} answered {status}: {data[:300]!r}")
         samples.append(elapsed)
     return percentiles(samples)
+
+
+SEARCHES = ["nguyen van", "tran thi", "truong thcs", "le", "p01", "gv002", "hoang", "thpt", "pham thi hoa", "so theo doi"]
+
+
+def search_latency(base, officer, principal, count):
+    """The search box, warm: common names, a school-name fragment, a code, a login, a record type's
+    name, without diacritics, as the province's officer (the whole tenant in scope) and as a
+    school's principal (one school). Each query in turn; p50/p95/p99 over all of them."""
+    results = {}
+    for name, who in (("search, province officer (API)", officer), ("search, school principal (API)", principal)):
+        client = Client(base, *who)
+        paths = [f"/api/v1/search?q={urllib.parse.quote(q)}" for q in SEARCHES]
+        for path in paths:
+            client.request("GET", path)
+        samples = []
+        for index in range(count):
+            status, data, elapsed = client.request("GET", paths[index % len(paths)])
+            if status != 200:
+                sys.exit(f"bench: search {paths[index % len(paths)]} answered {status}: {data[:300]!r}")
+            samples.append(elapsed)
+        results[name] = percentiles(samples)
+    return results
 
 
 def floor(sql, runs=7):
@@ -256,6 +280,7 @@ def main():
     parser.add_argument("--preset", default="large")
     parser.add_argument("--out", default="bench-output/bench.json")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--only", choices=["search"], help="measure only this (the province as it is)")
     args = parser.parse_args()
     n = args.samples
 
@@ -276,6 +301,14 @@ def main():
     teacher_login = f"{school.lower()}.gv002"
     teacher = session(teacher_login)
 
+    if args.only == "search":
+        found = search_latency(args.base, officer, principal, n)
+        print(f"{'what':<38}{'p50':>9}{'p95':>9}{'p99':>9}{'n':>6}{'target p95':>12}  ok")
+        for name, value in found.items():
+            print(f"{name:<38}{value['p50']:>9.1f}{value['p95']:>9.1f}{value['p99']:>9.1f}{value['n']:>6}{30:>12}  "
+                  f"{'yes' if value['p95'] <= 30 else 'NO'}")
+        return
+
     results = {}
     q = f"year={YEAR}"
     print("bench: measuring the dashboards", file=sys.stderr)
@@ -284,6 +317,7 @@ def main():
     results["office dashboard (page)"] = measure(Client(args.base, *office_officer), "GET", f"/units/{office}/dashboard?{q}", n)
     results["school dashboard (page)"] = measure(Client(args.base, *principal), "GET", f"/units/{school}/dashboard?{q}", n)
     results["teacher's deadlines (page)"] = measure(Client(args.base, *teacher), "GET", "/owe", n)
+    results.update(search_latency(args.base, officer, principal, n))
 
     # Submit: teachers of the province upload a PDF to one of their open items each time.
     print("bench: measuring submit and approve", file=sys.stderr)
@@ -460,7 +494,8 @@ def main():
 
     targets = {"province dashboard (page)": 15, "province dashboard (API)": 10, "office dashboard (page)": 15,
                "school dashboard (page)": 15, "teacher's deadlines (page)": 20,
-               "submit (upload + status + counts)": 20, "approve (step + status + counts)": 15}
+               "submit (upload + status + counts)": 20, "approve (step + status + counts)": 15,
+               "search, province officer (API)": 30, "search, school principal (API)": 30}
     print()
     print(f"Hoso benchmark — {schools} schools, {teachers} teachers, {int(rows):,} obligations (warm, ms)")
     print(f"{'what':<38}{'p50':>9}{'p95':>9}{'p99':>9}{'n':>6}{'target p95':>12}  ok")

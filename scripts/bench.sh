@@ -5,6 +5,7 @@
 # the server's peak memory. Prints a table and writes bench-output/bench.json.
 #
 #   BENCH_PRESET=small make bench     a quick run on the test-sized province
+#   BENCH_ONLY=search make bench      only the search box's latencies
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -32,4 +33,5 @@ for ((i = 0; i < 60; i++)); do
 done
 
 mkdir -p bench-output
-"$python" "$script_dir/bench.py" --base "http://127.0.0.1:$port" --pid "$server" --preset "$preset" --out bench-output/bench.json
+"$python" "$script_dir/bench.py" --base "http://127.0.0.1:$port" --pid "$server" --preset "$preset" --out bench-output/bench.json \
+    ${BENCH_ONLY:+--only "$BENCH_ONLY"}

@@ -161,8 +161,9 @@ start_server() {
     fi
     # Options are passed to the postgres binary; the state dir path never contains spaces
     # (see hoso_state_dir), so plain word splitting inside -o is fine.
-    # The test suite runs its worlds in parallel, each with its own pools: room for all of them.
-    local opts="-k $sock_dir -p $port -h 127.0.0.1 -c max_connections=${HOSO_PG_MAX_CONNECTIONS:-400}"
+    # 200: a restore (hoso backup verify, hoso restore) starts its server with the same, as recovery
+    # needs. The test suite's worlds keep small pools to fit (TestWorld).
+    local opts="-k $sock_dir -p $port -h 127.0.0.1 -c max_connections=200"
     if [[ "${HOSO_PG_FAST:-0}" == 1 ]]; then
         opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi

@@ -20,22 +20,27 @@ extension SyntheticProvince {
     /// Most items come in on time (a few days before the deadline), some late, some never;
     /// approvals follow a few days apart, so that the latest weeks still wait at some step.
     static func simulate(_ item: PlannedObligation, chain: [Role], now: Int64, random: inout Random) -> Simulated {
+        simulate(dueAt: item.dueAt, chain: chain, now: now, random: &random)
+    }
+
+    /// The same for an item known only by its deadline (the demo's own items, `DemoStory`).
+    static func simulate(dueAt: Int64, chain: [Role], now: Int64, random: inout Random) -> Simulated {
         var result = Simulated()
         let day: Int64 = 86_400
         let roll = random.below(1000)
         var submittedAt: Int64?
-        if item.dueAt <= now {
+        if dueAt <= now {
             if roll < 790 {
-                submittedAt = item.dueAt - Int64(random.below(Int(4 * day)))
+                submittedAt = dueAt - Int64(random.below(Int(4 * day)))
             } else if roll < 910 {
-                let late = item.dueAt + 3600 + Int64(random.below(Int(18 * day)))
+                let late = dueAt + 3600 + Int64(random.below(Int(18 * day)))
                 if late <= now { submittedAt = late }
             }
-        } else if item.dueAt <= now + 7 * day, roll < 450 {
-            submittedAt = min(now - 3600, item.dueAt - Int64(random.below(Int(6 * day))))
+        } else if dueAt <= now + 7 * day, roll < 450 {
+            submittedAt = min(now - 3600, dueAt - Int64(random.below(Int(6 * day))))
         }
         guard let submitted = submittedAt else {
-            result.status = item.dueAt < now ? "missing" : "pending"
+            result.status = dueAt < now ? "missing" : "pending"
             return result
         }
         result.submittedAt = submitted
@@ -44,7 +49,7 @@ extension SyntheticProvince {
         let done = min(chain.count, Int((now - submitted) / lag))
         result.lastEventAt = submitted + Int64(done) * lag
         result.revision += done
-        let lateStatus = submitted > item.dueAt ? "late" : "submitted"
+        let lateStatus = submitted > dueAt ? "late" : "submitted"
         if random.below(100) < 4 {
             result.state = "returned"
             result.step = 0

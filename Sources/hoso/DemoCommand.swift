@@ -5,7 +5,7 @@ import HosoStore
 import HosoSynthetic
 
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Synthetic data for load tests.", subcommands: [Generate.self])
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Synthetic data: a large province for load tests, a past for the demo.", subcommands: [Generate.self, Story.self])
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -54,6 +54,38 @@ struct DemoCommand: AsyncParsableCommand {
                         }
                         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
                         print("hoso: demo \(summary)")
+                    }
+                }
+            }
+        }
+    }
+
+    struct Story: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a tenant's untouched items a realistic past up to today (submissions, approvals by the people who hold each step's role, returns), deterministic from a seed; a second run writes nothing twice. Needs HOSO_MIGRATION_DATABASE_URL (the owner) and HOSO_BLOB_DIR."
+        )
+        @Option(name: .customLong("tenant"), help: "Tenant code (repeatable).") var tenants: [String] = ["demo"]
+        @Option(help: "Random seed (the same seed tells the same past).") var seed: UInt64 = 2026
+
+        func run() async throws {
+            try await reporting {
+                let env = ProcessInfo.processInfo.environment
+                guard let ownerURL = env["HOSO_MIGRATION_DATABASE_URL"] else {
+                    throw ConfigurationError(problems: ["HOSO_MIGRATION_DATABASE_URL (the database owner) is not set"])
+                }
+                let blobs = try BlobStore(root: env["HOSO_BLOB_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/blobs")
+                let interactive = isatty(STDERR_FILENO) != 0
+                let logger = makeLogger()
+                let (chosen, seed) = (tenants, seed)
+                try await Database.using(try DatabaseURL(ownerURL), logger: logger, maxConnections: 2, timeout: .seconds(600)) { owner in
+                    let story = DemoStory(database: owner, blobs: blobs, clock: SystemClock(), logger: logger)
+                    for tenant in chosen {
+                        let summary = try await story.tell(tenant: tenant, seed: seed) { line in
+                            let text = (interactive ? "\r\u{1B}[K" : "") + "hoso: demo \(line)" + (interactive ? "" : "\n")
+                            FileHandle.standardError.write(Data(text.utf8))
+                        }
+                        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+                        print("hoso: demo story \(tenant): \(summary)")
                     }
                 }
             }

@@ -112,8 +112,8 @@ class Walk:
             self.shot(driver, "province")
             # The matrix: short labels (no towers of syllables), each with its full name in the legend.
             heights = driver.execute_script(
-                "return [...document.querySelectorAll('table.matrix th.type')].map(th => th.getBoundingClientRect().height)")
-            self.check(heights and max(heights) < 48, f"the matrix's type headers are one line high ({heights and max(heights)}px)")
+                "return [...document.querySelectorAll('table.matrix th.type abbr')].map(a => a.getBoundingClientRect().height)")
+            self.check(heights and max(heights) < 30, f"the matrix's type labels are one line high ({heights and max(heights)}px)")
             legend = driver.find_elements(By.CSS_SELECTOR, "dl.legend.types dt")
             self.check(len(legend) == len(heights), f"every column is in the legend ({len(legend)} of {len(heights)})")
             # On a phone: the page does not scroll sideways; the matrix scrolls inside its box.
