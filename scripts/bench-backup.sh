@@ -81,7 +81,7 @@ row "restore (pgBackRest + blob objects)" "$(elapsed "$start" "$restored") s" "i
 mkdir -p "$target/sock"
 chown postgres: "$target" "$target/sock"
 runuser -u postgres -- "$bindir/pg_ctl" -D "$target/pgdata" -l "$target/postgresql.log" -w -t 3600 \
-    -o "-k $target/sock -p $scratch_port -h 127.0.0.1 -c archive_mode=off -c max_connections=200" start >/dev/null
+    -o "-k $target/sock -p $scratch_port -h 127.0.0.1 -c archive_mode=off -c max_connections=400" start >/dev/null
 until [[ "$(psql -h "$target/sock" -p "$scratch_port" -U postgres -d hoso -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null)" == f ]]; do
     sleep 0.2
 done

@@ -161,9 +161,9 @@ start_server() {
     fi
     # Options are passed to the postgres binary; the state dir path never contains spaces
     # (see hoso_state_dir), so plain word splitting inside -o is fine.
-    # 200: a restore (hoso backup verify, hoso restore) starts its server with the same, as recovery
-    # needs. The test suite's worlds keep small pools to fit (TestWorld).
-    local opts="-k $sock_dir -p $port -h 127.0.0.1 -c max_connections=200"
+    # 400: the test suite runs dozens of worlds at once, each with its own small pool (TestWorld). A
+    # restore (hoso backup verify, hoso restore) starts its server with the same, as recovery needs.
+    local opts="-k $sock_dir -p $port -h 127.0.0.1 -c max_connections=400"
     if [[ "${HOSO_PG_FAST:-0}" == 1 ]]; then
         opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi

@@ -187,7 +187,7 @@ struct RestoreCommand: AsyncParsableCommand {
                   database: \(restored.dataDirectory) (replays the archived WAL to \(to) when started)
                   blobs:    \(restored.blobDirectory) (\(restored.objects) objects)
                 Nothing is running. To start it (as the cluster's owner\(settings.pgBackRest.user.map { ", \($0)" } ?? "")):
-                  \(settings.pgBinaries)/pg_ctl -D \(restored.dataDirectory) -o "-p 55498 -c archive_mode=off -c max_connections=200" -l \(destination)/postgresql.log start
+                  \(settings.pgBinaries)/pg_ctl -D \(restored.dataDirectory) -o "-p 55498 -c archive_mode=off -c max_connections=400" -l \(destination)/postgresql.log start
                 then point Hoso at it: HOSO_DATABASE_URL=...:55498/hoso HOSO_BLOB_DIR=\(restored.blobDirectory)
                 (A cluster that stops with "recovery ended before configured recovery target was reached": the WAL of
                 that instant never reached the repository; restore again to an earlier time.)

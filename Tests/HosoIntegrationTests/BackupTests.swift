@@ -157,7 +157,7 @@ import Glibc
         _ = try Tool.run("chown", ["postgres:", target, target + "/sock"])
         // posix_spawn and waitpid (Subprocess): Foundation's Process misses the exit of pg_ctl, whose daemon lives on.
         let started = try await Subprocess([cluster.binaries + "/pg_ctl", "-D", target + "/pgdata", "-l", target + "/log", "-w",
-                                            "-o", "-k \(target)/sock -p \(port) -h 127.0.0.1 -c archive_mode=off -c max_connections=200", "start"],
+                                            "-o", "-k \(target)/sock -p \(port) -h 127.0.0.1 -c archive_mode=off -c max_connections=400", "start"],
                                            user: "postgres").run()
         #expect(started.status == 0, "\(started.message) \((try? String(contentsOfFile: target + "/log", encoding: .utf8)) ?? "")")
         let stop = Subprocess([cluster.binaries + "/pg_ctl", "-D", target + "/pgdata", "-m", "immediate", "stop"], user: "postgres")

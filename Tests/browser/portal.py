@@ -13,9 +13,11 @@ import re
 import subprocess
 import sys
 
+from axe_core_python.base import AXE_SCRIPT
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -28,6 +30,7 @@ class Walk:
         self.base, self.out = base.rstrip("/"), out
         self.failures = []
         self.shots = 0
+        self.audited = 0
 
     def browser(self):
         options = webdriver.ChromeOptions()
@@ -46,10 +49,35 @@ class Walk:
             self.failures.append(message)
             print(f"FAIL: {message}", file=sys.stderr)
 
+    def accessible(self, driver, name):
+        """axe-core 4.4 (from PyPI's axe-core-python) on the page as it is, WCAG 2.0 and 2.1 A and AA
+        rules: no serious or critical violation."""
+        driver.set_script_timeout(60)
+        driver.execute_script(AXE_SCRIPT)
+        found = driver.execute_async_script("""
+            var done = arguments[arguments.length - 1];
+            axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+               .then(function (r) { done({violations: r.violations.map(function (v) {
+                   return {id: v.id, impact: v.impact, help: v.help,
+                           nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })}; })}); })
+               .catch(function (e) { done({error: String(e)}); });""")
+        self.audited += 1
+        self.check("error" not in found, f"{name}: axe could not run: {found.get('error')}")
+        for violation in found.get("violations", []):
+            if violation.get("impact") in ("serious", "critical"):
+                self.check(False, f"{name}: axe {violation['impact']} {violation['id']} ({violation['help']}) at {violation['nodes']}")
+
     def shot(self, driver, name):
         self.shots += 1
         path = os.path.join(self.out, f"{self.shots:02d}-{name}.png")
         driver.save_screenshot(path)
+        self.accessible(driver, name)
+        # The same page on a phone: nothing but a wide table's own box scrolls sideways.
+        driver.set_window_size(375, 800)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.check(overflow <= 0, f"{name}: the page fits 375 px (overflow {overflow}px)")
+        driver.save_screenshot(os.path.join(self.out, f"{self.shots:02d}-{name}-375.png"))
+        driver.set_window_size(1366, 1000)
         # A refused page (403, 404) is what some steps ask for: only its own load may fail.
         page = driver.current_url.split("#")[0]
         errors = [entry for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"
@@ -234,11 +262,39 @@ class Walk:
         finally:
             driver.quit()
 
+    def keyboard_sign_in(self, driver, login):
+        """Signs in with the keyboard alone: the login field has the focus, Tab goes to the password
+        and on to the button, Enter sends the form."""
+        driver.get(f"{self.base}/signin")
+        tenant = driver.find_elements(By.ID, "tenant")
+        if tenant:
+            Select(tenant[0]).select_by_value("demo")
+            driver.find_element(By.ID, "username").click()
+        focused = driver.switch_to.active_element
+        self.check(focused.get_attribute("id") == "username", f"the sign-in form starts at the login ({focused.get_attribute('id')})")
+        focused.send_keys(login, Keys.TAB)
+        focused = driver.switch_to.active_element
+        self.check(focused.get_attribute("id") == "password", "Tab goes from the login to the password")
+        focused.send_keys(PASSWORD, Keys.TAB)
+        focused = driver.switch_to.active_element
+        self.check(focused.tag_name == "button" and focused.get_attribute("type") == "submit", "Tab goes on to the button")
+        focused.send_keys(Keys.ENTER)
+        try:
+            WebDriverWait(driver, 10).until(lambda d: "/signin" not in d.current_url)
+        except Exception:
+            self.check(False, f"{login} signed in with the keyboard (still at {driver.current_url})")
+        # The first Tab on a page reaches the link that skips to the content, and it leads there.
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+        skip = driver.switch_to.active_element
+        self.check("skip" in (skip.get_attribute("class") or ""), "the first Tab reaches the skip link")
+        skip.send_keys(Keys.ENTER)
+        self.check(driver.current_url.endswith("#main"), f"the skip link leads to the content ({driver.current_url})")
+
     def teacher(self):
         driver = self.browser()
         try:
-            self.sign_in(driver, "s1.teacher")
-            self.check(driver.current_url.endswith("/owe"), f"the teacher lands on what they owe ({driver.current_url})")
+            self.keyboard_sign_in(driver, "s1.teacher")
+            self.check(driver.current_url.split("#")[0].endswith("/owe"), f"the teacher lands on what they owe ({driver.current_url})")
             # The search box in the header: a name typed without diacritics.
             box = driver.find_element(By.ID, "nav-q")
             box.send_keys("chu van an")
@@ -306,7 +362,7 @@ def main():
             step()
         except Exception as error:  # a missing element is a failure of this walk, reported with the others
             walk.failures.append(f"{step.__name__}: {type(error).__name__}: {error}".splitlines()[0])
-    print(f"screenshots: {walk.shots} in {args.out}")
+    print(f"screenshots: {walk.shots} in {args.out}; pages checked by axe-core (WCAG 2.1 AA): {walk.audited}")
     if walk.failures:
         print("\n".join(walk.failures), file=sys.stderr)
         sys.exit(1)

@@ -222,7 +222,7 @@ struct ScratchCluster: Sendable {
         if busy { throw HosoError("backup.verify_port_busy", ["port": String(port)]) }
         let output = try await Subprocess([
             binaries + "/pg_ctl", "-D", data, "-l", folder + "/postgresql.log", "-w", "-t", "3600",
-            "-o", "-k \(sockets) -p \(port) -h 127.0.0.1 -c archive_mode=off -c max_connections=200", "start",
+            "-o", "-k \(sockets) -p \(port) -h 127.0.0.1 -c archive_mode=off -c max_connections=400", "start",
         ], user: user).run()
         guard output.status == 0 else {
             let log = (try? String(contentsOfFile: folder + "/postgresql.log", encoding: .utf8)) ?? output.message

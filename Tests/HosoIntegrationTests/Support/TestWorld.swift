@@ -45,7 +45,7 @@ struct TestWorld {
         )
         // Many worlds run at once (Swift Testing runs tests in parallel), each with its own server's
         // pool: a small one each keeps them all within the test cluster's connections.
-        configuration.databaseMaxConnections = 8
+        configuration.databaseMaxConnections = 6
         try configure(&configuration)
         return TestWorld(database: database, configuration: configuration)
     }
