@@ -36,6 +36,10 @@ import Testing
             let hit = (person.body["people"] as? [[String: Any]])?.first { $0["code"] as? String == "s1.teacher" }
             #expect((hit?["url"] as? String)?.hasPrefix("/units/S01/items?owner=") == true, "\(String(describing: hit))")
             #expect(try await search(client, &officer, "s1.teacher").people.first == "s1.teacher", "an exact login first")
+            // Two letters (no trigram): names that start with them, and nobody outside the scope.
+            #expect(try await search(client, &officer, "đỗ").people.contains("s1.teacher"))
+            #expect(try await search(client, &officer, "do").people.contains("s1.teacher"))
+            #expect(try await search(client, &officer, "va").people.isEmpty, "\"Văn\" is not where Đỗ Văn Minh's name starts")
             // Record types: the tenant's catalogue.
             #expect(try await search(client, &officer, "hoc ba").types.contains("student_transcript"))
             // Another office's school and its people are outside D01: never found.
