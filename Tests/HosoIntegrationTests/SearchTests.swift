@@ -20,6 +20,8 @@ import Testing
         return (response.status, codes("units"), codes("people"), codes("recordTypes"), body)
     }
 
+    /// Both plans of `hoso_search`: an office's or a school's people first (D01's officer, D02's),
+    /// or, with a grant at the root (the province's officer), the best names first.
     @Test func namesAreFoundWithOrWithoutDiacriticsInsideTheScopeOnly() async throws {
         let world = try await TestWorld.make(importing: ["demo", "demo2"], records: ["2026-2027"])
         try await world.withApp { client in
@@ -50,6 +52,10 @@ import Testing
             var province = Browser()
             _ = try await province.signIn(client, "so.officer")
             #expect(try await search(client, &province, "bach dang").units == ["S02"])
+            let everyone = try await search(client, &province, "do van minh")
+            #expect(everyone.people.contains("s1.teacher"), "the province's plan finds people too: \(everyone.people)")
+            let places = (everyone.body["people"] as? [[String: Any]] ?? []).compactMap { $0["place"] as? String }
+            #expect(!places.isEmpty && places.allSatisfy { !$0.isEmpty }, "each with where they work: \(places)")
             var other = Browser()
             _ = try await other.signIn(client, "d2.officer")
             #expect(try await search(client, &other, "do van minh").people.isEmpty)
@@ -61,10 +67,11 @@ import Testing
             let theirs = try await TestEnvironment.ownerRows(
                 "SELECT u.code FROM units u JOIN tenants t ON t.id = u.tenant_id WHERE t.code = 'demo2'", database: world.database.name)
                 .compactMap { $0[0] }
-            for typed in ["truong", "chu van an", "s1"] {
+            for typed in ["truong", "chu van an", "s1", "do van minh", "nguyen"] {
                 let found = try await search(client, &foreign, typed)
                 #expect(Set(found.units).isSubset(of: Set(theirs)), "\(typed): \(found.units)")
-                #expect(!found.people.contains("s1.teacher") || found.status != .ok)
+                let places = (found.body["people"] as? [[String: Any]] ?? []).compactMap { $0["place"] as? String }
+                #expect(Set(places).isSubset(of: Set(theirs)), "\(typed): people placed at \(places)")
             }
         }
     }
