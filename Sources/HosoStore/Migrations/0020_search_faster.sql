@@ -2,8 +2,9 @@
 -- ("hoang" matches 6,764 people) took 310 ms, most of it checking each match against the scope
 -- and folding each name again to rank it. The folded text is now stored (`users.search_key`,
 -- generated from `hoso_fold`, which is immutable) and indexed; a searcher below the root (an
--- office, a school) starts from the people of their units; one with a grant at the root (the
--- province's officers) ranks the matches first and checks the scope only until enough are found.
+-- office, a school) starts from the people of their units, whatever the query's length; one with
+-- a grant at the root (the province's officers) ranks the matches first and checks the scope only
+-- until enough are found.
 ALTER TABLE users ADD COLUMN search_key text GENERATED ALWAYS AS (hoso_fold(display_name || ' ' || login)) STORED;
 CREATE INDEX users_search_key_idx ON users USING gin (search_key gin_trgm_ops);
 DROP INDEX users_search_idx;
@@ -24,12 +25,15 @@ DECLARE
     -- Fewer than 3 letters have no trigram: names that start with them, and exact codes and logins.
     v_short boolean := length(hoso_fold(normalize(p_query, NFC))) < 3;
     v_found int := 0;
+    -- A grant at the root: the whole tenant is in scope (the province's officers and inspectors).
+    v_root boolean;
     v_person record;
     v_place text;
 BEGIN
     IF v_tenant IS NULL OR length(v_fold) < 2 OR cardinality(p_scope) = 0 THEN RETURN; END IF;
     -- The scope: the grant units' paths (a unit is inside when its path lies under one of them).
     v_paths := ARRAY(SELECT g.path FROM units g WHERE g.tenant_id = v_tenant AND g.id = ANY (p_scope));
+    v_root := EXISTS (SELECT 1 FROM units g WHERE g.tenant_id = v_tenant AND g.id = ANY (p_scope) AND g.parent_id IS NULL);
 
     RETURN QUERY
     SELECT 'unit'::text, u.id, u.code, u.name_vi, u.name_en, coalesce(pu.code, ''),
@@ -44,7 +48,28 @@ BEGIN
     ORDER BY r DESC, u.name_vi, u.id
     LIMIT p_limit;
 
-    IF v_short THEN
+    IF NOT v_root THEN
+    -- Below the root (an office, a school): the people of the scope's units (a few dozen to a few
+    -- thousand), then the name (its start, for fewer than 3 letters).
+    RETURN QUERY
+    WITH su AS (SELECT s.id, s.code FROM units s WHERE s.tenant_id = v_tenant AND s.path <@ ANY (v_paths)),
+         x AS (SELECT st.user_id, su.code, 1 AS o FROM su JOIN school_staff st ON st.unit_id = su.id
+               UNION ALL
+               SELECT gm.user_id, su.code, 2 FROM su JOIN school_groups sg ON sg.tenant_id = v_tenant AND sg.unit_id = su.id
+               JOIN group_members gm ON gm.group_id = sg.id
+               UNION ALL
+               SELECT ug.user_id, su.code, 3 FROM su JOIN user_grants ug ON ug.tenant_id = v_tenant AND ug.unit_id = su.id),
+         i AS (SELECT DISTINCT ON (x.user_id) x.user_id, x.code FROM x ORDER BY x.user_id, x.o, x.code)
+    SELECT 'person'::text, p.id, p.login, p.display_name, p.display_name, i.code,
+           (CASE WHEN lower(p.login) = v_fold THEN 3 ELSE 0 END
+            + CASE WHEN p.search_key LIKE v_start THEN 1 ELSE 0 END
+            + similarity(p.search_key, v_fold))::real AS r
+    FROM i JOIN users p ON p.id = i.user_id
+    WHERE CASE WHEN v_short THEN lower(p.login) = v_fold OR hoso_fold(p.display_name) LIKE v_start
+               ELSE p.search_key LIKE v_like END
+    ORDER BY r DESC, p.display_name, p.id
+    LIMIT p_limit;
+    ELSIF v_short THEN
     -- Short: the exact login first, then names in the index's order (the scope is checked row by row,
     -- and the index stops the scan once enough are found).
     RETURN QUERY
@@ -61,26 +86,6 @@ BEGIN
       AND (hoso_fold(p.display_name) COLLATE "C") >= v_fold AND (hoso_fold(p.display_name) COLLATE "C") < v_fold || chr(1114111)
     ORDER BY (hoso_fold(p.display_name) COLLATE "C"), p.id
     LIMIT p_limit - v_found;
-    ELSIF NOT EXISTS (SELECT 1 FROM units g WHERE g.tenant_id = v_tenant AND g.id = ANY (p_scope) AND g.parent_id IS NULL) THEN
-    -- Below the root (an office, a school): the people of the scope (a few dozen to a few thousand), then the name.
-    RETURN QUERY
-    SELECT 'person'::text, p.id, p.login, p.display_name, p.display_name, i.code,
-           (CASE WHEN lower(p.login) = v_fold THEN 3 ELSE 0 END
-            + CASE WHEN p.search_key LIKE v_start THEN 1 ELSE 0 END
-            + similarity(p.search_key, v_fold))::real AS r
-    FROM (SELECT DISTINCT ON (x.user_id) x.user_id, wu.code
-          FROM (SELECT st.user_id, st.unit_id, 1 AS o FROM school_staff st
-                UNION ALL
-                SELECT gm.user_id, sg.unit_id, 2 FROM group_members gm JOIN school_groups sg ON sg.id = gm.group_id
-                UNION ALL
-                SELECT ug.user_id, ug.unit_id, 3 FROM user_grants ug) x
-          JOIN units wu ON wu.id = x.unit_id
-          WHERE wu.tenant_id = v_tenant AND wu.path <@ ANY (v_paths)
-          ORDER BY x.user_id, x.o, wu.code) i
-    JOIN users p ON p.id = i.user_id
-    WHERE p.search_key LIKE v_like
-    ORDER BY r DESC, p.display_name, p.id
-    LIMIT p_limit;
     ELSE
     -- A province: the best names first (over the stored folded key and its trigram index), each
     -- checked against the scope only until enough are found.
