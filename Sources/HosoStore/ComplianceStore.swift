@@ -169,31 +169,78 @@ public struct ComplianceStore: Sendable {
     /// The items behind a figure, in `unitID`'s subtree, soonest due first: one column, one
     /// person, or all. A long list is read a page at a time: by `offset`, or after the last row
     /// of the previous page (`after`: its due time and id), which stays fast at any depth.
-    public func items(tenantID: Int64, unitID: Int64, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
+    public func items(tenantID: Int64, unitID: Int64?, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
+                      order: ItemOrder = .standard, english: Bool = false,
                       limit: Int, offset: Int = 0, after: (dueAt: Int64, id: Int64)? = nil) async throws -> [ObligationRow] {
         let logger = self.logger
         let query = Self.itemsQuery(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: ownerUserID,
-                                    limit: limit, offset: offset, after: after)
+                                    order: order, english: english, limit: limit, offset: offset, after: after)
         return try await run(tenantID) { connection in
-            // Under row-level security the planner sees a subtree's items as a few hundred rows at
-            // most and may loop over every unit (or group, or class) for each of them: on a province's
-            // five million items a report's list of overdue items ran for over two minutes instead of
-            // eight seconds. Above a school, the rest of this transaction joins by hashing instead.
-            try await connection.run("""
-                SELECT set_config('enable_nestloop', CASE WHEN EXISTS (SELECT 1 FROM units WHERE parent_id = \(unitID)) THEN 'off' ELSE 'on' END, true)
-                """, logger: logger)
+            try await Self.joinBySubtree(connection, unitID: unitID, logger: logger)
             return try await ObligationStore.rows(connection, query, logger: logger)
+        }
+    }
+
+    /// Under row-level security the planner sees a subtree's items as a few hundred rows at most and
+    /// may loop over every unit (or group, or class) for each of them: on a province's five million
+    /// items a report's list of overdue items ran for over two minutes instead of eight seconds.
+    /// Above a school, the rest of the transaction joins by hashing instead. (A person's own items,
+    /// `unitID` nil, are few and found by their owner's index.)
+    static func joinBySubtree(_ connection: PostgresConnection, unitID: Int64?, logger: Logger) async throws {
+        guard let unitID else { return }
+        try await connection.run("""
+            SELECT set_config('enable_nestloop', CASE WHEN EXISTS (SELECT 1 FROM units WHERE parent_id = \(unitID)) THEN 'off' ELSE 'on' END, true)
+            """, logger: logger)
+    }
+
+    /// How many items `items` would list, counted up to `ListCount.cap` (and one more, to tell that
+    /// there are more): a count never reads a province's whole list.
+    public func itemCount(tenantID: Int64, unitID: Int64?, filter: ComplianceFilter, column: ComplianceColumn?,
+                          ownerUserID: Int64?) async throws -> ListCount {
+        let logger = self.logger
+        let query = Self.itemsQuery(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: ownerUserID,
+                                    limit: ListCount.cap + 1, offset: 0, after: nil, counting: true)
+        let counted = try await run(tenantID) { connection in
+            try await Self.joinBySubtree(connection, unitID: unitID, logger: logger)
+            return try await connection.fetch(query, Int.self, logger: logger).first ?? 0
+        }
+        return ListCount(counted: counted)
+    }
+
+    /// The people who own items of a school in a school year, by name (a list's person filter).
+    /// Empty for a unit above the schools: its own items are none, its people too many for a list.
+    public func owners(tenantID: Int64, unitID: Int64, schoolYear: String, limit: Int = 500) async throws -> [(id: Int64, name: String)] {
+        let logger = self.logger
+        return try await run(tenantID) { connection in
+            try await connection.fetch("""
+                SELECT ou.id, ou.display_name FROM users ou
+                WHERE ou.tenant_id = \(tenantID) AND EXISTS (
+                    SELECT 1 FROM obligations o
+                    WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(unitID) AND o.school_year = \(schoolYear)
+                      AND o.owner_user_id = ou.id AND NOT o.withdrawn)
+                ORDER BY ou.display_name COLLATE "vi-VN-x-icu", ou.id LIMIT \(limit)
+                """, (Int64, String).self, logger: logger).map { (id: $0.0, name: $0.1) }
+        }
+    }
+
+    /// Whether a user id names one of the tenant's people (a list's `owner` must).
+    public func personExists(tenantID: Int64, userID: Int64) async throws -> Bool {
+        let logger = self.logger
+        return try await run(tenantID) { connection in
+            try await !connection.fetch("SELECT 1 FROM users WHERE tenant_id = \(tenantID) AND id = \(userID)", Int.self, logger: logger)
+                .isEmpty
         }
     }
 
     /// Every item behind a figure, in the order of `items`, read by one query in one transaction and
     /// handed on in batches as the rows arrive (PostgresNIO reads the portal with backpressure: a
     /// slow reader holds the rows back, memory stays flat whatever the count). For exports.
-    public func forEachItem(tenantID: Int64, unitID: Int64, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
+    public func forEachItem(tenantID: Int64, unitID: Int64?, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
+                            order: ItemOrder = .standard, english: Bool = false,
                             batch: Int, _ body: @Sendable @escaping ([ObligationRow]) async throws -> Void) async throws {
         let logger = self.logger
         let query = Self.itemsQuery(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: ownerUserID,
-                                    limit: nil, offset: 0, after: nil)
+                                    order: order, english: english, limit: nil, offset: 0, after: nil)
         try await run(tenantID) { connection in
             var rows: [ObligationRow] = []
             rows.reserveCapacity(batch)
@@ -209,8 +256,10 @@ public struct ComplianceStore: Sendable {
         }
     }
 
-    static func itemsQuery(tenantID: Int64, unitID: Int64, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
-                           limit: Int?, offset: Int, after: (dueAt: Int64, id: Int64)?) -> PostgresQuery {
+    /// The list's query; `counting` wraps it in a count of its first `limit` rows instead.
+    static func itemsQuery(tenantID: Int64, unitID: Int64?, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
+                           order: ItemOrder = .standard, english: Bool = false,
+                           limit: Int?, offset: Int, after: (dueAt: Int64, id: Int64)?, counting: Bool = false) -> PostgresQuery {
         let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
         let type = filter.recordType, level = filter.schoolLevel?.rawValue, whole = filter.wholeYear
         let predicate = column?.predicate ?? "true"
@@ -218,12 +267,17 @@ public struct ComplianceStore: Sendable {
         // Along the tree as it stood: the items whose school hung under the unit on their due date.
         // (The two constants select one branch when the query is planned.)
         let (now, stood) = filter.basis == .stood ? ("false", "true") : ("true", "false")
-        let unitPattern = "*.\(unitID).*"
+        let unitPattern = "*.\(unitID ?? 0).*"
+        // No unit: anywhere in the tenant (a person's own items, `ownerUserID` set).
+        let anywhere = unitID == nil ? "true" : "false"
+        let (countOpen, countClose) = counting ? ("SELECT count(*)::int FROM (", ") listed") : ("", "")
+        let (key, direction) = (Self.orderKey(order.sort, english: english), order.descending ? "DESC" : "ASC")
         return """
+            \(unescaped: countOpen)
             \(unescaped: ObligationStore.select)
             CROSS JOIN LATERAL (SELECT \(unescaped: Self.vector) AS v) cv
             WHERE o.tenant_id = \(tenantID) AND NOT o.withdrawn AND o.school_year = \(filter.schoolYear)
-              AND ((\(unescaped: now) AND u.path <@ (SELECT path FROM units WHERE id = \(unitID)))
+              AND (\(unescaped: anywhere) OR (\(unescaped: now) AND u.path <@ (SELECT path FROM units WHERE id = \(unitID ?? 0)))
                    OR (\(unescaped: stood) AND EXISTS (
                        SELECT 1 FROM unit_paths p
                        WHERE p.unit_id = o.unit_id AND p.path ~ \(unitPattern)::lquery
@@ -235,8 +289,28 @@ public struct ComplianceStore: Sendable {
               AND (\(ownerUserID)::bigint IS NULL OR o.owner_user_id = \(ownerUserID))
               AND (\(afterDue)::bigint IS NULL OR (o.due_at, o.id) > (to_timestamp(\(afterDue)), \(afterID)))
               AND \(unescaped: predicate)
-            ORDER BY o.due_at, o.id LIMIT \(limit) OFFSET \(max(0, offset))
+            ORDER BY \(unescaped: key) \(unescaped: direction), o.due_at \(unescaped: direction), o.id \(unescaped: direction)
+            LIMIT \(limit) OFFSET \(max(0, offset))
+            \(unescaped: countClose)
             """
+    }
+
+    /// The first key of a list's order (`ItemSort`), over the columns of `ObligationStore.select`;
+    /// names compared without case or diacritics (`hoso_fold`, migration 0018), letter by letter.
+    static func orderKey(_ sort: ItemSort, english: Bool) -> String {
+        switch sort {
+        case .due: "o.due_at"
+        case .type: english ? #"hoso_fold(coalesce(nullif(rt.name_en, ''), rt.name_vi)) COLLATE "C""# : #"hoso_fold(rt.name_vi) COLLATE "C""#
+        case .owner: #"hoso_fold(coalesce(ou.display_name, g.name_vi, c.code, u.name_vi)) COLLATE "C""#
+        case .unit: "u.code"
+        // The status `select` shows, the most urgent first.
+        case .status:
+            """
+            CASE CASE WHEN o.status = 'pending' AND o.due_at < now() THEN 'missing' ELSE o.status END
+                WHEN 'missing' THEN 0 WHEN 'returned' THEN 1 WHEN 'late' THEN 2 WHEN 'submitted' THEN 3 WHEN 'pending' THEN 4
+                WHEN 'approved' THEN 5 WHEN 'signed' THEN 6 WHEN 'locked' THEN 7 ELSE 8 END
+            """
+        }
     }
 
     /// A school's deadlines between two instants, one line per record type and due day.

@@ -150,7 +150,8 @@ struct ComplianceQuery: Sendable {
     /// The query runs in a task of its own and hands each batch over only when `consume` is done
     /// with the previous one, so a slow client holds the rows back instead of piling them up.
     func forEachItemPage(
-        tenantID: Int64, unitID: Int64, filter: ComplianceFilter, column: ComplianceColumn?, owner: Int64?,
+        tenantID: Int64, unitID: Int64?, filter: ComplianceFilter, column: ComplianceColumn?, owner: Int64?,
+        order: ItemOrder = .standard, english: Bool = false,
         body consume: ([ObligationRow]) async throws -> Void
     ) async throws {
         let handoff = Handoff<[ObligationRow]>()
@@ -159,7 +160,7 @@ struct ComplianceQuery: Sendable {
             group.addTask {
                 do {
                     try await store.forEachItem(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: owner,
-                                                batch: Self.exportPage) { rows in try await handoff.send(rows) }
+                                                order: order, english: english, batch: Self.exportPage) { rows in try await handoff.send(rows) }
                     await handoff.finish()
                 } catch {
                     await handoff.finish(throwing: error)

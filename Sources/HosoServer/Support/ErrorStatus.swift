@@ -34,8 +34,9 @@ enum ErrorStatus {
         case "unsubscribe.invalid": return .notFound
         default: break
         }
-        // Dashboard filters: unknown values, weeks outside the year.
+        // Dashboard and list filters: unknown values, weeks outside the year, a bad order or page.
         if code.hasPrefix("dashboard.") { return code == "dashboard.no_calendar" ? .conflict : .badRequest }
+        if code.hasPrefix("list.") { return .badRequest }
         // The record's state does not allow it now (someone else acted first, it is locked, ...).
         if code.hasPrefix("workflow.") || code.hasPrefix("correction.") {
             switch code {

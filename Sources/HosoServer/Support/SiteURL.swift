@@ -12,6 +12,8 @@ enum SiteURL: Hashable, Sendable {
     case language(String)
     case dashboard
     case owe
+    case myItems
+    case myItemsCSV
     case approvals
     case notificationSettings
     case outbox
@@ -68,6 +70,7 @@ enum SiteURL: Hashable, Sendable {
     case apiSession
     case apiMe
     case apiMyObligations
+    case apiMyItems
     case apiApprovals
     case apiUnit(String)
     case apiUnitPeople(String)
@@ -119,6 +122,8 @@ enum SiteURL: Hashable, Sendable {
         case language = "/lang/:code"
         case dashboard = "/dashboard"
         case owe = "/owe"
+        case myItems = "/owe/items"
+        case myItemsCSV = "/owe/items.csv"
         case approvals = "/approvals"
         case notificationSettings = "/settings/notifications"
         case outbox = "/outbox"
@@ -174,6 +179,7 @@ enum SiteURL: Hashable, Sendable {
         case apiSession = "/api/v1/session"
         case apiMe = "/api/v1/me"
         case apiMyObligations = "/api/v1/me/obligations"
+        case apiMyItems = "/api/v1/me/items"
         case apiApprovals = "/api/v1/approvals"
         case apiTree = "/api/v1/tree"
         case apiUnit = "/api/v1/units/:code"
@@ -230,6 +236,8 @@ enum SiteURL: Hashable, Sendable {
         case .language(let code): (.language, [code])
         case .dashboard: (.dashboard, [])
         case .owe: (.owe, [])
+        case .myItems: (.myItems, [])
+        case .myItemsCSV: (.myItemsCSV, [])
         case .approvals: (.approvals, [])
         case .notificationSettings: (.notificationSettings, [])
         case .outbox: (.outbox, [])
@@ -279,6 +287,7 @@ enum SiteURL: Hashable, Sendable {
         case .apiSession: (.apiSession, [])
         case .apiMe: (.apiMe, [])
         case .apiMyObligations: (.apiMyObligations, [])
+        case .apiMyItems: (.apiMyItems, [])
         case .apiApprovals: (.apiApprovals, [])
         case .apiUnit(let code): (.apiUnit, [code])
         case .apiUnitPeople(let code): (.apiUnitPeople, [code])

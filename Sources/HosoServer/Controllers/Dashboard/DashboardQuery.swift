@@ -52,29 +52,27 @@ enum DashboardQuery {
         }
     }
 
-    /// An item list's own parameters (`column`, `owner`, `page`).
+    /// An item list's status and person (`column`, `owner`); its order and page are `ItemOrder`
+    /// and `ListPage`.
     struct Items: Sendable {
         let column: ComplianceColumn?
         let owner: Int64?
-        let page: Int
     }
 
-    static func items(_ request: Request) throws -> Items {
-        let parameters = request.uri.queryParameters
+    static func items(_ parameters: [String: String]) throws -> Items {
         var column: ComplianceColumn?
-        if let raw = parameters["column"].map(String.init), !raw.isEmpty {
+        if let raw = parameters["column"].map(Text.trimmed), !raw.isEmpty {
             guard let known = ComplianceColumn(rawValue: raw) else {
                 throw HosoError("dashboard.unknown_column", ["column": String(raw.prefix(20))])
             }
             column = known
         }
         var owner: Int64?
-        if let raw = parameters["owner"].map(String.init), !raw.isEmpty {
+        if let raw = parameters["owner"].map(Text.trimmed), !raw.isEmpty {
             guard let id = Int64(raw), id > 0 else { throw HosoError("dashboard.unknown_owner") }
             owner = id
         }
-        let page = parameters["page"].flatMap { Int(String($0)) }.map { max(1, min($0, 100_000)) } ?? 1
-        return Items(column: column, owner: owner, page: page)
+        return Items(column: column, owner: owner)
     }
 
     /// The reminders' horizon in days (0–60, 7 unless asked).

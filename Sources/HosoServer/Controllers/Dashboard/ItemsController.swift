@@ -10,7 +10,7 @@ struct ItemsController: Sendable {
     let services: AppServices
     var query: ComplianceQuery { ComplianceQuery(services: services) }
 
-    static let pageSize = 100
+    var listing: ItemListing { ItemListing(services: services) }
 
     func addRoutes(to router: RouterGroup<SignedInContext>) {
         router.get(.unitItems) { request, context in try await self.itemsPage(request: request, context: context) }
@@ -23,85 +23,70 @@ struct ItemsController: Sendable {
         router.get(.apiUnitItems) { request, context in try await self.itemsJSON(request: request, context: context) }
     }
 
-    /// What a list shows: the unit, the filter, the figure's column, a person, the page.
-    struct Selection: Sendable {
-        let unit: StoredUnit
-        let filter: ComplianceFilter
-        let items: DashboardQuery.Items
-
-        /// The list's own query string (the filter, the column, the person).
-        var queryString: String {
-            var parameters = filter.query
-            if let column = items.column { parameters.append(("column", column.rawValue)) }
-            if let owner = items.owner { parameters.append(("owner", String(owner))) }
-            return SiteURL.query(parameters)
-        }
-    }
-
-    func selection(_ actor: Actor, code: String, request: Request) async throws -> Selection {
+    /// The unit a list is of, when the actor may see it and its figures (404 outside their scope,
+    /// 403 without the permission), before any parameter is read.
+    func unit(_ actor: Actor, code: String) async throws -> StoredUnit {
         let unit = try await UnitBrowser(services: services).authorize(actor, .viewRecords, code: code)
         guard services.policy.allows(actor, .viewCompliance, on: unit.position) else {
             throw HosoError("scope.forbidden")
         }
-        let filter = try await query.selection(query: DashboardQuery.parameters(request), tenantID: actor.tenantID)
-            .filter
-        let items = try DashboardQuery.items(request)
-        // An inspector's look at a school's items is part of the school's record.
-        if services.policy.roles(actor, covering: unit.ancestry).contains(where: \.isInspector) {
-            try await services.audit.append(
-                tenantID: actor.tenantID,
-                AuditEvent(
-                    actorUserID: actor.userID, actorLogin: actor.login, action: "compliance.items", unitID: unit.id,
-                    subject: unit.code,
-                    details: ["column": items.column?.rawValue ?? "all", "year": filter.schoolYear]
-                ))
-        }
-        return Selection(unit: unit, filter: filter, items: items)
+        return unit
     }
 
-    /// One page of rows, and one more to tell whether a next page exists.
-    func rows(_ actor: Actor, _ selection: Selection) async throws -> [ObligationRow] {
-        try await services.compliance.items(
-            tenantID: actor.tenantID, unitID: selection.unit.id, filter: selection.filter,
-            column: selection.items.column,
-            ownerUserID: selection.items.owner, limit: Self.pageSize + 1,
-            offset: (selection.items.page - 1) * Self.pageSize)
+    /// An inspector's look at a school's items is part of the school's record.
+    func audit(_ actor: Actor, _ unit: StoredUnit, _ parameters: ItemListing.Parameters) async throws {
+        guard services.policy.roles(actor, covering: unit.ancestry).contains(where: \.isInspector) else { return }
+        try await services.audit.append(
+            tenantID: actor.tenantID,
+            AuditEvent(
+                actorUserID: actor.userID, actorLogin: actor.login, action: "compliance.items", unitID: unit.id,
+                subject: unit.code,
+                details: ["column": parameters.column?.rawValue ?? "all", "year": parameters.filter.schoolYear]
+            ))
     }
 
     func itemsPage(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
-        let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
+        let unit = try await unit(actor, code: try context.pathParameter("code"))
         let language = context.language
-        let rows = try await rows(actor, selection)
         let t = { (key: String) in self.services.localizer.text(key, language) }
-        let code = selection.unit.code
-        let query = selection.queryString
-        let page = selection.items.page
-        let list = SiteURL.unitItems(code).path + "?" + query
-        let model = ItemsPage(
-            unit: .init(
-                name: selection.unit.name(in: language),
-                dashboard: SiteURL.unitDashboard(code).path + "?" + SiteURL.query(selection.filter.query)),
-            column: selection.items.column.map { t("dashboard.column." + $0.rawValue) } ?? t("dashboard.column.all"),
-            items: rows.prefix(Self.pageSize).map { ObligationItem($0, language, services.localizer) },
-            empty: rows.isEmpty,
-            previous: page > 1 ? list + "&page=\(page - 1)" : nil,
-            next: rows.count > Self.pageSize ? list + "&page=\(page + 1)" : nil,
-            csv: SiteURL.unitItemsCSV(code).path + "?" + query, xlsx: SiteURL.unitItemsXLSX(code).path + "?" + query,
-            page: page
-        )
+        var parameters: ItemListing.Parameters
+        var read: ItemListing.Read?
+        var error: String?
+        do {
+            parameters = try await listing.parameters(request, tenantID: actor.tenantID, ownerAllowed: true)
+            try await audit(actor, unit, parameters)
+            read = try await listing.read(tenantID: actor.tenantID, unitID: unit.id, parameters, english: language == .en)
+        } catch let refused as HosoError where ItemListing.isRefusedParameter(refused) {
+            // The form comes back with the defaults under the error; nothing was read.
+            error = services.localizer.message(for: refused, language)
+            parameters = try await listing.defaults(tenantID: actor.tenantID)
+        }
+        let people = try await services.compliance.owners(
+            tenantID: actor.tenantID, unitID: unit.id, schoolYear: parameters.filter.schoolYear)
+        let code = unit.code
+        let heading = (parameters.column.map { t("dashboard.column." + $0.rawValue) } ?? t("dashboard.column.all"))
+            + " · " + unit.name(in: language)
+        let canExport = services.policy.allows(actor, .exportReports, on: unit.position)
+        let model = listing.page(
+            heading: heading,
+            back: .init(text: t("dashboard.back"),
+                        url: SiteURL.unitDashboard(code).path + "?" + SiteURL.query(parameters.filter.query)),
+            action: SiteURL.unitItems(code).path, parameters: parameters, read: read, error: error, people: people,
+            exports: canExport ? (SiteURL.unitItemsCSV(code).path, SiteURL.unitItemsXLSX(code).path) : nil,
+            language: language)
         return services.renderer.render(
-            .items, model, context: context, request: request, title: t("dashboard.items_title"))
+            .items, model, context: context, request: request, status: error == nil ? .ok : .badRequest,
+            title: t("dashboard.items_title"))
     }
 
     func itemsJSON(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
-        let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
-        let rows = try await rows(actor, selection)
-        return try JSONResponse.make(
-            API.Items(
-                page: selection.items.page, hasMore: rows.count > Self.pageSize,
-                items: rows.prefix(Self.pageSize).map { API.Obligation($0, context.language) }))
+        let unit = try await unit(actor, code: try context.pathParameter("code"))
+        let parameters = try await listing.parameters(request, tenantID: actor.tenantID, ownerAllowed: true)
+        try await audit(actor, unit, parameters)
+        let read = try await listing.read(tenantID: actor.tenantID, unitID: unit.id, parameters, english: context.language == .en)
+        return try JSONResponse.make(API.Items(read, parameters, context.language))
     }
 
     static let headerKeys = [
@@ -109,8 +94,8 @@ struct ItemsController: Sendable {
         "record.due", "record.status", "record.awaiting", "record.submitted_at", "record.id",
     ]
 
-    func cells(_ row: ObligationRow, _ language: Language) -> [ExportCell] {
-        let t = { (key: String, values: [String: String]) in self.services.localizer.text(key, language, values) }
+    static func cells(_ row: ObligationRow, _ language: Language, _ localizer: Localizer) -> [ExportCell] {
+        let t = { (key: String, values: [String: String]) in localizer.text(key, language, values) }
         return [
             .text(row.unitCode), .text(language == .en ? row.typeNameEn : row.typeNameVi), .text(row.ownerName(in: language)),
             .text(t("period." + row.periodKind, ["n": String(row.periodNumber)])),
@@ -125,35 +110,47 @@ struct ItemsController: Sendable {
     /// whatever the count, and the database is free again before the client reads a byte.
     func itemsExport(request: Request, context: SignedInContext, xlsx: Bool) async throws -> Response {
         let actor = context.actor
-        let selection = try await selection(actor, code: try context.pathParameter("code"), request: request)
-        guard services.policy.allows(actor, .exportReports, on: selection.unit.position) else {
+        let unit = try await unit(actor, code: try context.pathParameter("code"))
+        guard services.policy.allows(actor, .exportReports, on: unit.position) else {
             throw HosoError("scope.forbidden")
         }
-        let language = context.language
+        let parameters = try await listing.parameters(request, tenantID: actor.tenantID, ownerAllowed: true)
+        try await audit(actor, unit, parameters)
+        return try await Self.export(
+            services: services, tenantID: actor.tenantID, unitID: unit.id, parameters, owner: nil,
+            name: "hoso-\(unit.code)-\(parameters.filter.schoolYear)-\(parameters.column?.rawValue ?? "items")",
+            language: context.language, xlsx: xlsx)
+    }
+
+    /// A list whole, in its order, as CSV or XLSX: one query into a file, sent from it (memory
+    /// stays flat whatever the count, the database is free before the client reads a byte).
+    static func export(
+        services: AppServices, tenantID: Int64, unitID: Int64?, _ parameters: ItemListing.Parameters, owner: Int64?, name: String,
+        language: Language, xlsx: Bool
+    ) async throws -> Response {
+        let localizer = services.localizer
+        let cells = { (row: ObligationRow) in Self.cells(row, language, localizer) }
         let header = Self.headerKeys.map { services.localizer.text($0, language) }
-        let name =
-            "hoso-\(selection.unit.code)-\(selection.filter.schoolYear)-\(selection.items.column?.rawValue ?? "items")"
-        let tenantID = actor.tenantID
         // One query for the whole list: the pool's patience for reports, not a page's.
         let compliance = ComplianceQuery(services: services, store: services.reportCompliance)
         func eachPage(_ body: ([ObligationRow]) async throws -> Void) async throws {
             try await compliance.forEachItemPage(
-                tenantID: tenantID, unitID: selection.unit.id, filter: selection.filter,
-                column: selection.items.column, owner: selection.items.owner, body: body)
+                tenantID: tenantID, unitID: unitID, filter: parameters.filter, column: parameters.column,
+                owner: owner ?? parameters.owner, order: parameters.order, english: language == .en, body: body)
         }
         if xlsx {
             return try await Download.spreadsheet(filename: name + ".xlsx") { workbook in
                 let sheet = try workbook.addSheet(services.localizer.text("dashboard.items_title", language))
                 try sheet.header(header)
                 try await eachPage { rows in
-                    for row in rows { try sheet.row(cells(row, language)) }
+                    for row in rows { try sheet.row(cells(row)) }
                 }
             }
         }
         return try await Download.spooledCSV(filename: name + ".csv") { file in
             try file.write(contentsOf: Data((CSVExport.byteOrderMark + CSVExport.line(header.map(ExportCell.text))).utf8))
             try await eachPage { rows in
-                try file.write(contentsOf: Data(rows.map { CSVExport.line(self.cells($0, language)) }.joined().utf8))
+                try file.write(contentsOf: Data(rows.map { CSVExport.line(cells($0)) }.joined().utf8))
             }
         }
     }

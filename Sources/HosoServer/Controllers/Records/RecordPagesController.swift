@@ -17,6 +17,7 @@ struct RecordPagesController: Sendable {
         router.get(.apiApprovals) { request, context in try await self.approvalsJSON(request: request, context: context)
         }
         router.get(.apiObligation) { request, context in try await self.recordJSON(request: request, context: context) }
+        addMyItemsRoutes(to: router)
     }
 
     // MARK: - What I owe
@@ -73,7 +74,8 @@ struct RecordPagesController: Sendable {
             },
             earlier: past || earlier.isEmpty ? nil : .init(
                 text: localizer.text("owe.show_earlier", language, ["count": String(earlier.count)]),
-                url: SiteURL.owe.path(query: [("past", "1")])))
+                url: SiteURL.owe.path(query: [("past", "1")])),
+            allItems: SiteURL.myItems.path)
         return services.renderer.render(.owe, page, context: context, request: request, title: localizer.text("owe.title", language))
     }
 

@@ -68,10 +68,26 @@ extension API {
         }
     }
 
+    /// A page of a list (`ItemListing`): its items, whether more follow, and how many there are
+    /// (counted up to `ListCount.cap`: `totalExact` is false past it).
     struct Items: Encodable {
         let page: Int
+        let pageSize: Int
+        let sort: String
+        let total: Int
+        let totalExact: Bool
         let hasMore: Bool
         let items: [Obligation]
+
+        init(_ read: ItemListing.Read, _ parameters: ItemListing.Parameters, _ language: Language) {
+            page = parameters.page.number
+            pageSize = parameters.page.size
+            sort = parameters.order.parameter
+            total = read.count.total
+            totalExact = read.count.exact
+            hasMore = read.hasMore
+            items = read.rows.map { Obligation($0, language) }
+        }
     }
 
     struct Reminder: Encodable {

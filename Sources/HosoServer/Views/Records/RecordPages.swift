@@ -56,6 +56,8 @@ struct OwePage: Sendable {
     let sections: [Section]
     /// The link to earlier school years' overdue items, while they are not shown.
     let earlier: Link?
+    /// All of the person's items, filtered and paged (`/owe/items`).
+    let allItems: String
 
     struct Link: Sendable {
         let text: String
