@@ -301,6 +301,34 @@ enum Tool {
             #expect(!own.isEmpty && own.allSatisfy { $0["unit"] as? String == "S01" } && own.count < all.count)
             let page = try await principal.send(client, .get, "/inspections/\(surpriseID)")
             #expect(page.status == .ok && !page.text.contains("Lê Văn Tám</td>"))
+
+            // The checklist filters by unit, verdict and type; each narrows to exactly its lines.
+            let checklist = "/api/v1/inspections/\(surpriseID)/items"
+            func lines(_ query: String) async throws -> [[String: Any]] {
+                try #require(try await inspector.send(client, .get, checklist + query).json()["items"] as? [[String: Any]])
+            }
+            let s03 = try await lines("?unit=S03")
+            #expect(s03.count == all.filter { $0["unit"] as? String == "S03" }.count && !s03.isEmpty)
+            let plans = try await lines("?type=lesson_plan&unit=S01")
+            #expect(!plans.isEmpty && plans.count == all.filter { $0["unit"] as? String == "S01" && $0["recordType"] as? String == "lesson_plan" }.count)
+            #expect(try await lines("?verdict=compliant").isEmpty, "nothing is marked yet")
+            #expect(try await lines("?verdict=pending").count == all.count)
+            // Unknown values are refused, not ignored: a unit outside the scope, a verdict, a type.
+            for (query, code) in [("?unit=S02", "list.unknown_unit"), ("?verdict=maybe", "list.unknown_verdict"),
+                                  ("?type=NOPE", "dashboard.unknown_type"), ("?unit=%27%20OR%201%3D1", "list.unknown_unit")] {
+                let refused = try await inspector.send(client, .get, checklist + query)
+                #expect(refused.status == .badRequest && refused.errorCode == code, "\(query): \(refused.text.prefix(200))")
+            }
+            // The page: 200 lines a page with the count; a refused filter shows its error over the whole checklist.
+            let filtered = try await inspector.send(client, .get, "/inspections/\(surpriseID)?unit=S03&type=lesson_plan")
+            #expect(filtered.status == .ok)
+            let s03Plans = all.filter { $0["unit"] as? String == "S03" && $0["recordType"] as? String == "lesson_plan" }.count
+            #expect(filtered.text.contains(s03Plans == 0 ? "Không có hồ sơ nào" : "trong tổng số \(s03Plans)."), "the count of the filtered lines")
+            #expect(filtered.text.contains("<option value=\"S03\" selected>"), "the filter is kept in the form")
+            let wrong = try await inspector.send(client, .get, "/inspections/\(surpriseID)?verdict=maybe")
+            #expect(wrong.status == .badRequest && wrong.text.contains("id=\"checklist-error\"") && wrong.text.contains("Không có kết luận"))
+            let beyond = try await inspector.send(client, .get, "/inspections/\(surpriseID)?page=999")
+            #expect(beyond.status == .ok && beyond.text.contains("Trang 999 không có hồ sơ nào"))
         }
     }
 }

@@ -58,11 +58,21 @@ extension InspectionController {
     func itemsJSON(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
         let visible = try await visible(actor, try id(context))
-        let verdict = request.uri.queryParameters["verdict"].map(String.init).flatMap(Verdict.init(rawValue:))
-        let parts = try await visibleParts(actor, visible, verdict: verdict)
+        let filter = try ChecklistFilter.parse(
+            DashboardQuery.parameters(request), scope: visible.scope, types: Set(try await recordTypes(actor, visible.row).keys))
+        let parts = try await visibleParts(actor, visible, verdict: filter.verdict)
         let codes = parts.units.mapValues(\.code)
         return try JSONResponse.make(
-            API.ChecklistPage(items: parts.items.map { API.ChecklistLine($0, unitCode: codes[$0.unitID] ?? "") }))
+            API.ChecklistPage(
+                items: parts.items.filter(filter.matches).map { API.ChecklistLine($0, unitCode: codes[$0.unitID] ?? "") }))
+    }
+
+    /// The record types of the inspection's school year, code to name.
+    func recordTypes(_ actor: Actor, _ row: InspectionRow, language: Language = .vi) async throws -> [String: String] {
+        let catalog = try await services.catalog.tenant(actor.tenantID)
+        return Dictionary(
+            (catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, language == .en ? $0.nameEn : $0.nameVi) }
+        ) { a, _ in a }
     }
 
     /// Who may own a follow-up: people working in the units in scope (offered while follow-ups may be added).
@@ -108,25 +118,26 @@ extension InspectionController {
         let language = context.language
         let visible = try await visible(actor, try id(context))
         let row = visible.row
-        let query = request.uri.queryParameters
-        let unitFilter = query["unit"].map(String.init).flatMap { code in visible.scope.first { $0.code == code }?.id }
-        let verdictFilter = query["verdict"].map(String.init).flatMap(Verdict.init(rawValue:))
+        let types = try await recordTypes(actor, row, language: language)
+        // A refused filter shows the whole checklist under the error (400); nothing else changes.
+        var filter = ChecklistFilter.none
+        var filterError: String?
+        do {
+            filter = try ChecklistFilter.parse(DashboardQuery.parameters(request), scope: visible.scope, types: Set(types.keys))
+        } catch let refused as HosoError where ItemListing.isRefusedParameter(refused) {
+            filterError = services.localizer.message(for: refused, language)
+        }
         // One read: the counts are over every line the actor may see, the table over the filters.
         let (items, findings, followUps, units) = try await visibleParts(actor, visible)
-        let shown = items.filter {
-            (unitFilter == nil || $0.unitID == unitFilter) && (verdictFilter == nil || $0.verdict == verdictFilter)
-        }
+        let shown = items.filter(filter.matches)
         var counts: [Verdict: Int] = [:]
         for item in items { counts[item.verdict, default: 0] += 1 }
-        let catalog = try await services.catalog.tenant(actor.tenantID)
-        let types = Dictionary(
-            (catalog.years[row.schoolYear]?.types ?? []).map { ($0.code, language == .en ? $0.nameEn : $0.nameVi) }
-        ) { a, _ in a }
         let policy = services.policy
         let offers = InspectionDecisions.offers(actor, visible.snapshot, policy: policy)
         let today = services.clock.today()
-        let shownLimit = 1_000
-        let lines = shown.prefix(shownLimit).map { item in
+        let pageRows = Array(shown.dropFirst(filter.page.offset).prefix(filter.page.size))
+        let checklistPager = pager(filter, shown: pageRows.count, total: shown.count, path: SiteURL.inspection(row.id).path, language)
+        let lines = pageRows.map { item in
             InspectionPages.Inspection.Line(
                 id: item.id, unit: units[item.unitID]?.name(in: language) ?? "",
                 type: types[item.recordType] ?? item.recordType,
@@ -165,9 +176,15 @@ extension InspectionController {
                 InspectionPages.Inspection.VerdictCount(
                     name: t($0.messageKey, language), count: counts[$0] ?? 0, code: $0.rawValue)
             },
-            items: lines, hasItems: !items.isEmpty, itemsCut: shown.count > shownLimit, itemsTotal: shown.count,
+            items: lines, hasItems: !items.isEmpty, checklistError: filterError, checklistPager: checklistPager,
             scopeUnits: visible.scope.map {
-                InspectionPages.Choice(code: $0.code, name: $0.name(in: language), selected: $0.id == unitFilter)
+                InspectionPages.Choice(code: $0.code, name: $0.name(in: language), selected: $0.id == filter.unitID)
+            },
+            verdictChoices: Verdict.allCases.map {
+                InspectionPages.Choice(code: $0.rawValue, name: t($0.messageKey, language), selected: $0 == filter.verdict)
+            },
+            typeChoices: types.sorted { $0.value < $1.value }.map {
+                InspectionPages.Choice(code: $0.key, name: $0.value, selected: $0.key == filter.type)
             },
             findings: findings.map { f in
                 InspectionPages.Inspection.Finding(
@@ -200,6 +217,80 @@ extension InspectionController {
             minutesSize: row.minutesSHA256 == nil ? nil : ByteSize.text(row.minutesSize ?? 0),
             minutesSignature: try await minutesSignature(actor, row, language)
         )
-        return services.renderer.render(.inspection, page, context: context, request: request, title: row.title)
+        return services.renderer.render(
+            .inspection, page, context: context, request: request, status: filterError == nil ? .ok : .badRequest, title: row.title)
+    }
+
+    /// The checklist's count and page links (each back to the checklist's place on the page).
+    func pager(_ filter: ChecklistFilter, shown: Int, total: Int, path: String, _ language: Language) -> InspectionPages.Pager {
+        let page = filter.page
+        let count = ListCount(counted: total, cap: Int.max)
+        func link(_ number: Int) -> String {
+            path + "?" + SiteURL.query(filter.query + (number > 1 ? [("page", String(number))] : [])) + "#checklist"
+        }
+        let pages = count.pages(size: page.size) ?? 1
+        let summary: String
+        if let range = ListCount.shown(page, rows: shown) {
+            summary = t("list.shown", language, [
+                "first": ItemListing.number(range.lowerBound, language), "last": ItemListing.number(range.upperBound, language),
+                "total": ItemListing.number(total, language),
+            ])
+        } else {
+            summary = t(total == 0 ? "list.none" : "list.past_end", language, ["page": String(page.number), "total": String(total)])
+        }
+        return InspectionPages.Pager(
+            summary: summary,
+            previous: page.number > 1 ? link(page.number - 1) : nil,
+            next: page.number < pages ? link(page.number + 1) : nil,
+            position: t("list.page_of", language, ["n": String(page.number), "pages": String(pages)]))
+    }
+}
+
+/// What part of an inspection's checklist is shown (`unit`, `verdict`, `type`, `page`), checked
+/// against the inspection: a unit outside its scope, a verdict or type nobody knows is refused
+/// (400 with a code); a page past the end is empty.
+struct ChecklistFilter: Sendable {
+    static let pageSize = 200
+
+    var unitID: Int64?
+    var unitCode: String?
+    var verdict: Verdict?
+    var type: String?
+    var page = ListPage(number: 1, size: pageSize)
+
+    static let none = ChecklistFilter()
+
+    static func parse(_ query: [String: String], scope: [StoredUnit], types: Set<String>) throws -> ChecklistFilter {
+        func value(_ key: String) -> String? {
+            guard let raw = query[key].map(Text.trimmed), !raw.isEmpty else { return nil }
+            return raw
+        }
+        var filter = ChecklistFilter()
+        if let code = value("unit") {
+            guard let unit = scope.first(where: { $0.code == code }) else {
+                throw HosoError("list.unknown_unit", ["unit": String(code.prefix(40))])
+            }
+            (filter.unitID, filter.unitCode) = (unit.id, unit.code)
+        }
+        if let raw = value("verdict") {
+            guard let verdict = Verdict(rawValue: raw) else { throw HosoError("list.unknown_verdict", ["verdict": String(raw.prefix(20))]) }
+            filter.verdict = verdict
+        }
+        if let raw = value("type") {
+            guard types.contains(raw) else { throw HosoError("dashboard.unknown_type", ["type": String(raw.prefix(40))]) }
+            filter.type = raw
+        }
+        filter.page = try ListPage.parse(query["page"], size: pageSize)
+        return filter
+    }
+
+    func matches(_ item: ChecklistItem) -> Bool {
+        (unitID == nil || item.unitID == unitID) && (verdict == nil || item.verdict == verdict)
+            && (type == nil || item.recordType == type)
+    }
+
+    /// The filter as the URL says it, without the page.
+    var query: [(String, String)] {
+        [("unit", unitCode), ("verdict", verdict?.rawValue), ("type", type)].compactMap { key, value in value.map { (key, $0) } }
     }
 }

@@ -1,6 +1,14 @@
 /// The typed models of the inspection pages (`inspections-mine`, `inspections`, `inspection` and
 /// the `follow-up-table` partial): each property is read by name by its template.
 enum InspectionPages {
+    /// A list's count and its neighbouring pages.
+    struct Pager: Sendable {
+        let summary: String
+        let previous: String?
+        let next: String?
+        let position: String
+    }
+
     /// A code and what to call it (kinds, verdicts, severities, record types, units).
     struct Choice: Sendable {
         let code: String
@@ -182,9 +190,12 @@ enum InspectionPages {
         let counts: [VerdictCount]
         let items: [Line]
         let hasItems: Bool
-        let itemsCut: Bool
-        let itemsTotal: Int
+        /// A refused checklist filter, in the reader's language.
+        let checklistError: String?
+        let checklistPager: Pager
         let scopeUnits: [Choice]
+        let verdictChoices: [Choice]
+        let typeChoices: [Choice]
         let findings: [Finding]
         let hasFindings: Bool
         let followUps: [FollowUp]
