@@ -66,7 +66,10 @@ public struct DemoActs: Sendable {
         var summary = Summary()
         let teams = try await store.teams(tenantID: tenant.id)
         var inspected: Set<Int64> = []
+        // The correction is told at the school the office inspected (its people signed in for the demo).
+        var corrected: Int64?
         if let office = teams.first {
+            corrected = try await school(tenant.id, under: office.unitID, besides: [])?.id
             try await concluded(tenant.id, office, seed: seed, inspected: &inspected, &summary)
         } else {
             summary.notes.append("no office with a planner and an inspector signed in: no inspection")
@@ -74,7 +77,7 @@ public struct DemoActs: Sendable {
         if teams.count > 1 {
             try await inProgress(tenant.id, teams[teams.count - 1], inspected: &inspected, &summary)
         }
-        try await correction(tenant.id, at: inspected.sorted().first, seed: seed, &summary)
+        try await correction(tenant.id, at: corrected, seed: seed, &summary)
         try await report(tenant.id, teams.last, &summary)
         return summary
     }
@@ -105,11 +108,12 @@ public struct DemoActs: Sendable {
         }
         let planner = try await actor(tenantID, team.plannerID)
         let inspector = try await actor(tenantID, team.inspectorID)
+        let place = try await services.units.unit(tenantID: tenantID, code: school.code).map(InspectionController.suggestedPlace) ?? ""
         clock.set(epochSeconds: plannedAt)
         return try await inspections.plan(
             planner, code: team.code,
             .init(
-                kind: kind.rawValue, title: title, symbol: nil, place: "", from: from.iso, to: until.iso, schoolYear: nil,
+                kind: kind.rawValue, title: title, symbol: nil, place: place, from: from.iso, to: until.iso, schoolYear: nil,
                 recordTypes: [type], scope: [school.code], inspectors: [inspector.login], leader: inspector.login))
     }
 
