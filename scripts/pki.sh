@@ -2,7 +2,8 @@
 # A small certificate authority with openssl, for the demo tenant (`make run`) and the tests.
 # Real tenants use certificates from their CA (VNPT-CA, Viettel-CA, the government CA, ...).
 #
-#   scripts/pki.sh ca DIR NAME "SUBJECT"                 DIR/NAME.key + DIR/NAME.pem, a root valid 10 years
+#   scripts/pki.sh ca DIR NAME "SUBJECT" [START END]     DIR/NAME.key + DIR/NAME.pem, a root valid 10 years
+#                                                        (or from START to END: a demo's past is signed then)
 #   scripts/pki.sh issue DIR CA NAME "SUBJECT" ec|rsa [START END]
 #                                                        DIR/NAME.pem and DIR/NAME.p12, signed by DIR/CA;
 #                                                        START/END as YYYYMMDDHHMMSSZ (default: now, 2 years)
@@ -13,7 +14,7 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: pki.sh ca DIR NAME SUBJECT | issue DIR CA NAME SUBJECT ec|rsa [START END]"; }
+usage() { die "usage: pki.sh ca DIR NAME SUBJECT [START END] | issue DIR CA NAME SUBJECT ec|rsa [START END]"; }
 
 config() { # config DIR CA: an `openssl ca` configuration with its own database under DIR/CA.db
     local dir="$1" ca="$2" db="$1/$2.db"
@@ -47,9 +48,21 @@ CNF
 
 case "${1:-}" in
 ca)
-    [[ $# -eq 4 ]] || usage
+    [[ $# -eq 4 || $# -eq 6 ]] || usage
     dir="$2" name="$3" subject="$4"
     mkdir -p "$dir"
+    if [[ $# -eq 6 ]]; then
+        # `openssl req -x509` (3.0) starts a root now: a self-signed `openssl ca` takes a start date.
+        openssl req -utf8 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/$name.key" -out "$dir/$name.csr" \
+            -subj "$subject" 2>/dev/null
+        chmod 600 "$dir/$name.key"
+        cnf="$(config "$dir" "$name")"
+        printf '[root]\nbasicConstraints = critical, CA:true\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n' >>"$cnf"
+        openssl ca -batch -utf8 -selfsign -preserveDN -notext -config "$cnf" -keyfile "$dir/$name.key" -in "$dir/$name.csr" \
+            -out "$dir/$name.pem" -extensions root -startdate "$5" -enddate "$6" 2>/dev/null || die "openssl ca could not make $name"
+        rm -f "$dir/$name.csr"
+        exit 0
+    fi
     openssl req -x509 -utf8 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/$name.key" -out "$dir/$name.pem" \
         -days 3650 -subj "$subject" -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
     chmod 600 "$dir/$name.key"

@@ -93,26 +93,31 @@ export HOSO_KEYS_SECRET
 pki_dir="$state_dir/pki"
 mkdir -p "$pki_dir"
 export HOSO_PKI_PASSWORD="$HOSO_KEYS_SECRET"
+# The demo's past (hoso demo story) is signed at its approvals' times: the CA and the keys are valid
+# from well before the school year began (a state made before keeps its keys: those approvals wait).
+pki_start="$(date -u -d '-16 months' +%Y%m01000000Z)"
+pki_end="$(date -u -d '+2 years' +%Y%m%d000000Z)"
 # Each step leaves a mark, so that a run cut short resumes where it stopped.
 if [[ ! -f "$pki_dir/root.trusted" ]]; then
     say "creating the demo certificate authority"
-    [[ -f "$pki_dir/root.pem" ]] || "$script_dir/pki.sh" ca "$pki_dir" root "/CN=Hoso Demo CA/O=Sở GD&ĐT Demo (chỉ để thử)"
+    [[ -f "$pki_dir/root.pem" ]] || "$script_dir/pki.sh" ca "$pki_dir" root "/CN=Hoso Demo CA/O=Sở GD&ĐT Demo (chỉ để thử)" \
+        "$pki_start" "$(date -u -d '+10 years' +%Y%m%d000000Z)"
     "$bin" keys trust --tenant demo "$pki_dir/root.pem"
     : >"$pki_dir/root.trusted"
 fi
 # The subject teachers of class 6A1 sign its transcript (and s1.teacher, its homeroom teacher, signs
-# the upload): they have keys too.
-for login in s1.principal s1.vice s1.head s1.teacher s1.teacher2 s2.principal t1.principal; do
+# the upload): they have keys too; so do the inspectors, who sign their minutes.
+for login in s1.principal s1.vice s1.head s1.teacher s1.teacher2 s2.principal t1.principal d1.inspector so.inspector; do
     [[ -f "$pki_dir/$login.loaded" ]] && continue
     name="$(awk -v uid="uid: $login" '$0 == uid { found = 1; next } found && /^cn: / { sub(/^cn: /, ""); print; exit }' tenants/demo/directory.ldif)"
-    [[ -f "$pki_dir/$login.p12" ]] || "$script_dir/pki.sh" issue "$pki_dir" root "$login" "/CN=${name:-$login}/UID=$login" ec
+    [[ -f "$pki_dir/$login.p12" ]] || "$script_dir/pki.sh" issue "$pki_dir" root "$login" "/CN=${name:-$login}/UID=$login" ec "$pki_start" "$pki_end"
     "$bin" keys import --tenant demo --user "$login" "$pki_dir/$login.p12"
     : >"$pki_dir/$login.loaded"
 done
 for school in S01 S02; do
     [[ -f "$pki_dir/$school.loaded" ]] && continue
     name="$(awk -v code="  - code: $school" '$0 == code { found = 1; next } found && /name_vi:/ { sub(/^ *name_vi: */, ""); print; exit }' tenants/demo/tenant.yaml)"
-    [[ -f "$pki_dir/$school.p12" ]] || "$script_dir/pki.sh" issue "$pki_dir" root "$school" "/CN=${name:-$school}/O=${name:-$school}" rsa
+    [[ -f "$pki_dir/$school.p12" ]] || "$script_dir/pki.sh" issue "$pki_dir" root "$school" "/CN=${name:-$school}/O=${name:-$school}" rsa "$pki_start" "$pki_end"
     "$bin" keys import --tenant demo --unit "$school" "$pki_dir/$school.p12"
     : >"$pki_dir/$school.loaded"
 done

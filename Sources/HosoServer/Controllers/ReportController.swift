@@ -33,6 +33,14 @@ struct ReportController: Sendable {
     /// Checks the request now (scope, period, filter), so that a bad one is refused at once, and
     /// queues the job.
     func submit(_ actor: Actor, code: String, fields: [String: String]) async throws -> Int64 {
+        let (id, request) = try await queue(actor, code: code, fields: fields)
+        await services.reportRunner.enqueue(id: id, actor: actor, request: request, services: services)
+        return id
+    }
+
+    /// The checked request, stored as a queued job (`submit` hands it to the runner; the demo's
+    /// past runs it at once, `DemoActs`).
+    func queue(_ actor: Actor, code: String, fields: [String: String]) async throws -> (Int64, PeriodicReport.Request) {
         let unit = try await browser.authorize(actor, .exportReports, code: code)
         guard let format = PeriodicReport.Format(rawValue: fields["format"] ?? "pdf") else {
             throw HosoError("report.unknown_format", ["format": String((fields["format"] ?? "").prefix(10))])
@@ -51,8 +59,7 @@ struct ReportController: Sendable {
             "subtitle", ["period": period.label(year.weeks, english: false), "unit": unit.nameVi])
         let id = try await services.reportJobs.create(
             actor, unitID: unit.id, format: format.rawValue, parameters: request.encoded, title: title)
-        await services.reportRunner.enqueue(id: id, actor: actor, request: request, services: services)
-        return id
+        return (id, request)
     }
 
     func formPage(request: Request, context: SignedInContext) async throws -> Response {
