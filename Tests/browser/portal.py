@@ -2,7 +2,9 @@
 """The portal in a real browser: headless Chromium driven by Selenium against a running server with
 the demo tenant. Signs in as the provincial officer, a district inspector, a principal and a
 teacher; walks the drill-down; checks what each may and may not see; switches language; fails on
-any JavaScript console error; saves a screenshot of every page visited to --out.
+any JavaScript console error; runs axe-core on every page; tabs through the sign-in and approval
+forms; saves a screenshot of every page visited to --out at 1366 px and at 375 px (with the phone's
+folded menu checked).
 
     python portal.py --base http://127.0.0.1:8080 --out test-output/screenshots
 """
@@ -12,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 from axe_core_python.base import AXE_SCRIPT
 from selenium import webdriver
@@ -31,6 +34,7 @@ class Walk:
         self.failures = []
         self.shots = 0
         self.audited = 0
+        self.menu_shown = False
 
     def browser(self):
         options = webdriver.ChromeOptions()
@@ -69,13 +73,14 @@ class Walk:
 
     def shot(self, driver, name):
         self.shots += 1
-        path = os.path.join(self.out, f"{self.shots:02d}-{name}.png")
+        path = os.path.join(self.out, f"{self.shots:02d}-{name}-1366.png")
         driver.save_screenshot(path)
         self.accessible(driver, name)
         # The same page on a phone: nothing but a wide table's own box scrolls sideways.
         driver.set_window_size(375, 800)
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         self.check(overflow <= 0, f"{name}: the page fits 375 px (overflow {overflow}px)")
+        self.folded_menu(driver, name)
         driver.save_screenshot(os.path.join(self.out, f"{self.shots:02d}-{name}-375.png"))
         driver.set_window_size(1366, 1000)
         # A refused page (403, 404) is what some steps ask for: only its own load may fail.
@@ -83,6 +88,27 @@ class Walk:
         errors = [entry for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"
                   and not (entry.get("source") == "network" and entry.get("message", "").startswith(page + " "))]
         self.check(not errors, f"{name}: console errors {errors}")
+
+    def folded_menu(self, driver, name):
+        """On a phone a signed-in page's menu is folded behind one button; the button (a label for a
+        checkbox: no script) unfolds it, and the unfolded menu still fits the width."""
+        buttons = driver.find_elements(By.CSS_SELECTOR, "label.menu-button")
+        if not buttons:
+            return
+        menu = driver.find_element(By.ID, "site-menu")
+        self.check(buttons[0].is_displayed() and not menu.is_displayed(), f"{name}: at 375 px the menu is folded behind its button")
+        buttons[0].click()
+        self.check(menu.is_displayed(), f"{name}: the menu button unfolds the menu")
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.check(overflow <= 0, f"{name}: the unfolded menu fits 375 px (overflow {overflow}px)")
+        if not self.menu_shown:
+            self.menu_shown = True
+            driver.save_screenshot(os.path.join(self.out, f"{self.shots:02d}-{name}-375-menu.png"))
+        buttons[0].click()
+        # At the desktop width the menu is always there and the button is not.
+        driver.set_window_size(1366, 1000)
+        self.check(menu.is_displayed() and not buttons[0].is_displayed(), f"{name}: at 1366 px the menu is open, no button")
+        driver.set_window_size(375, 800)
 
     def printed(self, driver, name):
         """Prints the page as the browser would on A4 (the print stylesheet applies) and returns its text."""
@@ -257,6 +283,18 @@ class Walk:
             self.shot(driver, "principal-school")
             driver.get(f"{self.base}/units/S01/reminders")
             self.shot(driver, "principal-reminders")
+            # The school's items: filtered and sorted in the form, the state kept in the URL, counted, paged.
+            driver.get(f"{self.base}/units/S01/items?year={YEAR}")
+            form = driver.find_element(By.CSS_SELECTOR, "form.filters")
+            Select(form.find_element(By.NAME, "sort")).select_by_value("owner")
+            Select(form.find_element(By.NAME, "column")).select_by_value("not_due")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(driver, 10).until(lambda d: "sort=owner" in d.current_url and "column=not_due" in d.current_url)
+            summary = driver.find_element(By.ID, "list-summary").text
+            self.check(summary.startswith("Hồ sơ 1–"), f"the list says which rows it shows of how many ({summary!r})")
+            self.shot(driver, "principal-items")
+            driver.get(f"{self.base}/units/S01/items?year={YEAR}&sort=biggest")
+            self.check("Không có cách sắp xếp" in self.text(driver), "an unknown order is shown as the form's error")
             driver.get(f"{self.base}/units/S02/dashboard")
             self.check("Bạch Đằng" not in self.text(driver), "another school stays hidden")
         finally:
@@ -308,6 +346,59 @@ class Walk:
             driver.get(f"{self.base}/units/S01/dashboard")
             self.check("Giáo viên và bộ phận" not in self.text(driver), "a teacher does not see the school's figures")
             self.shot(driver, "teacher-refused")
+            driver.get(f"{self.base}/owe")
+            self.follow(driver, "a#owe-all", "/owe/items")
+            self.shot(driver, "teacher-all-items")
+        finally:
+            driver.quit()
+
+    def approval_by_keyboard(self):
+        """A teacher submits a lesson plan; the group head approves it with the keyboard alone: the
+        decision form's controls come in order under Tab (the signature box, Approve, the comment,
+        Return) and Enter on Approve sends it on to the principal."""
+        driver = self.browser()
+        try:
+            self.sign_in(driver, "s1.teacher")
+            driver.get(f"{self.base}/owe/items?year={YEAR}&type=lesson_plan&column=not_due")
+            driver.find_element(By.CSS_SELECTOR, "table.grid tbody tr a").click()
+            WebDriverWait(driver, 10).until(lambda d: "/records/" in d.current_url)
+            record = driver.current_url.split("?")[0]
+            with tempfile.NamedTemporaryFile("wb", suffix=".pdf", delete=False) as document:
+                document.write("%PDF-1.4\n% giáo án\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".encode())
+            driver.find_element(By.CSS_SELECTOR, "input[type=file][name=file]").send_keys(document.name)
+            driver.find_element(By.CSS_SELECTOR, "form[action$='/upload'] button[type=submit]").click()
+            WebDriverWait(driver, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "form[action$='/upload']"))
+            os.unlink(document.name)
+        finally:
+            driver.quit()
+        driver = self.browser()
+        try:
+            self.keyboard_sign_in(driver, "s1.head")
+            driver.get(record)
+            self.shot(driver, "head-decision")
+            sign = driver.find_element(By.CSS_SELECTOR, "form[action$='/approve'] input[name=sign]")
+            driver.execute_script("arguments[0].focus()", sign)
+            if sign.is_selected():  # no key in this world: approve without signing, unticked with Space
+                driver.switch_to.active_element.send_keys(Keys.SPACE)
+            self.check(not sign.is_selected(), "Space unticks the signature box")
+            order = []
+            for _ in range(3):
+                driver.switch_to.active_element.send_keys(Keys.TAB)
+                focused = driver.switch_to.active_element
+                order.append((focused.tag_name, focused.get_attribute("name") or focused.text))
+            self.check(order[0][0] == "button" and order[1] == ("textarea", "comment") and order[2][0] == "button",
+                       f"Tab goes from the signature box to Approve, the comment and Return ({order})")
+            driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+            driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+            approve = driver.switch_to.active_element
+            self.check(approve.tag_name == "button" and "/approve" in (approve.find_element(By.XPATH, "./ancestor::form").get_attribute("action") or ""),
+                       "Shift+Tab comes back to Approve")
+            approve.send_keys(Keys.ENTER)
+            try:
+                WebDriverWait(driver, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "form[action$='/approve']"))
+            except Exception:
+                self.check(False, f"Enter on Approve sent the decision (still offered at {driver.current_url})")
+            self.check("Hiệu trưởng" in self.text(driver), "the item now waits for the principal")
         finally:
             driver.quit()
 
@@ -354,7 +445,7 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     walk = Walk(args.base, args.out)
-    steps = (walk.officer, walk.inspector, walk.inspection, walk.principal, walk.teacher)
+    steps = (walk.officer, walk.inspector, walk.inspection, walk.principal, walk.teacher, walk.approval_by_keyboard)
     if args.merger:
         steps = (walk.merger_before,) if args.merger == "before" else (walk.merger_after,)
     for step in steps:
