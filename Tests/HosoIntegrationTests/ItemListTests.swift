@@ -150,6 +150,16 @@ import Testing
             let csv = try await teacher.send(client, .get, "/owe/items.csv?year=\(Self.year)")
             #expect(csv.status == .ok && csv.text.split(whereSeparator: \.isNewline).count == 1 + (Int(owned ?? "") ?? -1))
 
+            // In English, the export's header and its cells are English (record types, statuses, periods).
+            _ = try await teacher.send(client, .get, "/lang/en?next=/")
+            let english = try await teacher.send(client, .get, "/owe/items.csv?year=\(Self.year)")
+            let header = english.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            #expect(header.contains("Status") && header.contains("Due"), "\(header)")
+            let owner = try await TestEnvironment.ownerValue("SELECT display_name FROM users WHERE login = 's1.teacher'", database: db) ?? "-"
+            let letters = english.text.replacingOccurrences(of: owner, with: " ")
+                .filter { EnglishPagesTests.vietnamese.contains($0) }
+            #expect(letters.isEmpty, "Vietnamese in the English export: \(Set(letters).sorted())")
+
             // Another person's list is theirs, with none of the teacher's items.
             let theirs = try await other.send(client, .get, "/api/v1/me/items?year=\(Self.year)").json()
             #expect(items(theirs).allSatisfy { ($0["ownerUserId"] as? Int).map(String.init) == someone })

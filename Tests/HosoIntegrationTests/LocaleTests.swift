@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+@testable import HosoStore
 @testable import HosoServer
 import Testing
 
@@ -32,5 +33,34 @@ import Testing
         }
         #expect(codes.count > 30)
         for code in codes.sorted() { #expect(vi["error." + code] != nil, "error.\(code) has no message") }
+    }
+
+    /// Every key a page, an e-mail or an export names literally (`{{t.…}}` in the templates,
+    /// `t("…")` and `text("…")` in the sources), and every key made from an enumeration, is in both
+    /// languages: a missing key fails here, not on a reader's screen.
+    @Test func everyKeyThePagesMailsAndExportsNameExistsInBothLanguages() throws {
+        let vi = try flat("vi"), en = try flat("en")
+        let repo = try TestEnvironment.repoDirectory
+        var keys: Set<String> = []
+        for directory in ["/web/templates", "/Sources/HosoServer"] {
+            let enumerator = FileManager.default.enumerator(atPath: repo + directory)
+            while let file = enumerator?.nextObject() as? String {
+                guard file.hasSuffix(".mustache") || file.hasSuffix(".swift") else { continue }
+                // Comments name examples, not keys.
+                let text = try String(contentsOfFile: repo + directory + "/" + file, encoding: .utf8)
+                    .split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+                for match in text.matches(of: /\{\{[#^\/]?t\.([a-z_0-9]+(?:\.[a-z_0-9]+)+)\}\}/) { keys.insert(String(match.1)) }
+                for match in text.matches(of: /\b(?:t|text)\("([a-z_0-9]+(?:\.[a-z_0-9]+)+)"/) { keys.insert(String(match.1)) }
+            }
+        }
+        #expect(keys.count > 300, "the scan finds the keys (\(keys.count))")
+        // Keys made from enumerations.
+        for column in ComplianceColumn.allCases { keys.insert("dashboard.column." + column.rawValue) }
+        for status in ObligationStatus.allCases { keys.insert(status.messageKey) }
+        for order in ItemOrder.all { keys.insert("list.order.\(order.sort.rawValue)_\(order.descending ? "desc" : "asc")") }
+        for verdict in Verdict.allCases { keys.insert(verdict.messageKey) }
+        for key in ItemsController.headerKeys { keys.insert(key) }
+        let missing = keys.filter { vi[$0] == nil || en[$0] == nil }.sorted()
+        #expect(missing == [], "keys named but missing in a language: \(missing)")
     }
 }
