@@ -75,25 +75,29 @@ import Glibc
     }
 
     @Test func connectionsOverTheCapWaitUntilOneCloses() async throws {
-        // setup: two connections held open (the cap), then a third that asks
+        // setup: two connections that the server has answered once and keeps alive (the cap:
+        // proven held by their answers, not assumed after a pause), then a third that asks
         let server = try await server(["HOSO_HTTP_MAX_CONNECTIONS": "2"])
-        usleep(300_000)  // the health checks' connections of `start()` are closed
-        let first = try RawHTTP.dial(port: server.port)
-        var firstOpen = true
-        defer { if firstOpen { close(first) } }
-        usleep(300_000)
-        let second = try RawHTTP.dial(port: server.port)
-        defer { close(second) }
-        usleep(300_000)
+        let ask = Array("GET /api/v1/openapi.yaml HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        var held: [Int32] = []
+        defer { for socket in held { close(socket) } }
+        for _ in 0..<2 {
+            // A connection of `start()`'s health checks may still hold a slot for a moment: the
+            // answer may wait for it, so the patience is long.
+            let socket = try RawHTTP.dial(port: server.port)
+            held.append(socket)
+            try RawHTTP.sendAll(socket, ask)
+            let answer = SlowClient.readResponse(socket, within: 20)
+            try #require(String(decoding: answer.prefix(12), as: UTF8.self) == "HTTP/1.1 200", "a held connection was answered")
+        }
         let third = try RawHTTP.dial(port: server.port)
         defer { close(third) }
 
         // act
         try RawHTTP.sendAll(third, Array("GET /api/v1/openapi.yaml HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
         let waiting = SlowClient.waitForClose(third, within: 1.5, sending: nil)
-        close(first)
-        firstOpen = false
-        let served = SlowClient.waitForClose(third, within: 10, sending: nil)
+        close(held.removeFirst())
+        let served = SlowClient.waitForClose(third, within: 20, sending: nil)
 
         // verify
         #expect(waiting.received.isEmpty, "the third connection was served while two others were open")
@@ -108,6 +112,28 @@ enum SlowClient {
         /// Seconds until the server closed the connection; nil if it did not within the limit.
         var seconds: Double?
         var received: [UInt8] = []
+    }
+
+    /// Reads one whole response (its header and `Content-Length` bytes of body) on a connection
+    /// the server keeps open, or what came within `limit` seconds.
+    static func readResponse(_ fd: Int32, within limit: Double) -> [UInt8] {
+        var timeout = timeval(tv_sec: 0, tv_usec: 300_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let start = Date()
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let end = Array("\r\n\r\n".utf8)
+        while Date().timeIntervalSince(start) < limit {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 { break }
+            if count > 0 { received += buffer[0..<count] }
+            guard let headerEnd = received.firstRange(of: end) else { continue }
+            let header = String(decoding: received[..<headerEnd.lowerBound], as: UTF8.self).lowercased()
+            let length = header.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+            if received.count >= headerEnd.upperBound + length { break }
+        }
+        return received
     }
 
     /// Reads until the server closes `fd` or `limit` seconds pass, sending `trickle` (if any)
