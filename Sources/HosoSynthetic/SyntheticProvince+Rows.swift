@@ -67,33 +67,9 @@ extension SyntheticProvince {
         return result
     }
 
-    /// SplitMix64, seeded per school and per item: the same options give the same province (and
-    /// tests that replay changes use it for the same reason).
-    struct Random {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-
-        static let family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
-                             "Ngô", "Dương", "Lý"]
-        static let middle = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc", "Hồng", "Quang", "Thanh", "Hải", "Bảo", "Kim"]
-        static let given = ["An", "Bình", "Châu", "Dung", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Khánh", "Lan",
-                            "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang",
-                            "Tuấn", "Vân", "Yến"]
-
-        mutating func name() -> String {
-            // Drawn in this order (family, middle, given): the same seed gives the same names.
-            let family = Self.family[below(Self.family.count)], middle = Self.middle[below(Self.middle.count)]
-            return "\(family) \(middle) \(Self.given[below(Self.given.count)])"
-        }
-    }
+    /// SplitMix64 (`SeededRandom`), seeded per school and per item: the same options give the
+    /// same province (and tests that replay changes use it for the same reason).
+    typealias Random = SeededRandom
 
     // MARK: - COPY
 

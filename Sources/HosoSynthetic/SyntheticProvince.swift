@@ -261,3 +261,19 @@ public struct SyntheticProvince: Sendable {
         }
     }
 }
+
+/// Vietnamese names drawn from the seed: family, middle and given name, in that order.
+extension SeededRandom {
+    static let family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
+                         "Ngô", "Dương", "Lý"]
+    static let middle = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc", "Hồng", "Quang", "Thanh", "Hải", "Bảo", "Kim"]
+    static let given = ["An", "Bình", "Châu", "Dung", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Khánh", "Lan",
+                        "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang",
+                        "Tuấn", "Vân", "Yến"]
+
+    mutating func name() -> String {
+        // Drawn in this order (family, middle, given): the same seed gives the same names.
+        let family = Self.family[below(Self.family.count)], middle = Self.middle[below(Self.middle.count)]
+        return "\(family) \(middle) \(Self.given[below(Self.given.count)])"
+    }
+}

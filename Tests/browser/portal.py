@@ -80,6 +80,12 @@ class Walk:
         driver.set_window_size(375, 800)
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         self.check(overflow <= 0, f"{name}: the page fits 375 px (overflow {overflow}px)")
+        # Forms are one column on a phone: every field of a filter form starts at the same left edge.
+        edges = driver.execute_script("""return Array.from(document.querySelectorAll('form.filters')).map(function (f) {
+            return Array.from(f.querySelectorAll('label')).filter(function (l) { return l.offsetParent !== null; })
+                        .map(function (l) { return Math.round(l.getBoundingClientRect().left); }); });""")
+        for lefts in edges:
+            self.check(len(set(lefts)) <= 1, f"{name}: a form's fields are one column at 375 px (left edges {sorted(set(lefts))})")
         self.folded_menu(driver, name)
         driver.save_screenshot(os.path.join(self.out, f"{self.shots:02d}-{name}-375.png"))
         driver.set_window_size(1366, 1000)

@@ -78,6 +78,21 @@ struct ItemListing: Sendable {
         return Read(rows: Array(page.prefix(Self.pageSize)), count: total, hasMore: page.count > Self.pageSize)
     }
 
+    /// What a page of a list shows: the URL's parameters and the rows `read` finds for them; or,
+    /// when the URL is refused, the defaults (for the form), no rows and the error in the reader's
+    /// language (the page then answers 400 and reads nothing).
+    func load(
+        _ request: Request, tenantID: Int64, ownerAllowed: Bool, language: Language,
+        read: (Parameters) async throws -> Read
+    ) async throws -> (parameters: Parameters, read: Read?, error: String?) {
+        do {
+            let parameters = try await parameters(request, tenantID: tenantID, ownerAllowed: ownerAllowed)
+            return (parameters, try await read(parameters), nil)
+        } catch let refused as HosoError where Self.isRefusedParameter(refused) {
+            return (try await defaults(tenantID: tenantID), nil, services.localizer.message(for: refused, language))
+        }
+    }
+
     /// Whether a refusal is the URL's fault (an unknown filter value, a bad page): a page then
     /// shows it above its form instead of an error page.
     static func isRefusedParameter(_ error: HosoError) -> Bool {

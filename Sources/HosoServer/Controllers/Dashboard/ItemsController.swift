@@ -50,17 +50,11 @@ struct ItemsController: Sendable {
         let unit = try await unit(actor, code: try context.pathParameter("code"))
         let language = context.language
         let t = { (key: String) in self.services.localizer.text(key, language) }
-        var parameters: ItemListing.Parameters
-        var read: ItemListing.Read?
-        var error: String?
-        do {
-            parameters = try await listing.parameters(request, tenantID: actor.tenantID, ownerAllowed: true)
+        let (parameters, read, error) = try await listing.load(
+            request, tenantID: actor.tenantID, ownerAllowed: true, language: language
+        ) { parameters in
             try await audit(actor, unit, parameters)
-            read = try await listing.read(tenantID: actor.tenantID, unitID: unit.id, parameters, english: language == .en)
-        } catch let refused as HosoError where ItemListing.isRefusedParameter(refused) {
-            // The form comes back with the defaults under the error; nothing was read.
-            error = services.localizer.message(for: refused, language)
-            parameters = try await listing.defaults(tenantID: actor.tenantID)
+            return try await listing.read(tenantID: actor.tenantID, unitID: unit.id, parameters, english: language == .en)
         }
         let people = try await services.compliance.owners(
             tenantID: actor.tenantID, unitID: unit.id, schoolYear: parameters.filter.schoolYear)

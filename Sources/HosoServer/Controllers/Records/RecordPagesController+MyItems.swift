@@ -18,15 +18,10 @@ extension RecordPagesController {
         let actor = context.actor
         let language = context.language
         let t = { (key: String) in self.services.localizer.text(key, language) }
-        var parameters: ItemListing.Parameters
-        var read: ItemListing.Read?
-        var error: String?
-        do {
-            parameters = try await listing.parameters(request, tenantID: actor.tenantID, ownerAllowed: false)
-            read = try await listing.read(tenantID: actor.tenantID, unitID: nil, parameters, owner: actor.userID, english: language == .en)
-        } catch let refused as HosoError where ItemListing.isRefusedParameter(refused) {
-            error = services.localizer.message(for: refused, language)
-            parameters = try await listing.defaults(tenantID: actor.tenantID)
+        let (parameters, read, error) = try await listing.load(
+            request, tenantID: actor.tenantID, ownerAllowed: false, language: language
+        ) { parameters in
+            try await listing.read(tenantID: actor.tenantID, unitID: nil, parameters, owner: actor.userID, english: language == .en)
         }
         let model = listing.page(
             heading: t("owe.all_title"), back: .init(text: t("owe.title"), url: SiteURL.owe.path),
