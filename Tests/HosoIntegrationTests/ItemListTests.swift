@@ -1,7 +1,9 @@
 import Foundation
 import HosoCore
 @testable import HosoServer
+@testable import HosoStore
 import Hummingbird
+import HummingbirdBcrypt
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -167,6 +169,29 @@ import Testing
                 "SELECT count(*)::text FROM obligations WHERE owner_user_id = \(someone) AND school_year = '\(Self.year)' AND NOT withdrawn",
                 database: db)
             #expect(theirs["total"] as? Int == Int(principalOwned ?? ""))
+        }
+    }
+
+    /// The other lists refuse what they do not know, too: an inspection list's year, the outbox's state.
+    @Test func otherListsRefuseUnknownFilterValues() async throws {
+        let world = try await TestWorld.make(importing: ["demo"], records: [Self.year])
+        try await withDatabase(try world.database.appURL) { pool in
+            let tenant = try #require(try await TenantStore(database: pool, logger: TestEnvironment.logger).tenant(code: "demo"))
+            try await UserStore(database: pool, logger: TestEnvironment.logger).upsertLocalAdministrator(
+                tenantID: tenant.id, login: "quantri", displayName: "Quản trị", passwordHash: Bcrypt.hash("correct horse battery staple", cost: 4))
+        }
+        try await world.withApp { client in
+            var officer = Browser(), admin = Browser()
+            _ = try await officer.signIn(client, "d1.officer")
+            try await admin.signIn(client, "quantri", password: "correct horse battery staple")
+            #expect(try await officer.send(client, .get, "/api/v1/units/D01/inspections?year=\(Self.year)").status == .ok)
+            let api = try await officer.send(client, .get, "/api/v1/units/D01/inspections?year=1999-2000")
+            #expect(api.status == .badRequest && api.errorCode == "dashboard.unknown_year", "\(api.text.prefix(200))")
+            let page = try await officer.send(client, .get, "/units/D01/inspections?year=2099-2100")
+            #expect(page.status == .badRequest && page.text.contains("2099-2100"))
+            #expect(try await admin.send(client, .get, "/outbox?state=failed").status == .ok)
+            let outbox = try await admin.send(client, .get, "/outbox?state=lost")
+            #expect(outbox.status == .badRequest && outbox.text.contains("Không có trạng thái thư"))
         }
     }
 }

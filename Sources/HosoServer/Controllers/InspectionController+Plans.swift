@@ -112,7 +112,11 @@ extension InspectionController {
     func listJSON(request: Request, context: SignedInContext) async throws -> Response {
         let actor = context.actor
         let unit = try await browser.authorize(actor, .viewCompliance, code: try context.pathParameter("code"))
-        let year = request.uri.queryParameters["year"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        // Every year unless one is asked for; an unknown one is refused.
+        var year: String?
+        if request.uri.queryParameters["year"].map({ !$0.isEmpty }) == true {
+            year = try schoolYear(request, try await services.catalog.tenant(actor.tenantID))
+        }
         let rows = try await visibleRows(actor, under: unit, year: year)
         let units = try await unitMap(actor, rows)
         return try JSONResponse.make(API.InspectionList(items: rows.map { API.InspectionBrief($0, units) }))
@@ -177,7 +181,7 @@ extension InspectionController {
         let unit = try await browser.authorize(actor, .viewCompliance, code: try context.pathParameter("code"))
         let catalog = try await services.catalog.tenant(actor.tenantID)
         let today = services.clock.today()
-        let year = try schoolYear(request, catalog, strict: false)
+        let year = try schoolYear(request, catalog)
         let rows = try await visibleRows(actor, under: unit, year: year)
         let units = try await unitMap(actor, rows)
         let children = try await services.units.children(tenantID: actor.tenantID, of: unit.id)

@@ -141,12 +141,11 @@ struct InspectionController: Sendable {
         services.localizer.text(key, language, values)
     }
 
-    /// The school year asked for in `?year=`, or the current one.
-    func schoolYear(_ request: Request, _ catalog: ComplianceCatalog.Tenant, strict: Bool) throws -> String {
+    /// The school year asked for in `?year=`, or the current one; a year without a calendar is
+    /// refused (400 `dashboard.unknown_year`), never quietly replaced.
+    func schoolYear(_ request: Request, _ catalog: ComplianceCatalog.Tenant) throws -> String {
         let asked = request.uri.queryParameters["year"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let current = catalog.currentYear(today: services.clock.today()) ?? ""
-        guard strict else { return asked.flatMap { catalog.years[$0] != nil ? $0 : nil } ?? current }
-        let year = asked ?? current
+        let year = asked ?? catalog.currentYear(today: services.clock.today()) ?? ""
         guard catalog.years[year] != nil else {
             throw HosoError("dashboard.unknown_year", ["year": String(year.prefix(20))])
         }

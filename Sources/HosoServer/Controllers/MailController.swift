@@ -67,7 +67,13 @@ struct MailController: Sendable {
         let actor = context.actor
         _ = try await root(actor)
         let language = context.language
-        let state = request.uri.queryParameters["state"].map(String.init).flatMap { ["queued", "sending", "sent", "failed"].contains($0) ? $0 : nil }
+        var state: String?
+        if let raw = request.uri.queryParameters["state"].map(String.init), !raw.isEmpty {
+            guard ["queued", "sending", "sent", "failed"].contains(raw) else {
+                throw HosoError("list.unknown_state", ["state": String(raw.prefix(20))])
+            }
+            state = raw
+        }
         let rows = try await outbox.list(tenantID: actor.tenantID, state: state, limit: 200)
         let counts = try await outbox.counts(tenantID: actor.tenantID)
         let skipped = try await digests.skippedAddresses(tenantID: actor.tenantID)
