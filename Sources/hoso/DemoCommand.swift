@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
                         }
                         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
                         print("hoso: demo story \(tenant): \(summary)")
-                        let acts = try await DemoActs(services: services, clock: clock, now: now).tell(tenant: tenant, seed: seed)
+                        let acts = try await DemoActs(services: services, clock: clock, owner: owner, now: now).tell(tenant: tenant, seed: seed)
                         print("hoso: demo story \(tenant): \(acts)")
                     }
                 }

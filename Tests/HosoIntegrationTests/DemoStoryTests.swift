@@ -33,10 +33,12 @@ import Testing
         let tables = ["record_versions", "workflow_events", "record_signatures", "record_manifests", "inspections", "inspection_items",
                       "inspection_findings", "follow_ups", "inspection_minutes", "corrections", "correction_minutes",
                       "correction_confirmations", "report_jobs", "audit_log"]
+        // Each table's rows, counted and digested whole (their times included).
         @Sendable func rows() async throws -> [String] {
             var counts: [String] = []
             for table in tables {
-                counts.append(table + " " + (try await TestEnvironment.ownerValue("SELECT count(*)::text FROM \(table)", database: db) ?? ""))
+                counts.append(table + " " + (try await TestEnvironment.ownerValue(
+                    "SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \(table) t", database: db) ?? ""))
             }
             return counts
         }
@@ -51,7 +53,7 @@ import Testing
             return try await withDatabase(try world.database.ownerURL) { owner in
                 let story = DemoStory(database: owner, blobs: blobs, clock: FixedClock(epochSeconds: now), logger: TestEnvironment.logger,
                                       signing: { signingService.hosoSigning(tenantID: $0) })
-                let acts = DemoActs(services: services, clock: clock, now: now)
+                let acts = DemoActs(services: services, clock: clock, owner: owner, now: now)
                 let first = try await story.tell(tenant: "demo", seed: 2026) { _ in }
                 let firstActs = try await acts.tell(tenant: "demo", seed: 2026)
                 let afterFirst = try await rows()
@@ -65,7 +67,7 @@ import Testing
         #expect(first.items > 100 && first.submitted > first.items / 2, "\(first)")
         #expect(first.late > 0 && first.decisions > 0 && first.waiting > 0, "\(first)")
         #expect(second.submitted == 0 && second.decisions == 0 && second.signatures == 0, "told once: \(second)")
-        // The second run added no row anywhere (the audit log included: nothing was even tried again).
+        // The second run added or changed no row anywhere (the audit log included: nothing was even tried again).
         #expect(try await rows() == afterFirst, "\(secondActs)")
         #expect(secondActs.concluded == 0 && secondActs.inProgress == 0 && secondActs.corrections == 0 && secondActs.reports == 0)
         // Nothing submitted after now, and every submitted item has exactly one version (the corrected one two).
@@ -159,6 +161,69 @@ import Testing
             """, database: db) == "1")
         #expect(try await TestEnvironment.ownerValue(
             "SELECT count(*)::text FROM report_jobs WHERE state = 'done' AND sha256 IS NOT NULL", database: db) == "1")
+
+        // The acts' times are their past instants, not today's: no time they wrote is within the last day
+        // (the concluded inspection weeks ago, the one in progress started two days ago, the correction
+        // last week, the report asked for yesterday), and each act's times follow its steps.
+        let cutoff = "to_timestamp(\(now - 86_400))"
+        let corrected = "(SELECT obligation_id FROM corrections)"
+        let recent = try await TestEnvironment.ownerValue("""
+            SELECT string_agg(name, ',' ORDER BY name) FROM (
+                SELECT 'inspections' AS name FROM inspections WHERE greatest(planned_at, started_at, concluded_at, closed_at, cancelled_at) >= \(cutoff)
+                UNION ALL SELECT 'inspection_items' FROM inspection_items WHERE greatest(viewed_at, marked_at) >= \(cutoff)
+                UNION ALL SELECT 'inspection_findings' FROM inspection_findings WHERE created_at >= \(cutoff)
+                UNION ALL SELECT 'follow_ups' FROM follow_ups WHERE greatest(created_at, done_at) >= \(cutoff)
+                UNION ALL SELECT 'inspection_minutes' FROM inspection_minutes WHERE issued_at >= \(cutoff)
+                UNION ALL SELECT 'corrections' FROM corrections WHERE greatest(requested_at, decided_at) >= \(cutoff)
+                UNION ALL SELECT 'correction_witnesses' FROM correction_witnesses WHERE named_at >= \(cutoff)
+                UNION ALL SELECT 'correction_confirmations' FROM correction_confirmations WHERE confirmed_at >= \(cutoff)
+                UNION ALL SELECT 'correction_minutes' FROM correction_minutes WHERE issued_at >= \(cutoff)
+                UNION ALL SELECT 'record_versions' FROM record_versions
+                    WHERE obligation_id IN \(corrected) AND greatest(uploaded_at, superseded_at) >= \(cutoff)
+                UNION ALL SELECT 'workflow_events' FROM workflow_events WHERE obligation_id IN \(corrected) AND at >= \(cutoff)
+                UNION ALL SELECT 'obligations' FROM obligations WHERE id IN \(corrected) AND last_event_at >= \(cutoff)
+                UNION ALL SELECT 'report_jobs' FROM report_jobs WHERE greatest(created_at, started_at, heartbeat_at, finished_at) >= \(cutoff)
+                UNION ALL SELECT 'blobs' FROM blobs WHERE created_at >= \(cutoff) AND sha256 IN (
+                    SELECT sha256 FROM inspection_minutes UNION SELECT sha256 FROM correction_minutes UNION SELECT sha256 FROM report_jobs
+                    UNION SELECT sha256 FROM record_versions WHERE correction_id IS NOT NULL)
+            ) x
+            """, database: db)
+        #expect(recent == nil, "rows stamped within the last day: \(recent ?? "")")
+        // Planned, started, every line marked, each finding then its actions, concluded with the minutes,
+        // an action done since (each condition apart, so that a failure names it).
+        let concludedOrder = try await TestEnvironment.ownerValue("""
+            SELECT concat_ws(',', i.planned_at < i.started_at,
+                i.started_at < (SELECT min(marked_at) FROM inspection_items WHERE inspection_id = i.id),
+                (SELECT max(marked_at) FROM inspection_items WHERE inspection_id = i.id)
+                    < (SELECT min(created_at) FROM inspection_findings WHERE inspection_id = i.id),
+                NOT EXISTS (SELECT 1 FROM follow_ups f JOIN inspection_findings g ON g.id = f.finding_id
+                            WHERE f.inspection_id = i.id AND f.created_at <= g.created_at),
+                (SELECT max(created_at) FROM follow_ups WHERE inspection_id = i.id) < i.concluded_at,
+                i.concluded_at = (SELECT issued_at FROM inspection_minutes WHERE inspection_id = i.id),
+                i.concluded_at < (SELECT done_at FROM follow_ups WHERE inspection_id = i.id AND state = 'done'))
+            FROM inspections i WHERE i.state = 'concluded'
+            """, database: db)
+        #expect(concludedOrder == "t,t,t,t,t,t,t", "\(concludedOrder ?? "")")
+        let inProgressOrder = try await TestEnvironment.ownerValue("""
+            SELECT concat_ws(',', i.planned_at < i.started_at,
+                i.started_at < (SELECT min(marked_at) FROM inspection_items WHERE inspection_id = i.id), i.concluded_at IS NULL)
+            FROM inspections i WHERE i.state = 'in_progress'
+            """, database: db)
+        #expect(inProgressOrder == "t,t,t", "\(inProgressOrder ?? "")")
+        // Asked for, decided with the witnesses named, the corrected version submitted (the old one superseded then),
+        // the minutes issued, then confirmed; the record's last event is the submission.
+        #expect(try await TestEnvironment.ownerValue("""
+            SELECT bool_and(c.requested_at < c.decided_at
+                AND c.decided_at = ALL (SELECT named_at FROM correction_witnesses WHERE correction_id = c.id)
+                AND c.decided_at < v.uploaded_at AND v.uploaded_at = (SELECT superseded_at FROM record_versions WHERE id = c.superseded_version_id)
+                AND v.uploaded_at < m.issued_at AND m.issued_at < (SELECT min(confirmed_at) FROM correction_confirmations WHERE correction_id = c.id)
+                AND (SELECT last_event_at FROM obligations WHERE id = c.obligation_id) = v.uploaded_at
+                AND (SELECT at FROM workflow_events WHERE version_id = v.id AND kind = 'submit') = v.uploaded_at)::text
+            FROM corrections c JOIN record_versions v ON v.correction_id = c.id JOIN correction_minutes m ON m.correction_id = c.id
+            """, database: db) == "true")
+        #expect(try await TestEnvironment.ownerValue(
+            "SELECT bool_and(created_at <= started_at AND started_at <= finished_at AND heartbeat_at <= finished_at)::text FROM report_jobs",
+            database: db) == "true")
         let verified = try await withDatabase(try world.database.appURL) { pool in
             try await AuditStore(database: pool, logger: TestEnvironment.logger).verify(tenantID: tenantID)
         }
