@@ -46,7 +46,7 @@ import Testing
         let folder = try web { folder in
             let path = folder + "/templates/items.mustache"
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            try text.replacingOccurrences(of: "{{t.dashboard.back}}", with: "{{t.dashboard.no_such_key}}")
+            try text.replacingOccurrences(of: "{{t.dashboard.apply}}", with: "{{t.dashboard.no_such_key}}")
                 .write(toFile: path, atomically: true, encoding: .utf8)
         }
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -408,6 +408,26 @@ class Walk:
         finally:
             driver.quit()
 
+    # The demo's other roles: where each lands after sign-in, and their account page (one click away).
+    OTHER_ROLES = (("so.inspector", "/units/SO/dashboard"), ("d1.officer", "/units/D01/dashboard"),
+                   ("s1.vice", "/approvals"), ("s1.head", "/approvals"), ("s1.admin", "/units/S01/dashboard"),
+                   ("s1.clerk", "/"), ("t1.principal", "/units/T01/dashboard"), ("s1.former", "/"))
+
+    def other_roles(self):
+        for login, landing in self.OTHER_ROLES:
+            driver = self.browser()
+            try:
+                self.sign_in(driver, login)
+                path = "/" + driver.current_url.split("/", 3)[3].split("?")[0].split("#")[0] if driver.current_url.count("/") >= 3 else "/"
+                self.check(path == landing, f"{login} lands on {landing} (at {driver.current_url})")
+                self.shot(driver, f"{login}-landing")
+                if landing != "/":
+                    driver.find_element(By.CSS_SELECTOR, "a.brand").click()
+                    WebDriverWait(driver, 10).until(lambda d: d.current_url.rstrip("/") == self.base)
+                    self.shot(driver, f"{login}-account")
+            finally:
+                driver.quit()
+
     def merger_before(self):
         """A Hải Dương principal in tenant haiduong, before the merger of 1 July 2025."""
         driver = self.browser()
@@ -451,7 +471,8 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     walk = Walk(args.base, args.out)
-    steps = (walk.officer, walk.inspector, walk.inspection, walk.principal, walk.teacher, walk.approval_by_keyboard)
+    steps = (walk.officer, walk.inspector, walk.inspection, walk.principal, walk.teacher, walk.approval_by_keyboard,
+             walk.other_roles)
     if args.merger:
         steps = (walk.merger_before,) if args.merger == "before" else (walk.merger_after,)
     for step in steps:
