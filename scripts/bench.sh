@@ -6,6 +6,7 @@
 #
 #   BENCH_PRESET=small make bench     a quick run on the test-sized province
 #   BENCH_ONLY=search make bench      only the search box's latencies
+#   BENCH_ONLY=lists make bench       only the item lists' latencies (a page of 100 with its count)
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
