@@ -35,5 +35,10 @@ import Testing
         let second = ListPage(number: 2, size: 100)
         #expect(ListCount.shown(second, rows: 50) == 101...150)
         #expect(ListCount.shown(ListPage(number: 9, size: 100), rows: 0) == nil, "past the end: nothing shown")
+        // Past the cap only the deadline order (an index) is read; below it, any order.
+        for order in ItemOrder.all {
+            #expect(small.allows(order))
+            #expect(large.allows(order) == (order.sort == .due), "\(order.parameter)")
+        }
     }
 }

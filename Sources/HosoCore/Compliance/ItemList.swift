@@ -94,6 +94,11 @@ public struct ListCount: Sendable, Equatable {
         rows > 0 ? (page.offset + 1)...(page.offset + rows) : nil
     }
 
+    /// Whether a list this long may be read in `order`. The deadline order follows an index at any
+    /// length; another order sorts every row, which a province's hundreds of thousands would make a
+    /// minute's work: past the cap, the list asks for a narrower filter instead.
+    public func allows(_ order: ItemOrder) -> Bool { exact || order.sort == .due }
+
     /// The number of pages when the count is exact (at least 1: an empty list has one empty page).
     public func pages(size: Int) -> Int? {
         guard exact else { return nil }

@@ -69,12 +69,14 @@ struct ItemListing: Sendable {
     func read(tenantID: Int64, unitID: Int64?, _ parameters: Parameters, owner: Int64? = nil, english: Bool) async throws -> Read {
         let compliance = services.compliance
         let person = owner ?? parameters.owner
-        async let rows = compliance.items(
+        let total = try await compliance.itemCount(
+            tenantID: tenantID, unitID: unitID, filter: parameters.filter, column: parameters.column, ownerUserID: person)
+        guard total.allows(parameters.order) else {
+            throw HosoError("list.too_long_to_sort", ["max": String(ListCount.cap)])
+        }
+        let page = try await compliance.items(
             tenantID: tenantID, unitID: unitID, filter: parameters.filter, column: parameters.column, ownerUserID: person,
             order: parameters.order, english: english, limit: Self.pageSize + 1, offset: parameters.page.offset)
-        async let count = compliance.itemCount(
-            tenantID: tenantID, unitID: unitID, filter: parameters.filter, column: parameters.column, ownerUserID: person)
-        let (page, total) = try await (rows, count)
         return Read(rows: Array(page.prefix(Self.pageSize)), count: total, hasMore: page.count > Self.pageSize)
     }
 
@@ -85,11 +87,17 @@ struct ItemListing: Sendable {
         _ request: Request, tenantID: Int64, ownerAllowed: Bool, language: Language,
         read: (Parameters) async throws -> Read
     ) async throws -> (parameters: Parameters, read: Read?, error: String?) {
+        let parameters: Parameters
         do {
-            let parameters = try await parameters(request, tenantID: tenantID, ownerAllowed: ownerAllowed)
-            return (parameters, try await read(parameters), nil)
+            parameters = try await self.parameters(request, tenantID: tenantID, ownerAllowed: ownerAllowed)
         } catch let refused as HosoError where Self.isRefusedParameter(refused) {
             return (try await defaults(tenantID: tenantID), nil, services.localizer.message(for: refused, language))
+        }
+        do {
+            return (parameters, try await read(parameters), nil)
+        } catch let refused as HosoError where Self.isRefusedParameter(refused) {
+            // Valid values the list cannot honour (an order over too many rows): the form keeps them.
+            return (parameters, nil, services.localizer.message(for: refused, language))
         }
     }
 
