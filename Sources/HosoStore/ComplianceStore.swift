@@ -39,6 +39,28 @@ public enum ComplianceColumn: String, Sendable, CaseIterable {
     case expected, onTime = "on_time", late, late1to3 = "late_1_3", late4to7 = "late_4_7", lateOver7 = "late_over_7"
     case missing, notDue = "not_due", awaiting, returned, approved, signed, locked, exempt
 
+    /// How many of `counts` a list of this column holds (`nil`: every item, exempt ones too): the
+    /// kept figures count exactly the rows `predicate` selects.
+    public static func count(_ column: ComplianceColumn?, in c: ComplianceCounts) -> Int {
+        guard let column else { return c.expected + c.exempt }
+        switch column {
+        case .expected: return c.expected
+        case .onTime: return c.onTime
+        case .late: return c.late1to3 + c.late4to7 + c.lateOver7
+        case .late1to3: return c.late1to3
+        case .late4to7: return c.late4to7
+        case .lateOver7: return c.lateOver7
+        case .missing: return c.missing
+        case .notDue: return c.notDue
+        case .awaiting: return c.awaiting
+        case .returned: return c.returned
+        case .approved: return c.approved
+        case .signed: return c.signed
+        case .locked: return c.locked
+        case .exempt: return c.exempt
+        }
+    }
+
     /// The condition on `hoso_compliance_vector(...)` (1-based SQL array `v`). Each entry is 0 or 1;
     /// the conditions say `<> 0`, not `= 1`: the planner cannot see into the function and takes
     /// `= const` for a rare condition (half a percent of the rows), which on a province's five million
@@ -169,14 +191,16 @@ public struct ComplianceStore: Sendable {
     /// The items behind a figure, in `unitID`'s subtree, soonest due first: one column, one
     /// person, or all. A long list is read a page at a time: by `offset`, or after the last row
     /// of the previous page (`after`: its due time and id), which stays fast at any depth.
+    /// - Parameter walkDeadlineIndex: the page is read by walking `obligations_year_due_idx` in
+    ///   order and stops at its end (`ListCount.walksDeadlineIndex` says when that pays).
     public func items(tenantID: Int64, unitID: Int64?, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
-                      order: ItemOrder = .standard, english: Bool = false,
+                      order: ItemOrder = .standard, english: Bool = false, walkDeadlineIndex: Bool = false,
                       limit: Int, offset: Int = 0, after: (dueAt: Int64, id: Int64)? = nil) async throws -> [ObligationRow] {
         let logger = self.logger
         let query = Self.itemsQuery(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: ownerUserID,
                                     order: order, english: english, limit: limit, offset: offset, after: after)
         return try await run(tenantID) { connection in
-            try await Self.joinBySubtree(connection, unitID: unitID, logger: logger)
+            if !walkDeadlineIndex { try await Self.joinBySubtree(connection, unitID: unitID, logger: logger) }
             return try await ObligationStore.rows(connection, query, logger: logger)
         }
     }
@@ -191,6 +215,14 @@ public struct ComplianceStore: Sendable {
         try await connection.run("""
             SELECT set_config('enable_nestloop', CASE WHEN EXISTS (SELECT 1 FROM units WHERE parent_id = \(unitID)) THEN 'off' ELSE 'on' END, true)
             """, logger: logger)
+    }
+
+    /// A unit's kept figures under a filter, all its items together (the count of any of its lists
+    /// without a person, at once, whatever its size).
+    public func unitCounts(tenantID: Int64, unitID: Int64, filter: ComplianceFilter) async throws -> ComplianceCounts {
+        var total = ComplianceCounts()
+        for line in try await figures(tenantID: tenantID, unitIDs: [unitID], filter: filter, by: .unit) { total += line.counts }
+        return total
     }
 
     /// How many items `items` would list, counted up to `ListCount.cap` (and one more, to tell that

@@ -35,10 +35,28 @@ import Testing
         let second = ListPage(number: 2, size: 100)
         #expect(ListCount.shown(second, rows: 50) == 101...150)
         #expect(ListCount.shown(ListPage(number: 9, size: 100), rows: 0) == nil, "past the end: nothing shown")
-        // Past the cap only the deadline order (an index) is read; below it, any order.
+        // Past the cap only the deadline order (an index) is read; below it, any order. A count
+        // taken from the kept figures is exact at any size, and the cap still holds for the order.
+        let kept = ListCount(counted: 50_000, cap: .max)
+        #expect(kept.exact && kept.total == 50_000 && kept.pages(size: 100) == 500)
         for order in ItemOrder.all {
             #expect(small.allows(order))
             #expect(large.allows(order) == (order.sort == .due), "\(order.parameter)")
+            #expect(kept.allows(order) == (order.sort == .due), "\(order.parameter)")
         }
+    }
+
+    @Test func aPageWalksTheDeadlineIndexOnlyWhenItsRowsAreNearItsStart() {
+        let first = ListPage(number: 1, size: 100)
+        // Every item, or a common status: the first 101 are found at once.
+        #expect(ListCount.walksDeadlineIndex(.standard, page: first, matching: 5_000_000, outOf: 5_000_000))
+        #expect(ListCount.walksDeadlineIndex(.standard, page: first, matching: 250_000, outOf: 5_000_000))
+        #expect(ListCount.walksDeadlineIndex(ItemOrder(.due, descending: true), page: first, matching: 250_000, outOf: 5_000_000))
+        // A rare one: the walk would pass most of the province; and deep pages of a common one.
+        #expect(!ListCount.walksDeadlineIndex(.standard, page: first, matching: 120, outOf: 5_000_000))
+        #expect(!ListCount.walksDeadlineIndex(.standard, page: ListPage(number: 20_000, size: 100), matching: 2_500_000, outOf: 5_000_000))
+        // Other orders sort (at most 10,000 rows); nothing matching, nothing to walk.
+        #expect(!ListCount.walksDeadlineIndex(ItemOrder(.owner), page: first, matching: 5_000, outOf: 5_000))
+        #expect(!ListCount.walksDeadlineIndex(.standard, page: first, matching: 0, outOf: 5_000))
     }
 }

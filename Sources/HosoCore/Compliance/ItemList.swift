@@ -97,7 +97,17 @@ public struct ListCount: Sendable, Equatable {
     /// Whether a list this long may be read in `order`. The deadline order follows an index at any
     /// length; another order sorts every row, which a province's hundreds of thousands would make a
     /// minute's work: past the cap, the list asks for a narrower filter instead.
-    public func allows(_ order: ItemOrder) -> Bool { exact || order.sort == .due }
+    public func allows(_ order: ItemOrder) -> Bool { order.sort == .due || (exact && total <= Self.cap) }
+
+    /// Whether a page in deadline order is best read by walking the deadline index from its start
+    /// (and stopping at the page's end) rather than by sorting every item of the unit: when, if
+    /// the `matching` items are spread evenly among `all`, the walk would pass at most half of them.
+    /// A rare status (a few exempt items in a province) would make the walk pass nearly every row.
+    public static func walksDeadlineIndex(_ order: ItemOrder, page: ListPage, matching: Int, outOf all: Int) -> Bool {
+        guard order.sort == .due, matching > 0, all > 0 else { return false }
+        let passed = Double(page.offset + page.size + 1) * Double(all) / Double(matching)
+        return 2 * passed <= Double(all)
+    }
 
     /// The number of pages when the count is exact (at least 1: an empty list has one empty page).
     public func pages(size: Int) -> Int? {

@@ -69,14 +69,28 @@ struct ItemListing: Sendable {
     func read(tenantID: Int64, unitID: Int64?, _ parameters: Parameters, owner: Int64? = nil, english: Bool) async throws -> Read {
         let compliance = services.compliance
         let person = owner ?? parameters.owner
-        let total = try await compliance.itemCount(
-            tenantID: tenantID, unitID: unitID, filter: parameters.filter, column: parameters.column, ownerUserID: person)
+        let total: ListCount
+        var walk = false
+        if person == nil, let unitID {
+            // A unit's list without a person is counted by its kept figures: exact and at once,
+            // and they say whether the page's rows lie near the start of the deadline order.
+            let counts = try await compliance.unitCounts(tenantID: tenantID, unitID: unitID, filter: parameters.filter)
+            let matching = ComplianceColumn.count(parameters.column, in: counts)
+            total = ListCount(counted: matching, cap: .max)
+            walk = ListCount.walksDeadlineIndex(
+                parameters.order, page: parameters.page, matching: matching, outOf: ComplianceColumn.count(nil, in: counts))
+        } else {
+            // One person's items are few and found by their owner's index.
+            total = try await compliance.itemCount(
+                tenantID: tenantID, unitID: unitID, filter: parameters.filter, column: parameters.column, ownerUserID: person)
+        }
         guard total.allows(parameters.order) else {
             throw HosoError("list.too_long_to_sort", ["max": String(ListCount.cap)])
         }
         let page = try await compliance.items(
             tenantID: tenantID, unitID: unitID, filter: parameters.filter, column: parameters.column, ownerUserID: person,
-            order: parameters.order, english: english, limit: Self.pageSize + 1, offset: parameters.page.offset)
+            order: parameters.order, english: english, walkDeadlineIndex: walk, limit: Self.pageSize + 1,
+            offset: parameters.page.offset)
         return Read(rows: Array(page.prefix(Self.pageSize)), count: total, hasMore: page.count > Self.pageSize)
     }
 
