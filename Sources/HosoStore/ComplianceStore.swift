@@ -198,7 +198,8 @@ public struct ComplianceStore: Sendable {
                       limit: Int, offset: Int = 0, after: (dueAt: Int64, id: Int64)? = nil) async throws -> [ObligationRow] {
         let logger = self.logger
         let query = Self.itemsQuery(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: ownerUserID,
-                                    order: order, english: english, limit: limit, offset: offset, after: after)
+                                    order: order, english: english, limit: limit, offset: offset, after: after,
+                                    walk: walkDeadlineIndex && order.sort == .due)
         return try await run(tenantID) { connection in
             if !walkDeadlineIndex { try await Self.joinBySubtree(connection, unitID: unitID, logger: logger) }
             return try await ObligationStore.rows(connection, query, logger: logger)
@@ -288,10 +289,14 @@ public struct ComplianceStore: Sendable {
         }
     }
 
-    /// The list's query; `counting` wraps it in a count of its first `limit` rows instead.
+    /// The list's query; `counting` wraps it in a count of its first `limit` rows instead. `walk`
+    /// (deadline order only) finds the page's ids over the items and their units alone, which walks
+    /// the deadline index and stops at the page's end, then reads the page's 100 rows whole (with
+    /// the type's, owner's, group's and class's names joined, the planner would sort every row).
     static func itemsQuery(tenantID: Int64, unitID: Int64?, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
                            order: ItemOrder = .standard, english: Bool = false,
-                           limit: Int?, offset: Int, after: (dueAt: Int64, id: Int64)?, counting: Bool = false) -> PostgresQuery {
+                           limit: Int?, offset: Int, after: (dueAt: Int64, id: Int64)?, counting: Bool = false,
+                           walk: Bool = false) -> PostgresQuery {
         let (lower, upper) = (filter.weeks.lowerBound, filter.weeks.upperBound)
         let type = filter.recordType, level = filter.schoolLevel?.rawValue, whole = filter.wholeYear
         let predicate = column?.predicate ?? "true"
@@ -304,9 +309,13 @@ public struct ComplianceStore: Sendable {
         let anywhere = unitID == nil ? "true" : "false"
         let (countOpen, countClose) = counting ? ("SELECT count(*)::int FROM (", ") listed") : ("", "")
         let (key, direction) = (Self.orderKey(order.sort, english: english), order.descending ? "DESC" : "ASC")
+        let (pageOpen, pageClose) = walk
+            ? (ObligationStore.select + " WHERE o.id = ANY (ARRAY(SELECT o.id FROM obligations o JOIN units u ON u.id = o.unit_id",
+               order.descending ? ")) ORDER BY o.due_at DESC, o.id DESC" : ")) ORDER BY o.due_at ASC, o.id ASC")
+            : (ObligationStore.select, "")
         return """
             \(unescaped: countOpen)
-            \(unescaped: ObligationStore.select)
+            \(unescaped: pageOpen)
             CROSS JOIN LATERAL (SELECT \(unescaped: Self.vector) AS v) cv
             WHERE o.tenant_id = \(tenantID) AND NOT o.withdrawn AND o.school_year = \(filter.schoolYear)
               AND (\(unescaped: anywhere) OR (\(unescaped: now) AND u.path <@ (SELECT path FROM units WHERE id = \(unitID ?? 0)))
@@ -323,6 +332,7 @@ public struct ComplianceStore: Sendable {
               AND \(unescaped: predicate)
             ORDER BY \(unescaped: key) \(unescaped: direction), o.due_at \(unescaped: direction), o.id \(unescaped: direction)
             LIMIT \(limit) OFFSET \(max(0, offset))
+            \(unescaped: pageClose)
             \(unescaped: countClose)
             """
     }
