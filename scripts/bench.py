@@ -113,13 +113,15 @@ def search_latency(base, officer, principal, count):
 
 
 def list_latency(base, officer, office_officer, principal, teacher, office, school, count):
-    """Item lists (`ItemListing`): a page of 100 with its count (up to 10,000), in the default order
-    and in the heavier ones, from the province down to a teacher's own. Each list warmed once."""
+    """Item lists (`ItemListing`): a page of 100 with its count, in deadline order (a walk of the
+    deadline index, or a sort when the status is rare: exempt) and sorted otherwise (lists of at
+    most 10,000), from the province down to a teacher's own. Each list warmed once."""
     q = f"year={YEAR}"
     lists = {
         "list, province overdue (API)": (officer, f"/api/v1/units/SO/items?{q}&column=missing"),
-        "list, province by status (API)": (officer, f"/api/v1/units/SO/items?{q}&sort=status"),
-        "list, office by person, p.3 (API)": (office_officer, f"/api/v1/units/{office}/items?{q}&sort=owner&page=3"),
+        "list, province all, page 50 (API)": (officer, f"/api/v1/units/SO/items?{q}&page=50"),
+        "list, province exempt (API)": (officer, f"/api/v1/units/SO/items?{q}&column=exempt"),
+        "list, office returned by person (API)": (office_officer, f"/api/v1/units/{office}/items?{q}&column=returned&sort=owner"),
         "list, office overdue (page)": (office_officer, f"/units/{office}/items?{q}&column=missing"),
         "list, school by person (page)": (principal, f"/units/{school}/items?{q}&sort=owner"),
         "list, teacher's own by type (API)": (teacher, f"/api/v1/me/items?{q}&sort=type"),
