@@ -191,17 +191,30 @@ public struct ComplianceStore: Sendable {
     /// The items behind a figure, in `unitID`'s subtree, soonest due first: one column, one
     /// person, or all. A long list is read a page at a time: by `offset`, or after the last row
     /// of the previous page (`after`: its due time and id), which stays fast at any depth.
-    /// - Parameter walkDeadlineIndex: the page is read by walking `obligations_year_due_idx` in
-    ///   order and stops at its end (`ListCount.walksDeadlineIndex` says when that pays).
+    /// How a list's rows are found (measured on the large province's five million items, a page of
+    /// 100 from `make bench`'s lists).
+    public enum ListPlan: Sendable {
+        /// Above a school, every item of the tenant is hashed against the subtree's units and the
+        /// matches sorted (4.7 s on the province, whatever the unit): the only plan that stays
+        /// bounded for a report's long lists, which under row-level security the planner misjudges.
+        case hashSubtree
+        /// The subtree's units first, their items by the unit's index, then a sort: an office's
+        /// page (0.2 s where hashing took 4.8 s); at the root it would be 6.7 s.
+        case bySubtreeUnits
+        /// Deadline order: the page's ids found by walking `obligations_year_due_idx` (migration
+        /// 0021) and stopping at the page's end (the province's overdue items: 7 ms).
+        case walkDeadlineIndex
+    }
+
     public func items(tenantID: Int64, unitID: Int64?, filter: ComplianceFilter, column: ComplianceColumn?, ownerUserID: Int64?,
-                      order: ItemOrder = .standard, english: Bool = false, walkDeadlineIndex: Bool = false,
+                      order: ItemOrder = .standard, english: Bool = false, plan: ListPlan = .hashSubtree,
                       limit: Int, offset: Int = 0, after: (dueAt: Int64, id: Int64)? = nil) async throws -> [ObligationRow] {
         let logger = self.logger
+        let walk = plan == .walkDeadlineIndex && order.sort == .due
         let query = Self.itemsQuery(tenantID: tenantID, unitID: unitID, filter: filter, column: column, ownerUserID: ownerUserID,
-                                    order: order, english: english, limit: limit, offset: offset, after: after,
-                                    walk: walkDeadlineIndex && order.sort == .due)
+                                    order: order, english: english, limit: limit, offset: offset, after: after, walk: walk)
         return try await run(tenantID) { connection in
-            if !walkDeadlineIndex { try await Self.joinBySubtree(connection, unitID: unitID, logger: logger) }
+            if plan == .hashSubtree { try await Self.joinBySubtree(connection, unitID: unitID, logger: logger) }
             return try await ObligationStore.rows(connection, query, logger: logger)
         }
     }

@@ -66,19 +66,26 @@ struct ItemListing: Sendable {
 
     /// The page's rows (one more is read to tell whether a next page exists) and the count.
     /// `owner` overrides the parameters' person (a person's own list).
-    func read(tenantID: Int64, unitID: Int64?, _ parameters: Parameters, owner: Int64? = nil, english: Bool) async throws -> Read {
+    /// `unit` nil: anywhere in the tenant (a person's own list, `owner` set).
+    func read(tenantID: Int64, unit: StoredUnit?, _ parameters: Parameters, owner: Int64? = nil, english: Bool) async throws -> Read {
         let compliance = services.compliance
         let person = owner ?? parameters.owner
+        let unitID = unit?.id
         let total: ListCount
-        var walk = false
+        // Below the root a subtree's own units lead to its items; at the root hashing the tenant's
+        // items is cheaper than looping over them (`ComplianceStore.ListPlan`).
+        var plan: ComplianceStore.ListPlan = unit?.parentID == nil ? .hashSubtree : .bySubtreeUnits
         if person == nil, let unitID {
             // A unit's list without a person is counted by its kept figures: exact and at once,
             // and they say whether the page's rows lie near the start of the deadline order.
             let counts = try await compliance.unitCounts(tenantID: tenantID, unitID: unitID, filter: parameters.filter)
             let matching = ComplianceColumn.count(parameters.column, in: counts)
             total = ListCount(counted: matching, cap: .max)
-            walk = ListCount.walksDeadlineIndex(
+            if ListCount.walksDeadlineIndex(
                 parameters.order, page: parameters.page, matching: matching, outOf: ComplianceColumn.count(nil, in: counts))
+            {
+                plan = .walkDeadlineIndex
+            }
         } else {
             // One person's items are few and found by their owner's index.
             total = try await compliance.itemCount(
@@ -89,7 +96,7 @@ struct ItemListing: Sendable {
         }
         let page = try await compliance.items(
             tenantID: tenantID, unitID: unitID, filter: parameters.filter, column: parameters.column, ownerUserID: person,
-            order: parameters.order, english: english, walkDeadlineIndex: walk, limit: Self.pageSize + 1,
+            order: parameters.order, english: english, plan: plan, limit: Self.pageSize + 1,
             offset: parameters.page.offset)
         return Read(rows: Array(page.prefix(Self.pageSize)), count: total, hasMore: page.count > Self.pageSize)
     }

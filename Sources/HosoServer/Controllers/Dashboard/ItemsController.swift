@@ -54,7 +54,7 @@ struct ItemsController: Sendable {
             request, tenantID: actor.tenantID, ownerAllowed: true, language: language
         ) { parameters in
             try await audit(actor, unit, parameters)
-            return try await listing.read(tenantID: actor.tenantID, unitID: unit.id, parameters, english: language == .en)
+            return try await listing.read(tenantID: actor.tenantID, unit: unit, parameters, english: language == .en)
         }
         let people = try await services.compliance.owners(
             tenantID: actor.tenantID, unitID: unit.id, schoolYear: parameters.filter.schoolYear)
@@ -79,7 +79,7 @@ struct ItemsController: Sendable {
         let unit = try await unit(actor, code: try context.pathParameter("code"))
         let parameters = try await listing.parameters(request, tenantID: actor.tenantID, ownerAllowed: true)
         try await audit(actor, unit, parameters)
-        let read = try await listing.read(tenantID: actor.tenantID, unitID: unit.id, parameters, english: context.language == .en)
+        let read = try await listing.read(tenantID: actor.tenantID, unit: unit, parameters, english: context.language == .en)
         return try JSONResponse.make(API.Items(read, parameters, context.language))
     }
 

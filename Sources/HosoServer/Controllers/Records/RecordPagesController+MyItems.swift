@@ -21,7 +21,7 @@ extension RecordPagesController {
         let (parameters, read, error) = try await listing.load(
             request, tenantID: actor.tenantID, ownerAllowed: false, language: language
         ) { parameters in
-            try await listing.read(tenantID: actor.tenantID, unitID: nil, parameters, owner: actor.userID, english: language == .en)
+            try await listing.read(tenantID: actor.tenantID, unit: nil, parameters, owner: actor.userID, english: language == .en)
         }
         let model = listing.page(
             heading: t("owe.all_title"), back: .init(text: t("owe.title"), url: SiteURL.owe.path),
@@ -35,7 +35,7 @@ extension RecordPagesController {
         let actor = context.actor
         let parameters = try await listing.parameters(request, tenantID: actor.tenantID, ownerAllowed: false)
         let read = try await listing.read(
-            tenantID: actor.tenantID, unitID: nil, parameters, owner: actor.userID, english: context.language == .en)
+            tenantID: actor.tenantID, unit: nil, parameters, owner: actor.userID, english: context.language == .en)
         return try JSONResponse.make(API.Items(read, parameters, context.language))
     }
 
