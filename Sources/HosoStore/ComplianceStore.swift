@@ -255,15 +255,15 @@ public struct ComplianceStore: Sendable {
 
     /// The people who own items of a school in a school year, by name (a list's person filter).
     /// Empty for a unit above the schools: its own items are none, its people too many for a list.
+    /// Read from the unit's items (its index), so above a school it finds nothing at once.
     public func owners(tenantID: Int64, unitID: Int64, schoolYear: String, limit: Int = 500) async throws -> [(id: Int64, name: String)] {
         let logger = self.logger
         return try await run(tenantID) { connection in
             try await connection.fetch("""
                 SELECT ou.id, ou.display_name FROM users ou
-                WHERE ou.tenant_id = \(tenantID) AND EXISTS (
-                    SELECT 1 FROM obligations o
-                    WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(unitID) AND o.school_year = \(schoolYear)
-                      AND o.owner_user_id = ou.id AND NOT o.withdrawn)
+                WHERE ou.tenant_id = \(tenantID) AND ou.id IN (
+                    SELECT o.owner_user_id FROM obligations o
+                    WHERE o.tenant_id = \(tenantID) AND o.unit_id = \(unitID) AND o.school_year = \(schoolYear) AND NOT o.withdrawn)
                 ORDER BY ou.display_name COLLATE "vi-VN-x-icu", ou.id LIMIT \(limit)
                 """, (Int64, String).self, logger: logger).map { (id: $0.0, name: $0.1) }
         }

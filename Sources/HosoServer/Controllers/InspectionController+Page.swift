@@ -229,17 +229,8 @@ extension InspectionController {
             path + "?" + SiteURL.query(filter.query + (number > 1 ? [("page", String(number))] : [])) + "#checklist"
         }
         let pages = count.pages(size: page.size) ?? 1
-        let summary: String
-        if let range = ListCount.shown(page, rows: shown) {
-            summary = t("list.shown", language, [
-                "first": ItemListing.number(range.lowerBound, language), "last": ItemListing.number(range.upperBound, language),
-                "total": ItemListing.number(total, language),
-            ])
-        } else {
-            summary = t(total == 0 ? "list.none" : "list.past_end", language, ["page": String(page.number), "total": String(total)])
-        }
         return InspectionPages.Pager(
-            summary: summary,
+            summary: ItemListing.summary(page, rows: shown, count: count, language, services.localizer),
             previous: page.number > 1 ? link(page.number - 1) : nil,
             next: page.number < pages ? link(page.number + 1) : nil,
             position: t("list.page_of", language, ["n": String(page.number), "pages": String(pages)]))

@@ -125,7 +125,7 @@ struct ItemListing: Sendable {
     /// Whether a refusal is the URL's fault (an unknown filter value, a bad page): a page then
     /// shows it above its form instead of an error page.
     static func isRefusedParameter(_ error: HosoError) -> Bool {
-        (error.code.hasPrefix("dashboard.") && error.code != "dashboard.no_calendar") || error.code.hasPrefix("list.")
+        ErrorStatus.status(for: error.code) == .badRequest
     }
 
     // MARK: - The page
@@ -144,17 +144,7 @@ struct ItemListing: Sendable {
         let base = parameters.query
         func link(_ number: Int) -> String { action + "?" + SiteURL.query(base + (number > 1 ? [("page", String(number))] : [])) }
         let rows = read?.rows ?? []
-        var summary: String
-        if let read, let shown = ListCount.shown(page, rows: rows.count) {
-            let key = read.count.exact ? "list.shown" : "list.shown_more"
-            summary = t(key, ["first": Self.number(shown.lowerBound, language), "last": Self.number(shown.upperBound, language),
-                              "total": Self.number(read.count.total, language)])
-        } else if let read, read.count.total > 0 || !read.count.exact {
-            summary = t("list.past_end", ["page": String(page.number), "total": Self.number(read.count.total, language)])
-        } else {
-            summary = t("list.none", [:])
-        }
-        if read == nil { summary = "" }
+        let summary = read.map { Self.summary(page, rows: $0.rows.count, count: $0.count, language, localizer) } ?? ""
         let pages = read?.count.pages(size: ItemListing.pageSize)
         let typeName = { (type: (code: String, nameVi: String, nameEn: String)) in
             language == .en && !type.nameEn.isEmpty ? type.nameEn : type.nameVi
@@ -190,6 +180,21 @@ struct ItemListing: Sendable {
                     ?? t("dashboard.page", ["n": String(page.number)])),
             csv: exports.map { $0.csv + "?" + SiteURL.query(base) },
             xlsx: exports.flatMap { $0.xlsx }.map { $0 + "?" + SiteURL.query(base) })
+    }
+
+    /// What a page of a list shows of how many: "Hồ sơ 101–200 trong tổng số 1.234", that the page
+    /// is past the end, or that nothing matches (item lists and an inspection's checklist alike).
+    static func summary(_ page: ListPage, rows: Int, count: ListCount, _ language: Language, _ localizer: Localizer) -> String {
+        let total = number(count.total, language)
+        if let shown = ListCount.shown(page, rows: rows) {
+            return localizer.text(count.exact ? "list.shown" : "list.shown_more", language, [
+                "first": number(shown.lowerBound, language), "last": number(shown.upperBound, language), "total": total,
+            ])
+        }
+        if count.total > 0 || !count.exact {
+            return localizer.text("list.past_end", language, ["page": String(page.number), "total": total])
+        }
+        return localizer.text("list.none", language)
     }
 
     /// A count as the language writes it (1.234 in Vietnamese, 1,234 in English).
